@@ -1,0 +1,67 @@
+/*
+ * csv.h - a streaming RFC 4180 reader and a matching writer.
+ *
+ * The reader takes any byte stream (a file, stdin, memory), accepts a leading UTF-8 BOM, quoted
+ * fields with "" escapes and embedded newlines, and LF or CRLF line ends. It keeps one row in
+ * memory at a time, so a file of any size streams through a fixed amount of memory. Every field
+ * is checked to be valid UTF-8 without NUL bytes.
+ */
+#ifndef KAM_CSV_H
+#define KAM_CSV_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "buf.h"
+
+#define KAM_CSV_FIELD_MAX (1u << 20) /* bytes in one field */
+#define KAM_CSV_FIELDS_MAX 4096      /* fields in one row */
+
+typedef struct kam_csv kam_csv;
+
+/* One row; the views stay valid until the next kam_csv_next() or kam_csv_close(). */
+typedef struct kam_csv_row {
+	uint32_t nfields;
+	const kam_str *fields;
+	uint64_t line; /* 1-based physical line on which the row starts */
+} kam_csv_row;
+
+/* Where and why the reader stopped on bad input. */
+typedef struct kam_csv_error {
+	uint64_t line;    /* 1-based physical line of the offending byte */
+	uint32_t column;  /* 1-based field number in the row */
+	const char *what; /* static text: "unterminated quoted field", "invalid UTF-8", ... */
+} kam_csv_error;
+
+/*
+ * Opens `path` for reading; "-" is standard input (not closed by kam_csv_close). Returns 0,
+ * KAM_ENOTFOUND, KAM_EPERM, KAM_EIO or KAM_ENOMEM.
+ */
+int kam_csv_open(const char *path, kam_csv **out);
+/* Reads from `len` bytes of memory that stay valid while the reader lives (tests, fuzzing). */
+int kam_csv_open_mem(const void *data, size_t len, kam_csv **out);
+void kam_csv_close(kam_csv *csv);
+
+/*
+ * Reads the next row. Returns 1 with *row set, 0 at the end of the input, or a negative code:
+ * KAM_EPARSE (malformed input; kam_csv_last_error() says where), KAM_ELIMIT (a field or row over
+ * the limits above, located the same way), KAM_EIO, KAM_ENOMEM. A blank line at the very end
+ * of the input is not a row; any other empty line is a row with one empty field.
+ */
+int kam_csv_next(kam_csv *csv, kam_csv_row *row);
+const kam_csv_error *kam_csv_last_error(const kam_csv *csv);
+
+/* Bytes consumed so far, and the input's total size (0 when unknown, as for a pipe). */
+uint64_t kam_csv_bytes_read(const kam_csv *csv);
+uint64_t kam_csv_total_bytes(const kam_csv *csv);
+
+/*
+ * Rewinds to the start of the input, for a retry after the store's map grew. Returns 0, or
+ * KAM_EIO when the input cannot seek (a pipe that has been read past its start).
+ */
+int kam_csv_rewind(kam_csv *csv);
+
+/* Writes one field, quoted when it holds a comma, quote, CR or LF. Returns 0 or KAM_EIO. */
+int kam_csv_write_field(FILE *out, const char *p, size_t len);
+
+#endif

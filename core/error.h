@@ -1,0 +1,14 @@
+/* error.h - explaining Kam's error codes (sdk/kam/errors.h). */
+#ifndef KAM_ERROR_H
+#define KAM_ERROR_H
+
+#include <kam/errors.h>
+
+/*
+ * Returns a static, never-freed string describing `code`. The text starts with the constant's
+ * name ("KAM_ENOTFOUND: no such record"). Unknown codes give "KAM_E?: unknown error code".
+ * Positive values are taken as errno values and explained with strerror().
+ */
+const char *kam_strerror(int code);
+
+#endif

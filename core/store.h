@@ -1,0 +1,130 @@
+/*
+ * store.h - the Kam database: one LMDB environment in a directory.
+ *
+ * This is the only interface to storage; only store.c includes lmdb.h. A database holds
+ * accounts, contacts, orders and interactions (record.h), the indexes the product reads by
+ * (orders and interactions by account and date, contacts by account, accounts by region and by
+ * owner) and one rollup per account, all updated in the transaction of the write that changes
+ * them, so readers always see rollups that agree with the rows.
+ *
+ * Lifecycle: kam_store_open -> kam_txn_begin / kam_store_write ... -> kam_store_close.
+ * A store handle may be used from one thread at a time. Any number of processes may read while
+ * one writes; a second writer waits for the first.
+ */
+#ifndef KAM_STORE_H
+#define KAM_STORE_H
+
+#include <stdint.h>
+
+#include "record.h"
+
+#define KAM_SCHEMA_VERSION 1 /* the database layout this build writes and reads */
+
+typedef struct kam_store kam_store;
+typedef struct kam_txn kam_txn;
+typedef struct kam_cursor kam_cursor;
+
+enum kam_store_flags {
+	KAM_STORE_CREATE = 1 << 0, /* create the directory (0700) and database (0600) if missing */
+	KAM_STORE_RDONLY = 1 << 1, /* open for reading only */
+};
+
+/*
+ * Opens the database in directory `dir`. Clears stale reader slots left by dead processes.
+ * Returns 0 with *out set, or: KAM_ENOTFOUND (no database there and no KAM_STORE_CREATE),
+ * KAM_EVERSION (written by a newer Kam: refused, nothing is changed), KAM_ECORRUPT (not a Kam
+ * database, or damaged), KAM_EPERM, KAM_EIO, KAM_ENOMEM.
+ */
+int kam_store_open(const char *dir, unsigned flags, kam_store **out);
+/* Closes the store; every transaction must have ended. NULL is ignored. */
+void kam_store_close(kam_store *store);
+/* The directory the store was opened on (owned by the store). */
+const char *kam_store_dir(const kam_store *store);
+
+/*
+ * Begins a transaction: read-only when `write` is 0 (a consistent snapshot, never blocks), else
+ * the single write transaction (waits while another process writes). Returns 0, KAM_EREADONLY
+ * (write on a read-only store), KAM_EBUSY, KAM_ENOMEM, KAM_EIO.
+ */
+int kam_txn_begin(kam_store *store, int write, kam_txn **out);
+/* Commits and frees the transaction, whatever the result. Returns 0, KAM_EMAPFULL, KAM_EIO. */
+int kam_txn_commit(kam_txn *txn);
+/* Abandons and frees the transaction; nothing it wrote stays. NULL is ignored. */
+void kam_txn_abort(kam_txn *txn);
+
+/*
+ * Runs fn(txn, arg) in a write transaction and commits. A nonzero return of fn aborts and is
+ * returned. When the map fills (in fn or at commit), the transaction is aborted, the map is grown
+ * and fn runs again from the start: fn must be restartable, and users never see KAM_EMAPFULL.
+ */
+typedef int (*kam_write_fn)(kam_txn *txn, void *arg);
+int kam_store_write(kam_store *store, kam_write_fn fn, void *arg);
+
+/*
+ * Inserts or replaces (by id) one record of `kind`. Contacts, orders and interactions must name
+ * an existing account (else KAM_EREF). Indexes and the account's rollup change in the same
+ * transaction. *replaced (may be NULL) tells whether a record with that id existed.
+ * Returns 0, KAM_EREF, KAM_EINVAL (required field missing, id too long), KAM_EMAPFULL,
+ * KAM_EREADONLY, KAM_ENOMEM, KAM_EIO.
+ */
+int kam_put(kam_txn *txn, kam_kind kind, const void *rec, int *replaced);
+
+/*
+ * Reads the record `id` of `kind` into `rec` (a struct of that kind). Its text views point into
+ * the database map and stay valid until the transaction ends. Returns 0, KAM_ENOTFOUND,
+ * KAM_ECORRUPT, KAM_EVERSION.
+ */
+int kam_get(kam_txn *txn, kam_kind kind, kam_str id, void *rec);
+
+/*
+ * Deletes the record `id` of `kind`, with its index entries, updating the rollup. An account is
+ * deleted only when nothing refers to it (else KAM_EREF). Returns 0, KAM_ENOTFOUND, KAM_EREF, ...
+ */
+int kam_del(kam_txn *txn, kam_kind kind, kam_str id);
+
+/* The rollup of an account. Returns 0, KAM_ENOTFOUND (no such account), KAM_ECORRUPT. */
+int kam_rollup_get(kam_txn *txn, kam_str account_id, kam_rollup *out);
+/*
+ * Computes the rollup of an account afresh from its orders and interactions, ignoring the stored
+ * one (for checks and repair). Returns 0 or KAM_ENOTFOUND.
+ */
+int kam_rollup_compute(kam_txn *txn, kam_str account_id, kam_rollup *out);
+
+/* What a cursor walks. */
+typedef enum kam_scan {
+	KAM_SCAN_ALL,          /* every record of a kind, by id */
+	KAM_SCAN_REGION,       /* accounts whose region equals `key` (empty: no region), by id */
+	KAM_SCAN_OWNER,        /* accounts whose owner equals `key`, by id */
+	KAM_SCAN_OF_ACCOUNT,   /* contacts, orders or interactions of account `key`; orders and
+	                          interactions in (date, id) order, contacts by id */
+} kam_scan;
+
+/*
+ * Opens a cursor over records of `kind`. For KAM_SCAN_OF_ACCOUNT, orders and interactions are
+ * limited to from_day <= date.day <= to_day (pass INT32_MIN, INT32_MAX for all). Returns 0,
+ * KAM_EINVAL (a scan that does not apply to the kind), KAM_ENOMEM, KAM_EIO.
+ */
+int kam_cursor_open(kam_txn *txn, kam_kind kind, kam_scan scan, kam_str key, int32_t from_day,
+		    int32_t to_day, kam_cursor **out);
+/*
+ * Reads the next record into `rec` (views valid until the transaction ends). Returns 1 with a
+ * record, 0 at the end, or a negative code (KAM_ECORRUPT, ...).
+ */
+int kam_cursor_next(kam_cursor *cur, void *rec);
+void kam_cursor_close(kam_cursor *cur);
+
+/* Figures for `kam stats`. */
+typedef struct kam_store_stats {
+	uint64_t records[KAM_KIND_COUNT];
+	uint32_t schema_version;
+	uint64_t map_size;     /* bytes of address space reserved for the map */
+	uint64_t file_size;    /* bytes of the data file on disk */
+	uint64_t used_bytes;   /* bytes in pages in use (last page number x page size) */
+	uint32_t page_size;
+	uint32_t max_readers, readers;
+	uint64_t last_txn_id;
+	uint32_t tree_depth;   /* depth of the largest B-tree */
+} kam_store_stats;
+int kam_store_stats_get(kam_txn *txn, kam_store_stats *out);
+
+#endif
