@@ -1,0 +1,85 @@
+/* buf.c - growable byte buffers and varints. */
+#include "buf.h"
+
+#include <stdlib.h>
+
+#include <kam/errors.h>
+
+int kam_buf_reserve(kam_buf *b, size_t more)
+{
+	if (b->cap - b->len >= more)
+		return 0;
+	size_t need = b->len + more;
+	if (need < b->len)
+		return KAM_ENOMEM;
+	size_t cap = b->cap ? b->cap : 64;
+	while (cap < need)
+		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+	uint8_t *p = realloc(b->data, cap);
+	if (!p)
+		return KAM_ENOMEM;
+	b->data = p;
+	b->cap = cap;
+	return 0;
+}
+
+int kam_buf_append(kam_buf *b, const void *p, size_t n)
+{
+	if (n == 0)
+		return 0;
+	int rc = kam_buf_reserve(b, n);
+	if (rc)
+		return rc;
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	return 0;
+}
+
+int kam_buf_putc(kam_buf *b, int c)
+{
+	int rc = kam_buf_reserve(b, 1);
+	if (rc)
+		return rc;
+	b->data[b->len++] = (uint8_t)c;
+	return 0;
+}
+
+int kam_buf_put_varint(kam_buf *b, uint64_t v)
+{
+	int rc = kam_buf_reserve(b, 10);
+	if (rc)
+		return rc;
+	uint8_t *p = b->data + b->len;
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	b->len = (size_t)(p - b->data);
+	return 0;
+}
+
+void kam_buf_free(kam_buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+int kam_varint_get(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+	uint64_t x = 0;
+	for (unsigned shift = 0; shift < 64; shift += 7) {
+		if (*p >= end)
+			return -1;
+		uint8_t byte = *(*p)++;
+		if (shift == 63 && byte > 1)
+			return -1; /* more than 64 bits */
+		x |= (uint64_t)(byte & 0x7f) << shift;
+		if (!(byte & 0x80)) {
+			*v = x;
+			return 0;
+		}
+	}
+	return -1;
+}
