@@ -137,7 +137,8 @@ typedef struct kam_field {
 	kam_type type;
 	bool required;
 	uint16_t offset;               /* offsetof the member in the record struct */
-	uint32_t max_len;              /* text: the largest accepted length in bytes */
+	uint32_t max_len;              /* text: the largest accepted length in bytes;
+					  enum: the number of names (the largest value) */
 	const char *const *enum_names; /* KAM_T_ENUM only */
 } kam_field;
 
@@ -166,6 +167,13 @@ void kam_rec_clear(const kam_schema *s, void *rec);
  * field. Text fields keep a view of `text` (no copy). Returns 0, or KAM_EPARSE / KAM_ERANGE /
  * KAM_ELIMIT with *expected set to a static phrase for the error message
  * ("a date YYYY-MM-DD", "one of call, visit, email, meeting, other", ...).
+ * KAM_ERANGE: a number that does not fit (money overflow, a negative or huge count);
+ * KAM_ELIMIT: text or an id longer than the field's max_len; KAM_EPARSE: anything else.
+ * On error the field is left as it was. KAM_EINVAL (no phrase) for a bad field number.
+ * The phrases: "an id of 1 to 64 bytes", "text of at most 256 bytes", "text of at most 65535
+ * bytes", "a non-negative integer", "an amount with at most 4 decimal places", "a date
+ * YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]", "one of <every slug, comma-separated>", "true or false".
+ * Enum slugs and booleans are matched exactly (lower case).
  */
 int kam_field_parse(const kam_schema *s, void *rec, int f, const char *text, size_t len,
 		    const char **expected);
@@ -187,11 +195,21 @@ kam_str kam_field_text(const kam_schema *s, const void *rec, int f, char scratch
  * present field (varint lengths, zig-zag varints for numbers), then the custom attributes.
  */
 #define KAM_CODEC_VERSION 1
-/* Appends the encoding of `rec` to `out`. Returns 0 or KAM_ENOMEM. */
+/*
+ * Appends the encoding of `rec` to `out`. Returns 0 or KAM_ENOMEM; or KAM_EINVAL (nothing
+ * appended) when a value is one kam_rec_decode would refuse: text longer than its max_len, an enum
+ * above its range, a negative count, a date's sec outside KAM_NO_TIME..86399, or attrs that do not
+ * walk to exactly nattrs entries. A present empty text or enum 0 is encoded as absent; present
+ * bits at or above nfields are ignored. Required fields are not checked (kam_rec_check does).
+ * Each record has exactly one encoding, so equal records give equal bytes.
+ */
 int kam_rec_encode(const kam_schema *s, const void *rec, kam_buf *out);
 /*
  * Decodes `len` bytes into `rec`, whose text views point into `data` (no copy). Returns 0;
- * KAM_EVERSION for an encoding newer than this build; KAM_ECORRUPT for anything malformed.
+ * KAM_EVERSION for an encoding newer than this build; KAM_ECORRUPT for anything malformed
+ * (including any encoding kam_rec_encode would not produce, such as non-shortest varints).
+ * Absent fields are zeroed. After an error `rec` holds unspecified (but harmless) values.
+ * Allocates nothing.
  */
 int kam_rec_decode(const kam_schema *s, const void *data, size_t len, void *rec);
 
