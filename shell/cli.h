@@ -1,0 +1,66 @@
+/* cli.h - what the `kam` commands share: the command table, option helpers, messages. */
+#ifndef KAM_CLI_H
+#define KAM_CLI_H
+
+#include <getopt.h>
+#include <stdio.h>
+
+#include "output.h"
+#include "store.h"
+
+/* Exit codes of every command. */
+enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+
+typedef struct cli {
+	const char *db; /* database directory: --db, else $KAM_DB, else ./kam.db */
+} cli;
+
+typedef struct command {
+	const char *name;
+	int (*run)(cli *c, int argc, char **argv);
+	const char *summary; /* one line for `kam help` */
+	const char *help;    /* the full text of `kam CMD --help` */
+} command;
+
+extern const command cmd_init, cmd_import, cmd_export, cmd_get, cmd_list, cmd_stats,
+	cmd_rollups, cmd_gen, cmd_demo;
+
+/* Runs a command by name with argv[0] = the command name (used by `kam demo` too). */
+int cli_dispatch(cli *c, int argc, char **argv);
+
+/*
+ * Options every command accepts besides its own: --db PATH, --format F, --help. Returns the
+ * getopt_long result, having handled the common ones (it returns 0 for them); 'h' means help was
+ * printed and the command should return EXIT_OK; '?' a usage error (already reported).
+ */
+#define CLI_COMMON_OPTS { "db", required_argument, NULL, 'D' }, { "help", no_argument, NULL, 'h' }
+
+/* Prints "kam CMD: message" and a pointer to --help on stderr; returns EXIT_USAGE. */
+int cli_usage(const command *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints "kam: message" on stderr; returns EXIT_RUNTIME. */
+int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints a command's help on stdout; returns EXIT_OK. */
+int cli_help(const command *cmd);
+
+/* Parses --format's value for `cmd`; returns 0 or EXIT_USAGE (reported). */
+int cli_format(const command *cmd, const char *name, kam_format *out);
+/* Opens the database, reporting failures with the path. Returns 0 or EXIT_RUNTIME. */
+int cli_open(cli *c, unsigned flags, kam_store **out);
+/* Parses a non-negative integer option value; returns 0 or EXIT_USAGE (reported). */
+int cli_uint(const command *cmd, const char *opt, const char *text, unsigned long long *out);
+
+/*
+ * getopt_long over a command's arguments (argv[0] is the command name) with the common options
+ * added; handles --db and --help itself. Returns the option character, -1 at the end, 'h' after
+ * printing help, '?' after reporting a usage error.
+ */
+int cli_getopt(cli *c, const command *cmd, int argc, char **argv, const char *shortopts,
+	       const struct option *longopts);
+
+/* The rollup figures as columns (rollups, get, list share them). */
+#define CLI_ROLLUP_NCOLS 10
+extern const kam_col cli_rollup_cols[CLI_ROLLUP_NCOLS];
+/* Renders a rollup as CLI_ROLLUP_NCOLS texts (absent dates have ptr NULL). */
+void cli_rollup_texts(const kam_rollup *r, kam_str *out, char (*scratch)[48]);
+
+#endif

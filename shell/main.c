@@ -1,0 +1,90 @@
+/* main.c - the `kam` command line: global options, then one command. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const command *const commands[] = {
+	&cmd_init, &cmd_import, &cmd_export, &cmd_get, &cmd_list, &cmd_rollups, &cmd_stats,
+	&cmd_gen, &cmd_demo,
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const command *command_find(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i]->name, name) == 0)
+			return commands[i];
+	return NULL;
+}
+
+static void usage(FILE *f)
+{
+	fputs("Usage: kam [--db PATH] COMMAND [OPTIONS] [ARGS]\n"
+	      "Kam keeps a sales team's key accounts, contacts, orders and interactions in an LMDB\n"
+	      "database and turns them into decisions.\n\n"
+	      "Commands:\n",
+	      f);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-9s %s\n", commands[i]->name, commands[i]->summary);
+	fputs("  help      show this text, or a command's help: kam help COMMAND\n\n"
+	      "Global options:\n"
+	      "  --db PATH   the database directory (default $KAM_DB, else ./kam.db)\n"
+	      "  --version   print the version\n"
+	      "  --help      this text\n\n"
+	      "Exit status: 0 success, 1 runtime error, 2 usage error.\n"
+	      "See kam(1) and 'kam COMMAND --help'.\n",
+	      f);
+}
+
+int cli_dispatch(cli *c, int argc, char **argv)
+{
+	const command *cmd = command_find(argv[0]);
+	if (!cmd) {
+		fprintf(stderr, "kam: unknown command \"%s\"\nTry 'kam help'.\n", argv[0]);
+		return EXIT_USAGE;
+	}
+	optind = 0; /* glibc: fully reinitialise getopt for this argument vector */
+	return cmd->run(c, argc, argv);
+}
+
+int main(int argc, char **argv)
+{
+	cli c = { .db = getenv("KAM_DB") };
+	if (!c.db || !*c.db)
+		c.db = "kam.db";
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
+			c.db = argv[++i];
+		} else if (strncmp(argv[i], "--db=", 5) == 0) {
+			c.db = argv[i] + 5;
+		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return EXIT_OK;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("kam %s\n", KAM_VERSION);
+			return EXIT_OK;
+		} else {
+			fprintf(stderr, "kam: unknown option %s\nTry 'kam help'.\n", argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	if (i == argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[i], "help") == 0) {
+		if (i + 1 == argc) {
+			usage(stdout);
+			return EXIT_OK;
+		}
+		const command *cmd = command_find(argv[i + 1]);
+		if (!cmd) {
+			fprintf(stderr, "kam: unknown command \"%s\"\nTry 'kam help'.\n", argv[i + 1]);
+			return EXIT_USAGE;
+		}
+		return cli_help(cmd);
+	}
+	return cli_dispatch(&c, argc - i, argv + i);
+}
