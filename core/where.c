@@ -93,10 +93,15 @@ static int value_cmp(const value *a, const value *b)
 	return 0;
 }
 
+static value cond_value(const cond *c, const kam_account *a, const kam_rollup *r)
+{
+	return c->field >= 0 ? field_value(kam_schema_of(KAM_ACCOUNT), a, c->field)
+			     : rollup_value(r, c->rollup);
+}
+
 static int cond_match(const cond *c, const kam_account *a, const kam_rollup *r)
 {
-	value v = c->field >= 0 ? field_value(kam_schema_of(KAM_ACCOUNT), a, c->field)
-				: rollup_value(r, c->rollup);
+	value v = cond_value(c, a, r);
 	if (!c->rhs.present) /* FIELD= or FIELD!= with nothing: test presence */
 		return c->op == OP_EQ ? !v.present : v.present;
 	if (!v.present)
@@ -140,7 +145,7 @@ static int parse_rhs(cond *c, char *err, size_t errlen)
 		const char *expected = "a value";
 		kam_rec_clear(s, &tmp);
 		if (kam_field_parse(s, &tmp, c->field, t, len, &expected)) {
-			snprintf(err, errlen, "--where: %s: expected %s, found \"%s\"",
+			snprintf(err, errlen, "%s: expected %s, found \"%s\"",
 				 s->fields[c->field].name, expected, t);
 			return KAM_EPARSE;
 		}
@@ -162,9 +167,25 @@ static int parse_rhs(cond *c, char *err, size_t errlen)
 		rc = *end ? KAM_EPARSE : 0;
 	}
 	if (rc)
-		snprintf(err, errlen, "--where: %s: expected %s, found \"%s\"", rollup_names[c->rollup],
+		snprintf(err, errlen, "%s: expected %s, found \"%s\"", rollup_names[c->rollup],
 			 v.type == V_DATE ? "a date YYYY-MM-DD" : "a number", t);
 	return rc ? KAM_EPARSE : 0;
+}
+
+/* Finds an account field or rollup figure by name. */
+static int resolve_field(cond *c, const char *p, size_t name_len, char *err, size_t errlen)
+{
+	c->field = kam_schema_field(kam_schema_of(KAM_ACCOUNT), p, name_len);
+	c->rollup = -1;
+	for (int r = 0; c->field < 0 && r < R_COUNT; r++)
+		if (strlen(rollup_names[r]) == name_len && memcmp(rollup_names[r], p, name_len) == 0)
+			c->rollup = r;
+	if (c->field >= 0 || c->rollup >= 0)
+		return 0;
+	snprintf(err, errlen, "unknown field \"%.*s\"; expected an account field or one of "
+		 "order_count, revenue, profit, interaction_count, minutes, first_order, last_order, "
+		 "last_call, last_visit, last_interaction", (int)name_len, p);
+	return KAM_EPARSE;
 }
 
 /* Splits "name OP value" (spaces around allowed). */
@@ -194,21 +215,12 @@ static int parse_cond(const char *p, size_t len, cond *c, char *err, size_t errl
 		}
 	}
 	if (!name_len || !oplen) {
-		snprintf(err, errlen, "--where: \"%.*s\": expected FIELD OP VALUE with OP one of = != < <= > >=",
+		snprintf(err, errlen, "\"%.*s\": expected FIELD OP VALUE with OP one of = != < <= > >=",
 			 (int)len, p);
 		return KAM_EPARSE;
 	}
-	c->field = kam_schema_field(kam_schema_of(KAM_ACCOUNT), p, name_len);
-	c->rollup = -1;
-	for (int r = 0; c->field < 0 && r < R_COUNT; r++)
-		if (strlen(rollup_names[r]) == name_len && memcmp(rollup_names[r], p, name_len) == 0)
-			c->rollup = r;
-	if (c->field < 0 && c->rollup < 0) {
-		snprintf(err, errlen, "--where: unknown field \"%.*s\"; expected an account field or one of "
-			 "order_count, revenue, profit, interaction_count, minutes, first_order, last_order, "
-			 "last_call, last_visit, last_interaction", (int)name_len, p);
+	if (resolve_field(c, p, name_len, err, errlen))
 		return KAM_EPARSE;
-	}
 	const char *v = p + i + oplen;
 	size_t vlen = len - i - oplen;
 	while (vlen && *v == ' ')
@@ -218,7 +230,7 @@ static int parse_cond(const char *p, size_t len, cond *c, char *err, size_t errl
 		return KAM_ENOMEM;
 	if (parse_rhs(c, err, errlen)) {
 		if (!err[0])
-			snprintf(err, errlen, "--where: \"%.*s\": an empty value only goes with = or !=",
+			snprintf(err, errlen, "\"%.*s\": an empty value only goes with = or !=",
 				 (int)len, p);
 		return KAM_EPARSE;
 	}
@@ -280,4 +292,46 @@ void kam_where_free(kam_where *w)
 		free(w->c[i].text);
 	free(w->c);
 	free(w);
+}
+
+struct kam_sort {
+	cond key;
+	int descending;
+};
+
+int kam_sort_parse(const char *spec, kam_sort **out, char *err, size_t errlen)
+{
+	kam_sort *s = calloc(1, sizeof(*s));
+	if (!s)
+		return KAM_ENOMEM;
+	s->descending = spec[0] == '-';
+	spec += s->descending;
+	if (resolve_field(&s->key, spec, strlen(spec), err, errlen)) {
+		free(s);
+		return KAM_EPARSE;
+	}
+	*out = s;
+	return 0;
+}
+
+int kam_sort_cmp(const kam_sort *s, const kam_account *a, const kam_rollup *ra,
+		 const kam_account *b, const kam_rollup *rb)
+{
+	value va = cond_value(&s->key, a, ra), vb = cond_value(&s->key, b, rb);
+	if (!va.present || !vb.present)
+		return vb.present - va.present;
+	int c = value_cmp(&va, &vb);
+	if (s->descending)
+		c = -c;
+	return c ? c : kam_str_cmp(a->id, b->id);
+}
+
+int kam_sort_needs_rollup(const kam_sort *s)
+{
+	return s->key.field < 0;
+}
+
+void kam_sort_free(kam_sort *s)
+{
+	free(s);
 }

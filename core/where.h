@@ -29,4 +29,15 @@ int kam_where_match(const kam_where *w, const kam_account *account, const kam_ro
 int kam_where_needs_rollup(const kam_where *w);
 void kam_where_free(kam_where *w);
 
+/*
+ * An ordering of accounts by one account field or rollup figure, for `--sort [-]FIELD`; a
+ * leading '-' sorts descending. Absent values sort last either way; ties keep id order.
+ */
+typedef struct kam_sort kam_sort;
+int kam_sort_parse(const char *spec, kam_sort **out, char *err, size_t errlen);
+int kam_sort_cmp(const kam_sort *s, const kam_account *a, const kam_rollup *ra,
+		 const kam_account *b, const kam_rollup *rb);
+int kam_sort_needs_rollup(const kam_sort *s);
+void kam_sort_free(kam_sort *s);
+
 #endif

@@ -1,0 +1,81 @@
+#!/bin/sh
+# Import of every kind, upserts, --map, atomicity, --skip-bad, stdin, and the export round trip.
+. "$(dirname "$0")/lib/common.sh"
+DB="$T/db"
+
+count() { "$KAM" --db "$DB" stats --format csv | awk -F, -v k="$1" '$1 == k { print $2 }'; }
+
+expect_exit 0 "$KAM" --db "$DB" init
+[ "$(stat -c %a "$DB")" = 700 ] && ok || fail "database directory is not 0700"
+[ "$(stat -c %a "$DB/data.mdb")" = 600 ] && ok || fail "data.mdb is not 0600"
+for k in accounts contacts orders interactions; do
+	expect_exit 0 "$KAM" --db "$DB" import "$k" "$DATA/$k.csv"
+done
+[ "$(count accounts)" = 3 ] && ok || fail "accounts: $(count accounts)"
+[ "$(count orders)" = 3 ] && ok || fail "orders: $(count orders)"
+
+# The BOM, quoted comma, embedded newline and custom column survive.
+expect_exit 0 "$KAM" --db "$DB" get account A1 --format json
+expect_in "$T/out" '"name":"Acme, Inc."'
+expect_in "$T/out" '"tier_note":"likes \"fast\" replies"'
+expect_in "$T/out" '"revenue":1250.5'
+expect_in "$T/out" '"last_call":"2026-02-01"'
+expect_in "$T/out" '"last_visit":"2026-02-20T14:05:00"'
+expect_in "$T/out" '"minutes":107'
+expect_exit 0 "$KAM" --db "$DB" get account A3 --format json
+expect_in "$T/out" '"name":"Gamma\nGroup"'
+expect_in "$T/out" '"created":"2024-05-01T09:30:00"'
+
+# A bad row aborts the whole file: the good row before it is not written either.
+expect_exit 1 "$KAM" --db "$DB" import orders "$DATA/orders_bad_date.csv"
+expect_in "$T/err" "orders_bad_date.csv:3: column 3 (date): expected a date"
+expect_in "$T/err" '"2026-13-01"'
+expect_exit 1 "$KAM" --db "$DB" get order O9
+expect_exit 1 "$KAM" --db "$DB" import orders "$DATA/orders_bad_money.csv"
+expect_in "$T/err" "orders_bad_money.csv:2: column 4 (amount)"
+expect_exit 1 "$KAM" --db "$DB" import orders "$DATA/orders_bad_ref.csv"
+expect_in "$T/err" 'column 2 (account_id): expected the id of an existing account, found "NOPE"'
+[ "$(count orders)" = 3 ] && ok || fail "a failed import changed the orders: $(count orders)"
+
+# --skip-bad commits the good rows and reports the bad ones.
+expect_exit 0 "$KAM" --db "$DB" import orders "$DATA/orders_bad_date.csv" --skip-bad "$T/rejects.csv" --quiet
+expect_in "$T/rejects.csv" "line,error,id,account_id,date,amount"
+expect_in "$T/rejects.csv" '3,"column 3 (date)'
+[ "$(count orders)" = 4 ] && ok || fail "skip-bad: orders $(count orders)"
+
+# --map reads foreign headers; stdin works.
+expect_exit 0 "$KAM" --db "$DB" import orders - --map 'id=Order No,account_id=Customer,date=Order Date,amount=Total' <"$DATA/orders_foreign.csv"
+expect_exit 0 "$KAM" --db "$DB" get order X1 --format json
+expect_in "$T/out" '"amount":77'
+expect_exit 1 "$KAM" --db "$DB" import orders "$DATA/orders_foreign.csv"
+expect_in "$T/err" 'missing required column "id"'
+
+# Upsert: importing the same file again replaces, counts stay.
+expect_exit 0 "$KAM" --db "$DB" import orders "$DATA/orders.csv"
+expect_in "$T/err" "0 new, 3 replaced"
+
+# Round trip: export, import into an empty database, export again: identical.
+for k in accounts contacts orders interactions; do
+	"$KAM" --db "$DB" export "$k" >"$T/$k.1.csv" || fail "export $k"
+done
+expect_exit 0 "$KAM" --db "$T/db2" init
+for k in accounts contacts orders interactions; do
+	expect_exit 0 "$KAM" --db "$T/db2" import "$k" "$T/$k.1.csv"
+	"$KAM" --db "$T/db2" export "$k" >"$T/$k.2.csv" || fail "export $k again"
+	expect_same "$T/$k.1.csv" "$T/$k.2.csv"
+done
+"$KAM" --db "$DB" rollups --format csv >"$T/r1.csv"
+"$KAM" --db "$T/db2" rollups --format csv >"$T/r2.csv"
+expect_same "$T/r1.csv" "$T/r2.csv"
+expect_exit 0 "$KAM" --db "$DB" export interactions --format json
+expect_in "$T/out" '"note":"asked for a discount, again"'
+
+# Listing with filters and formats.
+expect_exit 0 "$KAM" --db "$DB" list accounts --where 'employees>=100' --format csv
+expect_in "$T/out" "A1,"
+if grep -q "^A2," "$T/out"; then fail "A2 has no employees and must not match"; else ok; fi
+expect_exit 0 "$KAM" --db "$DB" list accounts --sort -revenue --limit 1 --format csv
+[ "$(sed -n 2p "$T/out" | cut -d, -f1)" = A1 ] && ok || fail "top account by revenue"
+expect_exit 0 "$KAM" --db "$DB" list accounts --region north --format json
+expect_in "$T/out" '"id":"A1"'
+finish
