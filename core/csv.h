@@ -5,6 +5,17 @@
  * fields with "" escapes and embedded newlines, and LF or CRLF line ends. It keeps one row in
  * memory at a time, so a file of any size streams through a fixed amount of memory. Every field
  * is checked to be valid UTF-8 without NUL bytes.
+ *
+ * Details of the dialect:
+ * - A line ends with LF, CRLF or a lone CR (old Mac files); a lone CR outside quotes ends the
+ *   row like LF does. Inside quotes CR and LF are kept as data, and every line end (LF, CRLF,
+ *   lone CR) still counts towards the physical line numbers in rows and errors.
+ * - The quote must open the field: `a"b` and ` "a"` are errors, and so is anything other than
+ *   a comma or a line end after the closing quote (`"a" ,` too). Spaces are kept as data.
+ * - Errors are sticky: after a negative return every later kam_csv_next() returns the same code
+ *   (until kam_csv_rewind()). The error's line is the line of the offending byte, except for an
+ *   unterminated quoted field, which reports the line of its opening quote.
+ * - Rows may have different numbers of fields; the caller decides what that means.
  */
 #ifndef KAM_CSV_H
 #define KAM_CSV_H
@@ -61,7 +72,23 @@ uint64_t kam_csv_total_bytes(const kam_csv *csv);
  */
 int kam_csv_rewind(kam_csv *csv);
 
-/* Writes one field, quoted when it holds a comma, quote, CR or LF. Returns 0 or KAM_EIO. */
+/*
+ * Writes one field, quoted when it holds a comma, quote, CR or LF (quotes doubled); anything
+ * else, leading or trailing spaces included, is written as is since the reader keeps it as is.
+ * Returns 0 or KAM_EIO.
+ */
 int kam_csv_write_field(FILE *out, const char *p, size_t len);
+/*
+ * Writes `n` fields separated by commas and ends the line with LF. A row made of one empty
+ * field is written as `""` so that it reads back as a row even on the last line. Returns 0,
+ * KAM_EINVAL (n == 0) or KAM_EIO.
+ */
+int kam_csv_write_row(FILE *out, const kam_str *fields, uint32_t n);
+
+/*
+ * Sets how many bytes one read takes (0 restores the default of 1 MiB). Tests and the fuzzer use
+ * tiny sizes so that rows cross block boundaries; call it before the first kam_csv_next().
+ */
+void kam_csv_set_block_size(kam_csv *csv, size_t size);
 
 #endif
