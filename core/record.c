@@ -164,11 +164,20 @@ int kam_kind_parse(const char *name, kam_kind *out)
 	return KAM_ENOTFOUND;
 }
 
+/*
+ * A NUL-terminated name against `len` bytes of text. Not strncmp: a NUL inside the text would
+ * end the comparison early and make name[len] a read past the name.
+ */
+static bool name_eq(const char *name, const char *s, size_t len)
+{
+	return strlen(name) == len && memcmp(name, s, len) == 0;
+}
+
 int kam_schema_field(const kam_schema *s, const char *name, size_t len)
 {
 	for (unsigned i = 0; i < s->nfields; i++) {
 		const char *fn = s->fields[i].name;
-		if (strncmp(fn, name, len) == 0 && fn[len] == '\0')
+		if (name_eq(fn, name, len))
 			return (int)i;
 	}
 	return -1;
@@ -245,7 +254,7 @@ static int count_parse(const char *s, size_t len, int64_t *out)
 static int enum_parse(const char *const *names, const char *s, size_t len, uint8_t *out)
 {
 	for (unsigned i = 0; names[i]; i++) {
-		if (strncmp(names[i], s, len) == 0 && names[i][len] == '\0') {
+		if (name_eq(names[i], s, len)) {
 			*out = (uint8_t)(i + 1);
 			return 0;
 		}

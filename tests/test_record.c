@@ -349,6 +349,28 @@ Test(record, field_parse_values)
 	cr_expect_eq(kam_field_parse(s, &r, KAM_I_NFIELDS, "x", 1, &e), KAM_EINVAL);
 }
 
+/* Cells may hold NUL bytes; matching a slug or a field name must not stop at them. */
+Test(record, embedded_nul)
+{
+	const kam_schema *s = kam_schema_of(KAM_ORDER);
+	kam_order o;
+	kam_rec_clear(s, &o);
+	const char *e = NULL;
+	cr_expect_eq(kam_field_parse(s, &o, KAM_O_MODE, "oem\0xyzxyzxyzxyzxyzxyzxyz", 24, &e), KAM_EPARSE);
+	cr_expect_eq(kam_field_parse(s, &o, KAM_O_MODE, "oem\0", 4, &e), KAM_EPARSE);
+	cr_expect_eq(kam_field_parse(s, &o, KAM_O_AMOUNT, "1\0", 2, &e), KAM_EPARSE);
+	cr_expect_eq(o.rec.present, 0);
+	cr_expect_eq(kam_schema_field(s, "id\0xxxxxxxxxxxxxxxxxxxx", 24), -1);
+	cr_expect_eq(kam_schema_field(s, "id\0", 3), -1);
+	kam_contact c;
+	kam_rec_clear(kam_schema_of(KAM_CONTACT), &c);
+	cr_expect_eq(kam_field_parse(kam_schema_of(KAM_CONTACT), &c, KAM_C_ACTIVE, "true\0", 5, &e),
+		     KAM_EPARSE);
+	/* In text, a NUL is just a byte. */
+	cr_expect_eq(kam_field_parse(kam_schema_of(KAM_CONTACT), &c, KAM_C_NAME, "a\0b", 3, &e), 0);
+	cr_expect_eq(c.name.len, 3);
+}
+
 Test(record, text_limits)
 {
 	static char big[KAM_TEXT_MAX + 2];
