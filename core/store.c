@@ -1,0 +1,1850 @@
+/*
+ * store.c - the Kam database on LMDB (store.h). The only file of the project that includes lmdb.h.
+ *
+ * One environment in a directory, with these named databases:
+ *
+ *   meta                     "schema_version" -> u32 little-endian
+ *   accounts, contacts, orders, interactions      id -> kam_rec_encode bytes
+ *   contacts_by_account      account 0x00 contact -> ""
+ *   orders_by_account        account 0x00 BE32(day ^ 2^31) BE32(sec + 1) order -> ORDER_IVAL
+ *   interactions_by_account  account 0x00 BE32(day ^ 2^31) BE32(sec + 1) interaction -> INTER_IVAL
+ *   accounts_by_region       region 0x00 account -> ""  (the empty region too)
+ *   accounts_by_owner        owner 0x00 account -> ""   (only accounts with an owner)
+ *   rollups                  account -> ROLLUP_SIZE bytes (rollup_pack)
+ *
+ * Ids, regions and owners never contain a NUL byte (kam_put refuses them), so "account 0x00" is
+ * an exact prefix and all keys of one account lie in [account 0x00, account 0x01). Flipping the
+ * sign bit of the day and adding one to sec (KAM_NO_TIME is -1) makes the bytewise key order the
+ * (date, id) order. The small index values carry what rollups need, so a rollup can be computed
+ * from the index alone, without decoding records.
+ *
+ * Write transactions keep the rollups they touch in a hash map (account id -> rollup) and write
+ * the changed ones at commit, so an import of many rows of one account writes its rollup once.
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <lmdb.h>
+
+#include <kam/errors.h>
+
+enum {
+	DB_ACCOUNTS = KAM_ACCOUNT,
+	DB_CONTACTS = KAM_CONTACT,
+	DB_ORDERS = KAM_ORDER,
+	DB_INTERACTIONS = KAM_INTERACTION,
+	DB_CONTACTS_BY_ACCOUNT,
+	DB_ORDERS_BY_ACCOUNT,
+	DB_INTERACTIONS_BY_ACCOUNT,
+	DB_ACCOUNTS_BY_REGION,
+	DB_ACCOUNTS_BY_OWNER,
+	DB_ROLLUPS,
+	DB_META,
+	DB_COUNT
+};
+
+static const char *const db_names[DB_COUNT] = {
+	[DB_ACCOUNTS] = "accounts",
+	[DB_CONTACTS] = "contacts",
+	[DB_ORDERS] = "orders",
+	[DB_INTERACTIONS] = "interactions",
+	[DB_CONTACTS_BY_ACCOUNT] = "contacts_by_account",
+	[DB_ORDERS_BY_ACCOUNT] = "orders_by_account",
+	[DB_INTERACTIONS_BY_ACCOUNT] = "interactions_by_account",
+	[DB_ACCOUNTS_BY_REGION] = "accounts_by_region",
+	[DB_ACCOUNTS_BY_OWNER] = "accounts_by_owner",
+	[DB_ROLLUPS] = "rollups",
+	[DB_META] = "meta",
+};
+
+/* The by-account index of a contact, order or interaction kind. */
+#define DB_BY_ACCOUNT(kind) (DB_CONTACTS_BY_ACCOUNT + (int)(kind) - 1)
+
+#define MAXDBS 16
+#define DEFAULT_MAPSIZE ((uint64_t)1 << 30)
+#define GROW_TRIES 40
+#define SCHEMA_KEY "schema_version"
+
+/* Longest index key: region 0x00 id (a dated key is at most 64 + 1 + 8 + 64 bytes). */
+#define IKEY_MAX (KAM_KEYTEXT_MAX + 1 + KAM_ID_MAX)
+#define DATED_FIXED 8
+
+/* Index values: amount, profit (LE64), flags; kind, outcome, flags, minutes (LE64). */
+#define ORDER_IVAL 17
+#define INTER_IVAL 11
+#define IVAL_HAS 1u
+
+#define ROLLUP_VERSION 1
+#define ROLLUP_SIZE 73
+
+/* Rollup cache sizes: slots, kept at most half full. */
+#define RC_MIN_CAP 256u
+#define RC_KEEP_CAP 1024u
+#define RC_MAX_CAP (1u << 17)
+
+/* Rollup fields a removal may invalidate; rescanned from the index. */
+enum {
+	NEED_ORDER_SPAN = 1 << 0,
+	NEED_LAST_INTERACTION = 1 << 1,
+	NEED_LAST_CALL = 1 << 2,
+	NEED_LAST_VISIT = 1 << 3,
+};
+
+struct rc_ent {
+	kam_rollup r;
+	uint32_t hash;
+	uint8_t used, dirty, len;
+	char id[KAM_ID_MAX];
+};
+
+struct rcache {
+	struct rc_ent *tab;
+	uint32_t cap, count;
+};
+
+struct kam_store {
+	MDB_env *env;
+	MDB_dbi dbi[DB_COUNT];
+	char *dir;
+	unsigned flags;
+	uint32_t version;
+	kam_txn *wtxn;    /* the write transaction in progress */
+	unsigned readers; /* read transactions in progress: the map cannot move under them */
+	int mapfull;      /* the current write transaction ran out of map */
+	kam_buf enc;      /* encoding buffer of the write transaction */
+	struct rcache rc; /* rollups touched by the write transaction */
+	kam_rollup none;  /* kam_rollup_init() */
+};
+
+struct kam_txn {
+	kam_store *store;
+	MDB_txn *txn;
+	int write;
+	int err;             /* first failure of a write that may have half happened */
+	kam_cursor *cursors; /* open cursors: their LMDB cursors end with the transaction */
+};
+
+struct kam_cursor {
+	kam_txn *txn;
+	kam_cursor *next, *prev;
+	MDB_cursor *mc;
+	kam_kind kind;
+	kam_scan scan;
+	int started, done;
+	int32_t from, to;
+	uint32_t plen;
+	uint8_t prefix[KAM_KEYTEXT_MAX + 1];
+};
+
+/* ---- errors ---- */
+
+/* The one place where MDB and errno codes become Kam codes. */
+static int kam_from_mdb(int rc)
+{
+	switch (rc) {
+	case MDB_SUCCESS:
+		return 0;
+	case MDB_NOTFOUND:
+		return KAM_ENOTFOUND;
+	case MDB_KEYEXIST:
+		return KAM_EEXIST;
+	case MDB_MAP_FULL:
+		return KAM_EMAPFULL;
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+	case MDB_INVALID:
+	case MDB_INCOMPATIBLE:
+		return KAM_ECORRUPT;
+	case MDB_VERSION_MISMATCH:
+		return KAM_EVERSION;
+	case MDB_READERS_FULL:
+	case EBUSY:
+	case EAGAIN:
+		return KAM_EBUSY;
+	case ENOMEM:
+		return KAM_ENOMEM;
+	case EACCES:
+	case EPERM:
+	case EROFS:
+		return KAM_EPERM;
+	case ENOENT:
+		return KAM_ENOTFOUND;
+	default:
+		return KAM_EIO;
+	}
+}
+
+/* Records the failure of a write transaction: every later call on it returns it. */
+static int txn_fail(kam_txn *t, int rc)
+{
+	if (rc == KAM_EMAPFULL)
+		t->store->mapfull = 1;
+	if (!t->err)
+		t->err = rc;
+	return rc;
+}
+
+/* An LMDB write call's result; anything but "not found"/"exists" poisons the transaction. */
+static int wres(kam_txn *t, int mrc)
+{
+	int rc = kam_from_mdb(mrc);
+	if (rc && mrc != MDB_NOTFOUND && mrc != MDB_KEYEXIST)
+		txn_fail(t, rc);
+	return rc;
+}
+
+/* ---- byte helpers ---- */
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put_le64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t get_le64(const uint8_t *p)
+{
+	return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static uint32_t get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+static MDB_val mval(const void *p, size_t n)
+{
+	return (MDB_val){ n, (void *)p };
+}
+
+static int date_cmp(kam_date a, kam_date b)
+{
+	if (a.day != b.day)
+		return a.day < b.day ? -1 : 1;
+	return (a.sec > b.sec) - (a.sec < b.sec);
+}
+
+static int id_ok(kam_str s)
+{
+	return s.len >= 1 && s.len <= KAM_ID_MAX && !memchr(s.ptr, 0, s.len);
+}
+
+static int keytext_ok(kam_str s)
+{
+	return s.len <= KAM_KEYTEXT_MAX && (s.len == 0 || !memchr(s.ptr, 0, s.len));
+}
+
+/* A text field's value, empty when absent. */
+static kam_str text_of(const void *rec, int field, kam_str s)
+{
+	if (!KAM_HAS(rec, field))
+		return (kam_str){ "", 0 };
+	return s;
+}
+
+/* Copies a view into `buf` (at least s.len bytes), which must outlive the result. */
+static kam_str str_copy(kam_str s, char *buf)
+{
+	if (s.len)
+		memcpy(buf, s.ptr, s.len);
+	return (kam_str){ buf, s.len };
+}
+
+/* ---- keys and index values ---- */
+
+static size_t key_text(uint8_t *k, kam_str text, kam_str id)
+{
+	if (text.len)
+		memcpy(k, text.ptr, text.len);
+	k[text.len] = 0;
+	memcpy(k + text.len + 1, id.ptr, id.len);
+	return text.len + 1 + id.len;
+}
+
+static size_t key_dated(uint8_t *k, kam_str acc, kam_date d, kam_str id)
+{
+	memcpy(k, acc.ptr, acc.len);
+	k[acc.len] = 0;
+	put_be32(k + acc.len + 1, (uint32_t)d.day ^ 0x80000000u);
+	put_be32(k + acc.len + 5, (uint32_t)(d.sec + 1));
+	memcpy(k + acc.len + 1 + DATED_FIXED, id.ptr, id.len);
+	return acc.len + 1 + DATED_FIXED + id.len;
+}
+
+static kam_date dated_key_date(const uint8_t *fixed)
+{
+	kam_date d;
+	d.day = (int32_t)(get_be32(fixed) ^ 0x80000000u);
+	d.sec = (int32_t)get_be32(fixed + 4) - 1;
+	return d;
+}
+
+static int prefix_match(const MDB_val *k, const uint8_t *prefix, size_t plen)
+{
+	return k->mv_size >= plen && memcmp(k->mv_data, prefix, plen) == 0;
+}
+
+/* What the index keeps of an order or interaction, and what rollups use. */
+struct order_fact {
+	kam_date date;
+	kam_money amount, profit;
+	int has_profit;
+};
+
+struct inter_fact {
+	kam_date date;
+	uint8_t kind, outcome;
+	int has_minutes;
+	int64_t minutes;
+};
+
+static struct order_fact order_fact_of(const kam_order *o)
+{
+	struct order_fact f = { o->date, o->amount, 0, KAM_HAS(o, KAM_O_PROFIT) };
+	if (f.has_profit)
+		f.profit = o->profit;
+	return f;
+}
+
+static struct inter_fact inter_fact_of(const kam_interaction *i)
+{
+	struct inter_fact f = { i->date, i->kind, 0, KAM_HAS(i, KAM_I_MINUTES), 0 };
+	if (KAM_HAS(i, KAM_I_OUTCOME))
+		f.outcome = i->outcome;
+	if (f.has_minutes)
+		f.minutes = i->minutes;
+	return f;
+}
+
+static void order_ival(uint8_t *v, const struct order_fact *f)
+{
+	put_le64(v, (uint64_t)f->amount);
+	put_le64(v + 8, (uint64_t)f->profit);
+	v[16] = f->has_profit ? IVAL_HAS : 0;
+}
+
+static int order_ival_get(const MDB_val *k, const MDB_val *v, size_t plen, struct order_fact *f)
+{
+	if (v->mv_size != ORDER_IVAL || k->mv_size <= plen + DATED_FIXED)
+		return KAM_ECORRUPT;
+	const uint8_t *p = v->mv_data;
+	f->date = dated_key_date((const uint8_t *)k->mv_data + plen);
+	f->amount = (kam_money)get_le64(p);
+	f->profit = (kam_money)get_le64(p + 8);
+	f->has_profit = p[16] & IVAL_HAS;
+	return 0;
+}
+
+static void inter_ival(uint8_t *v, const struct inter_fact *f)
+{
+	v[0] = f->kind;
+	v[1] = f->outcome;
+	v[2] = f->has_minutes ? IVAL_HAS : 0;
+	put_le64(v + 3, (uint64_t)f->minutes);
+}
+
+static int inter_ival_get(const MDB_val *k, const MDB_val *v, size_t plen, struct inter_fact *f)
+{
+	if (v->mv_size != INTER_IVAL || k->mv_size <= plen + DATED_FIXED)
+		return KAM_ECORRUPT;
+	const uint8_t *p = v->mv_data;
+	f->date = dated_key_date((const uint8_t *)k->mv_data + plen);
+	f->kind = p[0];
+	f->outcome = p[1];
+	f->has_minutes = p[2] & IVAL_HAS;
+	f->minutes = (int64_t)get_le64(p + 3);
+	return 0;
+}
+
+/* ---- rollups ---- */
+
+static void rollup_pack(const kam_rollup *r, uint8_t *p)
+{
+	p[0] = ROLLUP_VERSION;
+	put_le32(p + 1, r->order_count);
+	put_le32(p + 5, r->interaction_count);
+	const kam_date *dates[] = { &r->first_order, &r->last_order, &r->last_call, &r->last_visit,
+				    &r->last_interaction };
+	uint8_t *q = p + 9;
+	for (size_t i = 0; i < sizeof(dates) / sizeof(dates[0]); i++, q += 8) {
+		put_le32(q, (uint32_t)dates[i]->day);
+		put_le32(q + 4, (uint32_t)dates[i]->sec);
+	}
+	put_le64(q, (uint64_t)r->revenue);
+	put_le64(q + 8, (uint64_t)r->profit);
+	put_le64(q + 16, (uint64_t)r->minutes);
+}
+
+static int rollup_unpack(const MDB_val *v, kam_rollup *r)
+{
+	const uint8_t *p = v->mv_data;
+	if (v->mv_size != ROLLUP_SIZE || p[0] != ROLLUP_VERSION)
+		return KAM_ECORRUPT;
+	r->order_count = get_le32(p + 1);
+	r->interaction_count = get_le32(p + 5);
+	kam_date *dates[] = { &r->first_order, &r->last_order, &r->last_call, &r->last_visit,
+			      &r->last_interaction };
+	const uint8_t *q = p + 9;
+	for (size_t i = 0; i < sizeof(dates) / sizeof(dates[0]); i++, q += 8) {
+		dates[i]->day = (int32_t)get_le32(q);
+		dates[i]->sec = (int32_t)get_le32(q + 4);
+	}
+	r->revenue = (kam_money)get_le64(q);
+	r->profit = (kam_money)get_le64(q + 8);
+	r->minutes = (int64_t)get_le64(q + 16);
+	return 0;
+}
+
+static int counts_call(uint8_t kind, uint8_t outcome)
+{
+	return kind == KAM_IK_CALL && outcome != KAM_OUT_NO_ANSWER;
+}
+
+static void date_max(kam_date *cur, kam_date d)
+{
+	if (cur->day == KAM_NO_DAY || date_cmp(d, *cur) > 0)
+		*cur = d;
+}
+
+static void date_min(kam_date *cur, kam_date d)
+{
+	if (cur->day == KAM_NO_DAY || date_cmp(d, *cur) < 0)
+		*cur = d;
+}
+
+static void rollup_add_order(kam_rollup *r, const struct order_fact *f)
+{
+	r->order_count++;
+	r->revenue += f->amount;
+	if (f->has_profit)
+		r->profit += f->profit;
+	date_min(&r->first_order, f->date);
+	date_max(&r->last_order, f->date);
+}
+
+/* Takes an order out of the sums; returns the span fields it may have set. */
+static unsigned rollup_sub_order(kam_rollup *r, const struct order_fact *f)
+{
+	r->order_count--;
+	r->revenue -= f->amount;
+	if (f->has_profit)
+		r->profit -= f->profit;
+	if (date_cmp(f->date, r->first_order) == 0 || date_cmp(f->date, r->last_order) == 0)
+		return NEED_ORDER_SPAN;
+	return 0;
+}
+
+static void rollup_add_inter(kam_rollup *r, const struct inter_fact *f)
+{
+	r->interaction_count++;
+	if (f->has_minutes)
+		r->minutes += f->minutes;
+	date_max(&r->last_interaction, f->date);
+	if (counts_call(f->kind, f->outcome))
+		date_max(&r->last_call, f->date);
+	if (f->kind == KAM_IK_VISIT)
+		date_max(&r->last_visit, f->date);
+}
+
+static unsigned rollup_sub_inter(kam_rollup *r, const struct inter_fact *f)
+{
+	unsigned need = 0;
+	r->interaction_count--;
+	if (f->has_minutes)
+		r->minutes -= f->minutes;
+	if (date_cmp(f->date, r->last_interaction) == 0)
+		need |= NEED_LAST_INTERACTION;
+	if (counts_call(f->kind, f->outcome) && date_cmp(f->date, r->last_call) == 0)
+		need |= NEED_LAST_CALL;
+	if (f->kind == KAM_IK_VISIT && date_cmp(f->date, r->last_visit) == 0)
+		need |= NEED_LAST_VISIT;
+	return need;
+}
+
+/* ---- rollup cache of a write transaction ---- */
+
+static uint32_t rc_hash(const char *p, size_t n)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)p[i]) * 16777619u;
+	return h;
+}
+
+static struct rc_ent *rc_find(struct rcache *rc, kam_str id, uint32_t h)
+{
+	if (!rc->cap)
+		return NULL;
+	uint32_t mask = rc->cap - 1;
+	for (uint32_t i = h & mask;; i = (i + 1) & mask) {
+		struct rc_ent *e = &rc->tab[i];
+		if (!e->used)
+			return NULL;
+		if (e->hash == h && e->len == id.len && memcmp(e->id, id.ptr, id.len) == 0)
+			return e;
+	}
+}
+
+/* Adds an entry that is not there; the caller has made room (rc_reserve). */
+static struct rc_ent *rc_insert(struct rcache *rc, kam_str id, uint32_t h)
+{
+	uint32_t mask = rc->cap - 1, i = h & mask;
+	while (rc->tab[i].used)
+		i = (i + 1) & mask;
+	struct rc_ent *e = &rc->tab[i];
+	e->used = 1;
+	e->dirty = 0;
+	e->hash = h;
+	e->len = (uint8_t)id.len;
+	memcpy(e->id, id.ptr, id.len);
+	rc->count++;
+	return e;
+}
+
+/* Removes an entry, shifting later entries of its probe run back (no tombstones). */
+static void rc_remove(struct rcache *rc, struct rc_ent *e)
+{
+	uint32_t mask = rc->cap - 1, i = (uint32_t)(e - rc->tab), j = i;
+	for (;;) {
+		j = (j + 1) & mask;
+		if (!rc->tab[j].used)
+			break;
+		uint32_t home = rc->tab[j].hash & mask;
+		/* The entry at j may move to i only if its home is not in (i, j]. */
+		int stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+		if (stays)
+			continue;
+		rc->tab[i] = rc->tab[j];
+		i = j;
+	}
+	rc->tab[i].used = 0;
+	rc->count--;
+}
+
+static void rc_clear(struct rcache *rc)
+{
+	if (rc->cap > RC_KEEP_CAP) {
+		free(rc->tab);
+		rc->tab = NULL;
+		rc->cap = 0;
+	} else if (rc->count) {
+		memset(rc->tab, 0, (size_t)rc->cap * sizeof(*rc->tab));
+	}
+	rc->count = 0;
+}
+
+static int rc_grow(struct rcache *rc)
+{
+	uint32_t cap = rc->cap ? rc->cap * 2 : RC_MIN_CAP;
+	struct rc_ent *tab = calloc(cap, sizeof(*tab));
+	if (!tab)
+		return KAM_ENOMEM;
+	struct rcache n = { tab, cap, 0 };
+	for (uint32_t i = 0; i < rc->cap; i++) {
+		struct rc_ent *e = &rc->tab[i];
+		if (e->used)
+			*rc_insert(&n, (kam_str){ e->id, e->len }, e->hash) = *e;
+	}
+	free(rc->tab);
+	*rc = n;
+	return 0;
+}
+
+/* Writes the changed rollups of the cache to the database. */
+static int rc_flush(kam_txn *t)
+{
+	kam_store *s = t->store;
+	struct rcache *rc = &s->rc;
+	uint8_t buf[ROLLUP_SIZE];
+	for (uint32_t i = 0; i < rc->cap; i++) {
+		struct rc_ent *e = &rc->tab[i];
+		if (!e->used || !e->dirty)
+			continue;
+		rollup_pack(&e->r, buf);
+		MDB_val k = mval(e->id, e->len), v = mval(buf, sizeof(buf));
+		int rc2 = wres(t, mdb_put(t->txn, s->dbi[DB_ROLLUPS], &k, &v, 0));
+		if (rc2)
+			return rc2;
+		e->dirty = 0;
+	}
+	return 0;
+}
+
+/*
+ * Makes room for `n` new entries, so that entry pointers taken during one operation stay
+ * valid: grows the table, or when it is as large as allowed, writes it out and empties it.
+ */
+static int rc_reserve(kam_txn *t, uint32_t n)
+{
+	struct rcache *rc = &t->store->rc;
+	if ((rc->count + n) * 2 <= rc->cap)
+		return 0;
+	if (rc->cap < RC_MAX_CAP)
+		return rc_grow(rc);
+	int rc2 = rc_flush(t);
+	if (rc2)
+		return rc2;
+	rc_clear(rc);
+	return rc_grow(rc);
+}
+
+/* The cached rollup of an account, loaded on first use; KAM_ENOTFOUND: no such account. */
+static int rollup_ref(kam_txn *t, kam_str acc, struct rc_ent **out)
+{
+	kam_store *s = t->store;
+	uint32_t h = rc_hash(acc.ptr, acc.len);
+	struct rc_ent *e = rc_find(&s->rc, acc, h);
+	if (!e) {
+		MDB_val k = mval(acc.ptr, acc.len), v;
+		int rc = kam_from_mdb(mdb_get(t->txn, s->dbi[DB_ROLLUPS], &k, &v));
+		kam_rollup r;
+		if (!rc)
+			rc = rollup_unpack(&v, &r);
+		if (rc)
+			return rc;
+		e = rc_insert(&s->rc, acc, h);
+		e->r = r;
+	}
+	*out = e;
+	return 0;
+}
+
+/* An account exists exactly when its rollup does; a missing rollup means damage. */
+static int account_ref(kam_txn *t, kam_str acc, struct rc_ent **out)
+{
+	int rc = rollup_ref(t, acc, out);
+	if (rc != KAM_ENOTFOUND)
+		return rc;
+	MDB_val k = mval(acc.ptr, acc.len), v;
+	rc = kam_from_mdb(mdb_get(t->txn, t->store->dbi[DB_ACCOUNTS], &k, &v));
+	if (rc == KAM_ENOTFOUND)
+		return KAM_EREF;
+	return rc ? rc : KAM_ECORRUPT;
+}
+
+/* ---- index scans ---- */
+
+static size_t key_account(uint8_t *k, kam_str acc, uint8_t last)
+{
+	memcpy(k, acc.ptr, acc.len);
+	k[acc.len] = last;
+	return acc.len + 1;
+}
+
+/* Whether any key of `db` starts with `acc` 0x00. */
+static int has_refs(kam_txn *t, int db, kam_str acc, int *found)
+{
+	uint8_t p[KAM_ID_MAX + 1];
+	size_t plen = key_account(p, acc, 0);
+	MDB_cursor *mc;
+	int rc = kam_from_mdb(mdb_cursor_open(t->txn, t->store->dbi[db], &mc));
+	if (rc)
+		return rc;
+	MDB_val k = mval(p, plen), v;
+	int mrc = mdb_cursor_get(mc, &k, &v, MDB_SET_RANGE);
+	mdb_cursor_close(mc);
+	*found = mrc == 0 && prefix_match(&k, p, plen);
+	return mrc == MDB_NOTFOUND ? 0 : kam_from_mdb(mrc);
+}
+
+/* first_order and last_order of an account from the first and last key of its range. */
+static int scan_order_span(kam_txn *t, kam_str acc, kam_rollup *r)
+{
+	kam_store *s = t->store;
+	uint8_t p[KAM_ID_MAX + 1], end[KAM_ID_MAX + 1];
+	size_t plen = key_account(p, acc, 0);
+	key_account(end, acc, 1);
+	r->first_order = s->none.first_order;
+	r->last_order = s->none.last_order;
+	MDB_cursor *mc;
+	int rc = kam_from_mdb(mdb_cursor_open(t->txn, s->dbi[DB_ORDERS_BY_ACCOUNT], &mc));
+	if (rc)
+		return rc;
+	MDB_val k = mval(p, plen), v;
+	int mrc = mdb_cursor_get(mc, &k, &v, MDB_SET_RANGE);
+	if (mrc == 0 && prefix_match(&k, p, plen) && k.mv_size > plen + DATED_FIXED) {
+		r->first_order = dated_key_date((const uint8_t *)k.mv_data + plen);
+		k = mval(end, plen);
+		mrc = mdb_cursor_get(mc, &k, &v, MDB_SET_RANGE);
+		if (mrc == MDB_NOTFOUND)
+			mrc = mdb_cursor_get(mc, &k, &v, MDB_LAST);
+		else if (mrc == 0)
+			mrc = mdb_cursor_get(mc, &k, &v, MDB_PREV);
+		if (mrc == 0 && (!prefix_match(&k, p, plen) || k.mv_size <= plen + DATED_FIXED))
+			mrc = MDB_CORRUPTED;
+		if (mrc == 0)
+			r->last_order = dated_key_date((const uint8_t *)k.mv_data + plen);
+	}
+	mdb_cursor_close(mc);
+	return mrc == MDB_NOTFOUND ? 0 : kam_from_mdb(mrc);
+}
+
+/* Recomputes the `need` latest-date fields of an account by walking its interactions backward. */
+static int scan_inter_latest(kam_txn *t, kam_str acc, unsigned need, kam_rollup *r)
+{
+	kam_store *s = t->store;
+	uint8_t p[KAM_ID_MAX + 1], end[KAM_ID_MAX + 1];
+	size_t plen = key_account(p, acc, 0);
+	key_account(end, acc, 1);
+	if (need & NEED_LAST_INTERACTION)
+		r->last_interaction = s->none.last_interaction;
+	if (need & NEED_LAST_CALL)
+		r->last_call = s->none.last_call;
+	if (need & NEED_LAST_VISIT)
+		r->last_visit = s->none.last_visit;
+	MDB_cursor *mc;
+	int rc = kam_from_mdb(mdb_cursor_open(t->txn, s->dbi[DB_INTERACTIONS_BY_ACCOUNT], &mc));
+	if (rc)
+		return rc;
+	MDB_val k = mval(end, plen), v;
+	int mrc = mdb_cursor_get(mc, &k, &v, MDB_SET_RANGE);
+	if (mrc == MDB_NOTFOUND)
+		mrc = mdb_cursor_get(mc, &k, &v, MDB_LAST);
+	else if (mrc == 0)
+		mrc = mdb_cursor_get(mc, &k, &v, MDB_PREV);
+	while (need && mrc == 0 && prefix_match(&k, p, plen)) {
+		struct inter_fact f;
+		rc = inter_ival_get(&k, &v, plen, &f);
+		if (rc)
+			break;
+		if (need & NEED_LAST_INTERACTION) {
+			r->last_interaction = f.date;
+			need &= ~(unsigned)NEED_LAST_INTERACTION;
+		}
+		if ((need & NEED_LAST_CALL) && counts_call(f.kind, f.outcome)) {
+			r->last_call = f.date;
+			need &= ~(unsigned)NEED_LAST_CALL;
+		}
+		if ((need & NEED_LAST_VISIT) && f.kind == KAM_IK_VISIT) {
+			r->last_visit = f.date;
+			need &= ~(unsigned)NEED_LAST_VISIT;
+		}
+		mrc = mdb_cursor_get(mc, &k, &v, MDB_PREV);
+	}
+	mdb_cursor_close(mc);
+	if (rc)
+		return rc;
+	return mrc == MDB_NOTFOUND ? 0 : kam_from_mdb(mrc);
+}
+
+/* Folds every index entry of an account into `r` (orders or interactions). */
+static int scan_all(kam_txn *t, kam_kind kind, kam_str acc, kam_rollup *r)
+{
+	uint8_t p[KAM_ID_MAX + 1];
+	size_t plen = key_account(p, acc, 0);
+	MDB_cursor *mc;
+	int rc = kam_from_mdb(mdb_cursor_open(t->txn, t->store->dbi[DB_BY_ACCOUNT(kind)], &mc));
+	if (rc)
+		return rc;
+	MDB_val k = mval(p, plen), v;
+	int mrc = mdb_cursor_get(mc, &k, &v, MDB_SET_RANGE);
+	while (mrc == 0 && prefix_match(&k, p, plen)) {
+		if (kind == KAM_ORDER) {
+			struct order_fact f;
+			rc = order_ival_get(&k, &v, plen, &f);
+			if (rc)
+				break;
+			rollup_add_order(r, &f);
+		} else {
+			struct inter_fact f;
+			rc = inter_ival_get(&k, &v, plen, &f);
+			if (rc)
+				break;
+			rollup_add_inter(r, &f);
+		}
+		mrc = mdb_cursor_get(mc, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(mc);
+	if (rc)
+		return rc;
+	return mrc == MDB_NOTFOUND ? 0 : kam_from_mdb(mrc);
+}
+
+/* ---- opening ---- */
+
+static int errno_to_kam(int e)
+{
+	return kam_from_mdb(e ? e : EIO);
+}
+
+static char *path_join(const char *dir, const char *name)
+{
+	size_t a = strlen(dir), b = strlen(name);
+	char *p = malloc(a + b + 2);
+	if (!p)
+		return NULL;
+	memcpy(p, dir, a);
+	p[a] = '/';
+	memcpy(p + a + 1, name, b + 1);
+	return p;
+}
+
+/* Begins an LMDB transaction, adopting a map that another process has grown. */
+static int begin_raw(kam_store *s, unsigned flags, MDB_txn **out)
+{
+	for (int tries = 0;; tries++) {
+		int mrc = mdb_txn_begin(s->env, NULL, flags, out);
+		if (mrc != MDB_MAP_RESIZED || tries >= 8)
+			return kam_from_mdb(mrc);
+		/* Remapping would pull the map from under our own live transactions. */
+		if (s->readers || s->wtxn)
+			return KAM_EBUSY;
+		mrc = mdb_env_set_mapsize(s->env, 0);
+		if (mrc)
+			return kam_from_mdb(mrc);
+	}
+}
+
+static int read_version(MDB_txn *txn, MDB_dbi meta, uint32_t *out)
+{
+	MDB_val k = mval(SCHEMA_KEY, sizeof(SCHEMA_KEY) - 1), v;
+	int mrc = mdb_get(txn, meta, &k, &v);
+	if (mrc == MDB_NOTFOUND)
+		return KAM_ECORRUPT;
+	if (mrc)
+		return kam_from_mdb(mrc);
+	if (v.mv_size != 4)
+		return KAM_ECORRUPT;
+	uint32_t ver = get_le32(v.mv_data);
+	if (ver > KAM_SCHEMA_VERSION)
+		return KAM_EVERSION;
+	if (ver < 1)
+		return KAM_ECORRUPT;
+	*out = ver;
+	return 0;
+}
+
+/* Creates the databases of an empty environment (or checks a concurrent creator's). */
+static int create_dbs(kam_store *s)
+{
+	MDB_txn *txn;
+	int rc = begin_raw(s, 0, &txn);
+	if (rc)
+		return rc;
+	int mrc = mdb_dbi_open(txn, db_names[DB_META], MDB_CREATE, &s->dbi[DB_META]);
+	if (mrc)
+		goto fail;
+	rc = read_version(txn, s->dbi[DB_META], &s->version);
+	if (rc == KAM_ECORRUPT) {
+		/* No version: nobody wrote this database yet; anything else in meta is damage. */
+		MDB_stat st;
+		mrc = mdb_stat(txn, s->dbi[DB_META], &st);
+		if (mrc)
+			goto fail;
+		if (st.ms_entries)
+			goto out;
+		uint8_t buf[4];
+		put_le32(buf, KAM_SCHEMA_VERSION);
+		MDB_val k = mval(SCHEMA_KEY, sizeof(SCHEMA_KEY) - 1), v = mval(buf, 4);
+		mrc = mdb_put(txn, s->dbi[DB_META], &k, &v, 0);
+		if (mrc)
+			goto fail;
+		s->version = KAM_SCHEMA_VERSION;
+		rc = 0;
+	}
+	if (rc)
+		goto out;
+	for (int i = 0; i < DB_META; i++) {
+		mrc = mdb_dbi_open(txn, db_names[i], MDB_CREATE, &s->dbi[i]);
+		if (mrc)
+			goto fail;
+	}
+	return kam_from_mdb(mdb_txn_commit(txn));
+fail:
+	rc = kam_from_mdb(mrc);
+out:
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+static int open_dbs(kam_store *s, int create)
+{
+	MDB_txn *txn;
+	int rc = begin_raw(s, MDB_RDONLY, &txn);
+	if (rc)
+		return rc;
+	int mrc = mdb_dbi_open(txn, db_names[DB_META], 0, &s->dbi[DB_META]);
+	if (mrc == MDB_NOTFOUND) {
+		/* No meta: an empty environment is new, anything else is not ours. */
+		MDB_dbi main;
+		MDB_stat st;
+		mrc = mdb_dbi_open(txn, NULL, 0, &main);
+		if (!mrc)
+			mrc = mdb_stat(txn, main, &st);
+		mdb_txn_abort(txn);
+		if (mrc)
+			return kam_from_mdb(mrc);
+		if (st.ms_entries)
+			return KAM_ECORRUPT;
+		return create ? create_dbs(s) : KAM_ENOTFOUND;
+	}
+	if (mrc)
+		goto fail;
+	rc = read_version(txn, s->dbi[DB_META], &s->version);
+	if (rc)
+		goto out;
+	for (int i = 0; i < DB_META; i++) {
+		mrc = mdb_dbi_open(txn, db_names[i], 0, &s->dbi[i]);
+		if (mrc == MDB_NOTFOUND)
+			mrc = MDB_CORRUPTED;
+		if (mrc)
+			goto fail;
+	}
+	/* Committing keeps the handles open for later transactions. */
+	return kam_from_mdb(mdb_txn_commit(txn));
+fail:
+	rc = kam_from_mdb(mrc);
+out:
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+/* A data file shorter than its last committed page would fault when read: refuse it. */
+static int check_size(kam_store *s)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	mdb_filehandle_t fd;
+	struct stat fst;
+	int mrc = mdb_env_info(s->env, &info);
+	if (!mrc)
+		mrc = mdb_env_stat(s->env, &st);
+	if (!mrc)
+		mrc = mdb_env_get_fd(s->env, &fd);
+	if (mrc)
+		return kam_from_mdb(mrc);
+	if (fstat(fd, &fst))
+		return errno_to_kam(errno);
+	if ((uint64_t)fst.st_size < ((uint64_t)info.me_last_pgno + 1) * st.ms_psize)
+		return KAM_ECORRUPT;
+	return 0;
+}
+
+static uint64_t initial_mapsize(uint64_t file_size)
+{
+	const char *env = getenv("KAM_MAPSIZE");
+	if (env && *env) {
+		char *end;
+		errno = 0;
+		unsigned long long v = strtoull(env, &end, 10);
+		if (!errno && !*end && v > 0)
+			return v;
+	}
+	uint64_t size = file_size * 2;
+	return size > DEFAULT_MAPSIZE ? size : DEFAULT_MAPSIZE;
+}
+
+/* Checks the directory and data file; creates the directory when asked. */
+static int prepare_dir(const char *dir, int create, uint64_t *file_size)
+{
+	struct stat st;
+	if (stat(dir, &st)) {
+		if (errno != ENOENT)
+			return errno_to_kam(errno);
+		if (!create)
+			return KAM_ENOTFOUND;
+		if (mkdir(dir, 0700) && errno != EEXIST)
+			return errno_to_kam(errno);
+	} else if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return KAM_EIO;
+	}
+	char *path = path_join(dir, "data.mdb");
+	if (!path)
+		return KAM_ENOMEM;
+	int rc = 0;
+	*file_size = 0;
+	if (stat(path, &st) == 0) {
+		if (!S_ISREG(st.st_mode))
+			rc = KAM_ECORRUPT;
+		else if (st.st_size == 0 && !create)
+			rc = KAM_ECORRUPT; /* LMDB would silently start a new database in it */
+		else
+			*file_size = (uint64_t)st.st_size;
+	} else if (errno == ENOENT) {
+		if (!create)
+			rc = KAM_ENOTFOUND;
+	} else {
+		rc = errno_to_kam(errno);
+	}
+	free(path);
+	return rc;
+}
+
+int kam_store_open(const char *dir, unsigned flags, kam_store **out)
+{
+	if (!out)
+		return KAM_EINVAL;
+	*out = NULL;
+	if (!dir || !*dir)
+		return KAM_EINVAL;
+	int rdonly = (flags & KAM_STORE_RDONLY) != 0;
+	int create = (flags & KAM_STORE_CREATE) && !rdonly;
+	uint64_t file_size = 0;
+	int rc = prepare_dir(dir, create, &file_size);
+	if (rc)
+		return rc;
+
+	kam_store *s = calloc(1, sizeof(*s));
+	if (!s || !(s->dir = strdup(dir))) {
+		free(s);
+		return KAM_ENOMEM;
+	}
+	s->flags = flags;
+	kam_rollup_init(&s->none);
+	rc = kam_from_mdb(mdb_env_create(&s->env));
+	if (rc) {
+		s->env = NULL;
+		goto fail;
+	}
+	uint64_t mapsize = initial_mapsize(file_size);
+	int mrc = mdb_env_set_maxdbs(s->env, MAXDBS);
+	if (!mrc)
+		mrc = mdb_env_set_mapsize(s->env, (size_t)mapsize);
+	if (!mrc)
+		mrc = mdb_env_open(s->env, dir, MDB_NOTLS | (rdonly ? MDB_RDONLY : 0), 0600);
+	rc = kam_from_mdb(mrc);
+	if (!rc)
+		rc = check_size(s);
+	if (!rc) {
+		int dead;
+		mdb_reader_check(s->env, &dead);
+		rc = open_dbs(s, create);
+	}
+	if (rc)
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	kam_store_close(s);
+	return rc;
+}
+
+void kam_store_close(kam_store *s)
+{
+	if (!s)
+		return;
+	if (s->env)
+		mdb_env_close(s->env);
+	free(s->rc.tab);
+	kam_buf_free(&s->enc);
+	free(s->dir);
+	free(s);
+}
+
+const char *kam_store_dir(const kam_store *s)
+{
+	return s->dir;
+}
+
+/* ---- transactions ---- */
+
+int kam_txn_begin(kam_store *s, int write, kam_txn **out)
+{
+	if (!s || !out)
+		return KAM_EINVAL;
+	*out = NULL;
+	if (write && (s->flags & KAM_STORE_RDONLY))
+		return KAM_EREADONLY;
+	if (write && s->wtxn)
+		return KAM_EBUSY; /* LMDB would wait for ourselves */
+	kam_txn *t = calloc(1, sizeof(*t));
+	if (!t)
+		return KAM_ENOMEM;
+	int rc = begin_raw(s, write ? 0 : MDB_RDONLY, &t->txn);
+	if (rc) {
+		free(t);
+		return rc;
+	}
+	t->store = s;
+	t->write = write != 0;
+	if (t->write) {
+		s->wtxn = t;
+		s->mapfull = 0;
+	} else {
+		s->readers++;
+	}
+	*out = t;
+	return 0;
+}
+
+/* Detaches the open cursors: LMDB frees a write transaction's cursors when it ends. */
+static void txn_close_cursors(kam_txn *t)
+{
+	for (kam_cursor *c = t->cursors; c; c = c->next) {
+		mdb_cursor_close(c->mc);
+		c->mc = NULL;
+		c->txn = NULL;
+	}
+	t->cursors = NULL;
+}
+
+static void txn_free(kam_txn *t)
+{
+	kam_store *s = t->store;
+	if (t->write) {
+		rc_clear(&s->rc);
+		s->wtxn = NULL;
+	} else {
+		s->readers--;
+	}
+	free(t);
+}
+
+int kam_txn_commit(kam_txn *t)
+{
+	if (!t)
+		return KAM_EINVAL;
+	int rc = t->err;
+	if (t->write && !rc)
+		rc = rc_flush(t);
+	txn_close_cursors(t);
+	if (!t->write || rc) {
+		mdb_txn_abort(t->txn);
+	} else {
+		int mrc = mdb_txn_commit(t->txn);
+		rc = kam_from_mdb(mrc);
+		if (mrc == MDB_MAP_FULL)
+			t->store->mapfull = 1;
+	}
+	txn_free(t);
+	return rc;
+}
+
+void kam_txn_abort(kam_txn *t)
+{
+	if (!t)
+		return;
+	txn_close_cursors(t);
+	mdb_txn_abort(t->txn);
+	txn_free(t);
+}
+
+/* Doubles the map; only possible while this process has no transaction open. */
+static int store_grow(kam_store *s)
+{
+	if (s->readers || s->wtxn)
+		return KAM_EMAPFULL;
+	MDB_envinfo info;
+	int mrc = mdb_env_info(s->env, &info);
+	if (mrc)
+		return kam_from_mdb(mrc);
+	size_t size = info.me_mapsize * 2;
+	if (size < info.me_mapsize)
+		return KAM_EMAPFULL;
+	return kam_from_mdb(mdb_env_set_mapsize(s->env, size));
+}
+
+int kam_store_write(kam_store *s, kam_write_fn fn, void *arg)
+{
+	if (!s || !fn)
+		return KAM_EINVAL;
+	for (int attempt = 0;; attempt++) {
+		kam_txn *t;
+		int rc = kam_txn_begin(s, 1, &t);
+		if (rc)
+			return rc;
+		rc = fn(t, arg);
+		if (rc)
+			kam_txn_abort(t);
+		else
+			rc = kam_txn_commit(t);
+		/* fn may have turned KAM_EMAPFULL into a code of its own: trust the flag. */
+		if (!s->mapfull)
+			return rc;
+		s->mapfull = 0;
+		if (attempt + 1 >= GROW_TRIES)
+			return KAM_EMAPFULL;
+		rc = store_grow(s);
+		if (rc)
+			return rc;
+	}
+}
+
+/* ---- records ---- */
+
+static int txn_usable(const kam_txn *t)
+{
+	if (!t)
+		return KAM_EINVAL;
+	return t->err;
+}
+
+static int txn_writable(const kam_txn *t)
+{
+	if (!t)
+		return KAM_EINVAL;
+	if (!t->write)
+		return KAM_EREADONLY;
+	return t->err;
+}
+
+/*
+ * Encodes `rec` and inserts it unless its id exists. *existed tells which; then `old` holds the
+ * stored record, whose views point into a page that put_overwrite may change: copy first.
+ */
+static int put_primary(kam_txn *t, kam_kind kind, kam_str id, const void *rec, kam_any *old,
+		       int *existed)
+{
+	kam_store *s = t->store;
+	const kam_schema *sch = kam_schema_of(kind);
+	kam_buf_reset(&s->enc);
+	int rc = kam_rec_encode(sch, rec, &s->enc);
+	if (rc)
+		return rc;
+	MDB_val k = mval(id.ptr, id.len), v = mval(s->enc.data, s->enc.len);
+	int mrc = mdb_put(t->txn, s->dbi[kind], &k, &v, MDB_NOOVERWRITE);
+	*existed = mrc == MDB_KEYEXIST;
+	if (!*existed)
+		return wres(t, mrc);
+	return kam_rec_decode(sch, v.mv_data, v.mv_size, old);
+}
+
+static int put_overwrite(kam_txn *t, kam_kind kind, kam_str id)
+{
+	kam_store *s = t->store;
+	MDB_val k = mval(id.ptr, id.len), v = mval(s->enc.data, s->enc.len);
+	return wres(t, mdb_put(t->txn, s->dbi[kind], &k, &v, 0));
+}
+
+static int ikey_put(kam_txn *t, int db, const uint8_t *key, size_t klen, const void *val,
+		    size_t vlen)
+{
+	MDB_val k = mval(key, klen), v = mval(val, vlen);
+	return wres(t, mdb_put(t->txn, t->store->dbi[db], &k, &v, 0));
+}
+
+/* Deletes an index key; a missing one is not worth failing a write for. */
+static int ikey_del(kam_txn *t, int db, const uint8_t *key, size_t klen)
+{
+	MDB_val k = mval(key, klen);
+	int rc = wres(t, mdb_del(t->txn, t->store->dbi[db], &k, NULL));
+	return rc == KAM_ENOTFOUND ? 0 : rc;
+}
+
+static int text_index_put(kam_txn *t, int db, kam_str text, kam_str id)
+{
+	uint8_t k[IKEY_MAX];
+	return ikey_put(t, db, k, key_text(k, text, id), "", 0);
+}
+
+static int text_index_del(kam_txn *t, int db, kam_str text, kam_str id)
+{
+	uint8_t k[IKEY_MAX];
+	return ikey_del(t, db, k, key_text(k, text, id));
+}
+
+static int put_account(kam_txn *t, const kam_account *a, int *replaced)
+{
+	kam_str region = text_of(a, KAM_A_REGION, a->region);
+	kam_str owner = text_of(a, KAM_A_OWNER, a->owner);
+	if (!id_ok(a->id) || !keytext_ok(region) || !keytext_ok(owner))
+		return KAM_EINVAL;
+	kam_any old;
+	int existed;
+	int rc = put_primary(t, KAM_ACCOUNT, a->id, a, &old, &existed);
+	if (rc)
+		return rc;
+	*replaced = existed;
+	if (!existed) {
+		rc = text_index_put(t, DB_ACCOUNTS_BY_REGION, region, a->id);
+		if (!rc && owner.len)
+			rc = text_index_put(t, DB_ACCOUNTS_BY_OWNER, owner, a->id);
+		if (rc)
+			return txn_fail(t, rc);
+		struct rcache *rc_ = &t->store->rc;
+		struct rc_ent *e = rc_insert(rc_, a->id, rc_hash(a->id.ptr, a->id.len));
+		e->r = t->store->none;
+		e->dirty = 1;
+		return 0;
+	}
+	char rbuf[KAM_KEYTEXT_MAX], obuf[KAM_KEYTEXT_MAX];
+	kam_str oregion = text_of(&old, KAM_A_REGION, old.account.region);
+	kam_str oowner = text_of(&old, KAM_A_OWNER, old.account.owner);
+	if (!keytext_ok(oregion) || !keytext_ok(oowner))
+		return KAM_ECORRUPT;
+	oregion = str_copy(oregion, rbuf);
+	oowner = str_copy(oowner, obuf);
+	rc = put_overwrite(t, KAM_ACCOUNT, a->id);
+	if (!rc && !kam_str_eq(region, oregion)) {
+		rc = text_index_del(t, DB_ACCOUNTS_BY_REGION, oregion, a->id);
+		if (!rc)
+			rc = text_index_put(t, DB_ACCOUNTS_BY_REGION, region, a->id);
+	}
+	if (!rc && !kam_str_eq(owner, oowner)) {
+		if (oowner.len)
+			rc = text_index_del(t, DB_ACCOUNTS_BY_OWNER, oowner, a->id);
+		if (!rc && owner.len)
+			rc = text_index_put(t, DB_ACCOUNTS_BY_OWNER, owner, a->id);
+	}
+	return rc ? txn_fail(t, rc) : 0;
+}
+
+/* The account reference of an old record, copied out of the page into `buf`. */
+static int old_account(kam_str acc, char *buf, kam_str *out)
+{
+	if (!id_ok(acc))
+		return KAM_ECORRUPT;
+	*out = str_copy(acc, buf);
+	return 0;
+}
+
+static int put_contact(kam_txn *t, const kam_contact *c, int *replaced)
+{
+	if (!id_ok(c->id) || !id_ok(c->account_id))
+		return KAM_EINVAL;
+	struct rc_ent *e;
+	int rc = account_ref(t, c->account_id, &e);
+	if (rc)
+		return rc;
+	kam_any old;
+	int existed;
+	rc = put_primary(t, KAM_CONTACT, c->id, c, &old, &existed);
+	if (rc)
+		return rc;
+	*replaced = existed;
+	if (!existed) {
+		rc = text_index_put(t, DB_CONTACTS_BY_ACCOUNT, c->account_id, c->id);
+		return rc ? txn_fail(t, rc) : 0;
+	}
+	char abuf[KAM_ID_MAX];
+	kam_str oacc;
+	rc = old_account(old.contact.account_id, abuf, &oacc);
+	if (rc)
+		return rc;
+	rc = put_overwrite(t, KAM_CONTACT, c->id);
+	if (!rc && !kam_str_eq(oacc, c->account_id)) {
+		rc = text_index_del(t, DB_CONTACTS_BY_ACCOUNT, oacc, c->id);
+		if (!rc)
+			rc = text_index_put(t, DB_CONTACTS_BY_ACCOUNT, c->account_id, c->id);
+	}
+	return rc ? txn_fail(t, rc) : 0;
+}
+
+/*
+ * Moves a dated index entry from (oacc, odate) to (acc, date) and writes its value. With
+ * `old` 0 there is no previous entry.
+ */
+static int dated_index_move(kam_txn *t, int db, int old, kam_str oacc, kam_date odate, kam_str acc,
+			    kam_date date, kam_str id, const uint8_t *val, size_t vlen)
+{
+	uint8_t k[IKEY_MAX], ok[IKEY_MAX];
+	size_t klen = key_dated(k, acc, date, id);
+	if (old) {
+		size_t oklen = key_dated(ok, oacc, odate, id);
+		if (oklen != klen || memcmp(ok, k, klen) != 0) {
+			int rc = ikey_del(t, db, ok, oklen);
+			if (rc)
+				return rc;
+		}
+	}
+	return ikey_put(t, db, k, klen, val, vlen);
+}
+
+static int put_order(kam_txn *t, const kam_order *o, int *replaced)
+{
+	if (!id_ok(o->id) || !id_ok(o->account_id))
+		return KAM_EINVAL;
+	struct rc_ent *ne, *oe;
+	int rc = account_ref(t, o->account_id, &ne);
+	if (rc)
+		return rc;
+	kam_any old;
+	int existed;
+	rc = put_primary(t, KAM_ORDER, o->id, o, &old, &existed);
+	if (rc)
+		return rc;
+	*replaced = existed;
+	struct order_fact nf = order_fact_of(o), of = { 0 };
+	uint8_t val[ORDER_IVAL];
+	order_ival(val, &nf);
+	char abuf[KAM_ID_MAX];
+	kam_str oacc = { 0 };
+	if (existed) {
+		rc = old_account(old.order.account_id, abuf, &oacc);
+		if (rc)
+			return rc;
+		of = order_fact_of(&old.order);
+		rc = put_overwrite(t, KAM_ORDER, o->id);
+	}
+	if (!rc)
+		rc = dated_index_move(t, DB_ORDERS_BY_ACCOUNT, existed, oacc, of.date, o->account_id,
+				      nf.date, o->id, val, sizeof(val));
+	if (!rc && existed) {
+		rc = rollup_ref(t, oacc, &oe);
+		if (rc == KAM_ENOTFOUND)
+			rc = KAM_ECORRUPT;
+		if (!rc) {
+			oe->dirty = 1;
+			if (rollup_sub_order(&oe->r, &of))
+				rc = scan_order_span(t, oacc, &oe->r);
+		}
+	}
+	if (rc)
+		return txn_fail(t, rc);
+	rollup_add_order(&ne->r, &nf);
+	ne->dirty = 1;
+	return 0;
+}
+
+static int put_interaction(kam_txn *t, const kam_interaction *in, int *replaced)
+{
+	if (!id_ok(in->id) || !id_ok(in->account_id))
+		return KAM_EINVAL;
+	struct rc_ent *ne, *oe;
+	int rc = account_ref(t, in->account_id, &ne);
+	if (rc)
+		return rc;
+	kam_any old;
+	int existed;
+	rc = put_primary(t, KAM_INTERACTION, in->id, in, &old, &existed);
+	if (rc)
+		return rc;
+	*replaced = existed;
+	struct inter_fact nf = inter_fact_of(in), of = { 0 };
+	uint8_t val[INTER_IVAL];
+	inter_ival(val, &nf);
+	char abuf[KAM_ID_MAX];
+	kam_str oacc = { 0 };
+	if (existed) {
+		rc = old_account(old.interaction.account_id, abuf, &oacc);
+		if (rc)
+			return rc;
+		of = inter_fact_of(&old.interaction);
+		rc = put_overwrite(t, KAM_INTERACTION, in->id);
+	}
+	if (!rc)
+		rc = dated_index_move(t, DB_INTERACTIONS_BY_ACCOUNT, existed, oacc, of.date,
+				      in->account_id, nf.date, in->id, val, sizeof(val));
+	if (!rc && existed) {
+		rc = rollup_ref(t, oacc, &oe);
+		if (rc == KAM_ENOTFOUND)
+			rc = KAM_ECORRUPT;
+		if (!rc) {
+			oe->dirty = 1;
+			unsigned need = rollup_sub_inter(&oe->r, &of);
+			if (need)
+				rc = scan_inter_latest(t, oacc, need, &oe->r);
+		}
+	}
+	if (rc)
+		return txn_fail(t, rc);
+	rollup_add_inter(&ne->r, &nf);
+	ne->dirty = 1;
+	return 0;
+}
+
+int kam_put(kam_txn *t, kam_kind kind, const void *rec, int *replaced)
+{
+	int rc = txn_writable(t);
+	if (rc)
+		return rc;
+	if ((unsigned)kind >= KAM_KIND_COUNT || !rec)
+		return KAM_EINVAL;
+	int field, dummy;
+	if (kam_rec_check(kam_schema_of(kind), rec, &field))
+		return KAM_EINVAL;
+	if (!replaced)
+		replaced = &dummy;
+	/* An operation takes at most two cache entries (the old and the new account). */
+	rc = rc_reserve(t, 2);
+	if (rc)
+		return rc;
+	switch (kind) {
+	case KAM_ACCOUNT:
+		return put_account(t, rec, replaced);
+	case KAM_CONTACT:
+		return put_contact(t, rec, replaced);
+	case KAM_ORDER:
+		return put_order(t, rec, replaced);
+	default:
+		return put_interaction(t, rec, replaced);
+	}
+}
+
+static int get_raw(kam_txn *t, kam_kind kind, kam_str id, MDB_val *v)
+{
+	if (!id_ok(id))
+		return KAM_ENOTFOUND;
+	MDB_val k = mval(id.ptr, id.len);
+	return kam_from_mdb(mdb_get(t->txn, t->store->dbi[kind], &k, v));
+}
+
+int kam_get(kam_txn *t, kam_kind kind, kam_str id, void *rec)
+{
+	int rc = txn_usable(t);
+	if (rc)
+		return rc;
+	if ((unsigned)kind >= KAM_KIND_COUNT || !rec)
+		return KAM_EINVAL;
+	MDB_val v;
+	rc = get_raw(t, kind, id, &v);
+	if (rc)
+		return rc;
+	return kam_rec_decode(kam_schema_of(kind), v.mv_data, v.mv_size, rec);
+}
+
+static int del_account(kam_txn *t, kam_str id, const kam_account *a)
+{
+	for (kam_kind k = KAM_CONTACT; k < KAM_KIND_COUNT; k++) {
+		int found;
+		int rc = has_refs(t, DB_BY_ACCOUNT(k), id, &found);
+		if (rc)
+			return rc;
+		if (found)
+			return KAM_EREF;
+	}
+	char rbuf[KAM_KEYTEXT_MAX], obuf[KAM_KEYTEXT_MAX];
+	kam_str region = text_of(a, KAM_A_REGION, a->region);
+	kam_str owner = text_of(a, KAM_A_OWNER, a->owner);
+	if (!keytext_ok(region) || !keytext_ok(owner))
+		return KAM_ECORRUPT;
+	region = str_copy(region, rbuf);
+	owner = str_copy(owner, obuf);
+	MDB_val k = mval(id.ptr, id.len);
+	int rc = wres(t, mdb_del(t->txn, t->store->dbi[DB_ACCOUNTS], &k, NULL));
+	if (!rc)
+		rc = text_index_del(t, DB_ACCOUNTS_BY_REGION, region, id);
+	if (!rc && owner.len)
+		rc = text_index_del(t, DB_ACCOUNTS_BY_OWNER, owner, id);
+	if (!rc) {
+		struct rcache *rc_ = &t->store->rc;
+		struct rc_ent *e = rc_find(rc_, id, rc_hash(id.ptr, id.len));
+		if (e)
+			rc_remove(rc_, e);
+		rc = ikey_del(t, DB_ROLLUPS, (const uint8_t *)id.ptr, id.len);
+	}
+	return rc ? txn_fail(t, rc) : 0;
+}
+
+int kam_del(kam_txn *t, kam_kind kind, kam_str id)
+{
+	int rc = txn_writable(t);
+	if (rc)
+		return rc;
+	if ((unsigned)kind >= KAM_KIND_COUNT)
+		return KAM_EINVAL;
+	MDB_val v;
+	rc = get_raw(t, kind, id, &v);
+	if (rc)
+		return rc;
+	kam_any old;
+	rc = kam_rec_decode(kam_schema_of(kind), v.mv_data, v.mv_size, &old);
+	if (rc)
+		return rc;
+	if (kind == KAM_ACCOUNT)
+		return del_account(t, id, &old.account);
+
+	rc = rc_reserve(t, 1);
+	if (rc)
+		return rc;
+	char abuf[KAM_ID_MAX];
+	kam_str acc;
+	struct order_fact of = { 0 };
+	struct inter_fact inf = { 0 };
+	if (kind == KAM_CONTACT) {
+		rc = old_account(old.contact.account_id, abuf, &acc);
+	} else if (kind == KAM_ORDER) {
+		rc = old_account(old.order.account_id, abuf, &acc);
+		of = order_fact_of(&old.order);
+	} else {
+		rc = old_account(old.interaction.account_id, abuf, &acc);
+		inf = inter_fact_of(&old.interaction);
+	}
+	if (rc)
+		return rc;
+	struct rc_ent *e = NULL;
+	if (kind != KAM_CONTACT) {
+		rc = rollup_ref(t, acc, &e);
+		if (rc)
+			return rc == KAM_ENOTFOUND ? KAM_ECORRUPT : rc;
+	}
+
+	MDB_val k = mval(id.ptr, id.len);
+	rc = wres(t, mdb_del(t->txn, t->store->dbi[kind], &k, NULL));
+	uint8_t ik[IKEY_MAX];
+	size_t iklen;
+	if (kind == KAM_CONTACT)
+		iklen = key_text(ik, acc, id);
+	else
+		iklen = key_dated(ik, acc, kind == KAM_ORDER ? of.date : inf.date, id);
+	if (!rc)
+		rc = ikey_del(t, DB_BY_ACCOUNT(kind), ik, iklen);
+	if (!rc && kind == KAM_ORDER) {
+		e->dirty = 1;
+		if (rollup_sub_order(&e->r, &of))
+			rc = scan_order_span(t, acc, &e->r);
+	} else if (!rc && kind == KAM_INTERACTION) {
+		e->dirty = 1;
+		unsigned need = rollup_sub_inter(&e->r, &inf);
+		if (need)
+			rc = scan_inter_latest(t, acc, need, &e->r);
+	}
+	return rc ? txn_fail(t, rc) : 0;
+}
+
+/* ---- rollup reading ---- */
+
+int kam_rollup_get(kam_txn *t, kam_str acc, kam_rollup *out)
+{
+	int rc = txn_usable(t);
+	if (rc)
+		return rc;
+	if (!out)
+		return KAM_EINVAL;
+	if (!id_ok(acc))
+		return KAM_ENOTFOUND;
+	if (t->write) {
+		/* The cache holds this transaction's changes not yet written. */
+		struct rc_ent *e = rc_find(&t->store->rc, acc, rc_hash(acc.ptr, acc.len));
+		if (e) {
+			*out = e->r;
+			return 0;
+		}
+	}
+	MDB_val k = mval(acc.ptr, acc.len), v;
+	rc = kam_from_mdb(mdb_get(t->txn, t->store->dbi[DB_ROLLUPS], &k, &v));
+	if (rc)
+		return rc;
+	return rollup_unpack(&v, out);
+}
+
+int kam_rollup_compute(kam_txn *t, kam_str acc, kam_rollup *out)
+{
+	int rc = txn_usable(t);
+	if (rc)
+		return rc;
+	if (!out)
+		return KAM_EINVAL;
+	MDB_val v;
+	rc = get_raw(t, KAM_ACCOUNT, acc, &v);
+	if (rc)
+		return rc;
+	kam_rollup r = t->store->none;
+	rc = scan_all(t, KAM_ORDER, acc, &r);
+	if (!rc)
+		rc = scan_all(t, KAM_INTERACTION, acc, &r);
+	if (!rc)
+		*out = r;
+	return rc;
+}
+
+/* ---- cursors ---- */
+
+int kam_cursor_open(kam_txn *t, kam_kind kind, kam_scan scan, kam_str key, int32_t from_day,
+		    int32_t to_day, kam_cursor **out)
+{
+	if (!out)
+		return KAM_EINVAL;
+	*out = NULL;
+	int rc = txn_usable(t);
+	if (rc)
+		return rc;
+	if ((unsigned)kind >= KAM_KIND_COUNT)
+		return KAM_EINVAL;
+	int db;
+	switch (scan) {
+	case KAM_SCAN_ALL:
+		db = kind;
+		break;
+	case KAM_SCAN_REGION:
+	case KAM_SCAN_OWNER:
+		if (kind != KAM_ACCOUNT)
+			return KAM_EINVAL;
+		db = scan == KAM_SCAN_REGION ? DB_ACCOUNTS_BY_REGION : DB_ACCOUNTS_BY_OWNER;
+		break;
+	case KAM_SCAN_OF_ACCOUNT:
+		if (kind == KAM_ACCOUNT)
+			return KAM_EINVAL;
+		db = DB_BY_ACCOUNT(kind);
+		break;
+	default:
+		return KAM_EINVAL;
+	}
+	kam_cursor *c = calloc(1, sizeof(*c));
+	if (!c)
+		return KAM_ENOMEM;
+	c->kind = kind;
+	c->scan = scan;
+	c->from = from_day;
+	c->to = to_day;
+	if (scan != KAM_SCAN_ALL) {
+		/* Keys that cannot be stored match nothing. */
+		int ok = scan == KAM_SCAN_OF_ACCOUNT ? id_ok(key) : keytext_ok(key);
+		if (!ok || (scan == KAM_SCAN_OWNER && key.len == 0) || from_day > to_day)
+			c->done = 1;
+		else
+			c->plen = (uint32_t)key_account(c->prefix, key, 0);
+	}
+	rc = kam_from_mdb(mdb_cursor_open(t->txn, t->store->dbi[db], &c->mc));
+	if (rc) {
+		free(c);
+		return rc;
+	}
+	c->txn = t;
+	c->next = t->cursors;
+	if (t->cursors)
+		t->cursors->prev = c;
+	t->cursors = c;
+	*out = c;
+	return 0;
+}
+
+/* Positions the cursor on the next candidate key of its scan. */
+static int cursor_step(kam_cursor *c, MDB_val *k, MDB_val *v)
+{
+	if (c->started)
+		return mdb_cursor_get(c->mc, k, v, MDB_NEXT);
+	c->started = 1;
+	if (c->scan == KAM_SCAN_ALL)
+		return mdb_cursor_get(c->mc, k, v, MDB_FIRST);
+	uint8_t start[KAM_KEYTEXT_MAX + 1 + DATED_FIXED];
+	memcpy(start, c->prefix, c->plen);
+	size_t len = c->plen;
+	if (c->scan == KAM_SCAN_OF_ACCOUNT && c->kind != KAM_CONTACT) {
+		put_be32(start + len, (uint32_t)c->from ^ 0x80000000u);
+		len += 4;
+	}
+	*k = mval(start, len);
+	return mdb_cursor_get(c->mc, k, v, MDB_SET_RANGE);
+}
+
+int kam_cursor_next(kam_cursor *c, void *rec)
+{
+	if (!c || !rec)
+		return KAM_EINVAL;
+	if (c->done)
+		return 0;
+	kam_txn *t = c->txn;
+	if (!t)
+		return KAM_EINVAL; /* its transaction has ended */
+	if (t->err)
+		return t->err;
+	const kam_schema *sch = kam_schema_of(c->kind);
+	for (;;) {
+		MDB_val k, v;
+		int mrc = cursor_step(c, &k, &v);
+		if (mrc == MDB_NOTFOUND) {
+			c->done = 1;
+			return 0;
+		}
+		if (mrc)
+			return kam_from_mdb(mrc);
+		if (c->scan == KAM_SCAN_ALL) {
+			int rc = kam_rec_decode(sch, v.mv_data, v.mv_size, rec);
+			return rc ? rc : 1;
+		}
+		if (!prefix_match(&k, c->prefix, c->plen)) {
+			c->done = 1;
+			return 0;
+		}
+		size_t skip = c->plen;
+		if (c->scan == KAM_SCAN_OF_ACCOUNT && c->kind != KAM_CONTACT) {
+			if (k.mv_size <= skip + DATED_FIXED)
+				return KAM_ECORRUPT;
+			kam_date d = dated_key_date((const uint8_t *)k.mv_data + skip);
+			if (d.day > c->to) {
+				c->done = 1;
+				return 0;
+			}
+			skip += DATED_FIXED;
+		}
+		kam_str id = { (const char *)k.mv_data + skip, (uint32_t)(k.mv_size - skip) };
+		if (!id_ok(id)) {
+			/* A region or owner longer than the key with a NUL inside: not ours. */
+			if (c->scan != KAM_SCAN_OF_ACCOUNT)
+				continue;
+			return KAM_ECORRUPT;
+		}
+		MDB_val rv;
+		int rc = get_raw(t, c->kind, id, &rv);
+		if (rc)
+			return rc == KAM_ENOTFOUND ? KAM_ECORRUPT : rc;
+		rc = kam_rec_decode(sch, rv.mv_data, rv.mv_size, rec);
+		return rc ? rc : 1;
+	}
+}
+
+void kam_cursor_close(kam_cursor *c)
+{
+	if (!c)
+		return;
+	if (c->txn) {
+		mdb_cursor_close(c->mc);
+		if (c->prev)
+			c->prev->next = c->next;
+		else
+			c->txn->cursors = c->next;
+		if (c->next)
+			c->next->prev = c->prev;
+	}
+	free(c);
+}
+
+/* ---- statistics ---- */
+
+int kam_store_stats_get(kam_txn *t, kam_store_stats *out)
+{
+	int rc = txn_usable(t);
+	if (rc)
+		return rc;
+	if (!out)
+		return KAM_EINVAL;
+	kam_store *s = t->store;
+	memset(out, 0, sizeof(*out));
+	for (int i = 0; i < DB_COUNT; i++) {
+		MDB_stat st;
+		int mrc = mdb_stat(t->txn, s->dbi[i], &st);
+		if (mrc)
+			return kam_from_mdb(mrc);
+		if (i < KAM_KIND_COUNT)
+			out->records[i] = st.ms_entries;
+		if (st.ms_depth > out->tree_depth)
+			out->tree_depth = st.ms_depth;
+		out->page_size = st.ms_psize;
+	}
+	MDB_envinfo info;
+	int mrc = mdb_env_info(s->env, &info);
+	if (mrc)
+		return kam_from_mdb(mrc);
+	out->schema_version = s->version;
+	out->map_size = info.me_mapsize;
+	out->used_bytes = ((uint64_t)info.me_last_pgno + 1) * out->page_size;
+	out->max_readers = info.me_maxreaders;
+	out->readers = info.me_numreaders;
+	out->last_txn_id = info.me_last_txnid;
+	char *path = path_join(s->dir, "data.mdb");
+	if (!path)
+		return KAM_ENOMEM;
+	struct stat st;
+	rc = stat(path, &st) ? errno_to_kam(errno) : 0;
+	free(path);
+	if (!rc)
+		out->file_size = (uint64_t)st.st_size;
+	return rc;
+}

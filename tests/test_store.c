@@ -1,0 +1,1091 @@
+/* test_store.c - the LMDB store: lifecycle, records, indexes, rollups, cursors, map growth. */
+#include <criterion/criterion.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <lmdb.h> /* only to forge a database from the future */
+
+#include <kam/errors.h>
+
+#include "store.h"
+
+/* ---- fixtures: every test gets its own temporary directory ---- */
+
+static char tmp[64];
+static char dbdir[128];
+
+static void rm_rf(const char *path)
+{
+	DIR *d = opendir(path);
+	if (d) {
+		struct dirent *e;
+		while ((e = readdir(d))) {
+			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+				continue;
+			char sub[512];
+			snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
+			rm_rf(sub);
+		}
+		closedir(d);
+		rmdir(path);
+	} else {
+		unlink(path);
+	}
+}
+
+static void setup(void)
+{
+	umask(022);
+	strcpy(tmp, "/tmp/kam-store-XXXXXX");
+	cr_assert_not_null(mkdtemp(tmp));
+	snprintf(dbdir, sizeof(dbdir), "%s/db", tmp);
+	unsetenv("KAM_MAPSIZE");
+}
+
+static void teardown(void)
+{
+	rm_rf(tmp);
+}
+
+TestSuite(store, .init = setup, .fini = teardown);
+
+static kam_store *open_new(void)
+{
+	kam_store *s = NULL;
+	cr_assert_eq(kam_store_open(dbdir, KAM_STORE_CREATE, &s), 0);
+	return s;
+}
+
+static char *file_path(const char *name)
+{
+	static char p[256];
+	snprintf(p, sizeof(p), "%s/%s", dbdir, name);
+	return p;
+}
+
+/* ---- building records ---- */
+
+#define SET(r, f) (((kam_rec *)(r))->present |= 1u << (f))
+
+static void make_account(kam_account *a, const char *id, const char *region, const char *owner)
+{
+	kam_rec_clear(kam_schema_of(KAM_ACCOUNT), a);
+	a->id = kam_str_c(id);
+	SET(a, KAM_A_ID);
+	a->name = KAM_STR("Name");
+	SET(a, KAM_A_NAME);
+	if (region && *region) {
+		a->region = kam_str_c(region);
+		SET(a, KAM_A_REGION);
+	}
+	if (owner && *owner) {
+		a->owner = kam_str_c(owner);
+		SET(a, KAM_A_OWNER);
+	}
+}
+
+static void make_contact(kam_contact *c, const char *id, const char *acc)
+{
+	kam_rec_clear(kam_schema_of(KAM_CONTACT), c);
+	c->id = kam_str_c(id);
+	c->account_id = kam_str_c(acc);
+	c->name = KAM_STR("Ann");
+	SET(c, KAM_C_ID);
+	SET(c, KAM_C_ACCOUNT_ID);
+	SET(c, KAM_C_NAME);
+}
+
+static void make_order(kam_order *o, const char *id, const char *acc, int32_t day, int32_t sec,
+		       kam_money amount, int has_profit, kam_money profit)
+{
+	kam_rec_clear(kam_schema_of(KAM_ORDER), o);
+	o->id = kam_str_c(id);
+	o->account_id = kam_str_c(acc);
+	o->date = (kam_date){ day, sec };
+	o->amount = amount;
+	SET(o, KAM_O_ID);
+	SET(o, KAM_O_ACCOUNT_ID);
+	SET(o, KAM_O_DATE);
+	SET(o, KAM_O_AMOUNT);
+	if (has_profit) {
+		o->profit = profit;
+		SET(o, KAM_O_PROFIT);
+	}
+}
+
+static void make_inter(kam_interaction *in, const char *id, const char *acc, int32_t day,
+		       int32_t sec, uint8_t kind, uint8_t outcome, int has_minutes, int64_t minutes)
+{
+	kam_rec_clear(kam_schema_of(KAM_INTERACTION), in);
+	in->id = kam_str_c(id);
+	in->account_id = kam_str_c(acc);
+	in->date = (kam_date){ day, sec };
+	in->kind = kind;
+	SET(in, KAM_I_ID);
+	SET(in, KAM_I_ACCOUNT_ID);
+	SET(in, KAM_I_DATE);
+	SET(in, KAM_I_KIND);
+	if (outcome) {
+		in->outcome = outcome;
+		SET(in, KAM_I_OUTCOME);
+	}
+	if (has_minutes) {
+		in->minutes = minutes;
+		SET(in, KAM_I_MINUTES);
+	}
+}
+
+static int str_is(kam_str s, const char *c)
+{
+	return kam_str_eq(s, kam_str_c(c));
+}
+
+static void put_ok(kam_txn *t, kam_kind kind, const void *rec, int want_replaced)
+{
+	int replaced = -1;
+	int rc = kam_put(t, kind, rec, &replaced);
+	cr_assert_eq(rc, 0, "kam_put: %d", rc);
+	cr_assert_eq(replaced, want_replaced);
+}
+
+/* ---- lifecycle ---- */
+
+Test(store, open_create_close_reopen)
+{
+	kam_store *s = (kam_store *)1;
+	cr_assert_eq(kam_store_open(dbdir, 0, &s), KAM_ENOTFOUND);
+	cr_assert_null(s);
+	cr_assert_eq(kam_store_open(dbdir, KAM_STORE_RDONLY | KAM_STORE_CREATE, &s), KAM_ENOTFOUND);
+	/* the directory exists but holds no database */
+	mkdir(dbdir, 0700);
+	cr_assert_eq(kam_store_open(dbdir, 0, &s), KAM_ENOTFOUND);
+
+	s = open_new();
+	cr_assert_str_eq(kam_store_dir(s), dbdir);
+	kam_txn *t;
+	cr_assert_eq(kam_txn_begin(s, 1, &t), 0);
+	kam_account a;
+	make_account(&a, "a1", "north", NULL);
+	put_ok(t, KAM_ACCOUNT, &a, 0);
+	kam_txn *t2;
+	cr_assert_eq(kam_txn_begin(s, 1, &t2), KAM_EBUSY);
+	cr_assert_eq(kam_txn_commit(t), 0);
+	kam_store_close(s);
+
+	cr_assert_eq(kam_store_open(dbdir, 0, &s), 0);
+	cr_assert_eq(kam_txn_begin(s, 0, &t), 0);
+	kam_any got;
+	cr_assert_eq(kam_get(t, KAM_ACCOUNT, KAM_STR("a1"), &got), 0);
+	cr_assert(str_is(got.account.region, "north"));
+	cr_assert_eq(kam_put(t, KAM_ACCOUNT, &a, NULL), KAM_EREADONLY);
+	cr_assert_eq(kam_del(t, KAM_ACCOUNT, KAM_STR("a1")), KAM_EREADONLY);
+	kam_store_stats st;
+	cr_assert_eq(kam_store_stats_get(t, &st), 0);
+	cr_assert_eq(st.schema_version, KAM_SCHEMA_VERSION);
+	cr_assert_eq(st.records[KAM_ACCOUNT], 1);
+	cr_assert_eq(st.records[KAM_ORDER], 0);
+	cr_assert_gt(st.page_size, 0);
+	cr_assert_gt(st.file_size, 0);
+	cr_assert_leq(st.used_bytes, st.file_size);
+	cr_assert_geq(st.map_size, st.file_size);
+	cr_assert_gt(st.max_readers, 0);
+	cr_assert_geq(st.readers, 1);
+	cr_assert_gt(st.last_txn_id, 0);
+	cr_assert_geq(st.tree_depth, 1);
+	kam_txn_abort(t);
+	kam_store_close(s);
+
+	/* read-only: reads work, writes are refused */
+	cr_assert_eq(kam_store_open(dbdir, KAM_STORE_RDONLY, &s), 0);
+	cr_assert_eq(kam_txn_begin(s, 1, &t), KAM_EREADONLY);
+	cr_assert_eq(kam_txn_begin(s, 0, &t), 0);
+	cr_assert_eq(kam_get(t, KAM_ACCOUNT, KAM_STR("a1"), &got), 0);
+	/* two readers at once in one thread */
+	cr_assert_eq(kam_txn_begin(s, 0, &t2), 0);
+	cr_assert_eq(kam_get(t2, KAM_ACCOUNT, KAM_STR("a1"), &got), 0);
+	kam_txn_abort(t2);
+	cr_assert_eq(kam_txn_commit(t), 0);
+	kam_store_close(s);
+	kam_store_close(NULL);
+	kam_txn_abort(NULL);
+}
+
+Test(store, permissions)
+{
+	kam_store *s = open_new();
+	kam_store_close(s);
+	struct stat st;
+	cr_assert_eq(stat(dbdir, &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0700);
+	cr_assert_eq(stat(file_path("data.mdb"), &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0600);
+	cr_assert_eq(stat(file_path("lock.mdb"), &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0600);
+}
+
+static void *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	cr_assert_not_null(f);
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	void *p = malloc((size_t)n + 1);
+	cr_assert_eq(fread(p, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return p;
+}
+
+Test(store, newer_schema_refused_untouched)
+{
+	kam_store *s = open_new();
+	kam_store_close(s);
+
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi meta;
+	cr_assert_eq(mdb_env_create(&env), 0);
+	mdb_env_set_maxdbs(env, 16);
+	cr_assert_eq(mdb_env_open(env, dbdir, 0, 0600), 0);
+	cr_assert_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	cr_assert_eq(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	uint8_t ver[4] = { 99, 0, 0, 0 };
+	MDB_val k = { 14, "schema_version" }, v = { 4, ver };
+	cr_assert_eq(mdb_put(txn, meta, &k, &v, 0), 0);
+	cr_assert_eq(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+
+	size_t before_len, after_len;
+	void *before = slurp(file_path("data.mdb"), &before_len);
+	s = (kam_store *)1;
+	cr_assert_eq(kam_store_open(dbdir, 0, &s), KAM_EVERSION);
+	cr_assert_null(s);
+	cr_assert_eq(kam_store_open(dbdir, KAM_STORE_CREATE, &s), KAM_EVERSION);
+	cr_assert_eq(kam_store_open(dbdir, KAM_STORE_RDONLY, &s), KAM_EVERSION);
+	void *after = slurp(file_path("data.mdb"), &after_len);
+	cr_assert_eq(before_len, after_len);
+	cr_assert_eq(memcmp(before, after, before_len), 0);
+	free(before);
+	free(after);
+}
+
+Test(store, foreign_lmdb_is_corrupt)
+{
+	/* an LMDB environment with data but no meta database is not ours */
+	mkdir(dbdir, 0700);
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	cr_assert_eq(mdb_env_create(&env), 0);
+	cr_assert_eq(mdb_env_open(env, dbdir, 0, 0600), 0);
+	cr_assert_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	cr_assert_eq(mdb_dbi_open(txn, NULL, 0, &dbi), 0);
+	MDB_val k = { 3, "key" }, v = { 5, "value" };
+	cr_assert_eq(mdb_put(txn, dbi, &k, &v, 0), 0);
+	cr_assert_eq(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+	kam_store *s;
+	cr_assert_eq(kam_store_open(dbdir, 0, &s), KAM_ECORRUPT);
+	cr_assert_eq(kam_store_open(dbdir, KAM_STORE_CREATE, &s), KAM_ECORRUPT);
+}
+
+static void write_file(const char *path, const void *p, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(p, 1, n, f), n);
+	fclose(f);
+}
+
+static int is_damage(int rc)
+{
+	return rc == KAM_ECORRUPT || rc == KAM_EIO;
+}
+
+Test(store, garbage_file)
+{
+	mkdir(dbdir, 0700);
+	size_t n = 64 * 1024;
+	uint8_t *junk = malloc(n);
+	uint32_t x = 12345;
+	for (size_t i = 0; i < n; i++) {
+		x = x * 1103515245u + 12345u;
+		junk[i] = (uint8_t)(x >> 16);
+	}
+	write_file(file_path("data.mdb"), junk, n);
+	kam_store *s = NULL;
+	int rc = kam_store_open(dbdir, 0, &s);
+	cr_assert(is_damage(rc), "rc %d", rc);
+	rc = kam_store_open(dbdir, KAM_STORE_CREATE, &s);
+	cr_assert(is_damage(rc), "rc %d", rc);
+	rc = kam_store_open(dbdir, KAM_STORE_RDONLY, &s);
+	cr_assert(is_damage(rc), "rc %d", rc);
+	write_file(file_path("data.mdb"), junk, 10);
+	rc = kam_store_open(dbdir, 0, &s);
+	cr_assert(is_damage(rc), "rc %d", rc);
+	free(junk);
+}
+
+static int fill_accounts(kam_txn *t, void *arg)
+{
+	int n = *(int *)arg;
+	for (int i = 0; i < n; i++) {
+		char id[32];
+		snprintf(id, sizeof(id), "acct-%06d", i);
+		kam_account a;
+		make_account(&a, id, i % 2 ? "north" : "south", "rep");
+		int rc = kam_put(t, KAM_ACCOUNT, &a, NULL);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+Test(store, truncated_file)
+{
+	kam_store *s = open_new();
+	int n = 3000;
+	cr_assert_eq(kam_store_write(s, fill_accounts, &n), 0);
+	kam_store_close(s);
+	struct stat st;
+	cr_assert_eq(stat(file_path("data.mdb"), &st), 0);
+	cr_assert_gt(st.st_size, 100 * 1024);
+	/* Each cut is opened read-write and read-only: an error, never a crash. */
+	off_t cuts[] = { st.st_size / 2, st.st_size - 4096, 3 * 4096, 4096 + 100, 100, 0 };
+	for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+		cr_assert_eq(truncate(file_path("data.mdb"), cuts[i]), 0);
+		s = NULL;
+		int rc = kam_store_open(dbdir, 0, &s);
+		cr_assert(is_damage(rc), "cut %ld: rc %d", (long)cuts[i], rc);
+		cr_assert_null(s);
+		rc = kam_store_open(dbdir, KAM_STORE_RDONLY, &s);
+		cr_assert(is_damage(rc), "cut %ld: rc %d", (long)cuts[i], rc);
+	}
+}
+
+/* ---- records ---- */
+
+Test(store, put_get_del_each_kind)
+{
+	kam_store *s = open_new();
+	kam_txn *t;
+	cr_assert_eq(kam_txn_begin(s, 1, &t), 0);
+	kam_account a;
+	make_account(&a, "acme", "west", "rep1");
+	a.employees = 42;
+	SET(&a, KAM_A_EMPLOYEES);
+	put_ok(t, KAM_ACCOUNT, &a, 0);
+	kam_contact c;
+	make_contact(&c, "c1", "acme");
+	put_ok(t, KAM_CONTACT, &c, 0);
+	kam_order o;
+	make_order(&o, "o1", "acme", 19000, KAM_NO_TIME, 1234500, 1, 100);
+	put_ok(t, KAM_ORDER, &o, 0);
+	kam_interaction in;
+	make_inter(&in, "i1", "acme", 19001, 3600, KAM_IK_CALL, KAM_OUT_CONNECTED, 1, 15);
+	put_ok(t, KAM_INTERACTION, &in, 0);
+	cr_assert_eq(kam_txn_commit(t), 0);
+
+	cr_assert_eq(kam_txn_begin(s, 0, &t), 0);
+	kam_any g;
+	cr_assert_eq(kam_get(t, KAM_ACCOUNT, KAM_STR("acme"), &g), 0);
+	cr_assert(str_is(g.account.id, "acme"));
+	cr_assert(str_is(g.account.owner, "rep1"));
+	cr_assert_eq(g.account.employees, 42);
+	cr_assert_eq(kam_get(t, KAM_CONTACT, KAM_STR("c1"), &g), 0);
+	cr_assert(str_is(g.contact.account_id, "acme"));
+	cr_assert(str_is(g.contact.name, "Ann"));
+	cr_assert_eq(kam_get(t, KAM_ORDER, KAM_STR("o1"), &g), 0);
+	cr_assert_eq(g.order.amount, 1234500);
+	cr_assert_eq(g.order.profit, 100);
+	cr_assert_eq(g.order.date.day, 19000);
+	cr_assert_eq(g.order.date.sec, KAM_NO_TIME);
+	cr_assert_eq(kam_get(t, KAM_INTERACTION, KAM_STR("i1"), &g), 0);
+	cr_assert_eq(g.interaction.kind, KAM_IK_CALL);
+	cr_assert_eq(g.interaction.date.sec, 3600);
+	cr_assert_eq(g.interaction.minutes, 15);
+	cr_assert_eq(kam_get(t, KAM_ORDER, KAM_STR("nope"), &g), KAM_ENOTFOUND);
+	cr_assert_eq(kam_get(t, KAM_ORDER, KAM_STR(""), &g), KAM_ENOTFOUND);
+	cr_assert_eq(kam_get(t, KAM_ACCOUNT, KAM_STR("o1"), &g), KAM_ENOTFOUND);
+	kam_rollup r;
+	cr_assert_eq(kam_rollup_get(t, KAM_STR("acme"), &r), 0);
+	cr_assert_eq(r.order_count, 1);
+	cr_assert_eq(r.revenue, 1234500);
+	cr_assert_eq(r.interaction_count, 1);
+	cr_assert_eq(r.last_call.day, 19001);
+	cr_assert_eq(r.last_visit.day, KAM_NO_DAY);
+	cr_assert_eq(kam_rollup_get(t, KAM_STR("nope"), &r), KAM_ENOTFOUND);
+	cr_assert_eq(kam_rollup_compute(t, KAM_STR("nope"), &r), KAM_ENOTFOUND);
+	kam_txn_abort(t);
+
+	/* upserts */
+	cr_assert_eq(kam_txn_begin(s, 1, &t), 0);
+	o.amount = 5;
+	put_ok(t, KAM_ORDER, &o, 1);
+	a.employees = 7;
+	put_ok(t, KAM_ACCOUNT, &a, 1);
+	put_ok(t, KAM_CONTACT, &c, 1);
+	put_ok(t, KAM_INTERACTION, &in, 1);
+	cr_assert_eq(kam_get(t, KAM_ORDER, KAM_STR("o1"), &g), 0);
+	cr_assert_eq(g.order.amount, 5);
+	cr_assert_eq(kam_rollup_get(t, KAM_STR("acme"), &r), 0);
+	cr_assert_eq(r.order_count, 1);
+	cr_assert_eq(r.revenue, 5);
+	cr_assert_eq(r.interaction_count, 1, "replacing the account keeps its rollup");
+
+	/* deletes */
+	cr_assert_eq(kam_del(t, KAM_ACCOUNT, KAM_STR("acme")), KAM_EREF);
+	cr_assert_eq(kam_del(t, KAM_ORDER, KAM_STR("o1")), 0);
+	cr_assert_eq(kam_del(t, KAM_ORDER, KAM_STR("o1")), KAM_ENOTFOUND);
+	cr_assert_eq(kam_del(t, KAM_ACCOUNT, KAM_STR("acme")), KAM_EREF);
+	cr_assert_eq(kam_del(t, KAM_INTERACTION, KAM_STR("i1")), 0);
+	cr_assert_eq(kam_del(t, KAM_ACCOUNT, KAM_STR("acme")), KAM_EREF);
+	cr_assert_eq(kam_rollup_get(t, KAM_STR("acme"), &r), 0);
+	cr_assert_eq(r.order_count, 0);
+	cr_assert_eq(r.first_order.day, KAM_NO_DAY);
+	cr_assert_eq(r.last_call.day, KAM_NO_DAY);
+	cr_assert_eq(kam_del(t, KAM_CONTACT, KAM_STR("c1")), 0);
+	cr_assert_eq(kam_del(t, KAM_ACCOUNT, KAM_STR("acme")), 0);
+	cr_assert_eq(kam_get(t, KAM_ACCOUNT, KAM_STR("acme"), &g), KAM_ENOTFOUND);
+	cr_assert_eq(kam_rollup_get(t, KAM_STR("acme"), &r), KAM_ENOTFOUND);
+	cr_assert_eq(kam_del(t, KAM_ACCOUNT, KAM_STR("acme")), KAM_ENOTFOUND);
+	cr_assert_eq(kam_txn_commit(t), 0);
+
+	cr_assert_eq(kam_txn_begin(s, 0, &t), 0);
+	kam_store_stats st;
+	cr_assert_eq(kam_store_stats_get(t, &st), 0);
+	for (int k = 0; k < KAM_KIND_COUNT; k++)
+		cr_assert_eq(st.records[k], 0);
+	cr_assert_eq(kam_rollup_get(t, KAM_STR("acme"), &r), KAM_ENOTFOUND);
+	/* no index entry survived: a new account of that id has nothing in it */
+	kam_txn_abort(t);
+	cr_assert_eq(kam_txn_begin(s, 1, &t), 0);
+	make_account(&a, "acme", "west", "rep1");
+	put_ok(t, KAM_ACCOUNT, &a, 0);
+	kam_cursor *cur;
+	cr_assert_eq(kam_cursor_open(t, KAM_ORDER, KAM_SCAN_OF_ACCOUNT, KAM_STR("acme"), INT32_MIN,
+				     INT32_MAX, &cur), 0);
+	cr_assert_eq(kam_cursor_next(cur, &g), 0);
+	kam_cursor_close(cur);
+	cr_assert_eq(kam_cursor_open(t, KAM_ACCOUNT, KAM_SCAN_REGION, KAM_STR("west"), 0, 0, &cur), 0);
+	cr_assert_eq(kam_cursor_next(cur, &g), 1);
+	cr_assert_eq(kam_cursor_next(cur, &g), 0);
+	kam_cursor_close(cur);
+	kam_txn_abort(t);
+	kam_store_close(s);
+}
+
+Test(store, invalid_and_missing_refs)
+{
+	kam_store *s = open_new();
+	kam_txn *t;
+	cr_assert_eq(kam_txn_begin(s, 1, &t), 0);
+	kam_account a;
+	make_account(&a, "a", NULL, NULL);
+	put_ok(t, KAM_ACCOUNT, &a, 0);
+
+	kam_order o;
+	make_order(&o, "o1", "ghost", 1, KAM_NO_TIME, 1, 0, 0);
+	cr_assert_eq(kam_put(t, KAM_ORDER, &o, NULL), KAM_EREF);
+	kam_contact c;
+	make_contact(&c, "c1", "ghost");
+	cr_assert_eq(kam_put(t, KAM_CONTACT, &c, NULL), KAM_EREF);
+	kam_interaction in;
+	make_inter(&in, "i1", "ghost", 1, KAM_NO_TIME, KAM_IK_VISIT, 0, 0, 0);
+	cr_assert_eq(kam_put(t, KAM_INTERACTION, &in, NULL), KAM_EREF);
+
+	/* ids with a NUL byte or longer than KAM_ID_MAX */
+	char longid[KAM_ID_MAX + 2];
+	memset(longid, 'x', sizeof(longid) - 1);
+	longid[sizeof(longid) - 1] = 0;
+	make_account(&a, longid, NULL, NULL);
+	cr_assert_eq(kam_put(t, KAM_ACCOUNT, &a, NULL), KAM_EINVAL);
+	longid[KAM_ID_MAX] = 0; /* exactly the maximum is fine */
+	make_account(&a, longid, NULL, NULL);
+	put_ok(t, KAM_ACCOUNT, &a, 0);
+	make_account(&a, "nul", NULL, NULL);
+	a.id = (kam_str){ "n\0l", 3 };
+	cr_assert_eq(kam_put(t, KAM_ACCOUNT, &a, NULL), KAM_EINVAL);
+	make_order(&o, "o1", "a", 1, KAM_NO_TIME, 1, 0, 0);
+	o.account_id = (kam_str){ "a\0b", 3 };
+	cr_assert_eq(kam_put(t, KAM_ORDER, &o, NULL), KAM_EINVAL);
+	make_account(&a, "r", "reg\0ion", NULL);
+	a.region = (kam_str){ "reg\0ion", 7 };
+	cr_assert_eq(kam_put(t, KAM_ACCOUNT, &a, NULL), KAM_EINVAL);
+	/* a required field missing */
+	make_order(&o, "o1", "a", 1, KAM_NO_TIME, 1, 0, 0);
+	o.rec.present &= ~(1u << KAM_O_AMOUNT);
+	cr_assert_eq(kam_put(t, KAM_ORDER, &o, NULL), KAM_EINVAL);
+	make_account(&a, "noname", NULL, NULL);
+	a.rec.present &= ~(1u << KAM_A_NAME);
+	cr_assert_eq(kam_put(t, KAM_ACCOUNT, &a, NULL), KAM_EINVAL);
+	cr_assert_eq(kam_put(t, KAM_KIND_COUNT, &a, NULL), KAM_EINVAL);
+
+	/* none of the refused writes broke the transaction */
+	make_order(&o, "o1", "a", 1, KAM_NO_TIME, 1, 0, 0);
+	put_ok(t, KAM_ORDER, &o, 0);
+	cr_assert_eq(kam_txn_commit(t), 0);
+
+	cr_assert_eq(kam_txn_begin(s, 0, &t), 0);
+	kam_store_stats st;
+	cr_assert_eq(kam_store_stats_get(t, &st), 0);
+	cr_assert_eq(st.records[KAM_ACCOUNT], 2);
+	cr_assert_eq(st.records[KAM_ORDER], 1);
+	cr_assert_eq(st.records[KAM_CONTACT], 0);
+	kam_txn_abort(t);
+	kam_store_close(s);
+}
+
+static int put_then_fail(kam_txn *t, void *arg)
+{
+	(void)arg;
+	kam_account a;
+	make_account(&a, "b", "x", NULL);
+	int rc = kam_put(t, KAM_ACCOUNT, &a, NULL);
+	return rc ? rc : KAM_ECANCELED;
+}
+
+Test(store, aborted_txn_leaves_nothing)
+{
+	kam_store *s = open_new();
+	kam_txn *t;
+	cr_assert_eq(kam_txn_begin(s, 1, &t), 0);
+	kam_account a;
+	make_account(&a, "a", "x", NULL);
+	put_ok(t, KAM_ACCOUNT, &a, 0);
+	kam_order o;
+	make_order(&o, "o", "a", 1, KAM_NO_TIME, 1, 0, 0);
+	put_ok(t, KAM_ORDER, &o, 0);
+	kam_txn_abort(t);
+	cr_assert_eq(kam_store_write(s, put_then_fail, NULL), KAM_ECANCELED);
+
+	cr_assert_eq(kam_txn_begin(s, 0, &t), 0);
+	kam_any g;
+	kam_rollup r;
+	cr_assert_eq(kam_get(t, KAM_ACCOUNT, KAM_STR("a"), &g), KAM_ENOTFOUND);
+	cr_assert_eq(kam_get(t, KAM_ACCOUNT, KAM_STR("b"), &g), KAM_ENOTFOUND);
+	cr_assert_eq(kam_get(t, KAM_ORDER, KAM_STR("o"), &g), KAM_ENOTFOUND);
+	cr_assert_eq(kam_rollup_get(t, KAM_STR("a"), &r), KAM_ENOTFOUND);
+	kam_store_stats st;
+	cr_assert_eq(kam_store_stats_get(t, &st), 0);
+	for (int k = 0; k < KAM_KIND_COUNT; k++)
+		cr_assert_eq(st.records[k], 0);
+	kam_cursor *cur;
+	cr_assert_eq(kam_cursor_open(t, KAM_ACCOUNT, KAM_SCAN_REGION, KAM_STR("x"), 0, 0, &cur), 0);
+	cr_assert_eq(kam_cursor_next(cur, &g), 0);
+	kam_cursor_close(cur);
+	kam_txn_abort(t);
+	kam_store_close(s);
+}
+
+/* ---- rollups against a model ---- */
+
+#define NACC 20
+#define NORD 400
+#define NINT 400
+
+struct m_order {
+	int live, acc;
+	kam_date date;
+	kam_money amount, profit;
+	int has_profit;
+};
+
+struct m_inter {
+	int live, acc;
+	kam_date date;
+	uint8_t kind, outcome;
+	int has_minutes;
+	int64_t minutes;
+};
+
+struct model {
+	struct m_order ord[NORD];
+	struct m_inter in[NINT];
+};
+
+static char acc_ids[NACC][16], ord_ids[NORD][16], int_ids[NINT][16];
+
+static uint64_t rng_state;
+
+static uint32_t rnd(uint32_t n)
+{
+	rng_state = rng_state * 6364136223846793005ull + 1442695040888963407ull;
+	return (uint32_t)(rng_state >> 33) % n;
+}
+
+static int dcmp(kam_date a, kam_date b)
+{
+	if (a.day != b.day)
+		return a.day < b.day ? -1 : 1;
+	return (a.sec > b.sec) - (a.sec < b.sec);
+}
+
+static void model_rollup(const struct model *m, int acc, kam_rollup *r)
+{
+	kam_rollup_init(r);
+	for (int i = 0; i < NORD; i++) {
+		const struct m_order *o = &m->ord[i];
+		if (!o->live || o->acc != acc)
+			continue;
+		r->order_count++;
+		r->revenue += o->amount;
+		if (o->has_profit)
+			r->profit += o->profit;
+		if (r->first_order.day == KAM_NO_DAY || dcmp(o->date, r->first_order) < 0)
+			r->first_order = o->date;
+		if (r->last_order.day == KAM_NO_DAY || dcmp(o->date, r->last_order) > 0)
+			r->last_order = o->date;
+	}
+	for (int i = 0; i < NINT; i++) {
+		const struct m_inter *in = &m->in[i];
+		if (!in->live || in->acc != acc)
+			continue;
+		r->interaction_count++;
+		if (in->has_minutes)
+			r->minutes += in->minutes;
+		if (r->last_interaction.day == KAM_NO_DAY || dcmp(in->date, r->last_interaction) > 0)
+			r->last_interaction = in->date;
+		if (in->kind == KAM_IK_CALL && in->outcome != KAM_OUT_NO_ANSWER &&
+		    (r->last_call.day == KAM_NO_DAY || dcmp(in->date, r->last_call) > 0))
+			r->last_call = in->date;
+		if (in->kind == KAM_IK_VISIT &&
+		    (r->last_visit.day == KAM_NO_DAY || dcmp(in->date, r->last_visit) > 0))
+			r->last_visit = in->date;
+	}
+}
+
+static void assert_rollup_eq(const kam_rollup *a, const kam_rollup *b, const char *what, int acc,
+			     int step)
+{
+	const char *bad = NULL;
+	if (a->order_count != b->order_count)
+		bad = "order_count";
+	else if (a->interaction_count != b->interaction_count)
+		bad = "interaction_count";
+	else if (dcmp(a->first_order, b->first_order))
+		bad = "first_order";
+	else if (dcmp(a->last_order, b->last_order))
+		bad = "last_order";
+	else if (a->revenue != b->revenue)
+		bad = "revenue";
+	else if (a->profit != b->profit)
+		bad = "profit";
+	else if (dcmp(a->last_call, b->last_call))
+		bad = "last_call";
+	else if (dcmp(a->last_visit, b->last_visit))
+		bad = "last_visit";
+	else if (dcmp(a->last_interaction, b->last_interaction))
+		bad = "last_interaction";
+	else if (a->minutes != b->minutes)
+		bad = "minutes";
+	cr_assert_null(bad, "%s: %s differs for account %d at step %d", what, bad, acc, step);
+}
+
+static void check_rollups(kam_txn *t, const struct model *m, int step)
+{
+	for (int a = 0; a < NACC; a++) {
+		kam_rollup got, comp, want;
+		cr_assert_eq(kam_rollup_get(t, kam_str_c(acc_ids[a]), &got), 0);
+		cr_assert_eq(kam_rollup_compute(t, kam_str_c(acc_ids[a]), &comp), 0);
+		model_rollup(m, a, &want);
+		assert_rollup_eq(&got, &want, "stored vs model", a, step);
+		assert_rollup_eq(&comp, &want, "computed vs model", a, step);
+	}
+}
+
+static kam_date rnd_date(void)
+{
+	/* few distinct dates, so that ties and removals of the extremes are frequent */
+	static const int32_t secs[] = { KAM_NO_TIME, KAM_NO_TIME, 0, 3600, 86399 };
+	return (kam_date){ 18000 + (int32_t)rnd(12), secs[rnd(5)] };
+}
+
+static void random_op(kam_txn *t, struct model *m)
+{
+	uint32_t what = rnd(10);
+	if (what < 5) {
+		int i = (int)rnd(NORD);
+		struct m_order *o = &m->ord[i];
+		if (what == 0 && o->live) {
+			cr_assert_eq(kam_del(t, KAM_ORDER, kam_str_c(ord_ids[i])), 0);
+			o->live = 0;
+			return;
+		}
+		if (what == 0) {
+			cr_assert_eq(kam_del(t, KAM_ORDER, kam_str_c(ord_ids[i])), KAM_ENOTFOUND);
+			return;
+		}
+		int was = o->live;
+		if (!was || rnd(3) == 0)
+			o->acc = (int)rnd(NACC);
+		o->live = 1;
+		o->date = rnd_date();
+		o->amount = (kam_money)rnd(2000000) - 100000;
+		o->has_profit = rnd(3) != 0;
+		o->profit = o->has_profit ? (kam_money)rnd(50000) - 10000 : 0;
+		kam_order rec;
+		make_order(&rec, ord_ids[i], acc_ids[o->acc], o->date.day, o->date.sec, o->amount,
+			   o->has_profit, o->profit);
+		put_ok(t, KAM_ORDER, &rec, was);
+	} else {
+		int i = (int)rnd(NINT);
+		struct m_inter *in = &m->in[i];
+		if (what == 5 && in->live) {
+			cr_assert_eq(kam_del(t, KAM_INTERACTION, kam_str_c(int_ids[i])), 0);
+			in->live = 0;
+			return;
+		}
+		int was = in->live;
+		if (!was || rnd(3) == 0)
+			in->acc = (int)rnd(NACC);
+		in->live = 1;
+		in->date = rnd_date();
+		in->kind = (uint8_t)(1 + rnd(5));
+		if (rnd(2))
+			in->kind = rnd(2) ? KAM_IK_CALL : KAM_IK_VISIT;
+		in->outcome = (uint8_t)rnd(6); /* 0: absent */
+		in->has_minutes = rnd(2);
+		in->minutes = in->has_minutes ? rnd(120) : 0;
+		kam_interaction rec;
+		make_inter(&rec, int_ids[i], acc_ids[in->acc], in->date.day, in->date.sec, in->kind,
+			   in->outcome, in->has_minutes, in->minutes);
+		put_ok(t, KAM_INTERACTION, &rec, was);
+	}
+}
+
+Test(store, rollups_random_against_model)
+{
+	rng_state = 20240601;
+	for (int i = 0; i < NACC; i++)
+		snprintf(acc_ids[i], sizeof(acc_ids[i]), "acc%02d", i);
+	for (int i = 0; i < NORD; i++)
+		snprintf(ord_ids[i], sizeof(ord_ids[i]), "ord%03d", i);
+	for (int i = 0; i < NINT; i++)
+		snprintf(int_ids[i], sizeof(int_ids[i]), "int%03d", i);
+	static struct model m, saved;
+	memset(&m, 0, sizeof(m));
+
+	kam_store *s = open_new();
+	kam_txn *t;
+	cr_assert_eq(kam_txn_begin(s, 1, &t), 0);
+	for (int i = 0; i < NACC; i++) {
+		kam_account a;
+		make_account(&a, acc_ids[i], i % 3 ? "north" : "", NULL);
+		put_ok(t, KAM_ACCOUNT, &a, 0);
+	}
+	cr_assert_eq(kam_txn_commit(t), 0);
+
+	int ops = 0;
+	for (int step = 0; ops < 5000; step++) {
+		saved = m;
+		cr_assert_eq(kam_txn_begin(s, 1, &t), 0);
+		int n = 1 + (int)rnd(40);
+		for (int j = 0; j < n; j++, ops++)
+			random_op(t, &m);
+		if (rnd(4) == 0) {
+			/* replacing an account must keep its rollup */
+			int i = (int)rnd(NACC);
+			kam_account a;
+			make_account(&a, acc_ids[i], rnd(2) ? "south" : "", "rep");
+			put_ok(t, KAM_ACCOUNT, &a, 1);
+		}
+		if (step % 3 == 0)
+			check_rollups(t, &m, step); /* inside the write transaction */
+		if (rnd(10) == 0) {
+			kam_txn_abort(t);
+			m = saved;
+		} else {
+			cr_assert_eq(kam_txn_commit(t), 0);
+		}
+		cr_assert_eq(kam_txn_begin(s, 0, &t), 0);
+		check_rollups(t, &m, step);
+		kam_txn_abort(t);
+	}
+
+	/* the stored rollups survive a reopen */
+	kam_store_close(s);
+	cr_assert_eq(kam_store_open(dbdir, 0, &s), 0);
+	cr_assert_eq(kam_txn_begin(s, 0, &t), 0);
+	check_rollups(t, &m, -1);
+	kam_txn_abort(t);
+	kam_store_close(s);
+}
+
+/* ---- cursors ---- */
+
+static void expect_ids(kam_txn *t, kam_kind kind, kam_scan scan, const char *key, int32_t from,
+		       int32_t to, const char *const *want)
+{
+	kam_cursor *c;
+	int rc = kam_cursor_open(t, kind, scan, kam_str_c(key), from, to, &c);
+	cr_assert_eq(rc, 0, "cursor_open %d", rc);
+	kam_any rec;
+	size_t i = 0;
+	while ((rc = kam_cursor_next(c, &rec)) == 1) {
+		cr_assert_not_null(want[i], "extra record %.*s", (int)rec.account.id.len,
+				   rec.account.id.ptr);
+		cr_assert(str_is(rec.account.id, want[i]), "at %zu: got %.*s, want %s", i,
+			  (int)rec.account.id.len, rec.account.id.ptr, want[i]);
+		i++;
+	}
+	cr_assert_eq(rc, 0);
+	cr_assert_null(want[i], "missing %s", want[i]);
+	cr_assert_eq(kam_cursor_next(c, &rec), 0, "stays at the end");
+	kam_cursor_close(c);
+}
+
+#define IDS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+#define NONE ((const char *const[]){ NULL })
+
+Test(store, cursors_region_owner)
+{
+	kam_store *s = open_new();
+	kam_txn *t;
+	cr_assert_eq(kam_txn_begin(s, 1, &t), 0);
+	const char *spec[][3] = {
+		{ "b", "north", "ann" }, { "a", "north", NULL }, { "c", "south", "ann" },
+		{ "d", NULL, "bob" },   { "e", "nor", NULL },    { "f", "north2", "ann2" },
+	};
+	for (size_t i = 0; i < sizeof(spec) / sizeof(spec[0]); i++) {
+		kam_account a;
+		make_account(&a, spec[i][0], spec[i][1], spec[i][2]);
+		put_ok(t, KAM_ACCOUNT, &a, 0);
+	}
+	cr_assert_eq(kam_txn_commit(t), 0);
+
+	cr_assert_eq(kam_txn_begin(s, 0, &t), 0);
+	expect_ids(t, KAM_ACCOUNT, KAM_SCAN_ALL, "", 0, 0, IDS("a", "b", "c", "d", "e", "f"));
+	expect_ids(t, KAM_ACCOUNT, KAM_SCAN_REGION, "north", 0, 0, IDS("a", "b"));
+	expect_ids(t, KAM_ACCOUNT, KAM_SCAN_REGION, "nor", 0, 0, IDS("e"));
+	expect_ids(t, KAM_ACCOUNT, KAM_SCAN_REGION, "", 0, 0, IDS("d"));
+	expect_ids(t, KAM_ACCOUNT, KAM_SCAN_REGION, "west", 0, 0, NONE);
+	expect_ids(t, KAM_ACCOUNT, KAM_SCAN_OWNER, "ann", 0, 0, IDS("b", "c"));
+	expect_ids(t, KAM_ACCOUNT, KAM_SCAN_OWNER, "bob", 0, 0, IDS("d"));
+	expect_ids(t, KAM_ACCOUNT, KAM_SCAN_OWNER, "", 0, 0, NONE);
+	kam_cursor *c;
+	cr_assert_eq(kam_cursor_open(t, KAM_ORDER, KAM_SCAN_REGION, KAM_STR("x"), 0, 0, &c),
+		     KAM_EINVAL);
+	cr_assert_eq(kam_cursor_open(t, KAM_ACCOUNT, KAM_SCAN_OF_ACCOUNT, KAM_STR("a"), 0, 0, &c),
+		     KAM_EINVAL);
+	cr_assert_eq(kam_cursor_open(t, KAM_CONTACT, KAM_SCAN_OWNER, KAM_STR("a"), 0, 0, &c),
+		     KAM_EINVAL);
+	kam_txn_abort(t);
+
+	/* move accounts between regions and owners */
+	cr_assert_eq(kam_txn_begin(s, 1, &t), 0);
+	kam_account a;
+	make_account(&a, "a", "south", "bob");
+	put_ok(t, KAM_ACCOUNT, &a, 1);
+	make_account(&a, "c", NULL, NULL);
+	put_ok(t, KAM_ACCOUNT, &a, 1);
+	make_account(&a, "d", "north", "bob");
+	put_ok(t, KAM_ACCOUNT, &a, 1);
+	/* in the write transaction itself */
+	expect_ids(t, KAM_ACCOUNT, KAM_SCAN_REGION, "north", 0, 0, IDS("b", "d"));
+	cr_assert_eq(kam_txn_commit(t), 0);
+
+	cr_assert_eq(kam_txn_begin(s, 0, &t), 0);
+	expect_ids(t, KAM_ACCOUNT, KAM_SCAN_REGION, "north", 0, 0, IDS("b", "d"));
+	expect_ids(t, KAM_ACCOUNT, KAM_SCAN_REGION, "south", 0, 0, IDS("a"));
+	expect_ids(t, KAM_ACCOUNT, KAM_SCAN_REGION, "", 0, 0, IDS("c"));
+	expect_ids(t, KAM_ACCOUNT, KAM_SCAN_OWNER, "ann", 0, 0, IDS("b"));
+	expect_ids(t, KAM_ACCOUNT, KAM_SCAN_OWNER, "bob", 0, 0, IDS("a", "d"));
+	kam_txn_abort(t);
+
+	cr_assert_eq(kam_txn_begin(s, 1, &t), 0);
+	cr_assert_eq(kam_del(t, KAM_ACCOUNT, KAM_STR("d")), 0);
+	cr_assert_eq(kam_txn_commit(t), 0);
+	cr_assert_eq(kam_txn_begin(s, 0, &t), 0);
+	expect_ids(t, KAM_ACCOUNT, KAM_SCAN_REGION, "north", 0, 0, IDS("b"));
+	expect_ids(t, KAM_ACCOUNT, KAM_SCAN_OWNER, "bob", 0, 0, IDS("a"));
+	kam_txn_abort(t);
+	kam_store_close(s);
+}
+
+Test(store, cursors_of_account)
+{
+	kam_store *s = open_new();
+	kam_txn *t;
+	cr_assert_eq(kam_txn_begin(s, 1, &t), 0);
+	kam_account a;
+	make_account(&a, "x", NULL, NULL);
+	put_ok(t, KAM_ACCOUNT, &a, 0);
+	make_account(&a, "xy", NULL, NULL);
+	put_ok(t, KAM_ACCOUNT, &a, 0);
+	struct {
+		const char *id, *acc;
+		int32_t day, sec;
+	} ords[] = {
+		{ "o5", "x", 10, KAM_NO_TIME }, { "o1", "x", 10, KAM_NO_TIME }, { "o2", "x", 10, 0 },
+		{ "o3", "x", 9, 86399 },        { "o4", "x", -5, 100 },        { "o6", "x", 12, KAM_NO_TIME },
+		{ "p1", "xy", 10, KAM_NO_TIME },
+	};
+	for (size_t i = 0; i < sizeof(ords) / sizeof(ords[0]); i++) {
+		kam_order o;
+		make_order(&o, ords[i].id, ords[i].acc, ords[i].day, ords[i].sec, 1, 0, 0);
+		put_ok(t, KAM_ORDER, &o, 0);
+		kam_interaction in;
+		make_inter(&in, ords[i].id, ords[i].acc, ords[i].day, ords[i].sec, KAM_IK_EMAIL, 0, 0, 0);
+		put_ok(t, KAM_INTERACTION, &in, 0);
+	}
+	const char *cids[] = { "k2", "k1", "k3" };
+	for (int i = 0; i < 3; i++) {
+		kam_contact c;
+		make_contact(&c, cids[i], i == 2 ? "xy" : "x");
+		put_ok(t, KAM_CONTACT, &c, 0);
+	}
+	cr_assert_eq(kam_txn_commit(t), 0);
+
+	cr_assert_eq(kam_txn_begin(s, 0, &t), 0);
+	for (kam_kind k = KAM_ORDER; k <= KAM_INTERACTION; k++) {
+		expect_ids(t, k, KAM_SCAN_OF_ACCOUNT, "x", INT32_MIN, INT32_MAX,
+			   IDS("o4", "o3", "o1", "o5", "o2", "o6"));
+		expect_ids(t, k, KAM_SCAN_OF_ACCOUNT, "x", 10, 10, IDS("o1", "o5", "o2"));
+		expect_ids(t, k, KAM_SCAN_OF_ACCOUNT, "x", 9, 11, IDS("o3", "o1", "o5", "o2"));
+		expect_ids(t, k, KAM_SCAN_OF_ACCOUNT, "x", -5, 9, IDS("o4", "o3"));
+		expect_ids(t, k, KAM_SCAN_OF_ACCOUNT, "x", 11, INT32_MAX, IDS("o6"));
+		expect_ids(t, k, KAM_SCAN_OF_ACCOUNT, "x", 13, INT32_MAX, NONE);
+		expect_ids(t, k, KAM_SCAN_OF_ACCOUNT, "x", 11, 9, NONE);
+		expect_ids(t, k, KAM_SCAN_OF_ACCOUNT, "xy", INT32_MIN, INT32_MAX, IDS("p1"));
+		expect_ids(t, k, KAM_SCAN_OF_ACCOUNT, "nobody", INT32_MIN, INT32_MAX, NONE);
+		expect_ids(t, k, KAM_SCAN_ALL, "", 0, 0, IDS("o1", "o2", "o3", "o4", "o5", "o6", "p1"));
+	}
+	expect_ids(t, KAM_CONTACT, KAM_SCAN_OF_ACCOUNT, "x", 5, 6, IDS("k1", "k2"));
+	expect_ids(t, KAM_CONTACT, KAM_SCAN_OF_ACCOUNT, "xy", 0, 0, IDS("k3"));
+	kam_txn_abort(t);
+
+	/* moving an order in time and to another account moves it in the scans */
+	cr_assert_eq(kam_txn_begin(s, 1, &t), 0);
+	kam_order o;
+	make_order(&o, "o4", "x", 11, KAM_NO_TIME, 1, 0, 0);
+	put_ok(t, KAM_ORDER, &o, 1);
+	make_order(&o, "o1", "xy", 10, KAM_NO_TIME, 1, 0, 0);
+	put_ok(t, KAM_ORDER, &o, 1);
+	kam_contact c;
+	make_contact(&c, "k1", "xy");
+	put_ok(t, KAM_CONTACT, &c, 1);
+	cr_assert_eq(kam_txn_commit(t), 0);
+	cr_assert_eq(kam_txn_begin(s, 0, &t), 0);
+	expect_ids(t, KAM_ORDER, KAM_SCAN_OF_ACCOUNT, "x", INT32_MIN, INT32_MAX,
+		   IDS("o3", "o5", "o2", "o4", "o6"));
+	expect_ids(t, KAM_ORDER, KAM_SCAN_OF_ACCOUNT, "xy", INT32_MIN, INT32_MAX, IDS("o1", "p1"));
+	expect_ids(t, KAM_CONTACT, KAM_SCAN_OF_ACCOUNT, "xy", 0, 0, IDS("k1", "k3"));
+	expect_ids(t, KAM_CONTACT, KAM_SCAN_OF_ACCOUNT, "x", 0, 0, IDS("k2"));
+
+	/* a cursor outliving its transaction is harmless */
+	kam_cursor *cur;
+	kam_any rec;
+	cr_assert_eq(kam_cursor_open(t, KAM_ORDER, KAM_SCAN_ALL, KAM_STR(""), 0, 0, &cur), 0);
+	cr_assert_eq(kam_cursor_next(cur, &rec), 1);
+	kam_txn_abort(t);
+	cr_assert_eq(kam_cursor_next(cur, &rec), KAM_EINVAL);
+	kam_cursor_close(cur);
+	cr_assert_eq(kam_txn_begin(s, 1, &t), 0);
+	cr_assert_eq(kam_cursor_open(t, KAM_ORDER, KAM_SCAN_ALL, KAM_STR(""), 0, 0, &cur), 0);
+	cr_assert_eq(kam_cursor_next(cur, &rec), 1);
+	cr_assert_eq(kam_txn_commit(t), 0);
+	kam_cursor_close(cur);
+	kam_store_close(s);
+}
+
+/* ---- map growth ---- */
+
+#define BIG_NOTE 10000
+#define BIG_COUNT 3000
+
+struct big {
+	int calls;
+	char *note;
+};
+
+static int write_big(kam_txn *t, void *arg)
+{
+	struct big *b = arg;
+	b->calls++;
+	kam_account a;
+	make_account(&a, "big", NULL, NULL);
+	int rc = kam_put(t, KAM_ACCOUNT, &a, NULL);
+	for (int i = 0; !rc && i < BIG_COUNT; i++) {
+		char id[16];
+		snprintf(id, sizeof(id), "n%05d", i);
+		kam_interaction in;
+		make_inter(&in, id, "big", 100 + i % 50, KAM_NO_TIME, KAM_IK_VISIT, 0, 1, 1);
+		in.note = (kam_str){ b->note, BIG_NOTE };
+		SET(&in, KAM_I_NOTE);
+		rc = kam_put(t, KAM_INTERACTION, &in, NULL);
+	}
+	return rc;
+}
+
+Test(store, map_growth)
+{
+	setenv("KAM_MAPSIZE", "1048576", 1);
+	kam_store *s = open_new();
+	kam_txn *t;
+	kam_store_stats st;
+	cr_assert_eq(kam_txn_begin(s, 0, &t), 0);
+	cr_assert_eq(kam_store_stats_get(t, &st), 0);
+	kam_txn_abort(t);
+	cr_assert_leq(st.map_size, 1048576 + 65536);
+	uint64_t before = st.map_size;
+
+	struct big b = { 0, malloc(BIG_NOTE) };
+	memset(b.note, 'n', BIG_NOTE);
+	cr_assert_eq(kam_store_write(s, write_big, &b), 0);
+	cr_assert_gt(b.calls, 1, "the map must have filled at least once");
+
+	cr_assert_eq(kam_txn_begin(s, 0, &t), 0);
+	cr_assert_eq(kam_store_stats_get(t, &st), 0);
+	cr_assert_gt(st.map_size, before);
+	cr_assert_gt(st.map_size, (uint64_t)BIG_COUNT * BIG_NOTE);
+	cr_assert_eq(st.records[KAM_INTERACTION], BIG_COUNT);
+	kam_rollup r;
+	cr_assert_eq(kam_rollup_get(t, KAM_STR("big"), &r), 0);
+	cr_assert_eq(r.interaction_count, BIG_COUNT);
+	cr_assert_eq(r.minutes, BIG_COUNT);
+	kam_any rec;
+	cr_assert_eq(kam_get(t, KAM_INTERACTION, KAM_STR("n02999"), &rec), 0);
+	cr_assert_eq(rec.interaction.note.len, BIG_NOTE);
+	kam_txn_abort(t);
+	kam_store_close(s);
+
+	/* a raw transaction reports a full map, and stays failed */
+	unsetenv("KAM_MAPSIZE");
+	char dir2[160];
+	snprintf(dir2, sizeof(dir2), "%s/db2", tmp);
+	setenv("KAM_MAPSIZE", "1048576", 1);
+	cr_assert_eq(kam_store_open(dir2, KAM_STORE_CREATE, &s), 0);
+	cr_assert_eq(kam_txn_begin(s, 1, &t), 0);
+	kam_account a;
+	make_account(&a, "big", NULL, NULL);
+	put_ok(t, KAM_ACCOUNT, &a, 0);
+	int rc = 0;
+	for (int i = 0; !rc && i < BIG_COUNT; i++) {
+		char id[16];
+		snprintf(id, sizeof(id), "n%05d", i);
+		kam_interaction in;
+		make_inter(&in, id, "big", 100, KAM_NO_TIME, KAM_IK_VISIT, 0, 0, 0);
+		in.note = (kam_str){ b.note, BIG_NOTE };
+		SET(&in, KAM_I_NOTE);
+		rc = kam_put(t, KAM_INTERACTION, &in, NULL);
+	}
+	cr_assert_eq(rc, KAM_EMAPFULL);
+	cr_assert_eq(kam_get(t, KAM_ACCOUNT, KAM_STR("big"), &rec), KAM_EMAPFULL);
+	cr_assert_eq(kam_put(t, KAM_ACCOUNT, &a, NULL), KAM_EMAPFULL);
+	cr_assert_eq(kam_txn_commit(t), KAM_EMAPFULL);
+	cr_assert_eq(kam_txn_begin(s, 0, &t), 0);
+	cr_assert_eq(kam_get(t, KAM_ACCOUNT, KAM_STR("big"), &rec), KAM_ENOTFOUND);
+	kam_txn_abort(t);
+	kam_store_close(s);
+	free(b.note);
+	unsetenv("KAM_MAPSIZE");
+}
