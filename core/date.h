@@ -33,12 +33,16 @@ unsigned kam_weekday(int32_t day);
  * Parses exactly `len` bytes of `s` as "YYYY-MM-DD", "YYYY-MM-DDTHH:MM" or
  * "YYYY-MM-DDTHH:MM:SS" (year 0001..9999). Returns 0, or KAM_EPARSE when the text is not of that
  * shape or names an impossible date or time (2026-02-30, 24:00). `out` is written only on success.
+ * Strict: an upper-case 'T' only, exactly two digits per part, no sign, spaces, time zone or
+ * fraction of a second.
  */
 int kam_date_parse(const char *s, size_t len, kam_date *out);
 
 /*
  * Writes the canonical text of `d` ("YYYY-MM-DD", or "YYYY-MM-DDTHH:MM:SS" when it has a time)
- * into `buf`, NUL-terminated, and returns its length (excluding the NUL).
+ * into `buf`, NUL-terminated, and returns its length (excluding the NUL). Any int32 day fits:
+ * years outside 0..9999 get a '-' or more digits ("-0001-12-31", "12345-06-07"), which
+ * kam_date_parse does not read back. A sec outside 0..86399 is written as no time.
  */
 size_t kam_date_format(kam_date d, char buf[KAM_DATE_BUFSZ]);
 
@@ -46,8 +50,9 @@ size_t kam_date_format(kam_date d, char buf[KAM_DATE_BUFSZ]);
 int kam_date_cmp(kam_date a, kam_date b);
 
 /*
- * Adds `months` calendar months to a day number; a day that does not exist in the target month
- * clamps to its last day (Jan 31 + 1 month = Feb 28 or 29).
+ * Adds `months` calendar months (negative: subtracts) to a day number; a day that does not exist
+ * in the target month clamps to its last day (Jan 31 + 1 month = Feb 28 or 29; Mar 31 - 1 month
+ * = Feb 28 or 29). A result beyond the int32 range saturates to INT32_MIN or INT32_MAX.
  */
 int32_t kam_day_add_months(int32_t day, int months);
 
