@@ -71,7 +71,7 @@ int cli_getopt(cli *c, const command *cmd, int argc, char **argv, const char *sh
 	all[n++] = (struct option){ "help", no_argument, NULL, 'h' };
 	all[n] = (struct option){ 0 };
 	char opts[64];
-	snprintf(opts, sizeof(opts), "+:h%s", shortopts ? shortopts : "");
+	snprintf(opts, sizeof(opts), ":h%s", shortopts ? shortopts : "");
 	for (;;) {
 		int ch = getopt_long(argc, argv, opts, all, NULL);
 		switch (ch) {

@@ -30,7 +30,10 @@ static int remove_db(const char *db)
 	char path[4096];
 	static const char *const files[] = { "data.mdb", "lock.mdb" };
 	for (int i = 0; i < 2; i++) {
-		snprintf(path, sizeof(path), "%s/%s", db, files[i]);
+		if (snprintf(path, sizeof(path), "%s/%s", db, files[i]) >= (int)sizeof(path)) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
 		if (unlink(path) && errno != ENOENT)
 			return -1;
 	}

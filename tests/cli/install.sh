@@ -12,11 +12,14 @@ done
 [ -d "$P/lib/kam/plugins" ] && ok || fail "no plugin directory"
 expect_exit 0 "$P/bin/kam" --version
 
-# pkg-config gives the include directory.
-PKG_CONFIG_PATH="$P/lib/pkgconfig" expect_exit 0 pkg-config --cflags kam
-expect_in "$T/out" "-I$P/include"
-PKG_CONFIG_PATH="$P/lib/pkgconfig" expect_exit 0 pkg-config --variable=plugindir kam
-expect_in "$T/out" "$P/lib/kam/plugins"
+# pkg-config (relocatable .pc) points at the installed headers and plugin directory.
+export PKG_CONFIG_PATH="$P/lib/pkgconfig"
+expect_exit 0 pkg-config --cflags kam
+expect_in "$T/out" "-I$P/"
+inc=$(pkg-config --variable=includedir kam)
+[ -f "$inc/kam/errors.h" ] && ok || fail "pkg-config includedir $inc lacks kam/errors.h"
+plugins=$(pkg-config --variable=plugindir kam)
+[ "$(cd "$plugins" && pwd)" = "$P/lib/kam/plugins" ] && ok || fail "plugindir $plugins"
 
 # find_package(kam) works from a project outside the tree.
 mkdir -p "$T/consumer"
