@@ -108,12 +108,14 @@ static int print_children(kam_txn *txn, kam_kind kind, kam_str id, unsigned keep
 		       first ? " shown" : "");
 	else
 		printf(",\"%s\":[", s->name);
-	for (size_t i = n; !rc && i-- > first;) { /* newest first */
-		if (fmt == KAM_FMT_JSON && i + 1 < n)
+	/* Interactions newest first; contacts in id order. */
+	for (size_t k = 0; !rc && k < n - first; k++) {
+		size_t i = keep ? n - 1 - k : first + k;
+		if (k && fmt == KAM_FMT_JSON)
 			fputc(',', stdout);
-		print_record(s, &ring[i % cap], fmt);
-		if (fmt != KAM_FMT_JSON && i > first)
+		else if (k)
 			fputc('\n', stdout);
+		print_record(s, &ring[i % cap], fmt);
 	}
 	if (fmt == KAM_FMT_JSON)
 		fputc(']', stdout);
