@@ -98,6 +98,8 @@ static int errno_code(int e)
 
 int kam_csv_open(const char *path, kam_csv **out)
 {
+	if (!path || !out)
+		return KAM_EINVAL;
 	bool is_stdin = strcmp(path, "-") == 0;
 	int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -143,6 +145,8 @@ int kam_csv_open(const char *path, kam_csv **out)
 
 int kam_csv_open_mem(const void *data, size_t len, kam_csv **out)
 {
+	if ((!data && len) || !out)
+		return KAM_EINVAL;
 	kam_csv *c;
 	int rc = csv_alloc(&c);
 	if (rc)
@@ -664,8 +668,9 @@ reset:
 
 int kam_csv_write_field(FILE *out, const char *p, size_t len)
 {
-	bool quote = false;
-	for (size_t i = 0; i < len; i++) {
+	/* A leading U+FEFF would be taken for the BOM if this were the first field of the file. */
+	bool quote = len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0;
+	for (size_t i = 0; i < len && !quote; i++) {
 		char ch = p[i];
 		if (ch == ',' || ch == '"' || ch == '\n' || ch == '\r') {
 			quote = true;

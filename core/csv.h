@@ -46,7 +46,8 @@ typedef struct kam_csv_error {
 
 /*
  * Opens `path` for reading; "-" is standard input (not closed by kam_csv_close). Returns 0,
- * KAM_ENOTFOUND, KAM_EPERM, KAM_EIO or KAM_ENOMEM.
+ * KAM_ENOTFOUND, KAM_EPERM, KAM_EIO (also for a directory) or KAM_ENOMEM; KAM_EINVAL for NULL
+ * arguments.
  */
 int kam_csv_open(const char *path, kam_csv **out);
 /* Reads from `len` bytes of memory that stay valid while the reader lives (tests, fuzzing). */
@@ -60,6 +61,7 @@ void kam_csv_close(kam_csv *csv);
  * of the input is not a row; any other empty line is a row with one empty field.
  */
 int kam_csv_next(kam_csv *csv, kam_csv_row *row);
+/* Valid while the reader lives; { 0, 0, "no error" } until kam_csv_next() fails. */
 const kam_csv_error *kam_csv_last_error(const kam_csv *csv);
 
 /* Bytes consumed so far, and the input's total size (0 when unknown, as for a pipe). */
@@ -68,13 +70,16 @@ uint64_t kam_csv_total_bytes(const kam_csv *csv);
 
 /*
  * Rewinds to the start of the input, for a retry after the store's map grew. Returns 0, or
- * KAM_EIO when the input cannot seek (a pipe that has been read past its start).
+ * KAM_EIO when the input cannot seek (a pipe that has been read past its start). A pipe whose
+ * bytes all still sit in the first block (an input under 1 MiB) can be rewound. Standard input
+ * that is a regular file goes back to where it was when opened. Clears a sticky error.
  */
 int kam_csv_rewind(kam_csv *csv);
 
 /*
- * Writes one field, quoted when it holds a comma, quote, CR or LF (quotes doubled); anything
- * else, leading or trailing spaces included, is written as is since the reader keeps it as is.
+ * Writes one field, quoted when it holds a comma, quote, CR or LF (quotes doubled) or starts
+ * with U+FEFF (which would pass for a BOM at the start of a file); anything else, leading or
+ * trailing spaces included, is written as is since the reader keeps it as is.
  * Returns 0 or KAM_EIO.
  */
 int kam_csv_write_field(FILE *out, const char *p, size_t len);

@@ -828,6 +828,54 @@ Test(csv, write_field_quotes_only_when_needed)
 	CHECK_WRITE("\"", "\"\"\"\"");
 	CHECK_WRITE("line\nbreak", "\"line\nbreak\"");
 	CHECK_WRITE("cr\r", "\"cr\r\"");
+	/* U+FEFF at the start would be read as a BOM on the first line; found by the fuzzer. */
+	CHECK_WRITE("\xEF\xBB\xBFiai", "\"\xEF\xBB\xBFiai\"");
+	CHECK_WRITE("x\xEF\xBB\xBF", "x\xEF\xBB\xBF");
+}
+
+/* Regression cases from the fuzzer: inputs whose rows must survive a write and a read. */
+static void check_round_trip(const char *in, size_t len)
+{
+	kam_csv *c;
+	kam_csv_row row;
+	char *mem = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&mem, &n);
+	cr_assert_not_null(f);
+	cr_assert_eq(kam_csv_open_mem(in, len, &c), 0);
+	int rc;
+	size_t rows = 0;
+	while ((rc = kam_csv_next(c, &row)) == 1) {
+		cr_assert_eq(kam_csv_write_row(f, row.fields, row.nfields), 0);
+		rows++;
+	}
+	cr_assert_eq(rc, 0);
+	cr_assert_eq(fclose(f), 0);
+
+	kam_csv *d;
+	kam_csv_row back;
+	cr_assert_eq(kam_csv_rewind(c), 0);
+	cr_assert_eq(kam_csv_open_mem(mem, n, &d), 0);
+	while ((rc = kam_csv_next(c, &row)) == 1) {
+		cr_assert_eq(kam_csv_next(d, &back), 1);
+		cr_assert_eq(back.line, row.line);
+		cr_assert_eq(back.nfields, row.nfields);
+		for (uint32_t i = 0; i < row.nfields; i++)
+			cr_assert(kam_str_eq(back.fields[i], row.fields[i]), "field %u", i);
+		rows--;
+	}
+	cr_assert_eq(rows, 0);
+	cr_assert_eq(kam_csv_next(d, &back), 0);
+	kam_csv_close(c);
+	kam_csv_close(d);
+	free(mem);
+}
+
+#define ROUND_TRIP(in) check_round_trip((in), sizeof(in) - 1)
+
+Test(csv, fuzz_regressions_round_trip)
+{
+	ROUND_TRIP("\xEF\xBB\xBF\xEF\xBB\xBFiai,");
 }
 
 Test(csv, write_row)
