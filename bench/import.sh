@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Import benchmark: `kam import` of 1,000,000 generated accounts (about 1.2 GB of CSV) against
+# sqlite3's .import of the same files, in the same run. See bench/README.md.
+#
+# Environment:
+#   KAM                      the kam binary (default: build/kam of this repository)
+#   KAM_BENCH_DIR            scratch and cache directory (default /tmp/kam-bench)
+#   KAM_BENCH_ACCOUNTS       accounts to generate (default 1000000)
+#   KAM_BENCH_SEED           generator seed (default 1)
+#   KAM_BENCH_SQLITE_INDEXES "minimal" (default): tables plus indexes on (account_id, date);
+#                            "full": also id primary keys and the other indexes kam keeps
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+KAM=${KAM:-$root/build/kam}
+BENCH=${KAM_BENCH_DIR:-/tmp/kam-bench}
+ACCOUNTS=${KAM_BENCH_ACCOUNTS:-1000000}
+SEED=${KAM_BENCH_SEED:-1}
+INDEXES=${KAM_BENCH_SQLITE_INDEXES:-minimal}
+KINDS="accounts contacts orders interactions"
+
+die() {
+	echo "bench: $*" >&2
+	exit 1
+}
+
+[ -x "$KAM" ] || die "no kam binary at $KAM (build first, or set KAM)"
+command -v sqlite3 >/dev/null || die "sqlite3 is not installed"
+case $INDEXES in minimal | full) ;; *) die "KAM_BENCH_SQLITE_INDEXES: minimal or full" ;; esac
+
+# GNU time gives peak memory; install it when we can, else fall back to bash's time.
+TIME=/usr/bin/time
+if [ ! -x "$TIME" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+	echo "bench: installing GNU time" >&2
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null 2>&1 || true
+fi
+[ -x "$TIME" ] || TIME=
+
+mkdir -p "$BENCH"
+DATA=$BENCH/data-$ACCOUNTS-$SEED
+LOG=$BENCH/log
+mkdir -p "$LOG"
+
+# measure NAME CMD...: runs CMD (output in $LOG/NAME), sets WALL (seconds) and RSS (KiB or "").
+measure() {
+	local name=$1
+	shift
+	if [ -n "$TIME" ]; then
+		if ! "$TIME" -f '%e %M' -o "$LOG/$name.time" "$@" >"$LOG/$name.out" 2>&1; then
+			sed 's/^/  | /' "$LOG/$name.out" | tail -20 >&2
+			die "$name failed: $*"
+		fi
+		read -r WALL RSS <"$LOG/$name.time"
+	else
+		local t0 t1
+		t0=$(date +%s.%N)
+		"$@" >"$LOG/$name.out" 2>&1 || {
+			sed 's/^/  | /' "$LOG/$name.out" | tail -20 >&2
+			die "$name failed: $*"
+		}
+		t1=$(date +%s.%N)
+		WALL=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+		RSS=
+	fi
+}
+
+add() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a + b }'; }
+maxrss() { if [ -z "$1" ] || [ -z "$2" ]; then echo ""; elif [ "$1" -gt "$2" ]; then echo "$1"; else echo "$2"; fi; }
+mib() { if [ -n "$1" ]; then awk -v k="$1" 'BEGIN { printf "%.0f MiB", k / 1024 }'; else echo "n/a"; fi; }
+size_of() { du -sb "$1" | awk '{ print $1 }'; }
+
+# ---- data (cached: the files only appear once complete, kam gen renames them into place) ----
+have=1
+for k in $KINDS; do [ -f "$DATA/$k.csv" ] || have=0; done
+if [ "$have" = 1 ]; then
+	echo "data:    $DATA (cached)"
+else
+	echo "data:    generating $ACCOUNTS accounts (seed $SEED) into $DATA"
+	measure gen "$KAM" gen "$DATA" --accounts "$ACCOUNTS" --seed "$SEED" --quiet
+	echo "         generated in ${WALL}s"
+fi
+csv_bytes=0
+for k in $KINDS; do csv_bytes=$((csv_bytes + $(size_of "$DATA/$k.csv"))); done
+# Read the files once so that both engines start from a warm page cache.
+cat "$DATA"/*.csv >/dev/null
+
+# ---- kam ----
+KDB=$BENCH/kam.db
+rm -rf "$KDB"
+measure kam-init "$KAM" --db "$KDB" init
+kam_wall=$WALL
+kam_rss=$RSS
+for k in $KINDS; do
+	measure "kam-$k" "$KAM" --db "$KDB" import "$k" "$DATA/$k.csv" --quiet
+	printf '         kam import %-13s %6ss\n' "$k" "$WALL"
+	kam_wall=$(add "$kam_wall" "$WALL")
+	kam_rss=$(maxrss "$kam_rss" "$RSS")
+done
+kam_size=$(size_of "$KDB")
+
+# ---- SQLite ----
+SDB=$BENCH/sqlite.db
+rm -f "$SDB" "$SDB-journal" "$SDB-wal"
+if [ "$INDEXES" = full ]; then
+	pk="TEXT PRIMARY KEY"
+	extra="CREATE INDEX contacts_account ON contacts(account_id);
+CREATE INDEX accounts_region ON accounts(region);
+CREATE INDEX accounts_owner ON accounts(owner);"
+else
+	pk="TEXT"
+	extra=""
+fi
+cat >"$LOG/sqlite.sql" <<EOF
+.bail on
+CREATE TABLE accounts(id $pk, name TEXT, region TEXT, industry TEXT, channel TEXT,
+	employees INTEGER, net_assets NUMERIC, annual_revenue NUMERIC, wallet NUMERIC, owner TEXT,
+	created TEXT, stage TEXT);
+CREATE TABLE contacts(id $pk, account_id TEXT, name TEXT, role TEXT, phone TEXT, email TEXT,
+	active TEXT);
+CREATE TABLE orders(id $pk, account_id TEXT, date TEXT, amount NUMERIC, profit NUMERIC,
+	mode TEXT, category TEXT, paid NUMERIC);
+CREATE TABLE interactions(id $pk, account_id TEXT, date TEXT, kind TEXT, minutes INTEGER,
+	outcome TEXT, objection TEXT, contact_id TEXT, note TEXT);
+.import --csv --skip 1 "$DATA/accounts.csv" accounts
+.import --csv --skip 1 "$DATA/contacts.csv" contacts
+.import --csv --skip 1 "$DATA/orders.csv" orders
+.import --csv --skip 1 "$DATA/interactions.csv" interactions
+CREATE INDEX orders_account_date ON orders(account_id, date);
+CREATE INDEX interactions_account_date ON interactions(account_id, date);
+$extra
+EOF
+measure sqlite sqlite3 "$SDB" ".read $LOG/sqlite.sql"
+sqlite_wall=$WALL
+sqlite_rss=$RSS
+sqlite_size=$(size_of "$SDB")
+
+# ---- report ----
+ratio=$(awk -v s="$sqlite_wall" -v k="$kam_wall" 'BEGIN { if (k > 0) printf "%.1f", s / k; else print "inf" }')
+kam_x=$(awk -v d="$kam_size" -v c="$csv_bytes" 'BEGIN { printf "%.2f", d / c }')
+sqlite_x=$(awk -v d="$sqlite_size" -v c="$csv_bytes" 'BEGIN { printf "%.2f", d / c }')
+cat <<EOF
+
+accounts:        $ACCOUNTS (seed $SEED)
+CSV bytes:       $csv_bytes
+kam import:      ${kam_wall}s (init + 4 imports), peak memory $(mib "$kam_rss")
+sqlite3 .import: ${sqlite_wall}s ($INDEXES indexes), peak memory $(mib "$sqlite_rss")
+speed ratio:     ${ratio}x (SQLite time / kam time)
+kam database:    $kam_size bytes (${kam_x}x CSV)
+SQLite database: $sqlite_size bytes (${sqlite_x}x CSV)
+targets:         kam <= 6 s, >= 5x faster than SQLite, database <= 1.5x CSV
+EOF
