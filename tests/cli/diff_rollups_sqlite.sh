@@ -23,7 +23,7 @@ command -v sqlite3 >/dev/null 2>&1 ||
 	die "sqlite3 is not installed (scripts/setup-deps.sh installs it)"
 T=$(mktemp -d "${TMPDIR:-/tmp}/kam-diff.XXXXXX") || die "mktemp failed"
 trap 'rm -rf "$T"' EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' HUP INT PIPE TERM
 DIR="$T/data"
 DB="$T/db"
 
