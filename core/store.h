@@ -127,4 +127,69 @@ typedef struct kam_store_stats {
 } kam_store_stats;
 int kam_store_stats_get(kam_txn *txn, kam_store_stats *out);
 
+
+/*
+ * Facts: the figures of each order or interaction of an account, read from the by-account
+ * index alone (no record is decoded), for models that scan a whole book.
+ */
+typedef struct kam_order_fact {
+	kam_str id;
+	kam_date date;
+	kam_money amount, profit;
+	bool has_profit;
+} kam_order_fact;
+
+typedef struct kam_interaction_fact {
+	kam_str id;
+	kam_date date;
+	uint8_t kind, outcome, objection; /* enum values of record.h, 0 = absent */
+	bool has_minutes;
+	int64_t minutes;
+} kam_interaction_fact;
+
+typedef struct kam_facts kam_facts;
+
+/* Opens a facts reader over KAM_ORDER or KAM_INTERACTION (else KAM_EINVAL). */
+int kam_facts_open(kam_txn *txn, kam_kind kind, kam_facts **out);
+/*
+ * The facts of `account` with from_day <= date.day <= to_day, in (date, id) order, as an array of
+ * kam_order_fact or kam_interaction_fact owned by the reader and valid until the next call.
+ * Reading accounts in increasing id order continues the index scan instead of seeking, so a pass
+ * over a whole book reads the index once. Returns 0 or a negative code.
+ */
+int kam_facts_get(kam_facts *f, kam_str account, int32_t from_day, int32_t to_day,
+		  const void **rows, size_t *count);
+void kam_facts_close(kam_facts *f);
+
+/*
+ * Tables: ordered key -> value maps stored beside the records, for what the core layers above
+ * the store keep (segmentation snapshots and their results). The store gives them bytes; the
+ * owner of each table defines its encoding. Keys are 1..KAM_TABLE_KEY_MAX bytes.
+ */
+#define KAM_TABLE_KEY_MAX 480
+typedef enum kam_table {
+	KAM_TABLE_SNAPSHOTS,  /* snapshot headers */
+	KAM_TABLE_RESULTS,    /* per-account results of snapshots */
+	KAM_TABLE_CURRENT,    /* pointers to the current snapshot per scope */
+	KAM_TABLE_COUNT
+} kam_table;
+
+/* Puts (replacing) a value. Returns 0, KAM_EINVAL (key size), KAM_EMAPFULL, KAM_EREADONLY, ... */
+int kam_table_put(kam_txn *txn, kam_table t, kam_str key, kam_str value);
+/* Reads a value (a view valid until the transaction ends). Returns 0 or KAM_ENOTFOUND. */
+int kam_table_get(kam_txn *txn, kam_table t, kam_str key, kam_str *value);
+/* Deletes a key. Returns 0 or KAM_ENOTFOUND. */
+int kam_table_del(kam_txn *txn, kam_table t, kam_str key);
+
+typedef struct kam_table_cursor kam_table_cursor;
+/*
+ * Walks the keys that start with `prefix` (empty: all), in bytewise order, or in reverse order
+ * when `reverse` is set (so the first row is the greatest key with that prefix).
+ */
+int kam_table_cursor_open(kam_txn *txn, kam_table t, kam_str prefix, int reverse,
+			  kam_table_cursor **out);
+/* Returns 1 with key and value views, 0 at the end, or a negative code. */
+int kam_table_cursor_next(kam_table_cursor *c, kam_str *key, kam_str *value);
+void kam_table_cursor_close(kam_table_cursor *c);
+
 #endif
