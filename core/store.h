@@ -10,6 +10,10 @@
  * Lifecycle: kam_store_open -> kam_txn_begin / kam_store_write ... -> kam_store_close.
  * A store handle may be used from one thread at a time. Any number of processes may read while
  * one writes; a second writer waits for the first.
+ *
+ * Ids, and the region and owner of accounts (the indexed texts), must not contain a NUL byte.
+ * The environment variable KAM_MAPSIZE (bytes), read at open, sets the initial map size (for
+ * tests); by default it is the larger of 1 GiB and twice the data file.
  */
 #ifndef KAM_STORE_H
 #define KAM_STORE_H
@@ -44,10 +48,17 @@ const char *kam_store_dir(const kam_store *store);
 /*
  * Begins a transaction: read-only when `write` is 0 (a consistent snapshot, never blocks), else
  * the single write transaction (waits while another process writes). Returns 0, KAM_EREADONLY
- * (write on a read-only store), KAM_EBUSY, KAM_ENOMEM, KAM_EIO.
+ * (write on a read-only store), KAM_EBUSY (also: a write transaction of this handle is already
+ * open), KAM_ENOMEM, KAM_EIO.
+ * After any call on a write transaction fails with KAM_EMAPFULL (or another error that may have
+ * left a write half done), every later call on it returns that code and commit aborts.
  */
 int kam_txn_begin(kam_store *store, int write, kam_txn **out);
-/* Commits and frees the transaction, whatever the result. Returns 0, KAM_EMAPFULL, KAM_EIO. */
+/*
+ * Commits and frees the transaction, whatever the result. Returns 0, KAM_EMAPFULL, KAM_EIO, or
+ * the code that failed the transaction earlier (then nothing is written). Open cursors of the
+ * transaction end with it (kam_cursor_next then returns KAM_EINVAL; still kam_cursor_close them).
+ */
 int kam_txn_commit(kam_txn *txn);
 /* Abandons and frees the transaction; nothing it wrote stays. NULL is ignored. */
 void kam_txn_abort(kam_txn *txn);
@@ -55,7 +66,8 @@ void kam_txn_abort(kam_txn *txn);
 /*
  * Runs fn(txn, arg) in a write transaction and commits. A nonzero return of fn aborts and is
  * returned. When the map fills (in fn or at commit), the transaction is aborted, the map is grown
- * and fn runs again from the start: fn must be restartable, and users never see KAM_EMAPFULL.
+ * and fn runs again from the start: fn must be restartable, and users never see KAM_EMAPFULL
+ * (unless this process holds read transactions on the store, which pin the map in place).
  */
 typedef int (*kam_write_fn)(kam_txn *txn, void *arg);
 int kam_store_write(kam_store *store, kam_write_fn fn, void *arg);
@@ -64,8 +76,10 @@ int kam_store_write(kam_store *store, kam_write_fn fn, void *arg);
  * Inserts or replaces (by id) one record of `kind`. Contacts, orders and interactions must name
  * an existing account (else KAM_EREF). Indexes and the account's rollup change in the same
  * transaction. *replaced (may be NULL) tells whether a record with that id existed.
- * Returns 0, KAM_EREF, KAM_EINVAL (required field missing, id too long), KAM_EMAPFULL,
- * KAM_EREADONLY, KAM_ENOMEM, KAM_EIO.
+ * Returns 0, KAM_EREF, KAM_EINVAL (required field missing, id too long or containing a NUL, a
+ * region or owner longer than KAM_KEYTEXT_MAX or containing a NUL, a value kam_rec_encode
+ * refuses), KAM_EMAPFULL, KAM_EREADONLY, KAM_ENOMEM, KAM_EIO. A refused record (KAM_EINVAL,
+ * KAM_EREF) changes nothing and leaves the transaction usable.
  */
 int kam_put(kam_txn *txn, kam_kind kind, const void *rec, int *replaced);
 
@@ -102,7 +116,8 @@ typedef enum kam_scan {
 /*
  * Opens a cursor over records of `kind`. For KAM_SCAN_OF_ACCOUNT, orders and interactions are
  * limited to from_day <= date.day <= to_day (pass INT32_MIN, INT32_MAX for all). Returns 0,
- * KAM_EINVAL (a scan that does not apply to the kind), KAM_ENOMEM, KAM_EIO.
+ * KAM_EINVAL (a scan that does not apply to the kind), KAM_ENOMEM, KAM_EIO. A key that no record
+ * can have (an invalid id, a NUL byte, an empty owner) gives an empty scan.
  */
 int kam_cursor_open(kam_txn *txn, kam_kind kind, kam_scan scan, kam_str key, int32_t from_day,
 		    int32_t to_day, kam_cursor **out);
@@ -121,7 +136,7 @@ typedef struct kam_store_stats {
 	uint64_t file_size;    /* bytes of the data file on disk */
 	uint64_t used_bytes;   /* bytes in pages in use (last page number x page size) */
 	uint32_t page_size;
-	uint32_t max_readers, readers;
+	uint32_t max_readers, readers; /* reader slots, and those in a transaction now */
 	uint64_t last_txn_id;
 	uint32_t tree_depth;   /* depth of the largest B-tree */
 } kam_store_stats;

@@ -196,7 +196,7 @@ Test(store, open_create_close_reopen)
 	cr_assert_leq(st.used_bytes, st.file_size);
 	cr_assert_geq(st.map_size, st.file_size);
 	cr_assert_gt(st.max_readers, 0);
-	cr_assert_geq(st.readers, 1);
+	cr_assert_eq(st.readers, 1, "readers %u", st.readers);
 	cr_assert_gt(st.last_txn_id, 0);
 	cr_assert_geq(st.tree_depth, 1);
 	kam_txn_abort(t);
@@ -210,7 +210,11 @@ Test(store, open_create_close_reopen)
 	/* two readers at once in one thread */
 	cr_assert_eq(kam_txn_begin(s, 0, &t2), 0);
 	cr_assert_eq(kam_get(t2, KAM_ACCOUNT, KAM_STR("a1"), &got), 0);
+	cr_assert_eq(kam_store_stats_get(t2, &st), 0);
+	cr_assert_eq(st.readers, 2);
 	kam_txn_abort(t2);
+	cr_assert_eq(kam_store_stats_get(t, &st), 0);
+	cr_assert_eq(st.readers, 1);
 	cr_assert_eq(kam_txn_commit(t), 0);
 	kam_store_close(s);
 	kam_store_close(NULL);
@@ -1088,4 +1092,87 @@ Test(store, map_growth)
 	kam_store_close(s);
 	free(b.note);
 	unsetenv("KAM_MAPSIZE");
+}
+
+/* ---- many accounts in one transaction: the rollup cache fills, flushes and loses entries ---- */
+
+#define MANY 5000
+#define MANY_ORDERS 30000
+
+struct many {
+	int live[MANY];
+	uint32_t count[MANY];
+	kam_money revenue[MANY];
+};
+
+static void many_id(char *buf, size_t n, const char *prefix, int i)
+{
+	snprintf(buf, n, "%s%05d", prefix, i);
+}
+
+static void many_check(kam_txn *t, const struct many *m, int stride)
+{
+	for (int i = 0; i < MANY; i += stride) {
+		char id[16];
+		many_id(id, sizeof(id), "m", i);
+		kam_rollup got, comp;
+		int rc = kam_rollup_get(t, kam_str_c(id), &got);
+		if (!m->live[i]) {
+			cr_assert_eq(rc, KAM_ENOTFOUND, "account %d", i);
+			continue;
+		}
+		cr_assert_eq(rc, 0, "account %d", i);
+		cr_assert_eq(kam_rollup_compute(t, kam_str_c(id), &comp), 0);
+		cr_assert_eq(got.order_count, m->count[i], "account %d", i);
+		cr_assert_eq(got.revenue, m->revenue[i], "account %d", i);
+		assert_rollup_eq(&got, &comp, "stored vs computed", i, 0);
+	}
+}
+
+Test(store, rollups_many_accounts)
+{
+	static struct many m;
+	memset(&m, 0, sizeof(m));
+	rng_state = 7;
+	kam_store *s = open_new();
+	kam_txn *t;
+	cr_assert_eq(kam_txn_begin(s, 1, &t), 0);
+	for (int i = 0; i < MANY; i++) {
+		char id[16];
+		many_id(id, sizeof(id), "m", i);
+		kam_account a;
+		make_account(&a, id, NULL, NULL);
+		put_ok(t, KAM_ACCOUNT, &a, 0);
+		m.live[i] = 1;
+	}
+	for (int j = 0; j < MANY_ORDERS; j++) {
+		int i = (int)rnd(MANY);
+		if (j % 10 == 9) {
+			/* delete an account without orders, amid the cached ones */
+			if (m.live[i] && !m.count[i]) {
+				char id[16];
+				many_id(id, sizeof(id), "m", i);
+				cr_assert_eq(kam_del(t, KAM_ACCOUNT, kam_str_c(id)), 0);
+				m.live[i] = 0;
+			}
+			continue;
+		}
+		if (!m.live[i])
+			continue;
+		char id[16], oid[16];
+		many_id(id, sizeof(id), "m", i);
+		many_id(oid, sizeof(oid), "o", j);
+		kam_money amount = rnd(1000);
+		kam_order o;
+		make_order(&o, oid, id, (int32_t)rnd(100), KAM_NO_TIME, amount, 0, 0);
+		put_ok(t, KAM_ORDER, &o, 0);
+		m.count[i]++;
+		m.revenue[i] += amount;
+	}
+	many_check(t, &m, 7);
+	cr_assert_eq(kam_txn_commit(t), 0);
+	cr_assert_eq(kam_txn_begin(s, 0, &t), 0);
+	many_check(t, &m, 1);
+	kam_txn_abort(t);
+	kam_store_close(s);
 }
