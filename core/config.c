@@ -1,0 +1,373 @@
+/* config.c - reading kam.conf.lua in a sandbox. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+
+#include <kam/errors.h>
+
+#define CONFIG_MAX_INSTRUCTIONS 10000000 /* a configuration is data: stop runaway loops */
+#define CONFIG_MAX_MEMORY (64u << 20)
+
+typedef struct limits {
+	size_t used;
+} limits;
+
+/* A lua_Alloc that refuses to grow past CONFIG_MAX_MEMORY. */
+static void *limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+	limits *lim = ud;
+	size_t old = ptr ? osize : 0;
+	if (nsize == 0) {
+		lim->used -= old;
+		free(ptr);
+		return NULL;
+	}
+	if (nsize > old && lim->used + (nsize - old) > CONFIG_MAX_MEMORY)
+		return NULL;
+	void *p = realloc(ptr, nsize);
+	if (p)
+		lim->used = lim->used - old + nsize;
+	return p;
+}
+
+static void count_hook(lua_State *L, lua_Debug *ar)
+{
+	(void)ar;
+	luaL_error(L, "the configuration ran for too long (more than %d instructions)",
+		   CONFIG_MAX_INSTRUCTIONS);
+}
+
+/* Opens only what a data file needs; nothing that reaches files, processes or other code. */
+static void open_sandbox(lua_State *L)
+{
+	luaL_requiref(L, LUA_GNAME, luaopen_base, 1);
+	luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 1);
+	luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 1);
+	luaL_requiref(L, LUA_MATHLIBNAME, luaopen_math, 1);
+	lua_pop(L, 4);
+	static const char *const unsafe[] = { "dofile", "loadfile", "load", "require", "collectgarbage",
+					      "rawset", "rawget", "rawequal", "setmetatable",
+					      "getmetatable", "print" };
+	for (size_t i = 0; i < sizeof(unsafe) / sizeof(unsafe[0]); i++) {
+		lua_pushnil(L);
+		lua_setglobal(L, unsafe[i]);
+	}
+	/* string.dump makes binary chunks; nothing here may produce or run one. */
+	lua_getglobal(L, LUA_STRLIBNAME);
+	lua_pushnil(L);
+	lua_setfield(L, -2, "dump");
+	lua_pop(L, 1);
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+typedef struct reader {
+	lua_State *L;
+	char *err;
+	size_t errlen;
+	const char *file;
+} reader;
+
+static int shape_error(reader *r, const char *where, const char *expected)
+{
+	snprintf(r->err, r->errlen, "%s: %s: expected %s", r->file, where, expected);
+	return KAM_EPARSE;
+}
+
+/* A parameter value as text: strings as they are, numbers as Lua prints them, booleans. */
+static char *value_text(lua_State *L, int idx)
+{
+	switch (lua_type(L, idx)) {
+	case LUA_TSTRING:
+	case LUA_TNUMBER: {
+		const char *s = luaL_tolstring(L, idx, NULL);
+		char *copy = strdup(s);
+		lua_pop(L, 1);
+		return copy;
+	}
+	case LUA_TBOOLEAN:
+		return strdup(lua_toboolean(L, idx) ? "true" : "false");
+	}
+	return NULL;
+}
+
+/* Reads { model = "...", params = { k = v, ... } } at the top of the stack. */
+static int read_choice(reader *r, const char *where, kam_model_choice *out)
+{
+	lua_State *L = r->L;
+	char at[256];
+	if (!lua_istable(L, -1))
+		return shape_error(r, where, "a table { model = \"NAME\", params = { ... } }");
+	lua_pushnil(L);
+	while (lua_next(L, -2)) {
+		const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+		if (!k || (strcmp(k, "model") && strcmp(k, "params"))) {
+			lua_pop(L, 2);
+			return shape_error(r, where, "only the keys model and params");
+		}
+		lua_pop(L, 1);
+	}
+	lua_getfield(L, -1, "model");
+	if (!lua_isstring(L, -1) || lua_type(L, -1) != LUA_TSTRING) {
+		lua_pop(L, 1);
+		snprintf(at, sizeof(at), "%s.model", where);
+		return shape_error(r, at, "the name of a model (a string)");
+	}
+	out->model = strdup(lua_tostring(L, -1));
+	lua_pop(L, 1);
+	lua_getfield(L, -1, "params");
+	if (lua_isnil(L, -1)) {
+		lua_pop(L, 1);
+		return out->model ? 0 : KAM_ENOMEM;
+	}
+	snprintf(at, sizeof(at), "%s.params", where);
+	if (!lua_istable(L, -1)) {
+		lua_pop(L, 1);
+		return shape_error(r, at, "a table of name = value");
+	}
+	lua_pushnil(L);
+	while (lua_next(L, -2)) {
+		if (lua_type(L, -2) != LUA_TSTRING) {
+			lua_pop(L, 3);
+			return shape_error(r, at, "names that are strings");
+		}
+		kam_param *p = realloc(out->params, (out->nparams + 1) * sizeof(*p));
+		if (!p) {
+			lua_pop(L, 3);
+			return KAM_ENOMEM;
+		}
+		out->params = p;
+		p = &out->params[out->nparams];
+		char *value = value_text(L, -1);
+		if (!value) {
+			snprintf(at, sizeof(at), "%s.params.%s", where, lua_tostring(L, -2));
+			lua_pop(L, 3);
+			return shape_error(r, at, "a string, number or boolean");
+		}
+		p->name = strdup(lua_tostring(L, -2));
+		p->value = value;
+		out->nparams++;
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+	return 0;
+}
+
+static int read_segmentation(reader *r, kam_config *cfg)
+{
+	lua_State *L = r->L;
+	int rc = 0;
+	lua_getglobal(L, "segmentation");
+	if (lua_isnil(L, -1)) {
+		lua_pop(L, 1);
+		return 0;
+	}
+	if (!lua_istable(L, -1))
+		return shape_error(r, "segmentation", "a table with default and regions");
+	lua_pushnil(L);
+	while (lua_next(L, -2)) {
+		const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+		lua_pop(L, 1);
+		if (!k || (strcmp(k, "default") && strcmp(k, "regions"))) {
+			lua_pop(L, 2);
+			return shape_error(r, "segmentation", "only the keys default and regions");
+		}
+	}
+	lua_getfield(L, -1, "default");
+	if (!lua_isnil(L, -1)) {
+		free(cfg->seg_default.model);
+		cfg->seg_default.model = NULL;
+		rc = read_choice(r, "segmentation.default", &cfg->seg_default);
+	}
+	lua_pop(L, 1);
+	if (rc)
+		goto out;
+	lua_getfield(L, -1, "regions");
+	if (!lua_isnil(L, -1) && !lua_istable(L, -1))
+		rc = shape_error(r, "segmentation.regions", "a table of region = { model = ... }");
+	else if (!lua_isnil(L, -1)) {
+		lua_pushnil(L);
+		while (!rc && lua_next(L, -2)) {
+			if (lua_type(L, -2) != LUA_TSTRING) {
+				lua_pop(L, 1);
+				rc = shape_error(r, "segmentation.regions", "region names that are strings");
+				break;
+			}
+			kam_region_choice *p = realloc(cfg->seg_regions, (cfg->nseg_regions + 1) * sizeof(*p));
+			if (!p) {
+				lua_pop(L, 1);
+				rc = KAM_ENOMEM;
+				break;
+			}
+			cfg->seg_regions = p;
+			p = &cfg->seg_regions[cfg->nseg_regions++];
+			memset(p, 0, sizeof(*p));
+			p->region = strdup(lua_tostring(L, -2));
+			char where[300];
+			snprintf(where, sizeof(where), "segmentation.regions[\"%s\"]", p->region);
+			rc = read_choice(r, where, &p->choice);
+			lua_pop(L, 1);
+		}
+		if (rc)
+			lua_pop(L, 1); /* the key left by the interrupted lua_next */
+	}
+	lua_pop(L, 1);
+out:
+	lua_pop(L, 1);
+	return rc;
+}
+
+static int read_plugins(reader *r, kam_config *cfg)
+{
+	lua_State *L = r->L;
+	lua_getglobal(L, "plugins");
+	if (lua_isnil(L, -1)) {
+		lua_pop(L, 1);
+		return 0;
+	}
+	if (!lua_istable(L, -1)) {
+		lua_pop(L, 1);
+		return shape_error(r, "plugins", "a list of plugin paths or names");
+	}
+	lua_Integer n = luaL_len(L, -1);
+	cfg->plugins = calloc((size_t)n + 1, sizeof(char *));
+	if (!cfg->plugins) {
+		lua_pop(L, 1);
+		return KAM_ENOMEM;
+	}
+	for (lua_Integer i = 1; i <= n; i++) {
+		lua_geti(L, -1, i);
+		if (lua_type(L, -1) != LUA_TSTRING) {
+			lua_pop(L, 2);
+			return shape_error(r, "plugins", "strings (plugin paths or names)");
+		}
+		cfg->plugins[cfg->nplugins++] = strdup(lua_tostring(L, -1));
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+	return 0;
+}
+
+static int read_file(const char *path, kam_buf *buf)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return errno == ENOENT ? KAM_ENOTFOUND : errno == EACCES ? KAM_EPERM : KAM_EIO;
+	char chunk[8192];
+	size_t n;
+	int rc = 0;
+	while (!rc && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		rc = kam_buf_append(buf, chunk, n);
+	if (!rc && ferror(f))
+		rc = KAM_EIO;
+	fclose(f);
+	return rc;
+}
+
+static int run_file(const char *path, kam_config *cfg, char *err, size_t errlen)
+{
+	kam_buf text = { 0 };
+	int rc = read_file(path, &text);
+	if (rc) {
+		snprintf(err, errlen, "%s: %s", path,
+			 rc == KAM_ENOTFOUND ? "no such file" : rc == KAM_EPERM ? "permission denied"
+										 : "cannot read");
+		kam_buf_free(&text);
+		return rc;
+	}
+	limits lim = { 0 };
+	lua_State *L = lua_newstate(limited_alloc, &lim);
+	if (!L) {
+		kam_buf_free(&text);
+		return KAM_ENOMEM;
+	}
+	open_sandbox(L);
+	char chunkname[512];
+	if (snprintf(chunkname, sizeof(chunkname), "@%s", path) >= (int)sizeof(chunkname))
+		memcpy(chunkname + sizeof(chunkname) - 4, "...", 4); /* Lua shortens it anyway */
+	reader r = { L, err, errlen, path };
+	lua_sethook(L, count_hook, LUA_MASKCOUNT, CONFIG_MAX_INSTRUCTIONS);
+	/* "t": text only, so a precompiled (binary) chunk cannot be slipped in. */
+	if (luaL_loadbufferx(L, (const char *)text.data, text.len, chunkname, "t") != LUA_OK ||
+	    lua_pcall(L, 0, 0, 0) != LUA_OK) {
+		const char *msg = lua_tostring(L, -1);
+		snprintf(err, errlen, "%s", msg ? msg : "error in the configuration");
+		rc = KAM_EPARSE;
+	}
+	lua_sethook(L, NULL, 0, 0);
+	if (!rc)
+		rc = read_segmentation(&r, cfg);
+	if (!rc)
+		rc = read_plugins(&r, cfg);
+	lua_close(L);
+	kam_buf_free(&text);
+	return rc;
+}
+
+int kam_config_load(const char *path, const char *db_dir, kam_config *cfg, char *err, size_t errlen)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	err[0] = 0;
+	cfg->seg_default.model = strdup(KAM_DEFAULT_SEGMENTATION);
+	if (!cfg->seg_default.model)
+		return KAM_ENOMEM;
+	char implicit[4096];
+	if (!path && db_dir) {
+		int n = snprintf(implicit, sizeof(implicit), "%s/%s", db_dir, KAM_CONFIG_FILE);
+		if (n < (int)sizeof(implicit) && access(implicit, F_OK) == 0)
+			path = implicit;
+	}
+	if (!path)
+		return 0;
+	cfg->path = dup_or_null(path);
+	int rc = run_file(path, cfg, err, errlen);
+	if (rc) {
+		kam_config_free(cfg);
+		memset(cfg, 0, sizeof(*cfg));
+	}
+	return rc;
+}
+
+static void choice_free(kam_model_choice *c)
+{
+	for (size_t i = 0; i < c->nparams; i++) {
+		free((char *)c->params[i].name);
+		free((char *)c->params[i].value);
+	}
+	free(c->params);
+	free(c->model);
+}
+
+void kam_config_free(kam_config *cfg)
+{
+	choice_free(&cfg->seg_default);
+	for (size_t i = 0; i < cfg->nseg_regions; i++) {
+		free(cfg->seg_regions[i].region);
+		choice_free(&cfg->seg_regions[i].choice);
+	}
+	free(cfg->seg_regions);
+	for (size_t i = 0; i < cfg->nplugins; i++)
+		free(cfg->plugins[i]);
+	free(cfg->plugins);
+	free(cfg->path);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+const kam_model_choice *kam_config_segmentation(const kam_config *cfg, kam_str region)
+{
+	for (size_t i = 0; i < cfg->nseg_regions; i++)
+		if (kam_str_eq(kam_str_c(cfg->seg_regions[i].region), region))
+			return &cfg->seg_regions[i].choice;
+	return &cfg->seg_default;
+}
