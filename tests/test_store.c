@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <lmdb.h> /* only to forge a database from the future */
@@ -1175,4 +1176,43 @@ Test(store, rollups_many_accounts)
 	many_check(t, &m, 1);
 	kam_txn_abort(t);
 	kam_store_close(s);
+}
+
+Test(store, map_grown_by_another_process)
+{
+	setenv("KAM_MAPSIZE", "1048576", 1);
+	kam_store *s = open_new();
+	unsetenv("KAM_MAPSIZE");
+	struct big b = { 0, malloc(BIG_NOTE) };
+	memset(b.note, 'n', BIG_NOTE);
+	pid_t pid = fork();
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		/* a new environment of its own: LMDB handles must not cross fork() */
+		kam_store *c;
+		int rc = kam_store_open(dbdir, 0, &c);
+		if (!rc)
+			rc = kam_store_write(c, write_big, &b);
+		kam_store_close(c);
+		_exit(rc ? 1 : 0);
+	}
+	int status;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+	/* our map is still 1 MiB while the data has grown past it */
+	kam_txn *t;
+	cr_assert_eq(kam_txn_begin(s, 0, &t), 0);
+	kam_rollup r;
+	cr_assert_eq(kam_rollup_get(t, KAM_STR("big"), &r), 0);
+	cr_assert_eq(r.interaction_count, BIG_COUNT);
+	kam_store_stats st;
+	cr_assert_eq(kam_store_stats_get(t, &st), 0);
+	cr_assert_gt(st.map_size, (uint64_t)BIG_COUNT * BIG_NOTE);
+	kam_txn_abort(t);
+	cr_assert_eq(kam_txn_begin(s, 1, &t), 0);
+	cr_assert_eq(kam_del(t, KAM_INTERACTION, KAM_STR("n00000")), 0);
+	cr_assert_eq(kam_txn_commit(t), 0);
+	kam_store_close(s);
+	free(b.note);
 }
