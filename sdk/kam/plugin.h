@@ -181,6 +181,27 @@ typedef struct kam_host {
 	int32_t (*add_months)(int32_t day, int months);
 	/* The civil date of a day. */
 	void (*civil)(int32_t day, int *year, int *month, int *mday);
+
+	/* Cadence and value models (ABI 1.0 as well; a host may leave them NULL for other kinds). */
+
+	/*
+	 * The account's current tier ('A', 'B', 'C'), as the host resolved it for this run (the
+	 * latest stored segmentation of its region, else abc with defaults); 0 when unknown.
+	 */
+	char (*tier)(kam_run *run, size_t index);
+	/*
+	 * Cadence result: the account's next `action` ("call", "visit", "follow-up", ...) is due on
+	 * `due_day`; `last_day` is the contact it follows (KAM_NO_DAY: none), `per_year` how often the
+	 * policy repeats it in a year (12 for monthly; 0 for a one-off), `detail` an optional slug such
+	 * as the objection of a follow-up. The host decides what is on the agenda as of a date.
+	 */
+	int (*add_action)(kam_run *run, size_t index, const char *action, int32_t due_day,
+			  int32_t last_day, double per_year, const char *detail);
+	/* Value result: the account's value score and an optional recommendation (copied). */
+	int (*set_value)(kam_run *run, size_t index, double value, const char *recommendation);
+	/* A named metric of a value model ("share_of_wallet", "p_alive"); copied. */
+	int (*add_metric)(kam_run *run, size_t index, const char *name, double value);
+
 	/* Members added after ABI 1.0 go below this line, never above. */
 } kam_host;
 
