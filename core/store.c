@@ -11,6 +11,7 @@
  *   accounts_by_region       region 0x00 account -> ""  (the empty region too)
  *   accounts_by_owner        owner 0x00 account -> ""   (only accounts with an owner)
  *   rollups                  account -> ROLLUP_SIZE bytes (rollup_pack)
+ *   snapshots, results, current   tables (kam_table_*): bytes their owners define
  *
  * Ids, regions and owners never contain a NUL byte (kam_put refuses them), so "account 0x00" is
  * an exact prefix and all keys of one account lie in [account 0x00, account 0x01). Flipping the
@@ -46,6 +47,9 @@ enum {
 	DB_ACCOUNTS_BY_REGION,
 	DB_ACCOUNTS_BY_OWNER,
 	DB_ROLLUPS,
+	DB_SNAPSHOTS,
+	DB_RESULTS,
+	DB_CURRENT,
 	DB_META,
 	DB_COUNT
 };
@@ -61,11 +65,16 @@ static const char *const db_names[DB_COUNT] = {
 	[DB_ACCOUNTS_BY_REGION] = "accounts_by_region",
 	[DB_ACCOUNTS_BY_OWNER] = "accounts_by_owner",
 	[DB_ROLLUPS] = "rollups",
+	[DB_SNAPSHOTS] = "snapshots",
+	[DB_RESULTS] = "results",
+	[DB_CURRENT] = "current",
 	[DB_META] = "meta",
 };
 
 /* The by-account index of a contact, order or interaction kind. */
 #define DB_BY_ACCOUNT(kind) (DB_CONTACTS_BY_ACCOUNT + (int)(kind) - 1)
+/* The database of a table. */
+#define DB_TABLE(t) (DB_SNAPSHOTS + (int)(t))
 
 #define MAXDBS 16
 #define DEFAULT_MAPSIZE ((uint64_t)1 << 30)
@@ -76,9 +85,9 @@ static const char *const db_names[DB_COUNT] = {
 #define IKEY_MAX (KAM_KEYTEXT_MAX + 1 + KAM_ID_MAX)
 #define DATED_FIXED 8
 
-/* Index values: amount, profit (LE64), flags; kind, outcome, flags, minutes (LE64). */
+/* Index values: amount, profit (LE64), flags; kind, outcome, objection, flags, minutes (LE64). */
 #define ORDER_IVAL 17
-#define INTER_IVAL 11
+#define INTER_IVAL 12
 #define IVAL_HAS 1u
 
 #define ROLLUP_VERSION 1
@@ -128,18 +137,27 @@ struct kam_store {
 	kam_rollup none;  /* kam_rollup_init() */
 };
 
+/*
+ * The part of every cursor-like handle (record cursors, facts readers, table cursors) that its
+ * transaction knows: the LMDB cursor ends with the transaction, the handle lives on detached.
+ */
+struct curlink {
+	kam_txn *txn; /* NULL once the transaction has ended */
+	struct curlink *next, *prev;
+	MDB_cursor *mc;
+};
+
 struct kam_txn {
 	kam_store *store;
 	MDB_txn *txn;
 	int write;
-	int err;             /* first failure of a write that may have half happened */
-	kam_cursor *cursors; /* open cursors: their LMDB cursors end with the transaction */
+	int err;                 /* first failure of a write that may have half happened */
+	struct curlink *cursors; /* open cursors: their LMDB cursors end with the transaction */
+	uint64_t writes;         /* records written so far (facts readers notice changes) */
 };
 
 struct kam_cursor {
-	kam_txn *txn;
-	kam_cursor *next, *prev;
-	MDB_cursor *mc;
+	struct curlink l;
 	kam_kind kind;
 	kam_scan scan;
 	int started, done;
@@ -323,7 +341,7 @@ struct order_fact {
 
 struct inter_fact {
 	kam_date date;
-	uint8_t kind, outcome;
+	uint8_t kind, outcome, objection;
 	int has_minutes;
 	int64_t minutes;
 };
@@ -338,9 +356,11 @@ static struct order_fact order_fact_of(const kam_order *o)
 
 static struct inter_fact inter_fact_of(const kam_interaction *i)
 {
-	struct inter_fact f = { i->date, i->kind, 0, KAM_HAS(i, KAM_I_MINUTES), 0 };
+	struct inter_fact f = { i->date, i->kind, 0, 0, KAM_HAS(i, KAM_I_MINUTES), 0 };
 	if (KAM_HAS(i, KAM_I_OUTCOME))
 		f.outcome = i->outcome;
+	if (KAM_HAS(i, KAM_I_OBJECTION))
+		f.objection = i->objection;
 	if (f.has_minutes)
 		f.minutes = i->minutes;
 	return f;
@@ -369,8 +389,9 @@ static void inter_ival(uint8_t *v, const struct inter_fact *f)
 {
 	v[0] = f->kind;
 	v[1] = f->outcome;
-	v[2] = f->has_minutes ? IVAL_HAS : 0;
-	put_le64(v + 3, (uint64_t)f->minutes);
+	v[2] = f->objection;
+	v[3] = f->has_minutes ? IVAL_HAS : 0;
+	put_le64(v + 4, (uint64_t)f->minutes);
 }
 
 static int inter_ival_get(const MDB_val *k, const MDB_val *v, size_t plen, struct inter_fact *f)
@@ -381,8 +402,9 @@ static int inter_ival_get(const MDB_val *k, const MDB_val *v, size_t plen, struc
 	f->date = dated_key_date((const uint8_t *)k->mv_data + plen);
 	f->kind = p[0];
 	f->outcome = p[1];
-	f->has_minutes = p[2] & IVAL_HAS;
-	f->minutes = (int64_t)get_le64(p + 3);
+	f->objection = p[2];
+	f->has_minutes = p[3] & IVAL_HAS;
+	f->minutes = (int64_t)get_le64(p + 4);
 	return 0;
 }
 
@@ -1119,12 +1141,42 @@ int kam_txn_begin(kam_store *s, int write, kam_txn **out)
 /* Detaches the open cursors: LMDB frees a write transaction's cursors when it ends. */
 static void txn_close_cursors(kam_txn *t)
 {
-	for (kam_cursor *c = t->cursors; c; c = c->next) {
+	for (struct curlink *c = t->cursors; c; c = c->next) {
 		mdb_cursor_close(c->mc);
 		c->mc = NULL;
 		c->txn = NULL;
 	}
 	t->cursors = NULL;
+}
+
+/* Opens an LMDB cursor on `db` and links it into the transaction. */
+static int curlink_open(kam_txn *t, int db, struct curlink *c)
+{
+	int rc = kam_from_mdb(mdb_cursor_open(t->txn, t->store->dbi[db], &c->mc));
+	if (rc)
+		return rc;
+	c->txn = t;
+	c->prev = NULL;
+	c->next = t->cursors;
+	if (t->cursors)
+		t->cursors->prev = c;
+	t->cursors = c;
+	return 0;
+}
+
+static void curlink_close(struct curlink *c)
+{
+	if (!c->txn)
+		return;
+	mdb_cursor_close(c->mc);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		c->txn->cursors = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->txn = NULL;
+	c->mc = NULL;
 }
 
 static void txn_free(kam_txn *t)
@@ -1494,6 +1546,7 @@ int kam_put(kam_txn *t, kam_kind kind, const void *rec, int *replaced)
 		return KAM_EINVAL;
 	if (!replaced)
 		replaced = &dummy;
+	t->writes++;
 	/* An operation takes at most two cache entries (the old and the new account). */
 	rc = rc_reserve(t, 2);
 	if (rc)
@@ -1580,6 +1633,7 @@ int kam_del(kam_txn *t, kam_kind kind, kam_str id)
 	rc = kam_rec_decode(kam_schema_of(kind), v.mv_data, v.mv_size, &old);
 	if (rc)
 		return rc;
+	t->writes++;
 	if (kind == KAM_ACCOUNT)
 		return del_account(t, id, &old.account);
 
@@ -1724,16 +1778,11 @@ int kam_cursor_open(kam_txn *t, kam_kind kind, kam_scan scan, kam_str key, int32
 		else
 			c->plen = (uint32_t)key_account(c->prefix, key, 0);
 	}
-	rc = kam_from_mdb(mdb_cursor_open(t->txn, t->store->dbi[db], &c->mc));
+	rc = curlink_open(t, db, &c->l);
 	if (rc) {
 		free(c);
 		return rc;
 	}
-	c->txn = t;
-	c->next = t->cursors;
-	if (t->cursors)
-		t->cursors->prev = c;
-	t->cursors = c;
 	*out = c;
 	return 0;
 }
@@ -1742,10 +1791,10 @@ int kam_cursor_open(kam_txn *t, kam_kind kind, kam_scan scan, kam_str key, int32
 static int cursor_step(kam_cursor *c, MDB_val *k, MDB_val *v)
 {
 	if (c->started)
-		return mdb_cursor_get(c->mc, k, v, MDB_NEXT);
+		return mdb_cursor_get(c->l.mc, k, v, MDB_NEXT);
 	c->started = 1;
 	if (c->scan == KAM_SCAN_ALL)
-		return mdb_cursor_get(c->mc, k, v, MDB_FIRST);
+		return mdb_cursor_get(c->l.mc, k, v, MDB_FIRST);
 	uint8_t start[KAM_KEYTEXT_MAX + 1 + DATED_FIXED];
 	memcpy(start, c->prefix, c->plen);
 	size_t len = c->plen;
@@ -1754,7 +1803,7 @@ static int cursor_step(kam_cursor *c, MDB_val *k, MDB_val *v)
 		len += 4;
 	}
 	*k = mval(start, len);
-	return mdb_cursor_get(c->mc, k, v, MDB_SET_RANGE);
+	return mdb_cursor_get(c->l.mc, k, v, MDB_SET_RANGE);
 }
 
 int kam_cursor_next(kam_cursor *c, void *rec)
@@ -1763,7 +1812,7 @@ int kam_cursor_next(kam_cursor *c, void *rec)
 		return KAM_EINVAL;
 	if (c->done)
 		return 0;
-	kam_txn *t = c->txn;
+	kam_txn *t = c->l.txn;
 	if (!t)
 		return KAM_EINVAL; /* its transaction has ended */
 	if (t->err)
@@ -1817,15 +1866,7 @@ void kam_cursor_close(kam_cursor *c)
 {
 	if (!c)
 		return;
-	if (c->txn) {
-		mdb_cursor_close(c->mc);
-		if (c->prev)
-			c->prev->next = c->next;
-		else
-			c->txn->cursors = c->next;
-		if (c->next)
-			c->next->prev = c->prev;
-	}
+	curlink_close(&c->l);
 	free(c);
 }
 
@@ -1886,4 +1927,374 @@ int kam_store_stats_get(kam_txn *t, kam_store_stats *out)
 	if (!rc)
 		out->file_size = (uint64_t)st.st_size;
 	return rc;
+}
+
+/* ---- facts ---- */
+
+/*
+ * Steps a facts reader takes with MDB_NEXT towards a later account before it seeks instead: a
+ * step within a page is a few instructions, a seek is a descent with a binary search per level.
+ */
+#define FACTS_MAX_STEPS 32
+
+/* A dated key prefix: account 0x00 BE32(day ^ 2^31). */
+#define FKEY_MAX (KAM_ID_MAX + 1 + 4)
+
+/*
+ * The reader keeps its LMDB cursor on the first key >= `low` (or past the end), with no key in
+ * [low, cursor): a later request whose start key lies in [low, cursor] needs no move at all, and
+ * one beyond the cursor can step forward instead of seeking.
+ */
+struct kam_facts {
+	struct curlink l;
+	kam_kind kind;
+	int placed;      /* the invariant above holds */
+	uint64_t writes; /* the transaction's write count when it was established */
+	int at_end;      /* the cursor is past the last key */
+	uint32_t lowlen;
+	uint8_t low[FKEY_MAX];
+	void *rows;
+	size_t cap;      /* rows allocated */
+};
+
+int kam_facts_open(kam_txn *t, kam_kind kind, kam_facts **out)
+{
+	if (!out)
+		return KAM_EINVAL;
+	*out = NULL;
+	int rc = txn_usable(t);
+	if (rc)
+		return rc;
+	if (kind != KAM_ORDER && kind != KAM_INTERACTION)
+		return KAM_EINVAL;
+	kam_facts *f = calloc(1, sizeof(*f));
+	if (!f)
+		return KAM_ENOMEM;
+	f->kind = kind;
+	rc = curlink_open(t, DB_BY_ACCOUNT(kind), &f->l);
+	if (rc) {
+		free(f);
+		return rc;
+	}
+	*out = f;
+	return 0;
+}
+
+/* The bytewise order of LMDB's default comparison: memcmp, then the shorter first. */
+static int key_cmp(const void *a, size_t alen, const void *b, size_t blen)
+{
+	int c = memcmp(a, b, alen < blen ? alen : blen);
+	if (c)
+		return c;
+	return (alen > blen) - (alen < blen);
+}
+
+/* Seeks to the first key >= `key`; the result becomes the reader's position. */
+static int facts_seek(kam_facts *f, const uint8_t *key, size_t len, MDB_val *k, MDB_val *v)
+{
+	*k = mval(key, len);
+	int mrc = mdb_cursor_get(f->l.mc, k, v, MDB_SET_RANGE);
+	f->at_end = mrc == MDB_NOTFOUND;
+	return mrc == MDB_NOTFOUND ? 0 : kam_from_mdb(mrc);
+}
+
+/* Moves the cursor to the first key >= `start` (k, v: that key, unless f->at_end). */
+static int facts_position(kam_facts *f, const uint8_t *start, size_t slen, MDB_val *k, MDB_val *v)
+{
+	/* A write of this transaction may have put a key where we know of none. */
+	if (!f->placed || f->writes != f->l.txn->writes ||
+	    key_cmp(start, slen, f->low, f->lowlen) < 0)
+		return facts_seek(f, start, slen, k, v);
+	if (f->at_end)
+		return 0;
+	int mrc = mdb_cursor_get(f->l.mc, k, v, MDB_GET_CURRENT);
+	for (int steps = 0; mrc == 0 && key_cmp(k->mv_data, k->mv_size, start, slen) < 0; steps++) {
+		if (steps == FACTS_MAX_STEPS)
+			return facts_seek(f, start, slen, k, v);
+		mrc = mdb_cursor_get(f->l.mc, k, v, MDB_NEXT);
+	}
+	f->at_end = mrc == MDB_NOTFOUND;
+	return mrc == MDB_NOTFOUND ? 0 : kam_from_mdb(mrc);
+}
+
+/* Room for one more row. */
+static int facts_grow(kam_facts *f, size_t n, size_t size)
+{
+	if (n < f->cap)
+		return 0;
+	size_t cap = f->cap ? f->cap * 2 : 64;
+	void *p = realloc(f->rows, cap * size);
+	if (!p)
+		return KAM_ENOMEM;
+	f->rows = p;
+	f->cap = cap;
+	return 0;
+}
+
+/* Appends the row of key k, value v (a key of the account, plen bytes of prefix). */
+static int facts_add(kam_facts *f, const MDB_val *k, const MDB_val *v, size_t plen, size_t n)
+{
+	size_t skip = plen + DATED_FIXED;
+	kam_str id = { (const char *)k->mv_data + skip, (uint32_t)(k->mv_size - skip) };
+	if (k->mv_size <= skip || !id_ok(id))
+		return KAM_ECORRUPT;
+	if (f->kind == KAM_ORDER) {
+		struct order_fact of;
+		int rc = order_ival_get(k, v, plen, &of);
+		if (rc || (rc = facts_grow(f, n, sizeof(kam_order_fact))))
+			return rc;
+		((kam_order_fact *)f->rows)[n] = (kam_order_fact){
+			.id = id, .date = of.date, .amount = of.amount, .profit = of.profit,
+			.has_profit = of.has_profit != 0,
+		};
+		return 0;
+	}
+	struct inter_fact inf;
+	int rc = inter_ival_get(k, v, plen, &inf);
+	if (rc || (rc = facts_grow(f, n, sizeof(kam_interaction_fact))))
+		return rc;
+	((kam_interaction_fact *)f->rows)[n] = (kam_interaction_fact){
+		.id = id, .date = inf.date, .kind = inf.kind, .outcome = inf.outcome,
+		.objection = inf.objection, .has_minutes = inf.has_minutes != 0,
+		.minutes = inf.minutes,
+	};
+	return 0;
+}
+
+/*
+ * The first key after the window [from, to] of an account: its prefix with day to + 1, or
+ * "account 0x01" when the window runs to the last day.
+ */
+static size_t facts_window_end(uint8_t *k, kam_str acc, int32_t to)
+{
+	if (to == INT32_MAX)
+		return key_account(k, acc, 1);
+	size_t n = key_account(k, acc, 0);
+	put_be32(k + n, (uint32_t)(to + 1) ^ 0x80000000u);
+	return n + 4;
+}
+
+int kam_facts_get(kam_facts *f, kam_str account, int32_t from_day, int32_t to_day,
+		  const void **rows, size_t *count)
+{
+	if (!f || !rows || !count)
+		return KAM_EINVAL;
+	*rows = f->rows;
+	*count = 0;
+	kam_txn *t = f->l.txn;
+	if (!t)
+		return KAM_EINVAL; /* its transaction has ended */
+	if (t->err)
+		return t->err;
+	if (!id_ok(account) || from_day > to_day)
+		return 0;
+	uint8_t start[FKEY_MAX];
+	size_t plen = key_account(start, account, 0), slen = plen;
+	if (from_day != INT32_MIN) {
+		put_be32(start + plen, (uint32_t)from_day ^ 0x80000000u);
+		slen += 4;
+	}
+	MDB_val k, v;
+	int rc = facts_position(f, start, slen, &k, &v);
+	if (rc) {
+		f->placed = 0;
+		return rc;
+	}
+	size_t n = 0;
+	int mrc = 0;
+	while (!f->at_end && prefix_match(&k, start, plen)) {
+		if (k.mv_size <= plen + DATED_FIXED) {
+			rc = KAM_ECORRUPT;
+			break;
+		}
+		if (dated_key_date((const uint8_t *)k.mv_data + plen).day > to_day)
+			break;
+		rc = facts_add(f, &k, &v, plen, n);
+		if (rc)
+			break;
+		n++;
+		mrc = mdb_cursor_get(f->l.mc, &k, &v, MDB_NEXT);
+		if (mrc == MDB_NOTFOUND)
+			f->at_end = 1;
+		else if (mrc)
+			break;
+	}
+	if (!rc && mrc && mrc != MDB_NOTFOUND)
+		rc = kam_from_mdb(mrc);
+	if (rc) {
+		f->placed = 0;
+		return rc;
+	}
+	/* Nothing lies between the end of the window and where the cursor stopped. */
+	f->lowlen = (uint32_t)facts_window_end(f->low, account, to_day);
+	f->placed = 1;
+	f->writes = t->writes;
+	*rows = f->rows;
+	*count = n;
+	return 0;
+}
+
+void kam_facts_close(kam_facts *f)
+{
+	if (!f)
+		return;
+	curlink_close(&f->l);
+	free(f->rows);
+	free(f);
+}
+
+/* ---- tables ---- */
+
+static int table_key_ok(kam_str key)
+{
+	return key.len >= 1 && key.len <= KAM_TABLE_KEY_MAX;
+}
+
+int kam_table_put(kam_txn *t, kam_table tab, kam_str key, kam_str value)
+{
+	int rc = txn_writable(t);
+	if (rc)
+		return rc;
+	if ((unsigned)tab >= KAM_TABLE_COUNT || !table_key_ok(key) || (value.len && !value.ptr))
+		return KAM_EINVAL;
+	MDB_val k = mval(key.ptr, key.len), v = mval(value.len ? value.ptr : "", value.len);
+	return wres(t, mdb_put(t->txn, t->store->dbi[DB_TABLE(tab)], &k, &v, 0));
+}
+
+int kam_table_get(kam_txn *t, kam_table tab, kam_str key, kam_str *value)
+{
+	int rc = txn_usable(t);
+	if (rc)
+		return rc;
+	if ((unsigned)tab >= KAM_TABLE_COUNT || !value)
+		return KAM_EINVAL;
+	if (!table_key_ok(key))
+		return KAM_ENOTFOUND; /* no such key can be stored */
+	MDB_val k = mval(key.ptr, key.len), v;
+	rc = kam_from_mdb(mdb_get(t->txn, t->store->dbi[DB_TABLE(tab)], &k, &v));
+	if (!rc)
+		*value = (kam_str){ v.mv_data, (uint32_t)v.mv_size };
+	return rc;
+}
+
+int kam_table_del(kam_txn *t, kam_table tab, kam_str key)
+{
+	int rc = txn_writable(t);
+	if (rc)
+		return rc;
+	if ((unsigned)tab >= KAM_TABLE_COUNT)
+		return KAM_EINVAL;
+	if (!table_key_ok(key))
+		return KAM_ENOTFOUND;
+	MDB_val k = mval(key.ptr, key.len);
+	return wres(t, mdb_del(t->txn, t->store->dbi[DB_TABLE(tab)], &k, NULL));
+}
+
+struct kam_table_cursor {
+	struct curlink l;
+	int reverse, started, done;
+	uint32_t plen;
+	uint8_t prefix[KAM_TABLE_KEY_MAX];
+};
+
+int kam_table_cursor_open(kam_txn *t, kam_table tab, kam_str prefix, int reverse,
+			  kam_table_cursor **out)
+{
+	if (!out)
+		return KAM_EINVAL;
+	*out = NULL;
+	int rc = txn_usable(t);
+	if (rc)
+		return rc;
+	if ((unsigned)tab >= KAM_TABLE_COUNT || (prefix.len && !prefix.ptr))
+		return KAM_EINVAL;
+	kam_table_cursor *c = calloc(1, sizeof(*c));
+	if (!c)
+		return KAM_ENOMEM;
+	c->reverse = reverse != 0;
+	if (prefix.len > KAM_TABLE_KEY_MAX) {
+		c->done = 1; /* longer than any key */
+	} else {
+		c->plen = prefix.len;
+		if (prefix.len)
+			memcpy(c->prefix, prefix.ptr, prefix.len);
+	}
+	rc = curlink_open(t, DB_TABLE(tab), &c->l);
+	if (rc) {
+		free(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+/*
+ * The last key with the prefix: seek to the least key after every key with it (the prefix with
+ * trailing 0xff bytes dropped and its last byte incremented) and step back; with no such bound
+ * (an empty or all-0xff prefix), the last key of the table.
+ */
+static int table_seek_last(kam_table_cursor *c, MDB_val *k, MDB_val *v)
+{
+	uint8_t bound[KAM_TABLE_KEY_MAX];
+	size_t n = c->plen;
+	memcpy(bound, c->prefix, n);
+	while (n && bound[n - 1] == 0xff)
+		n--;
+	if (!n)
+		return mdb_cursor_get(c->l.mc, k, v, MDB_LAST);
+	bound[n - 1]++;
+	*k = mval(bound, n);
+	int mrc = mdb_cursor_get(c->l.mc, k, v, MDB_SET_RANGE);
+	if (mrc == MDB_NOTFOUND)
+		return mdb_cursor_get(c->l.mc, k, v, MDB_LAST);
+	if (mrc)
+		return mrc;
+	return mdb_cursor_get(c->l.mc, k, v, MDB_PREV);
+}
+
+static int table_step(kam_table_cursor *c, MDB_val *k, MDB_val *v)
+{
+	if (c->started)
+		return mdb_cursor_get(c->l.mc, k, v, c->reverse ? MDB_PREV : MDB_NEXT);
+	c->started = 1;
+	if (c->reverse)
+		return table_seek_last(c, k, v);
+	if (!c->plen)
+		return mdb_cursor_get(c->l.mc, k, v, MDB_FIRST);
+	*k = mval(c->prefix, c->plen);
+	return mdb_cursor_get(c->l.mc, k, v, MDB_SET_RANGE);
+}
+
+int kam_table_cursor_next(kam_table_cursor *c, kam_str *key, kam_str *value)
+{
+	if (!c || !key || !value)
+		return KAM_EINVAL;
+	if (c->done)
+		return 0;
+	kam_txn *t = c->l.txn;
+	if (!t)
+		return KAM_EINVAL; /* its transaction has ended */
+	if (t->err)
+		return t->err;
+	MDB_val k, v;
+	int mrc = table_step(c, &k, &v);
+	if (mrc == 0 && !prefix_match(&k, c->prefix, c->plen))
+		mrc = MDB_NOTFOUND;
+	if (mrc == MDB_NOTFOUND) {
+		c->done = 1;
+		return 0;
+	}
+	if (mrc)
+		return kam_from_mdb(mrc);
+	*key = (kam_str){ k.mv_data, (uint32_t)k.mv_size };
+	*value = (kam_str){ v.mv_data, (uint32_t)v.mv_size };
+	return 1;
+}
+
+void kam_table_cursor_close(kam_table_cursor *c)
+{
+	if (!c)
+		return;
+	curlink_close(&c->l);
+	free(c);
 }

@@ -1216,3 +1216,541 @@ Test(store, map_grown_by_another_process)
 	kam_store_close(s);
 	free(b.note);
 }
+
+/* ---- facts ---- */
+
+#define FACC 400
+
+static void facc_id(char *buf, int i)
+{
+	snprintf(buf, 16, "f%04d", i);
+}
+
+/* Accounts f0000..f0399 with 0..70 orders and interactions each (none for every 7th). */
+static void facts_fill(kam_store *s)
+{
+	kam_txn *t;
+	cr_assert_eq(kam_txn_begin(s, 1, &t), 0);
+	rng_state = 42;
+	int oid = 0;
+	for (int i = 0; i < FACC; i++) {
+		char acc[16], id[24];
+		facc_id(acc, i);
+		kam_account a;
+		make_account(&a, acc, NULL, NULL);
+		put_ok(t, KAM_ACCOUNT, &a, 0);
+		int n = i % 7 == 0 ? 0 : (int)rnd(71);
+		for (int j = 0; j < n; j++, oid++) {
+			/* few distinct days, so that equal dates order by time, then id */
+			int32_t day = (int32_t)rnd(40) * 25 - 200;
+			int32_t sec = rnd(3) ? KAM_NO_TIME : (int32_t)rnd(86400);
+			snprintf(id, sizeof(id), "o%u", rnd(1000000) * 100 + (unsigned)oid % 100);
+			kam_order o;
+			make_order(&o, id, acc, day, sec, (kam_money)rnd(100000) - 5000, rnd(2),
+				   (kam_money)rnd(1000));
+			put_ok(t, KAM_ORDER, &o, 0);
+			kam_interaction in;
+			make_inter(&in, id, acc, day, sec, (uint8_t)(1 + rnd(5)), (uint8_t)rnd(6),
+				   rnd(2), rnd(500));
+			if (rnd(3) == 0) {
+				in.objection = (uint8_t)(1 + rnd(7));
+				SET(&in, KAM_I_OBJECTION);
+			}
+			put_ok(t, KAM_INTERACTION, &in, 0);
+		}
+	}
+	cr_assert_eq(kam_txn_commit(t), 0);
+}
+
+/*
+ * Checks one kam_facts_get answer against the records a cursor gives for the same account and
+ * window; returns the number of rows.
+ */
+static size_t facts_check(kam_txn *t, kam_facts *f, kam_kind kind, kam_str acc, int32_t from,
+			  int32_t to)
+{
+	const void *rows = NULL;
+	size_t n = 99;
+	int rc = kam_facts_get(f, acc, from, to, &rows, &n);
+	cr_assert_eq(rc, 0, "facts_get %d", rc);
+	kam_cursor *c;
+	cr_assert_eq(kam_cursor_open(t, kind, KAM_SCAN_OF_ACCOUNT, acc, from, to, &c), 0);
+	kam_any rec;
+	size_t i = 0;
+	while ((rc = kam_cursor_next(c, &rec)) == 1) {
+		cr_assert_lt(i, n, "%.*s [%d, %d]: only %zu facts", (int)acc.len, acc.ptr, from, to, n);
+		if (kind == KAM_ORDER) {
+			const kam_order_fact *of = (const kam_order_fact *)rows + i;
+			const kam_order *o = &rec.order;
+			cr_assert(kam_str_eq(of->id, o->id), "row %zu: id", i);
+			cr_assert_eq(of->date.day, o->date.day);
+			cr_assert_eq(of->date.sec, o->date.sec);
+			cr_assert_eq(of->amount, o->amount);
+			cr_assert_eq(of->has_profit, KAM_HAS(o, KAM_O_PROFIT) != 0);
+			if (of->has_profit)
+				cr_assert_eq(of->profit, o->profit);
+		} else {
+			const kam_interaction_fact *inf = (const kam_interaction_fact *)rows + i;
+			const kam_interaction *in = &rec.interaction;
+			cr_assert(kam_str_eq(inf->id, in->id), "row %zu: id", i);
+			cr_assert_eq(inf->date.day, in->date.day);
+			cr_assert_eq(inf->date.sec, in->date.sec);
+			cr_assert_eq(inf->kind, in->kind);
+			cr_assert_eq(inf->outcome, KAM_HAS(in, KAM_I_OUTCOME) ? in->outcome : 0);
+			cr_assert_eq(inf->objection, KAM_HAS(in, KAM_I_OBJECTION) ? in->objection : 0);
+			cr_assert_eq(inf->has_minutes, KAM_HAS(in, KAM_I_MINUTES) != 0);
+			if (inf->has_minutes)
+				cr_assert_eq(inf->minutes, in->minutes);
+		}
+		i++;
+	}
+	cr_assert_eq(rc, 0);
+	cr_assert_eq(i, n, "%.*s [%d, %d]: %zu facts, %zu records", (int)acc.len, acc.ptr, from, to,
+		     n, i);
+	kam_cursor_close(c);
+	return n;
+}
+
+static void facts_check_acc(kam_txn *t, kam_facts *f, kam_kind kind, int i, int32_t from,
+			    int32_t to)
+{
+	char acc[16];
+	facc_id(acc, i);
+	facts_check(t, f, kind, kam_str_c(acc), from, to);
+}
+
+Test(store, facts_open_kinds)
+{
+	kam_store *s = open_new();
+	kam_txn *t;
+	cr_assert_eq(kam_txn_begin(s, 0, &t), 0);
+	kam_facts *f = (kam_facts *)1;
+	cr_assert_eq(kam_facts_open(t, KAM_ACCOUNT, &f), KAM_EINVAL);
+	cr_assert_null(f);
+	cr_assert_eq(kam_facts_open(t, KAM_CONTACT, &f), KAM_EINVAL);
+	cr_assert_eq(kam_facts_open(t, KAM_ORDER, &f), 0);
+	const void *rows;
+	size_t n = 5;
+	cr_assert_eq(kam_facts_get(f, KAM_STR("nobody"), INT32_MIN, INT32_MAX, &rows, &n), 0);
+	cr_assert_eq(n, 0, "an empty database has no facts");
+	kam_facts_close(f);
+	kam_facts_close(NULL);
+	kam_txn_abort(t);
+	kam_store_close(s);
+}
+
+Test(store, facts_windows_and_order)
+{
+	kam_store *s = open_new();
+	kam_txn *t;
+	cr_assert_eq(kam_txn_begin(s, 1, &t), 0);
+	kam_account a;
+	make_account(&a, "x", NULL, NULL);
+	put_ok(t, KAM_ACCOUNT, &a, 0);
+	make_account(&a, "xy", NULL, NULL);
+	put_ok(t, KAM_ACCOUNT, &a, 0);
+	make_account(&a, "w", NULL, NULL);
+	put_ok(t, KAM_ACCOUNT, &a, 0);
+	struct {
+		const char *id;
+		int32_t day, sec;
+	} ords[] = {
+		{ "o5", 10, KAM_NO_TIME }, { "o1", 10, KAM_NO_TIME }, { "o2", 10, 0 },
+		{ "o3", 9, 86399 },        { "o4", -5, 100 },         { "o6", 12, KAM_NO_TIME },
+		{ "o7", INT32_MAX, KAM_NO_TIME }, { "o8", INT32_MIN + 1, KAM_NO_TIME },
+	};
+	for (size_t i = 0; i < sizeof(ords) / sizeof(ords[0]); i++) {
+		kam_order o;
+		make_order(&o, ords[i].id, "x", ords[i].day, ords[i].sec, 100 + (int)i, i % 2, 7);
+		put_ok(t, KAM_ORDER, &o, 0);
+		kam_interaction in;
+		make_inter(&in, ords[i].id, "x", ords[i].day, ords[i].sec, KAM_IK_CALL,
+			   KAM_OUT_OBJECTION, 1, 30);
+		in.objection = KAM_OBJ_NO_BUDGET;
+		SET(&in, KAM_I_OBJECTION);
+		put_ok(t, KAM_INTERACTION, &in, 0);
+	}
+	kam_order o;
+	make_order(&o, "p1", "xy", 10, KAM_NO_TIME, 5, 0, 0);
+	put_ok(t, KAM_ORDER, &o, 0);
+	cr_assert_eq(kam_txn_commit(t), 0);
+
+	cr_assert_eq(kam_txn_begin(s, 0, &t), 0);
+	kam_facts *f;
+	cr_assert_eq(kam_facts_open(t, KAM_ORDER, &f), 0);
+	const void *rows;
+	size_t n;
+	cr_assert_eq(kam_facts_get(f, KAM_STR("x"), INT32_MIN, INT32_MAX, &rows, &n), 0);
+	const char *want[] = { "o8", "o4", "o3", "o1", "o5", "o2", "o6", "o7" };
+	cr_assert_eq(n, 8);
+	const kam_order_fact *of = rows;
+	for (size_t i = 0; i < n; i++)
+		cr_assert(str_is(of[i].id, want[i]), "at %zu: %.*s", i, (int)of[i].id.len,
+			  of[i].id.ptr);
+	cr_assert_eq(of[3].amount, 101);
+	cr_assert(of[3].has_profit);
+	cr_assert_eq(of[3].profit, 7);
+	cr_assert_not(of[4].has_profit);
+	cr_assert_eq(of[5].date.sec, 0);
+	cr_assert_eq(of[0].date.day, INT32_MIN + 1);
+	cr_assert_eq(of[7].date.day, INT32_MAX);
+
+	/* windows are inclusive at both ends, by day whatever the time */
+	cr_assert_eq(facts_check(t, f, KAM_ORDER, KAM_STR("x"), 10, 10), 3);
+	cr_assert_eq(facts_check(t, f, KAM_ORDER, KAM_STR("x"), 9, 11), 4);
+	cr_assert_eq(facts_check(t, f, KAM_ORDER, KAM_STR("x"), -5, 9), 2);
+	cr_assert_eq(facts_check(t, f, KAM_ORDER, KAM_STR("x"), 11, INT32_MAX), 2);
+	cr_assert_eq(facts_check(t, f, KAM_ORDER, KAM_STR("x"), INT32_MAX, INT32_MAX), 1);
+	cr_assert_eq(facts_check(t, f, KAM_ORDER, KAM_STR("x"), INT32_MIN, INT32_MIN), 0);
+	cr_assert_eq(facts_check(t, f, KAM_ORDER, KAM_STR("x"), 13, 1000), 0);
+	cr_assert_eq(facts_check(t, f, KAM_ORDER, KAM_STR("x"), 11, 9), 0);
+	/* "x" is a prefix of "xy": neither sees the other's rows */
+	cr_assert_eq(facts_check(t, f, KAM_ORDER, KAM_STR("xy"), INT32_MIN, INT32_MAX), 1);
+	cr_assert_eq(facts_check(t, f, KAM_ORDER, KAM_STR("w"), INT32_MIN, INT32_MAX), 0);
+	cr_assert_eq(facts_check(t, f, KAM_ORDER, KAM_STR("x"), INT32_MIN, INT32_MAX), 8);
+	/* keys no record can have: no rows, and the reader goes on working */
+	n = 9;
+	cr_assert_eq(kam_facts_get(f, KAM_STR(""), INT32_MIN, INT32_MAX, &rows, &n), 0);
+	cr_assert_eq(n, 0);
+	cr_assert_eq(kam_facts_get(f, (kam_str){ "x\0y", 3 }, INT32_MIN, INT32_MAX, &rows, &n), 0);
+	cr_assert_eq(n, 0);
+	char longid[KAM_ID_MAX + 2];
+	memset(longid, 'x', sizeof(longid) - 1);
+	longid[KAM_ID_MAX + 1] = 0;
+	cr_assert_eq(kam_facts_get(f, kam_str_c(longid), INT32_MIN, INT32_MAX, &rows, &n), 0);
+	cr_assert_eq(n, 0);
+	cr_assert_eq(facts_check(t, f, KAM_ORDER, KAM_STR("xy"), 10, 10), 1);
+	kam_facts_close(f);
+
+	cr_assert_eq(kam_facts_open(t, KAM_INTERACTION, &f), 0);
+	cr_assert_eq(kam_facts_get(f, KAM_STR("x"), 10, 10, &rows, &n), 0);
+	cr_assert_eq(n, 3);
+	const kam_interaction_fact *inf = rows;
+	cr_assert(str_is(inf[0].id, "o1"));
+	cr_assert_eq(inf[0].kind, KAM_IK_CALL);
+	cr_assert_eq(inf[0].outcome, KAM_OUT_OBJECTION);
+	cr_assert_eq(inf[0].objection, KAM_OBJ_NO_BUDGET);
+	cr_assert(inf[0].has_minutes);
+	cr_assert_eq(inf[0].minutes, 30);
+	cr_assert_eq(facts_check(t, f, KAM_INTERACTION, KAM_STR("x"), INT32_MIN, INT32_MAX), 8);
+	cr_assert_eq(facts_check(t, f, KAM_INTERACTION, KAM_STR("xy"), INT32_MIN, INT32_MAX), 0);
+
+	/* a reader outliving its transaction is harmless */
+	kam_txn_abort(t);
+	cr_assert_eq(kam_facts_get(f, KAM_STR("x"), 10, 10, &rows, &n), KAM_EINVAL);
+	cr_assert_eq(n, 0);
+	kam_facts_close(f);
+	kam_store_close(s);
+}
+
+Test(store, facts_sequential_backward_random)
+{
+	kam_store *s = open_new();
+	facts_fill(s);
+	kam_txn *t;
+	cr_assert_eq(kam_txn_begin(s, 0, &t), 0);
+	for (kam_kind k = KAM_ORDER; k <= KAM_INTERACTION; k++) {
+		kam_facts *f;
+		cr_assert_eq(kam_facts_open(t, k, &f), 0);
+		/* a whole book in id order, with ids between and around the accounts */
+		size_t total = facts_check(t, f, k, KAM_STR("a"), INT32_MIN, INT32_MAX);
+		for (int i = 0; i < FACC; i++) {
+			char acc[16];
+			facc_id(acc, i);
+			total += facts_check(t, f, k, kam_str_c(acc), INT32_MIN, INT32_MAX);
+			strcat(acc, "0");
+			total += facts_check(t, f, k, kam_str_c(acc), INT32_MIN, INT32_MAX);
+		}
+		total += facts_check(t, f, k, KAM_STR("zzz"), INT32_MIN, INT32_MAX);
+		kam_store_stats st;
+		cr_assert_eq(kam_store_stats_get(t, &st), 0);
+		cr_assert_eq(total, st.records[k], "one pass sees every row once");
+
+		/* windows: a narrow one (most rows skipped), one that moves, single days */
+		for (int i = 0; i < FACC; i++)
+			facts_check_acc(t, f, k, i, 300, 400);
+		for (int i = 0; i < FACC; i++)
+			facts_check_acc(t, f, k, i, i * 3 - 200, i * 3 - 100);
+		for (int i = 0; i < FACC; i += 3)
+			facts_check_acc(t, f, k, i, 600, 600);
+		/* skipping accounts: long steps forward, then a seek */
+		for (int i = 0; i < FACC; i += 37)
+			facts_check_acc(t, f, k, i, INT32_MIN, INT32_MAX);
+		/* backward */
+		for (int i = FACC - 1; i >= 0; i--)
+			facts_check_acc(t, f, k, i, INT32_MIN, 500);
+		/* one account, windows moving back and forth */
+		for (int w = 0; w < 8; w++)
+			facts_check_acc(t, f, k, 5, (w % 2 ? 0 : 700) - w * 10, (w % 2 ? 300 : 900));
+		/* at random */
+		rng_state = 7;
+		for (int q = 0; q < 1500; q++) {
+			int32_t from = (int32_t)rnd(1200) - 300, to = from + (int32_t)rnd(400);
+			if (rnd(4) == 0)
+				from = INT32_MIN;
+			if (rnd(4) == 0)
+				to = INT32_MAX;
+			facts_check_acc(t, f, k, (int)rnd(FACC), from, to);
+		}
+		kam_facts_close(f);
+	}
+	kam_txn_abort(t);
+	kam_store_close(s);
+}
+
+Test(store, facts_in_write_txn)
+{
+	kam_store *s = open_new();
+	facts_fill(s);
+	kam_txn *t;
+	cr_assert_eq(kam_txn_begin(s, 1, &t), 0);
+	kam_facts *f;
+	cr_assert_eq(kam_facts_open(t, KAM_ORDER, &f), 0);
+	facts_check_acc(t, f, KAM_ORDER, 1, INT32_MIN, INT32_MAX);
+	/* rows written behind and ahead of the reader's position are seen */
+	kam_order o;
+	make_order(&o, "new1", "f0001", -10000, KAM_NO_TIME, 1, 0, 0);
+	put_ok(t, KAM_ORDER, &o, 0);
+	make_order(&o, "new2", "f0002", -10000, KAM_NO_TIME, 1, 0, 0);
+	put_ok(t, KAM_ORDER, &o, 0);
+	make_order(&o, "new3", "f0007", 5, KAM_NO_TIME, 1, 0, 0);
+	put_ok(t, KAM_ORDER, &o, 0);
+	facts_check_acc(t, f, KAM_ORDER, 1, INT32_MIN, INT32_MAX);
+	facts_check_acc(t, f, KAM_ORDER, 2, INT32_MIN, INT32_MAX);
+	cr_assert_eq(kam_del(t, KAM_ORDER, KAM_STR("new3")), 0);
+	facts_check_acc(t, f, KAM_ORDER, 7, INT32_MIN, INT32_MAX);
+	for (int i = 3; i < FACC; i++) {
+		facts_check_acc(t, f, KAM_ORDER, i, INT32_MIN, INT32_MAX);
+		if (i % 50 == 0) {
+			char acc[16];
+			facc_id(acc, i + 1);
+			make_order(&o, "mid", acc, 100, KAM_NO_TIME, 1, 0, 0);
+			int replaced;
+			cr_assert_eq(kam_put(t, KAM_ORDER, &o, &replaced), 0);
+		}
+	}
+	cr_assert_eq(kam_txn_commit(t), 0);
+	const void *rows;
+	size_t n;
+	cr_assert_eq(kam_facts_get(f, KAM_STR("f0001"), INT32_MIN, INT32_MAX, &rows, &n),
+		     KAM_EINVAL);
+	kam_facts_close(f);
+	kam_store_close(s);
+}
+
+/* ---- tables ---- */
+
+static kam_str tv(const char *s)
+{
+	return kam_str_c(s);
+}
+
+static void table_expect(kam_txn *t, kam_table tab, kam_str prefix, int reverse,
+			 const char *const *want)
+{
+	kam_table_cursor *c;
+	cr_assert_eq(kam_table_cursor_open(t, tab, prefix, reverse, &c), 0);
+	kam_str k, v;
+	size_t i = 0;
+	int rc;
+	while ((rc = kam_table_cursor_next(c, &k, &v)) == 1) {
+		cr_assert_not_null(want[i], "extra key %.*s", (int)k.len, k.ptr);
+		cr_assert(kam_str_eq(k, kam_str_c(want[i])), "at %zu: got %.*s, want %s", i,
+			  (int)k.len, k.ptr, want[i]);
+		/* every value is "v:" key */
+		cr_assert_eq(v.len, k.len + 2);
+		cr_assert(memcmp(v.ptr, "v:", 2) == 0 && memcmp(v.ptr + 2, k.ptr, k.len) == 0);
+		i++;
+	}
+	cr_assert_eq(rc, 0);
+	cr_assert_null(want[i], "missing %s", want[i]);
+	cr_assert_eq(kam_table_cursor_next(c, &k, &v), 0, "stays at the end");
+	kam_table_cursor_close(c);
+}
+
+static void table_put_kv(kam_txn *t, kam_table tab, const char *key)
+{
+	char v[600];
+	snprintf(v, sizeof(v), "v:%s", key);
+	cr_assert_eq(kam_table_put(t, tab, tv(key), tv(v)), 0);
+}
+
+Test(store, tables_put_get_del)
+{
+	kam_store *s = open_new();
+	kam_txn *t;
+	cr_assert_eq(kam_txn_begin(s, 1, &t), 0);
+	cr_assert_eq(kam_table_put(t, KAM_TABLE_SNAPSHOTS, tv("k1"), tv("one")), 0);
+	cr_assert_eq(kam_table_put(t, KAM_TABLE_RESULTS, tv("k1"), tv("other table")), 0);
+	cr_assert_eq(kam_table_put(t, KAM_TABLE_SNAPSHOTS, tv("k2"), (kam_str){ NULL, 0 }), 0);
+	kam_str v;
+	cr_assert_eq(kam_table_get(t, KAM_TABLE_SNAPSHOTS, tv("k1"), &v), 0);
+	cr_assert(kam_str_eq(v, tv("one")), "the write transaction sees its own puts");
+	cr_assert_eq(kam_table_put(t, KAM_TABLE_SNAPSHOTS, tv("k1"), tv("uno")), 0);
+	/* binary keys and values */
+	cr_assert_eq(kam_table_put(t, KAM_TABLE_CURRENT, (kam_str){ "\0\xff", 2 },
+				   (kam_str){ "a\0b", 3 }), 0);
+	/* key sizes */
+	char big[KAM_TABLE_KEY_MAX + 1];
+	memset(big, 'k', sizeof(big));
+	cr_assert_eq(kam_table_put(t, KAM_TABLE_CURRENT, (kam_str){ big, KAM_TABLE_KEY_MAX }, tv("max")),
+		     0);
+	cr_assert_eq(kam_table_put(t, KAM_TABLE_CURRENT, (kam_str){ big, KAM_TABLE_KEY_MAX + 1 },
+				   tv("x")), KAM_EINVAL);
+	cr_assert_eq(kam_table_put(t, KAM_TABLE_CURRENT, tv(""), tv("x")), KAM_EINVAL);
+	cr_assert_eq(kam_table_put(t, KAM_TABLE_COUNT, tv("k"), tv("x")), KAM_EINVAL);
+	/* a refused put leaves the transaction usable; a large value is fine */
+	char *large = malloc(100000);
+	memset(large, 'v', 100000);
+	cr_assert_eq(kam_table_put(t, KAM_TABLE_RESULTS, tv("large"), (kam_str){ large, 100000 }), 0);
+	cr_assert_eq(kam_txn_commit(t), 0);
+	kam_store_close(s);
+
+	cr_assert_eq(kam_store_open(dbdir, 0, &s), 0);
+	cr_assert_eq(kam_txn_begin(s, 0, &t), 0);
+	cr_assert_eq(kam_table_get(t, KAM_TABLE_SNAPSHOTS, tv("k1"), &v), 0);
+	cr_assert(kam_str_eq(v, tv("uno")));
+	cr_assert_eq(kam_table_get(t, KAM_TABLE_RESULTS, tv("k1"), &v), 0);
+	cr_assert(kam_str_eq(v, tv("other table")));
+	cr_assert_eq(kam_table_get(t, KAM_TABLE_SNAPSHOTS, tv("k2"), &v), 0);
+	cr_assert_eq(v.len, 0);
+	cr_assert_eq(kam_table_get(t, KAM_TABLE_CURRENT, tv("k1"), &v), KAM_ENOTFOUND);
+	cr_assert_eq(kam_table_get(t, KAM_TABLE_CURRENT, (kam_str){ "\0\xff", 2 }, &v), 0);
+	cr_assert(v.len == 3 && memcmp(v.ptr, "a\0b", 3) == 0);
+	cr_assert_eq(kam_table_get(t, KAM_TABLE_CURRENT, (kam_str){ big, KAM_TABLE_KEY_MAX }, &v), 0);
+	cr_assert(kam_str_eq(v, tv("max")));
+	cr_assert_eq(kam_table_get(t, KAM_TABLE_CURRENT, (kam_str){ big, KAM_TABLE_KEY_MAX + 1 }, &v),
+		     KAM_ENOTFOUND);
+	cr_assert_eq(kam_table_get(t, KAM_TABLE_CURRENT, tv(""), &v), KAM_ENOTFOUND);
+	cr_assert_eq(kam_table_get(t, KAM_TABLE_RESULTS, tv("large"), &v), 0);
+	cr_assert(v.len == 100000 && memcmp(v.ptr, large, 100000) == 0);
+	free(large);
+	/* a read-only transaction refuses writes */
+	cr_assert_eq(kam_table_put(t, KAM_TABLE_SNAPSHOTS, tv("k3"), tv("x")), KAM_EREADONLY);
+	cr_assert_eq(kam_table_del(t, KAM_TABLE_SNAPSHOTS, tv("k1")), KAM_EREADONLY);
+	cr_assert_eq(kam_table_get(t, KAM_TABLE_SNAPSHOTS, tv("k3"), &v), KAM_ENOTFOUND);
+	kam_txn_abort(t);
+
+	cr_assert_eq(kam_txn_begin(s, 1, &t), 0);
+	cr_assert_eq(kam_table_del(t, KAM_TABLE_SNAPSHOTS, tv("k1")), 0);
+	cr_assert_eq(kam_table_del(t, KAM_TABLE_SNAPSHOTS, tv("k1")), KAM_ENOTFOUND);
+	cr_assert_eq(kam_table_del(t, KAM_TABLE_SNAPSHOTS, tv("nope")), KAM_ENOTFOUND);
+	cr_assert_eq(kam_table_del(t, KAM_TABLE_SNAPSHOTS, tv("")), KAM_ENOTFOUND);
+	cr_assert_eq(kam_table_get(t, KAM_TABLE_SNAPSHOTS, tv("k1"), &v), KAM_ENOTFOUND);
+	cr_assert_eq(kam_table_get(t, KAM_TABLE_RESULTS, tv("k1"), &v), 0, "other tables keep theirs");
+	/* after a refused delete the transaction still commits */
+	cr_assert_eq(kam_txn_commit(t), 0);
+	cr_assert_eq(kam_txn_begin(s, 0, &t), 0);
+	cr_assert_eq(kam_table_get(t, KAM_TABLE_SNAPSHOTS, tv("k1"), &v), KAM_ENOTFOUND);
+	cr_assert_eq(kam_table_get(t, KAM_TABLE_SNAPSHOTS, tv("k2"), &v), 0);
+	kam_txn_abort(t);
+
+	/* an aborted transaction leaves nothing */
+	cr_assert_eq(kam_txn_begin(s, 1, &t), 0);
+	cr_assert_eq(kam_table_put(t, KAM_TABLE_SNAPSHOTS, tv("gone"), tv("x")), 0);
+	kam_txn_abort(t);
+	cr_assert_eq(kam_txn_begin(s, 0, &t), 0);
+	cr_assert_eq(kam_table_get(t, KAM_TABLE_SNAPSHOTS, tv("gone"), &v), KAM_ENOTFOUND);
+	kam_txn_abort(t);
+	kam_store_close(s);
+}
+
+Test(store, tables_prefix_cursors)
+{
+	kam_store *s = open_new();
+	kam_txn *t;
+	cr_assert_eq(kam_txn_begin(s, 1, &t), 0);
+	const char *keys[] = { "seg:north", "seg:", "seg:south", "sef", "seh", "se", "t", "a",
+			       "\xff", "\xff\xff", "\xff\xff\x01", "\xfe\xff", "\xfe\xff\xff" };
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		table_put_kv(t, KAM_TABLE_CURRENT, keys[i]);
+	table_put_kv(t, KAM_TABLE_SNAPSHOTS, "seg:x");
+	/* also within the write transaction */
+	table_expect(t, KAM_TABLE_CURRENT, tv("seg:"), 0, IDS("seg:", "seg:north", "seg:south"));
+	cr_assert_eq(kam_txn_commit(t), 0);
+
+	cr_assert_eq(kam_txn_begin(s, 0, &t), 0);
+	table_expect(t, KAM_TABLE_CURRENT, tv("seg:"), 0, IDS("seg:", "seg:north", "seg:south"));
+	table_expect(t, KAM_TABLE_CURRENT, tv("seg:"), 1, IDS("seg:south", "seg:north", "seg:"));
+	table_expect(t, KAM_TABLE_CURRENT, tv("se"), 0,
+		     IDS("se", "sef", "seg:", "seg:north", "seg:south", "seh"));
+	table_expect(t, KAM_TABLE_CURRENT, tv("se"), 1,
+		     IDS("seh", "seg:south", "seg:north", "seg:", "sef", "se"));
+	table_expect(t, KAM_TABLE_CURRENT, tv("seg:n"), 1, IDS("seg:north"));
+	table_expect(t, KAM_TABLE_CURRENT, tv("seg:north"), 0, IDS("seg:north"));
+	table_expect(t, KAM_TABLE_CURRENT, tv("seg:north2"), 0, NONE);
+	table_expect(t, KAM_TABLE_CURRENT, tv("seg:north2"), 1, NONE);
+	table_expect(t, KAM_TABLE_CURRENT, tv("b"), 0, NONE);
+	table_expect(t, KAM_TABLE_CURRENT, tv("b"), 1, NONE);
+	table_expect(t, KAM_TABLE_CURRENT, tv("t"), 1, IDS("t"));
+	table_expect(t, KAM_TABLE_CURRENT, tv("a"), 1, IDS("a"));
+	table_expect(t, KAM_TABLE_CURRENT, tv("0"), 1, NONE);
+	/* prefixes ending in 0xff bytes */
+	table_expect(t, KAM_TABLE_CURRENT, tv("\xff"), 0, IDS("\xff", "\xff\xff", "\xff\xff\x01"));
+	table_expect(t, KAM_TABLE_CURRENT, tv("\xff"), 1, IDS("\xff\xff\x01", "\xff\xff", "\xff"));
+	table_expect(t, KAM_TABLE_CURRENT, tv("\xff\xff"), 1, IDS("\xff\xff\x01", "\xff\xff"));
+	table_expect(t, KAM_TABLE_CURRENT, tv("\xfe\xff"), 1, IDS("\xfe\xff\xff", "\xfe\xff"));
+	table_expect(t, KAM_TABLE_CURRENT, tv("\xfe"), 0, IDS("\xfe\xff", "\xfe\xff\xff"));
+	/* the greatest key of the table */
+	table_expect(t, KAM_TABLE_CURRENT, tv("\xff\xff\x01"), 1, IDS("\xff\xff\x01"));
+	/* everything */
+	table_expect(t, KAM_TABLE_CURRENT, tv(""), 0,
+		     IDS("a", "se", "sef", "seg:", "seg:north", "seg:south", "seh", "t",
+			 "\xfe\xff", "\xfe\xff\xff", "\xff", "\xff\xff", "\xff\xff\x01"));
+	table_expect(t, KAM_TABLE_CURRENT, tv(""), 1,
+		     IDS("\xff\xff\x01", "\xff\xff", "\xff", "\xfe\xff\xff", "\xfe\xff", "t", "seh",
+			 "seg:south", "seg:north", "seg:", "sef", "se", "a"));
+	table_expect(t, KAM_TABLE_SNAPSHOTS, tv(""), 1, IDS("seg:x"));
+	table_expect(t, KAM_TABLE_RESULTS, tv(""), 0, NONE);
+	table_expect(t, KAM_TABLE_RESULTS, tv(""), 1, NONE);
+	/* a prefix longer than any key matches nothing */
+	char big[KAM_TABLE_KEY_MAX + 1];
+	memset(big, 's', sizeof(big));
+	table_expect(t, KAM_TABLE_CURRENT, (kam_str){ big, sizeof(big) }, 0, NONE);
+	kam_table_cursor *c;
+	cr_assert_eq(kam_table_cursor_open(t, KAM_TABLE_COUNT, tv(""), 0, &c), KAM_EINVAL);
+	/* a cursor outliving its transaction is harmless */
+	cr_assert_eq(kam_table_cursor_open(t, KAM_TABLE_CURRENT, tv(""), 0, &c), 0);
+	kam_str k, v;
+	cr_assert_eq(kam_table_cursor_next(c, &k, &v), 1);
+	kam_txn_abort(t);
+	cr_assert_eq(kam_table_cursor_next(c, &k, &v), KAM_EINVAL);
+	kam_table_cursor_close(c);
+	kam_table_cursor_close(NULL);
+	kam_store_close(s);
+}
+
+Test(store, tables_many_keys)
+{
+	/* enough keys for several pages, so that cursors cross page boundaries both ways */
+	kam_store *s = open_new();
+	kam_txn *t;
+	cr_assert_eq(kam_txn_begin(s, 1, &t), 0);
+	char key[32];
+	for (int i = 0; i < 3000; i++) {
+		snprintf(key, sizeof(key), "%c:%05d", "abc"[i % 3], i);
+		table_put_kv(t, KAM_TABLE_RESULTS, key);
+	}
+	cr_assert_eq(kam_txn_commit(t), 0);
+	cr_assert_eq(kam_txn_begin(s, 0, &t), 0);
+	for (int reverse = 0; reverse <= 1; reverse++) {
+		kam_table_cursor *c;
+		cr_assert_eq(kam_table_cursor_open(t, KAM_TABLE_RESULTS, tv("b:"), reverse, &c), 0);
+		kam_str k, v;
+		int n = 0, rc, prev = reverse ? 3000 : -1;
+		while ((rc = kam_table_cursor_next(c, &k, &v)) == 1) {
+			cr_assert_eq(k.len, 7);
+			cr_assert(k.ptr[0] == 'b');
+			int i = atoi(k.ptr + 2);
+			cr_assert(reverse ? i < prev : i > prev);
+			cr_assert_eq(i % 3, 1);
+			prev = i;
+			n++;
+		}
+		cr_assert_eq(rc, 0);
+		cr_assert_eq(n, 1000);
+		kam_table_cursor_close(c);
+	}
+	kam_txn_abort(t);
+	kam_store_close(s);
+}
