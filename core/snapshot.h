@@ -8,8 +8,10 @@
  *
  * Encoding (owned by snapshot.c, stored through the store's tables):
  *   KAM_TABLE_SNAPSHOTS  BE64(id) -> header
- *   KAM_TABLE_RESULTS    BE64(id) account_id -> result (tier, score, factors)
- *   KAM_TABLE_CURRENT    "seg:" region -> BE64(id)
+ *   KAM_TABLE_RESULTS    BE64(id) account_id -> a block of results (tier, score, factors) of
+ *                        consecutive accounts, the first being account_id: a million results
+ *                        are a few hundred puts, not a million
+ *   KAM_TABLE_CURRENT    "seg:" region -> BE64(id); "seq:snapshot" -> BE64(last id given)
  * Snapshot ids increase from 1 and are never reused.
  */
 #ifndef KAM_SNAPSHOT_H
@@ -39,7 +41,10 @@ void kam_snapshot_info_free(kam_snapshot_info *info);
 /*
  * Stores the results of one run as a new snapshot and makes it current for every region in
  * `regions` (the regions the run was for). `info` gives kind, model, version, params, as_of;
- * its id is assigned (written back to info->id). Returns 0 or a store error.
+ * its id is assigned (written back to info->id), accounts is set to results->count, and a zero
+ * taken_at becomes the time now. Results must be in strictly increasing account id order (as
+ * kam_run_model returns them), else KAM_EINVAL. Returns 0, KAM_EINVAL, KAM_ENOMEM or a store
+ * error (the caller's write transaction is then to be aborted).
  */
 int kam_snapshot_save(kam_txn *txn, kam_snapshot_info *info, const kam_run_output *results);
 
@@ -54,10 +59,37 @@ int kam_snapshot_each(kam_txn *txn, int (*fn)(void *ctx, const kam_snapshot_info
 int kam_snapshot_current(kam_txn *txn, kam_str region, uint64_t *id);
 
 /*
- * One account's stored result in a snapshot (views into the transaction's snapshot of the
- * database; factors decoded into `out`, freed with kam_result_free). Returns 0 or KAM_ENOTFOUND.
+ * One account's stored result in a snapshot, with its factors in the order the model gave them;
+ * every string is copied into `out` (free with kam_result_free; region is "" when the account
+ * had none). Returns 0, KAM_ENOTFOUND (no such snapshot, or the account is not in it),
+ * KAM_ECORRUPT, KAM_ENOMEM.
  */
 int kam_snapshot_result(kam_txn *txn, uint64_t id, kam_str account_id, kam_result *out);
 void kam_result_free(kam_result *r);
+
+/*
+ * Calls fn(ctx, region, id) for every region that has a current segmentation snapshot, in
+ * bytewise region order (the region is a view valid until the transaction ends); stops when fn
+ * returns non-zero (returned). Returns 0 or a store error.
+ */
+int kam_snapshot_current_each(kam_txn *txn, int (*fn)(void *ctx, kam_str region, uint64_t id),
+			      void *ctx);
+
+/* One account's tier and score in a snapshot, without its factors. */
+typedef struct kam_snapshot_row {
+	kam_str account_id, region; /* views valid until the transaction ends (or writes) */
+	char tier;                  /* 'A', 'B', 'C', or 0 */
+	double score;
+} kam_snapshot_row;
+
+/*
+ * Walks the results of snapshot `id` in account id order: a whole book reads sequentially.
+ * open returns 0, KAM_ENOTFOUND (no such snapshot), KAM_ENOMEM or a store error; next returns 1
+ * with a row, 0 at the end, or KAM_ECORRUPT / a store error. close accepts NULL.
+ */
+typedef struct kam_snapshot_iter kam_snapshot_iter;
+int kam_snapshot_iter_open(kam_txn *txn, uint64_t id, kam_snapshot_iter **out);
+int kam_snapshot_iter_next(kam_snapshot_iter *it, kam_snapshot_row *row);
+void kam_snapshot_iter_close(kam_snapshot_iter *it);
 
 #endif

@@ -1,0 +1,838 @@
+/*
+ * snapshot.c - segmentation snapshots: headers, per-account results in blocks, current pointers.
+ *
+ * A header is a version byte followed by varints and length-prefixed strings (see
+ * header_encode). Results are grouped into blocks of consecutive accounts, each block stored
+ * under BE64(id) + the id of its first account, so that saving a million results costs a few
+ * hundred puts and reading a whole snapshot is a sequential walk. Inside a block:
+ *
+ *   version byte, count, then per result:
+ *     id length, id bytes, tier byte, score (num), region (sref), factor count,
+ *     per factor: name (sref), value (num), note (sref)
+ *
+ * sref: a varint k; 0 = absent, 1 = a new string follows (length, bytes) and joins the block's
+ * dictionary, k >= 2 = dictionary entry k - 2. Regions, factor names and notes repeat on almost
+ * every row, so most of them cost one byte.
+ * num: a varint h; h & 3 == 0: the integer unzigzag(h >> 2); 1: unzigzag(h >> 2) / 10000 (money
+ * figures); 2: the 8 bytes of the double follow, little-endian. Only values that decode back to
+ * the very same bits use the short forms.
+ */
+#include "snapshot.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "error.h"
+
+#define FORMAT_VERSION 1
+#define BLOCK_BYTES (48 * 1024) /* a block closes once its encoding reaches this size */
+#define SEQ_KEY "seq:snapshot"
+#define SEG_PREFIX "seg:"
+#define SEG_PREFIX_LEN 4
+#define SLOTS 16 /* sref positions remembered per row: region, then name/note pairs */
+
+/* ---- small encodings ---- */
+
+static void be64_put(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--) {
+		p[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+static uint64_t be64_get(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static int put_str(kam_buf *b, const char *p, size_t len)
+{
+	int rc = kam_buf_put_varint(b, len);
+	return rc ? rc : kam_buf_append(b, p, len);
+}
+
+static int put_cstr(kam_buf *b, const char *s)
+{
+	return put_str(b, s ? s : "", s ? strlen(s) : 0);
+}
+
+static uint64_t double_bits(double v)
+{
+	uint64_t u;
+	memcpy(&u, &v, sizeof(u));
+	return u;
+}
+
+static int put_num(kam_buf *b, double v)
+{
+	/* 2^52: beyond it llrint and the conversions back stop being exact anyway */
+	if (fabs(v) < 4503599627370496.0) {
+		int64_t n = llrint(v);
+		if (double_bits((double)n) == double_bits(v))
+			return kam_buf_put_varint(b, kam_zigzag(n) << 2);
+		n = fabs(v) < 4503599627370496.0 / 10000.0 ? llrint(v * 10000.0) : 0;
+		if (n && double_bits((double)n / 10000.0) == double_bits(v))
+			return kam_buf_put_varint(b, kam_zigzag(n) << 2 | 1);
+	}
+	int rc = kam_buf_reserve(b, 9);
+	if (rc)
+		return rc;
+	uint64_t u = double_bits(v);
+	b->data[b->len++] = 2;
+	for (int i = 0; i < 8; i++)
+		b->data[b->len++] = (uint8_t)(u >> (8 * i));
+	return 0;
+}
+
+/* A bounded reader over one stored value; any malformation makes it fail for good. */
+typedef struct reader {
+	const uint8_t *p, *end;
+	int bad;
+} reader;
+
+static uint64_t get_varint(reader *r)
+{
+	uint64_t v = 0;
+	if (!r->bad && kam_varint_get(&r->p, r->end, &v))
+		r->bad = 1;
+	return r->bad ? 0 : v;
+}
+
+static uint8_t get_byte(reader *r)
+{
+	if (r->bad || r->p >= r->end) {
+		r->bad = 1;
+		return 0;
+	}
+	return *r->p++;
+}
+
+static kam_str get_str(reader *r)
+{
+	uint64_t len = get_varint(r);
+	if (r->bad || len > (uint64_t)(r->end - r->p) || len > UINT32_MAX) {
+		r->bad = 1;
+		return (kam_str){ "", 0 };
+	}
+	kam_str s = { (const char *)r->p, (uint32_t)len };
+	r->p += len;
+	return s;
+}
+
+static double get_num(reader *r)
+{
+	uint64_t h = get_varint(r);
+	if (r->bad)
+		return 0;
+	switch (h & 3) {
+	case 0: return (double)kam_unzigzag(h >> 2);
+	case 1: return (double)kam_unzigzag(h >> 2) / 10000.0;
+	default:
+		if (h != 2 || r->end - r->p < 8) {
+			r->bad = 1;
+			return 0;
+		}
+		uint64_t u = 0;
+		for (int i = 0; i < 8; i++)
+			u |= (uint64_t)r->p[i] << (8 * i);
+		r->p += 8;
+		double v;
+		memcpy(&v, &u, sizeof(v));
+		return v;
+	}
+}
+
+static char *str_dup(kam_str s)
+{
+	char *p = malloc((size_t)s.len + 1);
+	if (p) {
+		if (s.len)
+			memcpy(p, s.ptr, s.len);
+		p[s.len] = 0;
+	}
+	return p;
+}
+
+/* ---- headers ---- */
+
+static int header_encode(kam_buf *b, const kam_snapshot_info *in)
+{
+	int rc = kam_buf_putc(b, FORMAT_VERSION);
+	rc = rc ? rc : kam_buf_put_varint(b, (uint64_t)(uint32_t)in->kind);
+	rc = rc ? rc : put_cstr(b, in->model);
+	rc = rc ? rc : put_cstr(b, in->model_version);
+	rc = rc ? rc : kam_buf_put_varint(b, in->nparams);
+	for (size_t i = 0; !rc && i < in->nparams; i++) {
+		rc = put_cstr(b, in->params[i].name);
+		rc = rc ? rc : put_cstr(b, in->params[i].value);
+	}
+	rc = rc ? rc : kam_buf_put_varint(b, kam_zigzag(in->as_of));
+	rc = rc ? rc : kam_buf_put_varint(b, kam_zigzag(in->taken_at));
+	rc = rc ? rc : kam_buf_put_varint(b, in->nregions);
+	for (size_t i = 0; !rc && i < in->nregions; i++)
+		rc = put_cstr(b, in->regions[i]);
+	rc = rc ? rc : kam_buf_put_varint(b, in->accounts);
+	return rc;
+}
+
+void kam_snapshot_info_free(kam_snapshot_info *info)
+{
+	if (!info)
+		return;
+	free(info->model);
+	free(info->model_version);
+	for (size_t i = 0; info->params && i < info->nparams; i++) {
+		free((char *)info->params[i].name);
+		free((char *)info->params[i].value);
+	}
+	free(info->params);
+	for (size_t i = 0; info->regions && i < info->nregions; i++)
+		free(info->regions[i]);
+	free(info->regions);
+	memset(info, 0, sizeof(*info));
+}
+
+static int header_decode(uint64_t id, kam_str value, kam_snapshot_info *out)
+{
+	reader r = { (const uint8_t *)value.ptr, (const uint8_t *)value.ptr + value.len, 0 };
+	memset(out, 0, sizeof(*out));
+	out->id = id;
+	if (get_byte(&r) != FORMAT_VERSION)
+		return r.bad ? KAM_ECORRUPT : KAM_EVERSION;
+	out->kind = (int)get_varint(&r);
+	out->model = str_dup(get_str(&r));
+	out->model_version = str_dup(get_str(&r));
+	uint64_t n = get_varint(&r);
+	if (r.bad || n > (uint64_t)(r.end - r.p))
+		goto corrupt;
+	if (!out->model || !out->model_version)
+		goto nomem;
+	if (n && !(out->params = calloc(n, sizeof(*out->params))))
+		goto nomem;
+	out->nparams = n;
+	for (size_t i = 0; i < n; i++) {
+		kam_str name = get_str(&r), val = get_str(&r);
+		if (r.bad)
+			goto corrupt;
+		out->params[i].name = str_dup(name);
+		out->params[i].value = str_dup(val);
+		if (!out->params[i].name || !out->params[i].value)
+			goto nomem;
+	}
+	out->as_of = (int32_t)kam_unzigzag(get_varint(&r));
+	out->taken_at = kam_unzigzag(get_varint(&r));
+	n = get_varint(&r);
+	if (r.bad || n > (uint64_t)(r.end - r.p))
+		goto corrupt;
+	if (n && !(out->regions = calloc(n, sizeof(*out->regions))))
+		goto nomem;
+	out->nregions = n;
+	for (size_t i = 0; i < n; i++) {
+		kam_str reg = get_str(&r);
+		if (r.bad)
+			goto corrupt;
+		if (!(out->regions[i] = str_dup(reg)))
+			goto nomem;
+	}
+	out->accounts = get_varint(&r);
+	if (r.bad)
+		goto corrupt;
+	return 0;
+corrupt:
+	kam_snapshot_info_free(out);
+	return KAM_ECORRUPT;
+nomem:
+	kam_snapshot_info_free(out);
+	return KAM_ENOMEM;
+}
+
+int kam_snapshot_get(kam_txn *txn, uint64_t id, kam_snapshot_info *out)
+{
+	uint8_t key[8];
+	kam_str v;
+	be64_put(key, id);
+	int rc = kam_table_get(txn, KAM_TABLE_SNAPSHOTS, (kam_str){ (const char *)key, 8 }, &v);
+	return rc ? rc : header_decode(id, v, out);
+}
+
+int kam_snapshot_each(kam_txn *txn, int (*fn)(void *ctx, const kam_snapshot_info *info),
+		      void *ctx)
+{
+	kam_table_cursor *c;
+	int rc = kam_table_cursor_open(txn, KAM_TABLE_SNAPSHOTS, (kam_str){ "", 0 }, 1, &c);
+	if (rc)
+		return rc;
+	kam_str k, v;
+	while ((rc = kam_table_cursor_next(c, &k, &v)) > 0) {
+		kam_snapshot_info info;
+		if (k.len != 8) {
+			rc = KAM_ECORRUPT;
+			break;
+		}
+		if ((rc = header_decode(be64_get((const uint8_t *)k.ptr), v, &info)))
+			break;
+		rc = fn(ctx, &info);
+		kam_snapshot_info_free(&info);
+		if (rc)
+			break;
+	}
+	kam_table_cursor_close(c);
+	return rc;
+}
+
+/* ---- current pointers and ids ---- */
+
+static int seg_key(kam_str region, char buf[SEG_PREFIX_LEN + KAM_KEYTEXT_MAX], kam_str *key)
+{
+	if (region.len > KAM_KEYTEXT_MAX)
+		return KAM_EINVAL;
+	memcpy(buf, SEG_PREFIX, SEG_PREFIX_LEN);
+	if (region.len)
+		memcpy(buf + SEG_PREFIX_LEN, region.ptr, region.len);
+	*key = (kam_str){ buf, SEG_PREFIX_LEN + region.len };
+	return 0;
+}
+
+int kam_snapshot_current(kam_txn *txn, kam_str region, uint64_t *id)
+{
+	char buf[SEG_PREFIX_LEN + KAM_KEYTEXT_MAX];
+	kam_str key, v;
+	if (seg_key(region, buf, &key))
+		return KAM_ENOTFOUND; /* no region that long can exist */
+	int rc = kam_table_get(txn, KAM_TABLE_CURRENT, key, &v);
+	if (rc)
+		return rc;
+	if (v.len != 8)
+		return KAM_ECORRUPT;
+	*id = be64_get((const uint8_t *)v.ptr);
+	return 0;
+}
+
+int kam_snapshot_current_each(kam_txn *txn, int (*fn)(void *ctx, kam_str region, uint64_t id),
+			      void *ctx)
+{
+	kam_table_cursor *c;
+	int rc = kam_table_cursor_open(txn, KAM_TABLE_CURRENT, KAM_STR(SEG_PREFIX), 0, &c);
+	if (rc)
+		return rc;
+	kam_str k, v;
+	while ((rc = kam_table_cursor_next(c, &k, &v)) > 0) {
+		if (v.len != 8 || k.len < SEG_PREFIX_LEN) {
+			rc = KAM_ECORRUPT;
+			break;
+		}
+		kam_str region = { k.ptr + SEG_PREFIX_LEN, k.len - SEG_PREFIX_LEN };
+		if ((rc = fn(ctx, region, be64_get((const uint8_t *)v.ptr))))
+			break;
+	}
+	kam_table_cursor_close(c);
+	return rc;
+}
+
+/* The next id: one past both the last id handed out and the greatest stored. */
+static int next_id(kam_txn *txn, uint64_t *id)
+{
+	uint64_t last = 0;
+	kam_str v, k;
+	int rc = kam_table_get(txn, KAM_TABLE_CURRENT, KAM_STR(SEQ_KEY), &v);
+	if (rc == 0) {
+		if (v.len != 8)
+			return KAM_ECORRUPT;
+		last = be64_get((const uint8_t *)v.ptr);
+	} else if (rc != KAM_ENOTFOUND) {
+		return rc;
+	}
+	kam_table_cursor *c;
+	if ((rc = kam_table_cursor_open(txn, KAM_TABLE_SNAPSHOTS, (kam_str){ "", 0 }, 1, &c)))
+		return rc;
+	rc = kam_table_cursor_next(c, &k, &v);
+	kam_table_cursor_close(c);
+	if (rc < 0)
+		return rc;
+	if (rc == 1) {
+		if (k.len != 8)
+			return KAM_ECORRUPT;
+		uint64_t top = be64_get((const uint8_t *)k.ptr);
+		if (top > last)
+			last = top;
+	}
+	if (last == UINT64_MAX)
+		return KAM_ELIMIT;
+	*id = last + 1;
+	uint8_t buf[8];
+	be64_put(buf, *id);
+	return kam_table_put(txn, KAM_TABLE_CURRENT, KAM_STR(SEQ_KEY),
+			     (kam_str){ (const char *)buf, 8 });
+}
+
+/* ---- writing result blocks ---- */
+
+/* The strings of one block, each with its dictionary index, found by hash. */
+typedef struct dict {
+	kam_str *strs;
+	size_t n, cap;
+	uint32_t *slots; /* index + 1, 0 = empty; size nslots (a power of two) */
+	size_t nslots;
+	kam_str last[SLOTS]; /* per position in a row: the last string and its index */
+	size_t last_ix[SLOTS];
+} dict;
+
+static uint32_t str_hash(const char *p, size_t len)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (uint8_t)p[i]) * 16777619u;
+	return h;
+}
+
+static void dict_reset(dict *d)
+{
+	d->n = 0;
+	if (d->slots)
+		memset(d->slots, 0, d->nslots * sizeof(*d->slots));
+	for (int i = 0; i < SLOTS; i++)
+		d->last[i] = (kam_str){ NULL, 0 };
+}
+
+static void dict_free(dict *d)
+{
+	free(d->strs);
+	free(d->slots);
+}
+
+static int dict_grow(dict *d)
+{
+	size_t nslots = d->nslots ? d->nslots * 2 : 64;
+	uint32_t *slots = calloc(nslots, sizeof(*slots));
+	kam_str *strs = realloc(d->strs, nslots / 2 * sizeof(*strs));
+	if (!slots || !strs) {
+		free(slots);
+		if (strs)
+			d->strs = strs;
+		return KAM_ENOMEM;
+	}
+	d->strs = strs;
+	d->cap = nslots / 2;
+	for (size_t i = 0; i < d->n; i++) {
+		size_t j = str_hash(strs[i].ptr, strs[i].len) & (nslots - 1);
+		while (slots[j])
+			j = (j + 1) & (nslots - 1);
+		slots[j] = (uint32_t)i + 1;
+	}
+	free(d->slots);
+	d->slots = slots;
+	d->nslots = nslots;
+	return 0;
+}
+
+/* Writes an sref for s (NULL: absent) at row position pos. */
+static int put_sref(kam_buf *b, dict *d, int pos, const char *s)
+{
+	if (!s)
+		return kam_buf_putc(b, 0);
+	kam_str str = kam_str_c(s);
+	if (pos < SLOTS && d->last[pos].ptr && kam_str_eq(d->last[pos], str))
+		return kam_buf_put_varint(b, d->last_ix[pos] + 2);
+	if (d->n >= d->cap && dict_grow(d))
+		return KAM_ENOMEM;
+	size_t j = str_hash(str.ptr, str.len) & (d->nslots - 1);
+	for (; d->slots[j]; j = (j + 1) & (d->nslots - 1)) {
+		size_t ix = d->slots[j] - 1;
+		if (kam_str_eq(d->strs[ix], str)) {
+			if (pos < SLOTS) {
+				d->last[pos] = str;
+				d->last_ix[pos] = ix;
+			}
+			return kam_buf_put_varint(b, ix + 2);
+		}
+	}
+	d->slots[j] = (uint32_t)d->n + 1;
+	d->strs[d->n] = str;
+	if (pos < SLOTS) {
+		d->last[pos] = str;
+		d->last_ix[pos] = d->n;
+	}
+	d->n++;
+	int rc = kam_buf_putc(b, 1);
+	return rc ? rc : put_str(b, str.ptr, str.len);
+}
+
+static int result_encode(kam_buf *b, dict *d, const kam_result *r)
+{
+	int rc = put_cstr(b, r->account_id);
+	rc = rc ? rc : kam_buf_putc(b, (uint8_t)r->tier);
+	rc = rc ? rc : put_num(b, r->score);
+	rc = rc ? rc : put_sref(b, d, 0, r->region ? r->region : "");
+	rc = rc ? rc : kam_buf_put_varint(b, r->nfactors);
+	for (size_t i = 0; !rc && i < r->nfactors; i++) {
+		const kam_factor *f = &r->factors[i];
+		int pos = 1 + 2 * (int)(i < SLOTS ? i : SLOTS);
+		rc = put_sref(b, d, pos, f->name ? f->name : "");
+		rc = rc ? rc : put_num(b, f->value);
+		rc = rc ? rc : put_sref(b, d, pos + 1, f->note);
+	}
+	return rc;
+}
+
+static int block_flush(kam_txn *txn, uint64_t id, const kam_result *first, kam_buf *body,
+		       size_t count, kam_buf *scratch)
+{
+	uint8_t key[8 + KAM_ID_MAX];
+	size_t idlen = strlen(first->account_id);
+	be64_put(key, id);
+	memcpy(key + 8, first->account_id, idlen);
+	kam_buf_reset(scratch);
+	int rc = kam_buf_putc(scratch, FORMAT_VERSION);
+	rc = rc ? rc : kam_buf_put_varint(scratch, count);
+	rc = rc ? rc : kam_buf_append(scratch, body->data, body->len);
+	if (rc)
+		return rc;
+	return kam_table_put(txn, KAM_TABLE_RESULTS, (kam_str){ (const char *)key, 8 + idlen },
+			     (kam_str){ (const char *)scratch->data, (uint32_t)scratch->len });
+}
+
+static int results_check(const kam_run_output *results)
+{
+	const char *prev = NULL;
+	size_t prev_len = 0;
+	for (size_t i = 0; i < results->count; i++) {
+		const char *id = results->results[i].account_id;
+		size_t len = id ? strlen(id) : 0;
+		if (!len || len > KAM_ID_MAX)
+			return KAM_EINVAL;
+		if (prev) {
+			size_t n = len < prev_len ? len : prev_len;
+			int c = memcmp(prev, id, n);
+			if (c > 0 || (c == 0 && prev_len >= len))
+				return KAM_EINVAL;
+		}
+		prev = id;
+		prev_len = len;
+	}
+	return 0;
+}
+
+static int results_save(kam_txn *txn, uint64_t id, const kam_run_output *results)
+{
+	kam_buf body = { 0 }, scratch = { 0 };
+	dict d = { 0 };
+	size_t start = 0;
+	int rc = 0;
+	for (size_t i = 0; !rc && i < results->count; i++) {
+		rc = result_encode(&body, &d, &results->results[i]);
+		if (!rc && (body.len >= BLOCK_BYTES || i + 1 == results->count)) {
+			rc = block_flush(txn, id, &results->results[start], &body, i + 1 - start,
+					 &scratch);
+			kam_buf_reset(&body);
+			dict_reset(&d);
+			start = i + 1;
+		}
+	}
+	kam_buf_free(&body);
+	kam_buf_free(&scratch);
+	dict_free(&d);
+	return rc;
+}
+
+int kam_snapshot_save(kam_txn *txn, kam_snapshot_info *info, const kam_run_output *results)
+{
+	int rc = results_check(results);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < info->nregions; i++)
+		if (strlen(info->regions[i]) > KAM_KEYTEXT_MAX)
+			return KAM_EINVAL;
+	uint64_t id;
+	if ((rc = next_id(txn, &id)))
+		return rc;
+	kam_snapshot_info h = *info;
+	h.id = id;
+	h.accounts = results->count;
+	if (!h.taken_at)
+		h.taken_at = (int64_t)time(NULL);
+	kam_buf b = { 0 };
+	uint8_t key[8];
+	be64_put(key, id);
+	rc = header_encode(&b, &h);
+	if (!rc)
+		rc = kam_table_put(txn, KAM_TABLE_SNAPSHOTS, (kam_str){ (const char *)key, 8 },
+				   (kam_str){ (const char *)b.data, (uint32_t)b.len });
+	kam_buf_free(&b);
+	if (!rc)
+		rc = results_save(txn, id, results);
+	for (size_t i = 0; !rc && i < info->nregions; i++) {
+		char buf[SEG_PREFIX_LEN + KAM_KEYTEXT_MAX];
+		kam_str k;
+		seg_key(kam_str_c(info->regions[i]), buf, &k);
+		rc = kam_table_put(txn, KAM_TABLE_CURRENT, k, (kam_str){ (const char *)key, 8 });
+	}
+	if (!rc) {
+		info->id = h.id;
+		info->accounts = h.accounts;
+		info->taken_at = h.taken_at;
+	}
+	return rc;
+}
+
+/* ---- reading result blocks ---- */
+
+/* A decoded result row, all views into the stored block. */
+typedef struct row_view {
+	kam_str id, region;
+	char tier;
+	double score;
+	size_t nfactors;
+} row_view;
+
+typedef struct block_reader {
+	reader r;
+	size_t left;         /* rows not yet read */
+	kam_str *dict;
+	size_t n, cap;
+} block_reader;
+
+static int block_open(block_reader *br, kam_str value)
+{
+	br->r = (reader){ (const uint8_t *)value.ptr, (const uint8_t *)value.ptr + value.len, 0 };
+	br->n = 0;
+	if (get_byte(&br->r) != FORMAT_VERSION)
+		return br->r.bad ? KAM_ECORRUPT : KAM_EVERSION;
+	br->left = get_varint(&br->r);
+	return br->r.bad ? KAM_ECORRUPT : 0;
+}
+
+/* Reads an sref: 1 with *out, 0 when absent, negative on error. */
+static int get_sref(block_reader *br, kam_str *out)
+{
+	uint64_t k = get_varint(&br->r);
+	if (br->r.bad)
+		return KAM_ECORRUPT;
+	if (k == 0)
+		return 0;
+	if (k == 1) {
+		kam_str s = get_str(&br->r);
+		if (br->r.bad)
+			return KAM_ECORRUPT;
+		if (br->n == br->cap) {
+			size_t cap = br->cap ? br->cap * 2 : 32;
+			kam_str *p = realloc(br->dict, cap * sizeof(*p));
+			if (!p)
+				return KAM_ENOMEM;
+			br->dict = p;
+			br->cap = cap;
+		}
+		br->dict[br->n++] = s;
+		*out = s;
+		return 1;
+	}
+	if (k - 2 >= br->n)
+		return KAM_ECORRUPT;
+	*out = br->dict[k - 2];
+	return 1;
+}
+
+/* Reads the fixed part of the next row; its factors must be read or skipped next. */
+static int row_read(block_reader *br, row_view *v)
+{
+	v->id = get_str(&br->r);
+	v->tier = (char)get_byte(&br->r);
+	v->score = get_num(&br->r);
+	int rc = get_sref(br, &v->region);
+	if (rc < 0)
+		return rc;
+	if (rc == 0)
+		v->region = (kam_str){ "", 0 };
+	v->nfactors = get_varint(&br->r);
+	if (br->r.bad || v->id.len == 0 || v->nfactors > (size_t)(br->r.end - br->r.p))
+		return KAM_ECORRUPT;
+	br->left--;
+	return 0;
+}
+
+static int factor_read(block_reader *br, kam_str *name, double *value, kam_str *note, int *has_note)
+{
+	int rc = get_sref(br, name);
+	if (rc < 0)
+		return rc;
+	if (rc == 0)
+		*name = (kam_str){ "", 0 };
+	*value = get_num(&br->r);
+	if (br->r.bad)
+		return KAM_ECORRUPT;
+	rc = get_sref(br, note);
+	if (rc < 0)
+		return rc;
+	*has_note = rc;
+	return 0;
+}
+
+static int factors_skip(block_reader *br, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		kam_str name, note;
+		double value;
+		int has;
+		int rc = factor_read(br, &name, &value, &note, &has);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+struct kam_snapshot_iter {
+	kam_table_cursor *cur;
+	block_reader br;
+};
+
+static int results_cursor(kam_txn *txn, uint64_t id, kam_table_cursor **c)
+{
+	uint8_t key[8];
+	kam_str v;
+	be64_put(key, id);
+	int rc = kam_table_get(txn, KAM_TABLE_SNAPSHOTS, (kam_str){ (const char *)key, 8 }, &v);
+	if (rc)
+		return rc;
+	return kam_table_cursor_open(txn, KAM_TABLE_RESULTS, (kam_str){ (const char *)key, 8 }, 0,
+				     c);
+}
+
+int kam_snapshot_iter_open(kam_txn *txn, uint64_t id, kam_snapshot_iter **out)
+{
+	kam_snapshot_iter *it = calloc(1, sizeof(*it));
+	if (!it)
+		return KAM_ENOMEM;
+	int rc = results_cursor(txn, id, &it->cur);
+	if (rc) {
+		free(it);
+		return rc;
+	}
+	*out = it;
+	return 0;
+}
+
+int kam_snapshot_iter_next(kam_snapshot_iter *it, kam_snapshot_row *row)
+{
+	while (it->br.left == 0) {
+		kam_str k, v;
+		int rc = kam_table_cursor_next(it->cur, &k, &v);
+		if (rc <= 0)
+			return rc;
+		if ((rc = block_open(&it->br, v)))
+			return rc;
+	}
+	row_view rv;
+	int rc = row_read(&it->br, &rv);
+	if (!rc)
+		rc = factors_skip(&it->br, rv.nfactors);
+	if (rc)
+		return rc;
+	row->account_id = rv.id;
+	row->region = rv.region;
+	row->tier = rv.tier;
+	row->score = rv.score;
+	return 1;
+}
+
+void kam_snapshot_iter_close(kam_snapshot_iter *it)
+{
+	if (!it)
+		return;
+	kam_table_cursor_close(it->cur);
+	free(it->br.dict);
+	free(it);
+}
+
+void kam_result_free(kam_result *r)
+{
+	if (!r)
+		return;
+	free(r->account_id);
+	free(r->region);
+	for (size_t i = 0; r->factors && i < r->nfactors; i++) {
+		free(r->factors[i].name);
+		free(r->factors[i].note);
+	}
+	free(r->factors);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Copies the row just read, with its factors, into out. */
+static int result_copy(block_reader *br, const row_view *v, kam_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->tier = v->tier;
+	out->score = v->score;
+	out->account_id = str_dup(v->id);
+	out->region = str_dup(v->region);
+	if (!out->account_id || !out->region)
+		goto nomem;
+	if (v->nfactors && !(out->factors = calloc(v->nfactors, sizeof(*out->factors))))
+		goto nomem;
+	for (size_t i = 0; i < v->nfactors; i++) {
+		kam_factor *f = &out->factors[i];
+		kam_str name, note;
+		int has_note;
+		int rc = factor_read(br, &name, &f->value, &note, &has_note);
+		if (rc) {
+			kam_result_free(out);
+			return rc;
+		}
+		out->nfactors = i + 1;
+		f->name = str_dup(name);
+		f->note = has_note ? str_dup(note) : NULL;
+		if (!f->name || (has_note && !f->note))
+			goto nomem;
+	}
+	return 0;
+nomem:
+	kam_result_free(out);
+	return KAM_ENOMEM;
+}
+
+int kam_snapshot_result(kam_txn *txn, uint64_t id, kam_str account_id, kam_result *out)
+{
+	kam_table_cursor *c;
+	int rc = results_cursor(txn, id, &c);
+	if (rc)
+		return rc;
+	/* The block that holds the account is the last one whose first id is <= it. */
+	kam_str k, v, found = { NULL, 0 };
+	while ((rc = kam_table_cursor_next(c, &k, &v)) > 0) {
+		if (k.len <= 8) {
+			rc = KAM_ECORRUPT;
+			break;
+		}
+		if (kam_str_cmp((kam_str){ k.ptr + 8, k.len - 8 }, account_id) > 0)
+			break;
+		found = v;
+	}
+	kam_table_cursor_close(c);
+	if (rc < 0)
+		return rc;
+	if (!found.ptr)
+		return KAM_ENOTFOUND;
+	block_reader br = { 0 };
+	rc = block_open(&br, found);
+	while (!rc && br.left) {
+		row_view rv;
+		if ((rc = row_read(&br, &rv)))
+			break;
+		int cmp = kam_str_cmp(rv.id, account_id);
+		if (cmp == 0) {
+			rc = result_copy(&br, &rv, out);
+			free(br.dict);
+			return rc;
+		}
+		if (cmp > 0)
+			break;
+		rc = factors_skip(&br, rv.nfactors);
+	}
+	free(br.dict);
+	return rc ? rc : KAM_ENOTFOUND;
+}

@@ -1,0 +1,459 @@
+/* test_snapshot.c - snapshots: save, read back, ids, current pointers, result blocks. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "snapshot.h"
+
+static char dir[] = "/tmp/kam-test-snapshot.XXXXXX";
+static kam_store *store;
+
+static void setup(void)
+{
+	cr_assert_not_null(mkdtemp(dir));
+	char path[sizeof(dir) + 8];
+	snprintf(path, sizeof(path), "%s/db", dir);
+	cr_assert_eq(kam_store_open(path, KAM_STORE_CREATE, &store), 0);
+}
+
+static void teardown(void)
+{
+	kam_store_close(store);
+	char cmd[sizeof(dir) + 16];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
+	memcpy(dir + strlen(dir) - 6, "XXXXXX", 6);
+}
+
+TestSuite(snapshot, .init = setup, .fini = teardown);
+
+/* ---- building run outputs by hand (the test owns every string) ---- */
+
+static kam_run_output *output_new(size_t n)
+{
+	kam_run_output *o = calloc(1, sizeof(*o));
+	cr_assert_not_null(o);
+	o->results = calloc(n ? n : 1, sizeof(*o->results));
+	cr_assert_not_null(o->results);
+	o->count = n;
+	return o;
+}
+
+static void output_free(kam_run_output *o)
+{
+	for (size_t i = 0; i < o->count; i++)
+		kam_result_free(&o->results[i]);
+	free(o->results);
+	free(o);
+}
+
+static void result_set(kam_result *r, const char *id, const char *region, char tier, double score)
+{
+	r->account_id = strdup(id);
+	r->region = strdup(region);
+	r->tier = tier;
+	r->score = score;
+}
+
+static void factor_add(kam_result *r, const char *name, double value, const char *note)
+{
+	r->factors = realloc(r->factors, (r->nfactors + 1) * sizeof(*r->factors));
+	cr_assert_not_null(r->factors);
+	r->factors[r->nfactors++] = (kam_factor){ strdup(name), value, note ? strdup(note) : NULL };
+}
+
+static kam_param abc_params[] = {
+	{ "as_of", "2026-06-30" }, { "window_days", "365" }, { "a", "0.8" }, { "b", "0.95" },
+};
+
+typedef struct save_job {
+	kam_snapshot_info *info;
+	const kam_run_output *out;
+} save_job;
+
+static int save_fn(kam_txn *txn, void *arg)
+{
+	save_job *j = arg;
+	return kam_snapshot_save(txn, j->info, j->out);
+}
+
+/* Saves a snapshot of `out` for the given regions; returns its id. */
+static uint64_t save(const char *model, char **regions, size_t nregions,
+		     const kam_run_output *out)
+{
+	kam_snapshot_info info = {
+		.kind = KAM_PLUGIN_SEGMENTATION, .model = (char *)model, .model_version = "1.2.3",
+		.params = abc_params, .nparams = 4, .as_of = 20634, .taken_at = 1780000000,
+		.regions = regions, .nregions = nregions,
+	};
+	save_job j = { &info, out };
+	cr_assert_eq(kam_store_write(store, save_fn, &j), 0);
+	cr_assert_neq(info.id, 0);
+	cr_assert_eq(info.accounts, out->count);
+	return info.id;
+}
+
+static kam_txn *reader(void)
+{
+	kam_txn *txn;
+	cr_assert_eq(kam_txn_begin(store, 0, &txn), 0);
+	return txn;
+}
+
+Test(snapshot, header_round_trip)
+{
+	kam_run_output *o = output_new(2);
+	result_set(&o->results[0], "a1", "east", 'A', 120.5);
+	result_set(&o->results[1], "a2", "west", 'C', 0);
+	char *regions[] = { "east", "west" };
+	uint64_t id = save("abc", regions, 2, o);
+	cr_assert_eq(id, 1);
+
+	kam_txn *txn = reader();
+	kam_snapshot_info info;
+	cr_assert_eq(kam_snapshot_get(txn, id, &info), 0);
+	cr_assert_eq(info.id, 1);
+	cr_assert_eq(info.kind, KAM_PLUGIN_SEGMENTATION);
+	cr_assert_str_eq(info.model, "abc");
+	cr_assert_str_eq(info.model_version, "1.2.3");
+	cr_assert_eq(info.nparams, 4);
+	for (size_t i = 0; i < 4; i++) {
+		cr_assert_str_eq(info.params[i].name, abc_params[i].name);
+		cr_assert_str_eq(info.params[i].value, abc_params[i].value);
+	}
+	cr_assert_eq(info.as_of, 20634);
+	cr_assert_eq(info.taken_at, 1780000000);
+	cr_assert_eq(info.nregions, 2);
+	cr_assert_str_eq(info.regions[0], "east");
+	cr_assert_str_eq(info.regions[1], "west");
+	cr_assert_eq(info.accounts, 2);
+	kam_snapshot_info_free(&info);
+	cr_assert_eq(kam_snapshot_get(txn, 2, &info), KAM_ENOTFOUND);
+	kam_txn_abort(txn);
+	output_free(o);
+}
+
+Test(snapshot, taken_at_defaults_to_now)
+{
+	kam_run_output *o = output_new(0);
+	kam_snapshot_info info = { .kind = 1, .model = "abc", .model_version = "1", .as_of = 5 };
+	save_job j = { &info, o };
+	cr_assert_eq(kam_store_write(store, save_fn, &j), 0);
+	cr_assert_gt(info.taken_at, 1700000000);
+	kam_txn *txn = reader();
+	kam_snapshot_info got;
+	cr_assert_eq(kam_snapshot_get(txn, info.id, &got), 0);
+	cr_assert_eq(got.taken_at, info.taken_at);
+	cr_assert_eq(got.accounts, 0);
+	cr_assert_eq(got.nparams, 0);
+	cr_assert_eq(got.nregions, 0);
+	kam_snapshot_info_free(&got);
+	kam_txn_abort(txn);
+	output_free(o);
+}
+
+Test(snapshot, results_with_factors_and_notes)
+{
+	kam_run_output *o = output_new(3);
+	result_set(&o->results[0], "acc-1", "north", 'A', 1234.5678);
+	factor_add(&o->results[0], "revenue", 1234.5678, NULL);
+	factor_add(&o->results[0], "cum_share", 0.123456789012345, NULL);
+	factor_add(&o->results[0], "segment", 3, "champions");
+	result_set(&o->results[1], "acc-2", "", 'B', -0.5);
+	factor_add(&o->results[1], "segment", 1e300, "at-risk");
+	factor_add(&o->results[1], "nan-ish", -0.0, "");
+	result_set(&o->results[2], "acc-3", "north", 0, 42);
+	char *regions[] = { "", "north" };
+	uint64_t id = save("rfm", regions, 2, o);
+
+	kam_txn *txn = reader();
+	kam_result r;
+	cr_assert_eq(kam_snapshot_result(txn, id, KAM_STR("acc-1"), &r), 0);
+	cr_assert_str_eq(r.account_id, "acc-1");
+	cr_assert_str_eq(r.region, "north");
+	cr_assert_eq(r.tier, 'A');
+	cr_assert_eq(r.score, 1234.5678);
+	cr_assert_eq(r.nfactors, 3);
+	cr_assert_str_eq(r.factors[0].name, "revenue");
+	cr_assert_eq(r.factors[0].value, 1234.5678);
+	cr_assert_null(r.factors[0].note);
+	cr_assert_str_eq(r.factors[1].name, "cum_share");
+	cr_assert_eq(r.factors[1].value, 0.123456789012345);
+	cr_assert_str_eq(r.factors[2].name, "segment");
+	cr_assert_eq(r.factors[2].value, 3);
+	cr_assert_str_eq(r.factors[2].note, "champions");
+	kam_result_free(&r);
+
+	cr_assert_eq(kam_snapshot_result(txn, id, KAM_STR("acc-2"), &r), 0);
+	cr_assert_str_eq(r.region, "");
+	cr_assert_eq(r.tier, 'B');
+	cr_assert_eq(r.score, -0.5);
+	cr_assert_eq(r.nfactors, 2);
+	cr_assert_eq(r.factors[0].value, 1e300);
+	cr_assert_str_eq(r.factors[0].note, "at-risk");
+	cr_assert(signbit(r.factors[1].value), "-0.0 keeps its sign");
+	cr_assert_not_null(r.factors[1].note, "an empty note is not an absent one");
+	cr_assert_str_eq(r.factors[1].note, "");
+	kam_result_free(&r);
+
+	cr_assert_eq(kam_snapshot_result(txn, id, KAM_STR("acc-3"), &r), 0);
+	cr_assert_eq(r.tier, 0);
+	cr_assert_eq(r.nfactors, 0);
+	cr_assert_null(r.factors);
+	kam_result_free(&r);
+
+	cr_assert_eq(kam_snapshot_result(txn, id, KAM_STR("acc-0"), &r), KAM_ENOTFOUND);
+	cr_assert_eq(kam_snapshot_result(txn, id, KAM_STR("acc-15"), &r), KAM_ENOTFOUND);
+	cr_assert_eq(kam_snapshot_result(txn, id, KAM_STR("zzz"), &r), KAM_ENOTFOUND);
+	cr_assert_eq(kam_snapshot_result(txn, id + 1, KAM_STR("acc-1"), &r), KAM_ENOTFOUND);
+	kam_txn_abort(txn);
+	output_free(o);
+}
+
+typedef struct seen {
+	uint64_t ids[8];
+	size_t n;
+} seen;
+
+static int each(void *ctx, const kam_snapshot_info *info)
+{
+	seen *s = ctx;
+	cr_assert_str_eq(info->model, info->id % 2 ? "abc" : "score");
+	s->ids[s->n++] = info->id;
+	return s->n == 8 ? 99 : 0;
+}
+
+Test(snapshot, ids_increase_and_each_is_newest_first)
+{
+	kam_run_output *o = output_new(1);
+	result_set(&o->results[0], "x", "r", 'A', 1);
+	char *regions[] = { "r" };
+	for (uint64_t want = 1; want <= 5; want++)
+		cr_assert_eq(save(want % 2 ? "abc" : "score", regions, 1, o), want);
+
+	kam_txn *txn = reader();
+	seen s = { 0 };
+	cr_assert_eq(kam_snapshot_each(txn, each, &s), 0);
+	cr_assert_eq(s.n, 5);
+	for (size_t i = 0; i < 5; i++)
+		cr_assert_eq(s.ids[i], 5 - i);
+	kam_txn_abort(txn);
+	output_free(o);
+}
+
+static int stop_at_two(void *ctx, const kam_snapshot_info *info)
+{
+	(void)info;
+	return ++*(int *)ctx == 2 ? 7 : 0;
+}
+
+Test(snapshot, each_stops_with_the_callbacks_value)
+{
+	kam_run_output *o = output_new(0);
+	for (int i = 0; i < 3; i++)
+		save("abc", NULL, 0, o);
+	kam_txn *txn = reader();
+	int calls = 0;
+	cr_assert_eq(kam_snapshot_each(txn, stop_at_two, &calls), 7);
+	cr_assert_eq(calls, 2);
+	kam_txn_abort(txn);
+	output_free(o);
+}
+
+typedef struct pointers {
+	char regions[8][16];
+	uint64_t ids[8];
+	size_t n;
+} pointers;
+
+static int collect(void *ctx, kam_str region, uint64_t id)
+{
+	pointers *p = ctx;
+	cr_assert_lt(region.len, 16);
+	memcpy(p->regions[p->n], region.ptr, region.len);
+	p->regions[p->n][region.len] = 0;
+	p->ids[p->n++] = id;
+	return 0;
+}
+
+Test(snapshot, current_pointer_per_region)
+{
+	kam_run_output *o = output_new(0);
+	char *east_west[] = { "east", "west" }, *east[] = { "east" }, *none[] = { "" };
+	uint64_t first = save("abc", east_west, 2, o);
+	uint64_t second = save("score", east, 1, o);
+	uint64_t third = save("abc", none, 1, o);
+
+	kam_txn *txn = reader();
+	uint64_t id = 0;
+	cr_assert_eq(kam_snapshot_current(txn, KAM_STR("east"), &id), 0);
+	cr_assert_eq(id, second);
+	cr_assert_eq(kam_snapshot_current(txn, KAM_STR("west"), &id), 0);
+	cr_assert_eq(id, first);
+	cr_assert_eq(kam_snapshot_current(txn, (kam_str){ "", 0 }, &id), 0);
+	cr_assert_eq(id, third);
+	cr_assert_eq(kam_snapshot_current(txn, KAM_STR("south"), &id), KAM_ENOTFOUND);
+	cr_assert_eq(kam_snapshot_current(txn, KAM_STR("eas"), &id), KAM_ENOTFOUND);
+
+	pointers p = { 0 };
+	cr_assert_eq(kam_snapshot_current_each(txn, collect, &p), 0);
+	cr_assert_eq(p.n, 3);
+	cr_assert_str_eq(p.regions[0], "");
+	cr_assert_eq(p.ids[0], third);
+	cr_assert_str_eq(p.regions[1], "east");
+	cr_assert_eq(p.ids[1], second);
+	cr_assert_str_eq(p.regions[2], "west");
+	cr_assert_eq(p.ids[2], first);
+	kam_txn_abort(txn);
+	output_free(o);
+}
+
+static int aborting_save(kam_txn *txn, void *arg)
+{
+	save_job *j = arg;
+	int rc = kam_snapshot_save(txn, j->info, j->out);
+	cr_assert_eq(rc, 0);
+	return KAM_ECANCELED;
+}
+
+Test(snapshot, an_aborted_save_leaves_nothing)
+{
+	kam_run_output *o = output_new(1);
+	result_set(&o->results[0], "x", "r", 'A', 1);
+	char *regions[] = { "r" };
+	kam_snapshot_info info = { .kind = 1, .model = "abc", .model_version = "1",
+				   .regions = regions, .nregions = 1 };
+	save_job j = { &info, o };
+	cr_assert_eq(kam_store_write(store, aborting_save, &j), KAM_ECANCELED);
+	kam_txn *txn = reader();
+	uint64_t id;
+	cr_assert_eq(kam_snapshot_current(txn, KAM_STR("r"), &id), KAM_ENOTFOUND);
+	cr_assert_eq(kam_snapshot_get(txn, 1, &info), KAM_ENOTFOUND);
+	kam_txn_abort(txn);
+	output_free(o);
+}
+
+Test(snapshot, unsorted_results_are_refused)
+{
+	kam_run_output *o = output_new(2);
+	result_set(&o->results[0], "b", "r", 'A', 1);
+	result_set(&o->results[1], "a", "r", 'A', 1);
+	kam_snapshot_info info = { .kind = 1, .model = "abc", .model_version = "1" };
+	save_job j = { &info, o };
+	cr_assert_eq(kam_store_write(store, save_fn, &j), KAM_EINVAL);
+	free(o->results[1].account_id);
+	o->results[1].account_id = strdup("b"); /* a duplicate is refused as well */
+	cr_assert_eq(kam_store_write(store, save_fn, &j), KAM_EINVAL);
+	output_free(o);
+}
+
+/* Many results span many blocks: every one reads back, by lookup and by iteration. */
+Test(snapshot, many_results_across_blocks)
+{
+	const size_t n = 20000;
+	static const char *const regions[] = { "east", "west", "north", "" };
+	kam_run_output *o = output_new(n);
+	for (size_t i = 0; i < n; i++) {
+		char id[32];
+		snprintf(id, sizeof(id), "A%07zu", i * 3);
+		result_set(&o->results[i], id, regions[i % 4], "ABC"[i % 3], (double)i * 1.25);
+		factor_add(&o->results[i], "revenue", (double)(i * 7) / 10000.0, NULL);
+		factor_add(&o->results[i], "rank", (double)(i % 97), i % 5 ? NULL : "fifth");
+		factor_add(&o->results[i], i % 2 ? "odd" : "even", 1.0 / (double)(i + 1), NULL);
+	}
+	char *rl[] = { "", "east", "north", "west" };
+	uint64_t id = save("abc", rl, 4, o);
+
+	kam_txn *txn = reader();
+	kam_snapshot_iter *it;
+	cr_assert_eq(kam_snapshot_iter_open(txn, id, &it), 0);
+	kam_snapshot_row row;
+	size_t k = 0;
+	int rc;
+	while ((rc = kam_snapshot_iter_next(it, &row)) == 1) {
+		cr_assert_lt(k, n);
+		const kam_result *want = &o->results[k];
+		cr_assert(kam_str_eq(row.account_id, kam_str_c(want->account_id)), "row %zu", k);
+		cr_assert(kam_str_eq(row.region, kam_str_c(want->region)), "row %zu", k);
+		cr_assert_eq(row.tier, want->tier);
+		cr_assert_eq(row.score, want->score);
+		k++;
+	}
+	cr_assert_eq(rc, 0);
+	cr_assert_eq(k, n);
+	kam_snapshot_iter_close(it);
+
+	for (size_t i = 0; i < n; i += 37) {
+		const kam_result *want = &o->results[i];
+		kam_result r;
+		cr_assert_eq(kam_snapshot_result(txn, id, kam_str_c(want->account_id), &r), 0, "%s",
+			     want->account_id);
+		cr_assert_str_eq(r.account_id, want->account_id);
+		cr_assert_str_eq(r.region, want->region);
+		cr_assert_eq(r.nfactors, 3);
+		for (size_t f = 0; f < 3; f++) {
+			cr_assert_str_eq(r.factors[f].name, want->factors[f].name);
+			cr_assert_eq(r.factors[f].value, want->factors[f].value);
+			if (want->factors[f].note)
+				cr_assert_str_eq(r.factors[f].note, want->factors[f].note);
+			else
+				cr_assert_null(r.factors[f].note);
+		}
+		kam_result_free(&r);
+		/* ids between two stored ones are not there */
+		char between[32];
+		snprintf(between, sizeof(between), "A%07zu", i * 3 + 1);
+		cr_assert_eq(kam_snapshot_result(txn, id, kam_str_c(between), &r), KAM_ENOTFOUND);
+	}
+	cr_assert_eq(kam_snapshot_iter_open(txn, id + 1, &it), KAM_ENOTFOUND);
+	kam_txn_abort(txn);
+	output_free(o);
+}
+
+/* Two snapshots' results stay apart even when their accounts are the same. */
+Test(snapshot, results_of_snapshots_do_not_mix)
+{
+	kam_run_output *a = output_new(2), *b = output_new(1);
+	result_set(&a->results[0], "k1", "r", 'A', 1);
+	result_set(&a->results[1], "k2", "r", 'B', 2);
+	result_set(&b->results[0], "k1", "r", 'C', 3);
+	char *regions[] = { "r" };
+	uint64_t ia = save("abc", regions, 1, a), ib = save("abc", regions, 1, b);
+	kam_txn *txn = reader();
+	kam_result r;
+	cr_assert_eq(kam_snapshot_result(txn, ia, KAM_STR("k1"), &r), 0);
+	cr_assert_eq(r.tier, 'A');
+	kam_result_free(&r);
+	cr_assert_eq(kam_snapshot_result(txn, ib, KAM_STR("k1"), &r), 0);
+	cr_assert_eq(r.tier, 'C');
+	kam_result_free(&r);
+	cr_assert_eq(kam_snapshot_result(txn, ib, KAM_STR("k2"), &r), KAM_ENOTFOUND);
+	kam_snapshot_iter *it;
+	kam_snapshot_row row;
+	cr_assert_eq(kam_snapshot_iter_open(txn, ib, &it), 0);
+	cr_assert_eq(kam_snapshot_iter_next(it, &row), 1);
+	cr_assert(kam_str_eq(row.account_id, KAM_STR("k1")));
+	cr_assert_eq(kam_snapshot_iter_next(it, &row), 0);
+	kam_snapshot_iter_close(it);
+	kam_txn_abort(txn);
+	output_free(a);
+	output_free(b);
+}
+
+Test(snapshot, empty_snapshot_iterates_nothing)
+{
+	kam_run_output *o = output_new(0);
+	uint64_t id = save("abc", NULL, 0, o);
+	kam_txn *txn = reader();
+	kam_snapshot_iter *it;
+	kam_snapshot_row row;
+	cr_assert_eq(kam_snapshot_iter_open(txn, id, &it), 0);
+	cr_assert_eq(kam_snapshot_iter_next(it, &row), 0);
+	kam_snapshot_iter_close(it);
+	kam_snapshot_iter_close(NULL);
+	kam_txn_abort(txn);
+	output_free(o);
+}
