@@ -1,0 +1,591 @@
+/*
+ * abc.c - the `abc` segmentation model: a Pareto split of each partition's revenue
+ * (REFERENCE.md, "Segmentation model abc"; plugins/README.md).
+ *
+ *   metric(account) = sum of order amount (or profit, or the count of orders) with
+ *                     as_of - window_days < date <= as_of
+ *   accounts are partitioned (by region by default; an empty value is a partition of its own),
+ *   ranked by metric descending, then id ascending (bytewise);
+ *   cum_prev = sum of the metric of the accounts ranked before, total = sum over the partition;
+ *   A if metric > 0 and cum_prev < a * total, else B if metric > 0 and cum_prev < b * total,
+ *   else C.
+ *
+ * Exactness: money is summed as integer ten-thousandths, and the cut-offs a and b are taken as
+ * decimals of at most 6 places (round(a * 1e6)), so "cum_prev < a * total" is decided in integers
+ * as cum_prev * 10^6 < a6 * total (128-bit) with no binary floating point error: an account whose
+ * cum_prev is exactly 80% of the total is B, as the reference says.
+ *
+ * Speed: one orders() call per account in index order, a fixed number of arrays of n entries (no
+ * allocation per account), a stable LSD radix sort (the host serves accounts in id order, so a
+ * stable sort by metric keeps equal metrics in id order), results given back in index order.
+ */
+#include <kam/errors.h>
+#include <kam/plugin.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* 128-bit integers for exact sums and cross-multiplied comparisons (GCC and Clang). */
+__extension__ typedef __int128 wide;
+
+enum abc_metric { METRIC_REVENUE, METRIC_PROFIT, METRIC_ORDERS };
+enum abc_part { PART_REGION, PART_OWNER, PART_CHANNEL, PART_NONE };
+
+static const char *const metric_names[] = { "revenue", "profit", "orders" };
+static const char *const part_names[] = { "region", "owner", "channel", "none" };
+
+/* The run's parameters, checked. */
+struct abc_cfg {
+	int32_t from, to; /* the window, both ends included */
+	int metric;       /* enum abc_metric */
+	int part;         /* enum abc_part */
+	int64_t a6, b6;   /* a and b in millionths */
+};
+
+static const kam_param_def abc_params[] = {
+	{ "as_of", KAM_PARAM_DATE, NULL, "the day computed for (default: the run's as_of)" },
+	{ "window_days", KAM_PARAM_INTEGER, "365", "days of orders counted, ending with as_of" },
+	{ "metric", KAM_PARAM_TEXT, "revenue", "revenue, profit or orders" },
+	{ "a", KAM_PARAM_NUMBER, "0.80", "share of the partition's metric reached by tier A" },
+	{ "b", KAM_PARAM_NUMBER, "0.95", "share of the partition's metric reached by tiers A+B" },
+	{ "partition", KAM_PARAM_TEXT, "region", "region, owner, channel or none" },
+};
+
+static int text_is(kam_text t, const char *s)
+{
+	size_t n = strlen(s);
+
+	return t.len == n && (n == 0 || memcmp(t.ptr, s, n) == 0);
+}
+
+/* Bytewise order of two texts; a proper prefix sorts first. */
+static int text_cmp(kam_text a, kam_text b)
+{
+	size_t n = a.len < b.len ? a.len : b.len;
+	int c = n ? memcmp(a.ptr, b.ptr, n) : 0;
+
+	if (c)
+		return c;
+	return (a.len > b.len) - (a.len < b.len);
+}
+
+/* The index of `t` in names[0..n), or -1. */
+static int text_pick(kam_text t, const char *const *names, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (text_is(t, names[i]))
+			return i;
+	return -1;
+}
+
+/*
+ * A share parameter in (0, 1] as millionths (rounded to 6 decimals, see the top of the file).
+ * Below 0.0000005 it would round to 0, which is refused too.
+ */
+static int share_read(const kam_host *host, kam_run *run, const char *name, int64_t *out)
+{
+	double v;
+	int rc = host->param_number(run, name, &v);
+
+	if (rc) {
+		host->log(run, KAM_LOG_ERROR, "parameter %s: cannot read it (code %d)", name, rc);
+		return rc;
+	}
+	if (!(v > 0.0 && v <= 1.0) || llround(v * 1e6) < 1) {
+		host->log(run, KAM_LOG_ERROR, "parameter %s = %.17g: must be in (0, 1]", name, v);
+		return KAM_EINVAL;
+	}
+	*out = llround(v * 1e6);
+	return 0;
+}
+
+/* A text parameter that must be one of names[0..n); `expect` lists them for the message. */
+static int text_param(const kam_host *host, kam_run *run, const char *name,
+		      const char *const *names, int n, const char *expect, int *out)
+{
+	kam_text t;
+	int rc = host->param_text(run, name, &t);
+
+	if (rc) {
+		host->log(run, KAM_LOG_ERROR, "parameter %s: cannot read it (code %d)", name, rc);
+		return rc;
+	}
+	*out = text_pick(t, names, n);
+	if (*out < 0) {
+		host->log(run, KAM_LOG_ERROR, "parameter %s = '%.*s': expected %s", name,
+			  (int)(t.len > 100 ? 100 : t.len), t.ptr, expect);
+		return KAM_EINVAL;
+	}
+	return 0;
+}
+
+static int cfg_read(const kam_host *host, kam_run *run, struct abc_cfg *c)
+{
+	int32_t as_of;
+	int64_t window, from;
+	int rc;
+
+	rc = host->param_day(run, "as_of", &as_of);
+	if (rc == KAM_ENOTFOUND)
+		as_of = host->as_of(run);
+	else if (rc) {
+		host->log(run, KAM_LOG_ERROR, "parameter as_of: cannot read it (code %d)", rc);
+		return rc;
+	}
+	rc = host->param_integer(run, "window_days", &window);
+	if (rc) {
+		host->log(run, KAM_LOG_ERROR, "parameter window_days: cannot read it (code %d)", rc);
+		return rc;
+	}
+	if (window < 1) {
+		host->log(run, KAM_LOG_ERROR, "parameter window_days = %lld: must be at least 1",
+			  (long long)window);
+		return KAM_EINVAL;
+	}
+	/* A window reaching before the first representable day simply starts there. */
+	from = (int64_t)as_of - window + 1;
+	c->from = from < (int64_t)INT32_MIN + 1 ? INT32_MIN + 1 : (int32_t)from;
+	c->to = as_of;
+	rc = text_param(host, run, "metric", metric_names, 3, "revenue, profit or orders",
+			&c->metric);
+	if (!rc)
+		rc = text_param(host, run, "partition", part_names, 4,
+				"region, owner, channel or none", &c->part);
+	if (!rc)
+		rc = share_read(host, run, "a", &c->a6);
+	if (!rc)
+		rc = share_read(host, run, "b", &c->b6);
+	if (!rc && c->b6 < c->a6) {
+		host->log(run, KAM_LOG_ERROR, "parameter b = %.6f is below a = %.6f",
+			  (double)c->b6 / 1e6, (double)c->a6 / 1e6);
+		rc = KAM_EINVAL;
+	}
+	return rc;
+}
+
+/* --- partitions: a small open-addressing table from partition key to a dense number -------- */
+
+struct part_key {
+	const char *ptr; /* text keys (region, owner): valid until the run ends */
+	size_t len;
+	int64_t num;     /* numeric keys (channel) */
+};
+
+struct part_table {
+	struct part_key *keys; /* by partition number */
+	uint32_t *slots;       /* partition number + 1, or 0 when free */
+	size_t cap, nkeys, keycap;
+};
+
+static uint64_t key_hash(const struct part_key *k)
+{
+	uint64_t h = 1469598103934665603ull ^ (uint64_t)k->num;
+
+	for (size_t i = 0; i < k->len; i++)
+		h = (h ^ (unsigned char)k->ptr[i]) * 1099511628211ull;
+	return h ^ (h >> 29);
+}
+
+static int key_eq(const struct part_key *a, const struct part_key *b)
+{
+	return a->num == b->num && a->len == b->len && (!a->len || !memcmp(a->ptr, b->ptr, a->len));
+}
+
+static int table_grow(struct part_table *t)
+{
+	size_t cap = t->cap ? t->cap * 2 : 64;
+	uint32_t *slots = calloc(cap, sizeof(*slots));
+
+	if (!slots)
+		return KAM_ENOMEM;
+	for (size_t p = 0; p < t->nkeys; p++) {
+		size_t s = key_hash(&t->keys[p]) & (cap - 1);
+
+		while (slots[s])
+			s = (s + 1) & (cap - 1);
+		slots[s] = (uint32_t)p + 1;
+	}
+	free(t->slots);
+	t->slots = slots;
+	t->cap = cap;
+	return 0;
+}
+
+/* The partition number of key k, adding it when new. */
+static int table_get(struct part_table *t, const struct part_key *k, uint32_t *out)
+{
+	size_t s;
+	int rc;
+
+	if (2 * (t->nkeys + 1) > t->cap && (rc = table_grow(t)))
+		return rc;
+	for (s = key_hash(k) & (t->cap - 1); t->slots[s]; s = (s + 1) & (t->cap - 1)) {
+		if (key_eq(&t->keys[t->slots[s] - 1], k)) {
+			*out = t->slots[s] - 1;
+			return 0;
+		}
+	}
+	if (t->nkeys == t->keycap) {
+		size_t cap = t->keycap ? t->keycap * 2 : 16;
+		struct part_key *keys = realloc(t->keys, cap * sizeof(*keys));
+
+		if (!keys)
+			return KAM_ENOMEM;
+		t->keys = keys;
+		t->keycap = cap;
+	}
+	t->keys[t->nkeys] = *k;
+	t->slots[s] = (uint32_t)t->nkeys + 1;
+	*out = (uint32_t)t->nkeys++;
+	return 0;
+}
+
+static void table_free(struct part_table *t)
+{
+	free(t->keys);
+	free(t->slots);
+}
+
+static int part_of(struct part_table *t, int part, const kam_account_view *v, uint32_t *out)
+{
+	struct part_key k = { NULL, 0, 0 };
+
+	switch (part) {
+	case PART_REGION:
+		k.ptr = v->region.ptr;
+		k.len = v->region.len;
+		break;
+	case PART_OWNER:
+		k.ptr = v->owner.ptr;
+		k.len = v->owner.len;
+		break;
+	case PART_CHANNEL:
+		k.num = v->channel;
+		break;
+	default:
+		*out = 0;
+		return 0;
+	}
+	return table_get(t, &k, out);
+}
+
+/* --- sorting ------------------------------------------------------------------------------- */
+
+/* An account in the ranking: what the sort moves, so the walk after it reads sequentially. */
+struct rank_item {
+	uint64_t key;   /* the metric, mapped so that ascending keys are descending metrics */
+	uint32_t index; /* the account */
+	uint32_t part;  /* its partition */
+};
+
+/* Descending int64 order as ascending uint64: flipping the sign bit orders; complement reverses. */
+static uint64_t key_of(int64_t metric)
+{
+	return ~((uint64_t)metric ^ (1ull << 63));
+}
+
+static int64_t metric_of(uint64_t key)
+{
+	return (int64_t)(~key ^ (1ull << 63));
+}
+
+struct id_entry {
+	kam_text id;
+	uint32_t index;
+};
+
+static int id_entry_cmp(const void *pa, const void *pb)
+{
+	const struct id_entry *a = pa, *b = pb;
+	int c = text_cmp(a->id, b->id);
+
+	return c ? c : (a->index > b->index) - (a->index < b->index);
+}
+
+/*
+ * Fills items[0..n) in id order. The host serves accounts in id order, so that is normally index
+ * order (ids_sorted); otherwise the ids are sorted here, so the tie-break never depends on it.
+ */
+static int items_fill(const kam_host *host, kam_run *run, struct rank_item *items, size_t n,
+		      const int64_t *metric, const uint32_t *part, int ids_sorted)
+{
+	struct id_entry *e = NULL;
+
+	if (!ids_sorted) {
+		e = malloc(n * sizeof(*e));
+		if (!e)
+			return KAM_ENOMEM;
+		for (size_t i = 0; i < n; i++) {
+			e[i].id = host->account(run, i)->id;
+			e[i].index = (uint32_t)i;
+		}
+		qsort(e, n, sizeof(*e), id_entry_cmp);
+	}
+	for (size_t j = 0; j < n; j++) {
+		uint32_t i = e ? e[j].index : (uint32_t)j;
+
+		items[j].key = key_of(metric[i]);
+		items[j].index = i;
+		items[j].part = part[i];
+	}
+	free(e);
+	return 0;
+}
+
+/*
+ * Sorts items[0..n) by (part, key) ascending, stably, so that items equal in both keep their
+ * order. An LSD radix sort: the key's bytes from the least significant (skipping bytes that are
+ * the same in every key: most of them, for real money), then the partition.
+ */
+static int rank_sort(struct rank_item *items, size_t n, uint32_t nparts)
+{
+	struct rank_item *tmp = malloc(n * sizeof(*tmp)), *src = items, *dst = tmp, *t;
+	size_t(*cnt)[256] = calloc(8, sizeof(*cnt));
+	size_t *pc = calloc((size_t)nparts + 1, sizeof(*pc));
+	int rc = KAM_ENOMEM;
+
+	if (!tmp || !cnt || !pc)
+		goto out;
+	for (size_t j = 0; j < n; j++)
+		for (int b = 0; b < 8; b++)
+			cnt[b][(items[j].key >> (8 * b)) & 255]++;
+	for (int b = 0; b < 8; b++) {
+		size_t off = 0;
+
+		if (cnt[b][(items[0].key >> (8 * b)) & 255] == n)
+			continue;
+		for (int v = 0; v < 256; v++) {
+			size_t c = cnt[b][v];
+
+			cnt[b][v] = off;
+			off += c;
+		}
+		for (size_t j = 0; j < n; j++)
+			dst[cnt[b][(src[j].key >> (8 * b)) & 255]++] = src[j];
+		t = src, src = dst, dst = t;
+	}
+	if (nparts > 1) {
+		size_t off = 0;
+
+		for (size_t j = 0; j < n; j++)
+			pc[src[j].part]++;
+		for (uint32_t p = 0; p < nparts; p++) {
+			size_t c = pc[p];
+
+			pc[p] = off;
+			off += c;
+		}
+		for (size_t j = 0; j < n; j++)
+			dst[pc[src[j].part]++] = src[j];
+		t = src, src = dst, dst = t;
+	}
+	if (src != items)
+		memcpy(items, src, n * sizeof(*items));
+	rc = 0;
+out:
+	free(tmp);
+	free(cnt);
+	free(pc);
+	return rc;
+}
+
+/* --- the model ----------------------------------------------------------------------------- */
+
+/* What the ranking says about an account. */
+struct abc_res {
+	double share;  /* cum_prev / total; 0 when total is 0 */
+	uint32_t rank; /* 1-based, within the partition */
+	char tier;
+};
+
+/* Work arrays of one run: by account index, except items (by rank) and total (by partition). */
+struct abc_work {
+	int64_t *metric;
+	uint32_t *part;
+	struct rank_item *items;
+	struct abc_res *res;
+	wide *total;
+};
+
+static void work_free(struct abc_work *w)
+{
+	free(w->metric);
+	free(w->part);
+	free(w->items);
+	free(w->res);
+	free(w->total);
+}
+
+/* Reads every account's metric and partition, in index order. */
+static int metrics_read(const kam_host *host, kam_run *run, const struct abc_cfg *c,
+			struct abc_work *w, size_t n, struct part_table *parts, int *ids_sorted)
+{
+	kam_text prev = { NULL, 0 };
+
+	*ids_sorted = 1;
+	for (size_t i = 0; i < n; i++) {
+		const kam_account_view *v = host->account(run, i);
+		const kam_order_view *o;
+		size_t count;
+		int64_t sum = 0;
+		int rc;
+
+		if (!v)
+			return KAM_EINVAL;
+		rc = host->orders(run, i, c->from, c->to, &o, &count);
+		if (rc) {
+			host->log(run, KAM_LOG_ERROR, "orders of account %.*s: code %d",
+				  (int)v->id.len, v->id.ptr, rc);
+			return rc;
+		}
+		if (c->metric == METRIC_ORDERS) {
+			sum = (int64_t)count;
+		} else {
+			for (size_t j = 0; j < count; j++) {
+				int64_t x = c->metric == METRIC_REVENUE ? o[j].amount : o[j].profit;
+
+				if (__builtin_add_overflow(sum, x, &sum)) {
+					host->log(run, KAM_LOG_ERROR,
+						  "account %.*s: %s overflows 64 bits",
+						  (int)v->id.len, v->id.ptr,
+						  metric_names[c->metric]);
+					return KAM_ERANGE;
+				}
+			}
+		}
+		w->metric[i] = sum;
+		rc = part_of(parts, c->part, v, &w->part[i]);
+		if (rc)
+			return rc;
+		if (i > 0 && text_cmp(prev, v->id) >= 0)
+			*ids_sorted = 0;
+		prev = v->id;
+	}
+	return 0;
+}
+
+/* Tier of an account from its metric, cum_prev and the partition total, in exact integers. */
+static char tier_of(int64_t m, wide cum_prev, wide total, int64_t a6, int64_t b6)
+{
+	if (m <= 0)
+		return 'C';
+	if (cum_prev * 1000000 < (wide)a6 * total)
+		return 'A';
+	if (cum_prev * 1000000 < (wide)b6 * total)
+		return 'B';
+	return 'C';
+}
+
+/* Walks the ranking, partition by partition: rank, tier and cum_share of every account. */
+static void ranks_assign(const struct abc_cfg *c, struct abc_work *w, size_t n)
+{
+	const struct rank_item *it = w->items;
+
+	for (size_t j = 0; j < n;) {
+		uint32_t p = it[j].part, r = 0;
+		wide cum = 0, total = w->total[p];
+
+		for (; j < n && it[j].part == p; j++) {
+			int64_t m = metric_of(it[j].key);
+			struct abc_res *res = &w->res[it[j].index];
+
+			res->rank = ++r;
+			res->tier = tier_of(m, cum, total, c->a6, c->b6);
+			res->share = total ? (double)cum / (double)total : 0.0;
+			cum += m;
+		}
+	}
+}
+
+static int results_give(const kam_host *host, kam_run *run, const struct abc_cfg *c,
+			const struct abc_work *w, size_t n)
+{
+	double unit = c->metric == METRIC_ORDERS ? 1.0 : 1e4;
+	const char *name = metric_names[c->metric];
+
+	for (size_t i = 0; i < n; i++) {
+		const struct abc_res *res = &w->res[i];
+		double score = (double)w->metric[i] / unit;
+		int rc;
+
+		rc = host->set_tier(run, i, res->tier, score);
+		if (!rc)
+			rc = host->add_factor(run, i, name, score, NULL);
+		if (!rc)
+			rc = host->add_factor(run, i, "rank", (double)res->rank, NULL);
+		if (!rc)
+			rc = host->add_factor(run, i, "cum_share", res->share, NULL);
+		if (!rc)
+			rc = host->add_factor(run, i, "partition_total",
+					      (double)w->total[w->part[i]] / unit, NULL);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int abc_run(void *state, const kam_host *host, kam_run *run)
+{
+	struct abc_cfg c;
+	struct abc_work w = { 0 };
+	struct part_table parts = { 0 };
+	size_t n = host->account_count(run);
+	uint32_t nparts;
+	int ids_sorted, rc;
+
+	(void)state;
+	rc = cfg_read(host, run, &c);
+	if (rc)
+		return rc;
+	if (n == 0)
+		return 0;
+	if (n > UINT32_MAX) {
+		host->log(run, KAM_LOG_ERROR, "%zu accounts: at most %u supported", n, UINT32_MAX);
+		return KAM_ELIMIT;
+	}
+	rc = KAM_ENOMEM;
+	w.metric = malloc(n * sizeof(*w.metric));
+	w.part = malloc(n * sizeof(*w.part));
+	w.items = malloc(n * sizeof(*w.items));
+	if (!w.metric || !w.part || !w.items)
+		goto out;
+	rc = metrics_read(host, run, &c, &w, n, &parts, &ids_sorted);
+	if (rc)
+		goto out;
+	nparts = c.part == PART_NONE ? 1 : (uint32_t)parts.nkeys;
+	rc = items_fill(host, run, w.items, n, w.metric, w.part, ids_sorted);
+	if (!rc)
+		rc = rank_sort(w.items, n, nparts);
+	if (rc)
+		goto out;
+	rc = KAM_ENOMEM;
+	w.res = malloc(n * sizeof(*w.res));
+	w.total = calloc(nparts, sizeof(*w.total));
+	if (!w.res || !w.total)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		w.total[w.part[i]] += w.metric[i];
+	ranks_assign(&c, &w, n);
+	rc = results_give(host, run, &c, &w, n);
+out:
+	if (rc == KAM_ENOMEM)
+		host->log(run, KAM_LOG_ERROR, "out of memory for %zu accounts", n);
+	table_free(&parts);
+	work_free(&w);
+	return rc;
+}
+
+static const kam_plugin abc_plugin = {
+	.abi_major = KAM_ABI_MAJOR,
+	.size = sizeof(kam_plugin),
+	.name = "abc",
+	.kind = KAM_PLUGIN_SEGMENTATION,
+	.version = "1.0.0",
+	.description = "revenue Pareto: A reaches 80% of each region's revenue, B 95%, C the rest",
+	.params = abc_params,
+	.nparams = sizeof(abc_params) / sizeof(abc_params[0]),
+	.run = abc_run,
+};
+
+KAM_PLUGIN_EXPORT(abc_plugin)
