@@ -20,6 +20,13 @@ struct fake_factor {
 	char *note;
 };
 
+struct fake_action {
+	char *action;
+	int32_t due, last;
+	double per_year;
+	char *detail;
+};
+
 struct fake_attr {
 	char *name;
 	char *value;
@@ -39,6 +46,16 @@ struct fake_acct {
 	double score;
 	struct fake_factor *factors;
 	size_t nfactors;
+	/* Value and cadence results of the last run (metrics reuse fake_factor, note unused). */
+	int has_value;
+	double value;
+	char *recommendation;
+	struct fake_factor *metrics;
+	size_t nmetrics;
+	struct fake_action *actions;
+	size_t nactions;
+	/* Input: what host->tier() answers (0: unknown). */
+	char host_tier;
 };
 
 struct kam_run {
@@ -284,6 +301,26 @@ kam_run *fake_run_new(const kam_plugin *plugin)
 	return run;
 }
 
+static void value_results_clear(struct fake_acct *a)
+{
+	for (size_t i = 0; i < a->nmetrics; i++)
+		free(a->metrics[i].name);
+	free(a->metrics);
+	a->metrics = NULL;
+	a->nmetrics = 0;
+	for (size_t i = 0; i < a->nactions; i++) {
+		free(a->actions[i].action);
+		free(a->actions[i].detail);
+	}
+	free(a->actions);
+	a->actions = NULL;
+	a->nactions = 0;
+	free(a->recommendation);
+	a->recommendation = NULL;
+	a->has_value = 0;
+	a->value = 0;
+}
+
 static void results_clear(struct fake_acct *a)
 {
 	for (size_t i = 0; i < a->nfactors; i++) {
@@ -295,6 +332,7 @@ static void results_clear(struct fake_acct *a)
 	a->nfactors = 0;
 	a->tier = 0;
 	a->score = 0;
+	value_results_clear(a);
 }
 
 void fake_run_free(kam_run *run)
@@ -705,6 +743,68 @@ static int host_add_factor(kam_run *run, size_t index, const char *name, double 
 	return 0;
 }
 
+static char host_tier(kam_run *run, size_t index)
+{
+	return bad_index(run, index) ? 0 : run->accts[index]->host_tier;
+}
+
+static int host_add_action(kam_run *run, size_t index, const char *action, int32_t due_day,
+			   int32_t last_day, double per_year, const char *detail)
+{
+	struct fake_acct *a;
+	struct fake_action *x;
+
+	if (bad_index(run, index))
+		return KAM_EINVAL;
+	if (!action || due_day == KAM_NO_DAY) {
+		run->misuse++;
+		return KAM_EINVAL;
+	}
+	a = run->accts[index];
+	a->actions = xrealloc(a->actions, (a->nactions + 1) * sizeof(*a->actions));
+	x = &a->actions[a->nactions++];
+	x->action = xstrdup(action);
+	x->due = due_day;
+	x->last = last_day;
+	x->per_year = per_year;
+	x->detail = detail ? xstrdup(detail) : NULL;
+	return 0;
+}
+
+static int host_set_value(kam_run *run, size_t index, double value, const char *recommendation)
+{
+	struct fake_acct *a;
+
+	if (bad_index(run, index))
+		return KAM_EINVAL;
+	a = run->accts[index];
+	free(a->recommendation);
+	a->recommendation = recommendation ? xstrdup(recommendation) : NULL;
+	a->value = value;
+	a->has_value = 1;
+	return 0;
+}
+
+static int host_add_metric(kam_run *run, size_t index, const char *name, double value)
+{
+	struct fake_acct *a;
+	struct fake_factor *m;
+
+	if (bad_index(run, index))
+		return KAM_EINVAL;
+	if (!name) {
+		run->misuse++;
+		return KAM_EINVAL;
+	}
+	a = run->accts[index];
+	a->metrics = xrealloc(a->metrics, (a->nmetrics + 1) * sizeof(*a->metrics));
+	m = &a->metrics[a->nmetrics++];
+	m->name = xstrdup(name);
+	m->value = value;
+	m->note = NULL;
+	return 0;
+}
+
 static const kam_host fake_host_table = {
 	.size = sizeof(kam_host),
 	.abi_major = KAM_ABI_MAJOR,
@@ -724,6 +824,10 @@ static const kam_host fake_host_table = {
 	.add_factor = host_add_factor,
 	.add_months = host_add_months,
 	.civil = host_civil,
+	.tier = host_tier,
+	.add_action = host_add_action,
+	.set_value = host_set_value,
+	.add_metric = host_add_metric,
 };
 
 const kam_host *fake_host(void)
@@ -821,4 +925,70 @@ size_t fake_orders_calls(const kam_run *run)
 size_t fake_orders_backwards(const kam_run *run)
 {
 	return run->orders_backwards;
+}
+
+/* --- value and cadence results -------------------------------------------------------------- */
+
+void fake_account_tier(kam_run *run, size_t index, char tier)
+{
+	acct_at(run, index)->host_tier = tier;
+}
+
+int fake_has_value(const kam_run *run, size_t index)
+{
+	return acct_at(run, index)->has_value;
+}
+
+double fake_value(const kam_run *run, size_t index)
+{
+	const struct fake_acct *a = acct_at(run, index);
+
+	return a->has_value ? a->value : NAN;
+}
+
+const char *fake_recommendation(const kam_run *run, size_t index)
+{
+	return acct_at(run, index)->recommendation;
+}
+
+size_t fake_metric_count(const kam_run *run, size_t index)
+{
+	return acct_at(run, index)->nmetrics;
+}
+
+double fake_metric(const kam_run *run, size_t index, const char *name)
+{
+	const struct fake_acct *a = acct_at(run, index);
+
+	for (size_t i = 0; i < a->nmetrics; i++)
+		if (!strcmp(a->metrics[i].name, name))
+			return a->metrics[i].value;
+	return NAN;
+}
+
+size_t fake_action_count(const kam_run *run, size_t index)
+{
+	return acct_at(run, index)->nactions;
+}
+
+int fake_action(const kam_run *run, size_t index, size_t k, const char **action, int32_t *due,
+		int32_t *last, double *per_year, const char **detail)
+{
+	const struct fake_acct *a = acct_at(run, index);
+	const struct fake_action *x;
+
+	if (k >= a->nactions)
+		return KAM_ENOTFOUND;
+	x = &a->actions[k];
+	if (action)
+		*action = x->action;
+	if (due)
+		*due = x->due;
+	if (last)
+		*last = x->last;
+	if (per_year)
+		*per_year = x->per_year;
+	if (detail)
+		*detail = x->detail;
+	return 0;
 }

@@ -94,6 +94,25 @@ size_t fake_misuse(const kam_run *run);
 size_t fake_orders_calls(const kam_run *run);
 size_t fake_orders_backwards(const kam_run *run);
 
+/*
+ * Value and cadence models. fake_account_tier sets what host->tier() answers for an account
+ * (0: unknown, the default); it is an input and survives runs.
+ */
+void fake_account_tier(kam_run *run, size_t index, char tier);
+/* Whether set_value was called for the account, the value (NAN when not), its recommendation
+ * (NULL when none or not set). */
+int fake_has_value(const kam_run *run, size_t index);
+double fake_value(const kam_run *run, size_t index);
+const char *fake_recommendation(const kam_run *run, size_t index);
+/* Metrics added with add_metric; fake_metric is the first of that name, or NAN. */
+size_t fake_metric_count(const kam_run *run, size_t index);
+double fake_metric(const kam_run *run, size_t index, const char *name);
+/* Actions added with add_action, in the order added: 0, or KAM_ENOTFOUND past the last. Any
+ * output pointer may be NULL; detail is NULL when none. */
+size_t fake_action_count(const kam_run *run, size_t index);
+int fake_action(const kam_run *run, size_t index, size_t k, const char **action, int32_t *due,
+		int32_t *last, double *per_year, const char **detail);
+
 /* Calendar helpers (the fake's own code, also behind the host's add_months and civil). */
 int32_t fake_day(int year, int month, int mday);
 /* Parses "YYYY-MM-DD" (aborts on anything else). */
