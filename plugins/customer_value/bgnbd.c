@@ -1,0 +1,613 @@
+/*
+ * bgnbd.c - the BG/NBD model: sufficient statistics, likelihood, Nelder-Mead fit, and the
+ * per-customer expectations (see bgnbd.h).
+ */
+#include "bgnbd.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <kam/errors.h>
+
+/* A distinct (x, t_x, T) with its number of customers. */
+struct triple {
+	uint32_t x, t, T;
+	uint32_t n;
+};
+
+/*
+ * The log-likelihood's work arrays, built from the triples when the data changed. Only
+ * customers with x > 0 need a term of their own (the log of a two-term sum); everything else
+ * sums per distinct x and per distinct T.
+ */
+struct prepared {
+	uint64_t customers;    /* the data's customer count when built */
+	uint32_t *xs;          /* distinct x values */
+	double *nx;            /* customers per distinct x (parallel to xs) */
+	size_t nxs;
+	uint32_t maxx, maxT;
+	double *nT, *sxT;      /* per T unit 0..maxT: customers, and their sum of x */
+	struct triple *rep;    /* the triples with x > 0 */
+	size_t nrep;
+	double *L;             /* per T unit: log(alpha + T) of the current evaluation */
+	double *cx;            /* per x: log a - log(b + x - 1) of the current evaluation */
+};
+
+struct bgnbd_data {
+	double unit;           /* weeks per time unit */
+	struct triple *tr;
+	size_t ntr, cap;
+	uint32_t *slots;       /* open addressing: triple index + 1, 0 for empty */
+	size_t nslots;         /* a power of two */
+	uint64_t customers;
+	struct prepared prep;
+};
+
+int bgnbd_data_new(bgnbd_data **out, double unit_weeks)
+{
+	bgnbd_data *d;
+
+	if (!out || !isfinite(unit_weeks) || !(unit_weeks > 0))
+		return KAM_EINVAL;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return KAM_ENOMEM;
+	d->unit = unit_weeks;
+	*out = d;
+	return 0;
+}
+
+static void prepared_free(struct prepared *p)
+{
+	free(p->xs);
+	free(p->nx);
+	free(p->nT);
+	free(p->sxT);
+	free(p->rep);
+	free(p->L);
+	free(p->cx);
+	memset(p, 0, sizeof(*p));
+}
+
+void bgnbd_data_free(bgnbd_data *d)
+{
+	if (!d)
+		return;
+	prepared_free(&d->prep);
+	free(d->tr);
+	free(d->slots);
+	free(d);
+}
+
+static uint64_t triple_key(uint32_t x, uint32_t t, uint32_t T)
+{
+	return (uint64_t)x << 42 | (uint64_t)t << 21 | T;
+}
+
+/* A 64-bit finaliser (splitmix64's): neighbouring keys land far apart. */
+static uint64_t key_hash(uint64_t k)
+{
+	k ^= k >> 30;
+	k *= 0xbf58476d1ce4e5b9ull;
+	k ^= k >> 27;
+	k *= 0x94d049bb133111ebull;
+	k ^= k >> 31;
+	return k;
+}
+
+static int slots_grow(bgnbd_data *d)
+{
+	size_t n = d->nslots ? d->nslots * 2 : 1024;
+	uint32_t *s = calloc(n, sizeof(*s));
+
+	if (!s)
+		return KAM_ENOMEM;
+	for (size_t i = 0; i < d->ntr; i++) {
+		const struct triple *e = &d->tr[i];
+		size_t h = (size_t)key_hash(triple_key(e->x, e->t, e->T)) & (n - 1);
+
+		while (s[h])
+			h = (h + 1) & (n - 1);
+		s[h] = (uint32_t)i + 1;
+	}
+	free(d->slots);
+	d->slots = s;
+	d->nslots = n;
+	return 0;
+}
+
+int bgnbd_data_add(bgnbd_data *d, uint32_t x, uint32_t t_x, uint32_t T, uint32_t *index)
+{
+	size_t h;
+	int rc;
+
+	if (!d || t_x > T || (x == 0 && t_x > 0))
+		return KAM_EINVAL;
+	if (x > BGNBD_MAX_X || T > BGNBD_MAX_T)
+		return KAM_ERANGE;
+	/* Counts are 32-bit in the work arrays; four billion customers is far beyond any run. */
+	if (d->customers >= UINT32_MAX)
+		return KAM_ELIMIT;
+	/* Keep the table at most half full so that probes stay short. */
+	if (2 * (d->ntr + 1) > d->nslots && (rc = slots_grow(d)))
+		return rc;
+	h = (size_t)key_hash(triple_key(x, t_x, T)) & (d->nslots - 1);
+	for (;;) {
+		uint32_t s = d->slots[h];
+
+		if (!s)
+			break;
+		struct triple *e = &d->tr[s - 1];
+		if (e->x == x && e->t == t_x && e->T == T) {
+			e->n++;
+			d->customers++;
+			if (index)
+				*index = s - 1;
+			return 0;
+		}
+		h = (h + 1) & (d->nslots - 1);
+	}
+	if (d->ntr == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 256;
+		struct triple *tr = realloc(d->tr, cap * sizeof(*tr));
+
+		if (!tr)
+			return KAM_ENOMEM;
+		d->tr = tr;
+		d->cap = cap;
+	}
+	d->tr[d->ntr] = (struct triple){ x, t_x, T, 1 };
+	d->slots[h] = (uint32_t)d->ntr + 1;
+	if (index)
+		*index = (uint32_t)d->ntr;
+	d->ntr++;
+	d->customers++;
+	return 0;
+}
+
+uint64_t bgnbd_data_customers(const bgnbd_data *d)
+{
+	return d ? d->customers : 0;
+}
+
+size_t bgnbd_data_triples(const bgnbd_data *d)
+{
+	return d ? d->ntr : 0;
+}
+
+void bgnbd_data_triple(const bgnbd_data *d, size_t i, uint32_t *x, uint32_t *t_x, uint32_t *T,
+		       uint64_t *count)
+{
+	const struct triple *e = &d->tr[i];
+
+	if (x)
+		*x = e->x;
+	if (t_x)
+		*t_x = e->t;
+	if (T)
+		*T = e->T;
+	if (count)
+		*count = e->n;
+}
+
+double bgnbd_data_unit(const bgnbd_data *d)
+{
+	return d->unit;
+}
+
+/* --- likelihood ----------------------------------------------------------------------------- */
+
+static int prepare(bgnbd_data *d)
+{
+	struct prepared *p = &d->prep;
+	uint32_t maxx = 0, maxT = 0;
+	size_t nrep = 0, nxs = 0;
+	uint32_t *xslot = NULL;
+
+	if (p->customers == d->customers && (p->nxs || !d->customers))
+		return 0;
+	prepared_free(p);
+	for (size_t i = 0; i < d->ntr; i++) {
+		if (d->tr[i].x > maxx)
+			maxx = d->tr[i].x;
+		if (d->tr[i].T > maxT)
+			maxT = d->tr[i].T;
+		nrep += d->tr[i].x > 0;
+	}
+	p->maxx = maxx;
+	p->maxT = maxT;
+	p->nT = calloc((size_t)maxT + 1, sizeof(double));
+	p->sxT = calloc((size_t)maxT + 1, sizeof(double));
+	p->L = calloc((size_t)maxT + 1, sizeof(double));
+	p->cx = calloc((size_t)maxx + 1, sizeof(double));
+	p->rep = malloc((nrep ? nrep : 1) * sizeof(*p->rep));
+	/* xslot maps an x to its place in xs, +1 (0: not seen yet). */
+	xslot = calloc((size_t)maxx + 1, sizeof(*xslot));
+	if (!p->nT || !p->sxT || !p->L || !p->cx || !p->rep || !xslot)
+		goto nomem;
+	for (size_t i = 0; i < d->ntr; i++) {
+		const struct triple *e = &d->tr[i];
+
+		if (!xslot[e->x])
+			xslot[e->x] = (uint32_t)++nxs;
+	}
+	p->xs = malloc((nxs ? nxs : 1) * sizeof(*p->xs));
+	p->nx = calloc(nxs ? nxs : 1, sizeof(*p->nx));
+	if (!p->xs || !p->nx)
+		goto nomem;
+	for (size_t i = 0; i < d->ntr; i++) {
+		const struct triple *e = &d->tr[i];
+		uint32_t k = xslot[e->x] - 1;
+
+		p->xs[k] = e->x;
+		p->nx[k] += e->n;
+		p->nT[e->T] += e->n;
+		p->sxT[e->T] += (double)e->n * e->x;
+		if (e->x)
+			p->rep[p->nrep++] = *e;
+	}
+	p->nxs = nxs;
+	p->customers = d->customers;
+	free(xslot);
+	return 0;
+nomem:
+	free(xslot);
+	prepared_free(p);
+	return KAM_ENOMEM;
+}
+
+static int params_valid(const bgnbd_params *p)
+{
+	return isfinite(p->r) && p->r > 0 && isfinite(p->alpha) && p->alpha > 0 &&
+	       isfinite(p->a) && p->a > 0 && isfinite(p->b) && p->b > 0;
+}
+
+/* log(1 + e^v) without overflow, and exactly e^v where 1 + e^v would round to 1. */
+static double softplus(double v)
+{
+	if (v > 36.0)
+		return v;
+	if (v < -36.0)
+		return exp(v);
+	return log1p(exp(v));
+}
+
+/*
+ * The log-likelihood, written as the paper's ln(A1 A2 (A3 + delta A4)) summed over customers:
+ * A1 A2 A3 is a sum of per-x terms, per-T terms and a constant, and ln(1 + A4/A3) is the only
+ * part that needs each distinct triple with x > 0.
+ */
+static double loglik_prepared(bgnbd_data *d, const bgnbd_params *p)
+{
+	const struct prepared *w = &d->prep;
+	double r = p->r, al = p->alpha, a = p->a, b = p->b;
+	double n = (double)d->customers;
+	double ll, la = log(a);
+
+	ll = n * (-lgamma(r) + r * log(al) + lgamma(a + b) - lgamma(b));
+	for (size_t k = 0; k < w->nxs; k++) {
+		double x = w->xs[k];
+
+		ll += w->nx[k] * (lgamma(r + x) + lgamma(b + x) - lgamma(a + b + x));
+		if (w->xs[k])
+			w->cx[w->xs[k]] = la - log(b + x - 1);
+	}
+	for (uint32_t u = 0; u <= w->maxT; u++) {
+		w->L[u] = log(al + u * d->unit);
+		if (w->nT[u] > 0)
+			ll -= (r * w->nT[u] + w->sxT[u]) * w->L[u];
+	}
+	for (size_t i = 0; i < w->nrep; i++) {
+		const struct triple *e = &w->rep[i];
+		double v = w->cx[e->x] + (r + e->x) * (w->L[e->T] - w->L[e->t]);
+
+		ll += e->n * softplus(v);
+	}
+	return ll;
+}
+
+double bgnbd_loglik(bgnbd_data *d, const bgnbd_params *p, int *err)
+{
+	int rc;
+
+	if (err)
+		*err = 0;
+	if (!params_valid(p))
+		return -HUGE_VAL;
+	if ((rc = prepare(d))) {
+		if (err)
+			*err = rc;
+		return NAN;
+	}
+	return loglik_prepared(d, p);
+}
+
+double bgnbd_loglik_one(const bgnbd_params *p, double x, double t_x, double T)
+{
+	double r = p->r, al = p->alpha, a = p->a, b = p->b;
+	double a1, a2, a3, a4;
+
+	if (!params_valid(p))
+		return -HUGE_VAL;
+	a1 = lgamma(r + x) - lgamma(r) + r * log(al);
+	a2 = lgamma(a + b) + lgamma(b + x) - lgamma(b) - lgamma(a + b + x);
+	a3 = -(r + x) * log(al + T);
+	if (x <= 0)
+		return a1 + a2 + a3;
+	a4 = log(a) - log(b + x - 1) - (r + x) * log(al + t_x);
+	/* ln(e^a3 + e^a4), factored around the larger one. */
+	if (a3 > a4)
+		return a1 + a2 + a3 + log1p(exp(a4 - a3));
+	return a1 + a2 + a4 + log1p(exp(a3 - a4));
+}
+
+/* --- Nelder-Mead ---------------------------------------------------------------------------- */
+
+#define NM_DIM 4
+
+struct fit_ctx {
+	bgnbd_data *d;
+	double n;
+	unsigned evals;
+};
+
+/* What the simplex minimises: minus the mean log-likelihood per customer, at exp(theta). */
+static double objective(struct fit_ctx *c, const double th[NM_DIM])
+{
+	bgnbd_params p;
+	double ll;
+
+	for (int k = 0; k < NM_DIM; k++)
+		if (!(fabs(th[k]) <= BGNBD_LOG_BOUND))
+			return HUGE_VAL;
+	p.r = exp(th[0]);
+	p.alpha = exp(th[1]);
+	p.a = exp(th[2]);
+	p.b = exp(th[3]);
+	c->evals++;
+	ll = loglik_prepared(c->d, &p);
+	if (!isfinite(ll))
+		return HUGE_VAL;
+	return -ll / c->n;
+}
+
+/* v = c + k (w - c), the move along the line from the centroid through the worst point. */
+static void nm_point(double *v, const double *c, const double *w, double k)
+{
+	for (int j = 0; j < NM_DIM; j++)
+		v[j] = c[j] + k * (w[j] - c[j]);
+}
+
+/*
+ * One Nelder-Mead run (reflection 1, expansion 2, contraction 1/2, shrink 1/2) from x with an
+ * axis-aligned start simplex of side `step`. Stops when the simplex's values agree to ftol and
+ * its points to xtol, or after max_evals. Leaves the best point in x and returns its value.
+ */
+static double nelder_mead(struct fit_ctx *c, double x[NM_DIM], double step, unsigned max_evals)
+{
+	const double ftol = 1e-11, xtol = 1e-7;
+	double v[NM_DIM + 1][NM_DIM], f[NM_DIM + 1];
+	unsigned start = c->evals;
+
+	for (int i = 0; i <= NM_DIM; i++) {
+		memcpy(v[i], x, sizeof(v[i]));
+		if (i)
+			v[i][i - 1] += step;
+		f[i] = objective(c, v[i]);
+	}
+	for (;;) {
+		int best = 0, worst = 0, second = 0;
+		double cen[NM_DIM] = { 0 }, xr[NM_DIM], xe[NM_DIM], xc[NM_DIM], fr, fe, fc;
+		double spread = 0;
+
+		for (int i = 1; i <= NM_DIM; i++) {
+			if (f[i] < f[best])
+				best = i;
+			if (f[i] > f[worst])
+				worst = i;
+		}
+		second = best;
+		for (int i = 0; i <= NM_DIM; i++)
+			if (i != worst && f[i] >= f[second])
+				second = i;
+		for (int i = 0; i <= NM_DIM; i++)
+			for (int j = 0; j < NM_DIM; j++)
+				spread = fmax(spread, fabs(v[i][j] - v[best][j]));
+		if ((f[worst] - f[best] <= ftol * (1 + fabs(f[best])) && spread <= xtol) ||
+		    c->evals - start >= max_evals) {
+			memcpy(x, v[best], sizeof(v[best]));
+			return f[best];
+		}
+		for (int i = 0; i <= NM_DIM; i++)
+			if (i != worst)
+				for (int j = 0; j < NM_DIM; j++)
+					cen[j] += v[i][j] / NM_DIM;
+		nm_point(xr, cen, v[worst], -1.0);
+		fr = objective(c, xr);
+		if (fr < f[best]) {
+			nm_point(xe, cen, v[worst], -2.0);
+			fe = objective(c, xe);
+			if (fe < fr) {
+				memcpy(v[worst], xe, sizeof(xe));
+				f[worst] = fe;
+			} else {
+				memcpy(v[worst], xr, sizeof(xr));
+				f[worst] = fr;
+			}
+			continue;
+		}
+		if (fr < f[second]) {
+			memcpy(v[worst], xr, sizeof(xr));
+			f[worst] = fr;
+			continue;
+		}
+		if (fr < f[worst]) {
+			nm_point(xc, cen, v[worst], -0.5); /* outside contraction */
+			fc = objective(c, xc);
+			if (fc <= fr) {
+				memcpy(v[worst], xc, sizeof(xc));
+				f[worst] = fc;
+				continue;
+			}
+		} else {
+			nm_point(xc, cen, v[worst], 0.5); /* inside contraction */
+			fc = objective(c, xc);
+			if (fc < f[worst]) {
+				memcpy(v[worst], xc, sizeof(xc));
+				f[worst] = fc;
+				continue;
+			}
+		}
+		for (int i = 0; i <= NM_DIM; i++) {
+			if (i == best)
+				continue;
+			nm_point(v[i], v[best], v[i], 0.5);
+			f[i] = objective(c, v[i]);
+		}
+	}
+}
+
+int bgnbd_fit(bgnbd_data *d, bgnbd_params *out, bgnbd_fit_info *info)
+{
+	struct fit_ctx c = { d, 0, 0 };
+	double th[NM_DIM], f, sx = 0, sT = 0;
+	unsigned restarts = 0;
+	int rc;
+
+	if (!d || !out || !d->customers)
+		return KAM_EINVAL;
+	if ((rc = prepare(d)))
+		return rc;
+	c.n = (double)d->customers;
+	for (size_t i = 0; i < d->ntr; i++) {
+		sx += (double)d->tr[i].n * d->tr[i].x;
+		sT += (double)d->tr[i].n * d->tr[i].T * d->unit;
+	}
+	/* r = a = b = 1, and alpha so that the mean rate r / alpha matches the data's. */
+	th[0] = th[2] = th[3] = 0;
+	th[1] = (sx > 0 && sT > 0) ? -log(sx / sT) : 0;
+	th[1] = fmax(-BGNBD_LOG_BOUND / 2, fmin(BGNBD_LOG_BOUND / 2, th[1]));
+	f = nelder_mead(&c, th, 1.0, 4000);
+	/*
+	 * Nelder-Mead can stall on a collapsed simplex away from the optimum; a fresh simplex
+	 * around the best point either confirms it or moves on. Stop once a restart gains
+	 * nothing measurable.
+	 */
+	while (restarts < 12) {
+		double g = nelder_mead(&c, th, 0.1, 4000);
+
+		restarts++;
+		if (!(g < f - 1e-10 * (1 + fabs(f)))) {
+			f = fmin(f, g);
+			break;
+		}
+		f = g;
+	}
+	out->r = exp(th[0]);
+	out->alpha = exp(th[1]);
+	out->a = exp(th[2]);
+	out->b = exp(th[3]);
+	if (info) {
+		info->loglik = -f * c.n;
+		info->evals = c.evals;
+		info->restarts = restarts;
+		info->at_bound = 0;
+		for (int k = 0; k < NM_DIM; k++)
+			if (fabs(th[k]) >= BGNBD_LOG_BOUND - 1e-3)
+				info->at_bound = 1;
+	}
+	return 0;
+}
+
+/* --- per-customer expectations -------------------------------------------------------------- */
+
+double bgnbd_hyp2f1_scaled(double a, double b, double c, double z, double s)
+{
+	/* The series terms are kept scaled by e^-m so that large intermediate terms stay finite. */
+	const double big = 1e200, log_big = log(1e200);
+	double term = 1, sum = 1, m = 0;
+
+	if (!(z >= 0 && z < 1) || !isfinite(a) || !isfinite(b) || !isfinite(c))
+		return NAN;
+	if (z == 0)
+		return 1;
+	for (unsigned j = 0; j < 2000000; j++) {
+		double den = (c + j) * (j + 1.0);
+		double ratio;
+
+		if (den == 0)
+			return NAN;
+		ratio = (a + j) * (b + j) / den * z;
+		if (ratio == 0)
+			break; /* a or b is a non-positive integer: a polynomial */
+		term *= ratio;
+		sum += term;
+		if (fabs(term) > big) {
+			term /= big;
+			sum /= big;
+			m += log_big;
+		}
+		/*
+		 * Once the ratio is below 1 the remaining terms shrink at least as fast as a
+		 * geometric series (the ratio tends to z from above or below); stop when what is left
+		 * cannot change the sum.
+		 */
+		if (fabs(ratio) < 1 && fabs(term) <= 1e-17 * fabs(sum) * (1 - fabs(ratio)))
+			return sum * exp(s * log1p(-z) + m);
+	}
+	return NAN;
+}
+
+/* The exponent of the "dead" odds a / (b + x - 1) ((alpha + T) / (alpha + t_x))^(r + x). */
+static double dead_odds_log(const bgnbd_params *p, double x, double t_x, double T)
+{
+	return log(p->a / (p->b + x - 1)) +
+	       (p->r + x) * (log(p->alpha + T) - log(p->alpha + t_x));
+}
+
+double bgnbd_p_alive(const bgnbd_params *p, double x, double t_x, double T)
+{
+	if (!params_valid(p))
+		return NAN;
+	if (x <= 0)
+		return 1;
+	return 1 / (1 + exp(dead_odds_log(p, x, t_x, T)));
+}
+
+static double expected_raw(const bgnbd_params *p, double x, double t_x, double T, double t)
+{
+	double r = p->r, al = p->alpha, a = p->a, b = p->b;
+	double z = t / (al + T + t);
+	double h = bgnbd_hyp2f1_scaled(r + x, b + x, a + b + x - 1, z, r + x);
+	double num = (a + b + x - 1) / (a - 1) * (1 - h);
+
+	if (x <= 0)
+		return num;
+	return num / (1 + exp(dead_odds_log(p, x, t_x, T)));
+}
+
+double bgnbd_expected(const bgnbd_params *p, double x, double t_x, double T, double t)
+{
+	if (!params_valid(p) || !(t >= 0) || !(T >= 0) || !(t_x >= 0) || !(x >= 0))
+		return NAN;
+	if (t == 0)
+		return 0;
+	/*
+	 * At a = 1 the closed form is 0/0 (the function itself is smooth there): average the
+	 * two sides, which is exact to the curvature times 1e-8.
+	 */
+	if (fabs(p->a - 1) < 1e-6) {
+		bgnbd_params lo = *p, hi = *p;
+
+		lo.a = 1 - 1e-4;
+		hi.a = 1 + 1e-4;
+		return 0.5 * (expected_raw(&lo, x, t_x, T, t) + expected_raw(&hi, x, t_x, T, t));
+	}
+	return expected_raw(p, x, t_x, T, t);
+}
+
+double bgnbd_expected_new(const bgnbd_params *p, double t)
+{
+	return bgnbd_expected(p, 0, 0, 0, t);
+}

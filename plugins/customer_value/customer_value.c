@@ -1,0 +1,353 @@
+/*
+ * customer_value.c - the "customer-value" value model (module file customer_value.so).
+ *
+ * The measures the case of DOMAIN.md section 6 ends on: the profit a client brings (in the
+ * window and over its whole history), its share of wallet, the tenure of the relationship and how
+ * often it orders; and, to look forward, a BG/NBD model (bgnbd.h) fitted over all accounts of the
+ * run, which gives each account the probability that it is still an active customer and the
+ * transactions to expect over the horizon. The value score is the profit to expect over the
+ * horizon: expected transactions times the account's average profit per transaction.
+ *
+ * The plugin reads each account's orders once (one orders() call per account, in index order),
+ * compresses them into the model's (x, t_x, T) triple, fits once, and then evaluates the model
+ * once per distinct triple.
+ */
+#include <kam/plugin.h>
+
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bgnbd.h"
+
+#define MONEY_UNIT 10000.0 /* ten-thousandths per currency unit */
+#define NO_TRIPLE UINT32_MAX
+
+static const kam_param_def params[] = {
+	{ "as_of", KAM_PARAM_DATE, NULL, "the day computed for (default: the run's day)" },
+	{ "window_days", KAM_PARAM_INTEGER, "365",
+	  "window of the window measures: as_of - window_days < date <= as_of" },
+	{ "horizon_weeks", KAM_PARAM_NUMBER, "52",
+	  "weeks ahead for expected transactions and the value score" },
+	{ "time_unit_days", KAM_PARAM_INTEGER, "7",
+	  "BG/NBD clock: purchase times rounded to this many days (1 = exact days)" },
+	{ "fit", KAM_PARAM_BOOL, "true",
+	  "fit BG/NBD to the run's accounts (unless bgnbd_r/alpha/a/b are all given)" },
+	{ "bgnbd_r", KAM_PARAM_NUMBER, NULL, "fixed BG/NBD r (all four given: no fit)" },
+	{ "bgnbd_alpha", KAM_PARAM_NUMBER, NULL, "fixed BG/NBD alpha, per week" },
+	{ "bgnbd_a", KAM_PARAM_NUMBER, NULL, "fixed BG/NBD a" },
+	{ "bgnbd_b", KAM_PARAM_NUMBER, NULL, "fixed BG/NBD b" },
+	{ "min_fit_customers", KAM_PARAM_INTEGER, "10",
+	  "fewer customers with orders than this: no fit, no BG/NBD measures" },
+	{ "at_risk", KAM_PARAM_NUMBER, "0.5",
+	  "recommend \"at risk\" when P(alive) is below this" },
+};
+
+struct settings {
+	int32_t as_of;
+	int64_t window_days, unit_days, min_fit;
+	double horizon, at_risk;
+	int fit;
+	int fixed; /* bgnbd_* given: use them */
+	bgnbd_params p;
+};
+
+/* What pass one keeps of an account for pass two. */
+struct acct {
+	uint32_t triple;    /* index into the BG/NBD data, or NO_TRIPLE without orders */
+	double profit_tx;   /* lifetime profit per transaction (currency units) */
+	double profit_year; /* window profit scaled to a year: the value without a model */
+};
+
+static int get_integer(const kam_host *h, kam_run *run, const char *name, int64_t lo, int64_t hi,
+		       int64_t *out)
+{
+	int rc = h->param_integer(run, name, out);
+
+	if (rc)
+		return rc;
+	if (*out < lo || *out > hi) {
+		h->log(run, KAM_LOG_ERROR, "%s must be between %lld and %lld, not %lld", name,
+		       (long long)lo, (long long)hi, (long long)*out);
+		return KAM_ERANGE;
+	}
+	return 0;
+}
+
+static int read_settings(const kam_host *h, kam_run *run, struct settings *s)
+{
+	double *fixed[4] = { &s->p.r, &s->p.alpha, &s->p.a, &s->p.b };
+	static const char *const fixed_names[4] = { "bgnbd_r", "bgnbd_alpha", "bgnbd_a",
+						    "bgnbd_b" };
+	int64_t fit;
+	int rc, given = 0;
+
+	s->as_of = h->as_of(run);
+	if ((rc = get_integer(h, run, "window_days", 1, 36500, &s->window_days)) ||
+	    (rc = get_integer(h, run, "time_unit_days", 1, 366, &s->unit_days)) ||
+	    (rc = get_integer(h, run, "min_fit_customers", 1, INT32_MAX, &s->min_fit)) ||
+	    (rc = h->param_integer(run, "fit", &fit)) ||
+	    (rc = h->param_number(run, "horizon_weeks", &s->horizon)) ||
+	    (rc = h->param_number(run, "at_risk", &s->at_risk)))
+		return rc;
+	s->fit = fit != 0;
+	if (!(s->horizon >= 0 && s->horizon <= 52 * 100)) {
+		h->log(run, KAM_LOG_ERROR, "horizon_weeks must be between 0 and 5200");
+		return KAM_ERANGE;
+	}
+	if (!(s->at_risk >= 0 && s->at_risk <= 1)) {
+		h->log(run, KAM_LOG_ERROR, "at_risk must be between 0 and 1");
+		return KAM_ERANGE;
+	}
+	for (int k = 0; k < 4; k++) {
+		rc = h->param_number(run, fixed_names[k], fixed[k]);
+		if (rc == KAM_ENOTFOUND)
+			continue;
+		if (rc)
+			return rc;
+		if (!(isfinite(*fixed[k]) && *fixed[k] > 0)) {
+			h->log(run, KAM_LOG_ERROR, "%s must be a number > 0", fixed_names[k]);
+			return KAM_ERANGE;
+		}
+		given++;
+	}
+	if (given && given < 4) {
+		h->log(run, KAM_LOG_ERROR,
+		       "give all four of bgnbd_r, bgnbd_alpha, bgnbd_a, bgnbd_b, or none");
+		return KAM_EINVAL;
+	}
+	s->fixed = given == 4;
+	return 0;
+}
+
+/* Rounds a count of days to the model's time unit (half a unit up). */
+static uint32_t to_units(int64_t days, int64_t unit)
+{
+	int64_t u = (days + unit / 2) / unit;
+
+	return u > BGNBD_MAX_T ? BGNBD_MAX_T + 1u : (uint32_t)u;
+}
+
+static int add_metric(const kam_host *h, kam_run *run, size_t i, const char *name, double v)
+{
+	return h->add_metric(run, i, name, v);
+}
+
+/*
+ * Pass one over an account: reads its orders up to as_of once, reports the history measures and
+ * adds its BG/NBD triple to the data set.
+ */
+static int account_scan(const kam_host *h, kam_run *run, const struct settings *s, size_t i,
+			bgnbd_data *data, struct acct *out)
+{
+	const kam_account_view *v = h->account(run, i);
+	const kam_order_view *o;
+	size_t n;
+	int64_t from = (int64_t)s->as_of - s->window_days; /* exclusive */
+	int64_t profit_all = 0, profit_win = 0, revenue_win = 0;
+	uint64_t orders_win = 0, days = 0;
+	int32_t first = KAM_NO_DAY, last = KAM_NO_DAY;
+	int rc;
+
+	out->triple = NO_TRIPLE;
+	out->profit_tx = 0;
+	out->profit_year = 0;
+	if (!v)
+		return KAM_EPLUGIN;
+	if ((rc = h->orders(run, i, INT32_MIN + 1, s->as_of, &o, &n)))
+		return rc;
+	for (size_t k = 0; k < n; k++) {
+		profit_all += o[k].profit;
+		if (o[k].day > from) {
+			profit_win += o[k].profit;
+			revenue_win += o[k].amount;
+			orders_win++;
+		}
+		/* Orders come in date order: a new day is a new transaction. */
+		if (first == KAM_NO_DAY)
+			first = o[k].day;
+		if (days == 0 || o[k].day != last)
+			days++;
+		last = o[k].day;
+	}
+	if ((rc = add_metric(h, run, i, "profit_window", profit_win / MONEY_UNIT)) ||
+	    (rc = add_metric(h, run, i, "profit_lifetime", profit_all / MONEY_UNIT)) ||
+	    (rc = add_metric(h, run, i, "revenue_window", revenue_win / MONEY_UNIT)) ||
+	    (rc = add_metric(h, run, i, "order_frequency",
+			     orders_win * 365.0 / (double)s->window_days)) ||
+	    (rc = add_metric(h, run, i, "tenure_years",
+			     days ? (s->as_of - (int64_t)first) / 365.25 : 0)))
+		return rc;
+	if ((v->present & KAM_VIEW_WALLET) && v->wallet > 0 &&
+	    (rc = add_metric(h, run, i, "share_of_wallet", (double)revenue_win / v->wallet)))
+		return rc;
+	out->profit_year = profit_win / MONEY_UNIT * 365.0 / (double)s->window_days;
+	if (!days)
+		return 0;
+	out->profit_tx = profit_all / MONEY_UNIT / (double)days;
+	uint32_t x = days - 1 > BGNBD_MAX_X ? BGNBD_MAX_X : (uint32_t)(days - 1);
+	uint32_t T = to_units((int64_t)s->as_of - first, s->unit_days);
+	uint32_t t = x ? to_units((int64_t)last - first, s->unit_days) : 0;
+	rc = bgnbd_data_add(data, x, t, T, &out->triple);
+	if (rc == KAM_ERANGE) {
+		/* Centuries of history: leave the account out of the model rather than fail. */
+		h->log(run, KAM_LOG_WARNING, "account %zu: history too long for BG/NBD, left out", i);
+		out->triple = NO_TRIPLE;
+		return 0;
+	}
+	return rc;
+}
+
+/* Pass two: the model's measures, cached per distinct triple, and the value. */
+struct cache {
+	double *p_alive, *expected;
+};
+
+static int account_score(const kam_host *h, kam_run *run, const struct settings *s,
+			 const bgnbd_data *data, const bgnbd_params *p, struct cache *c, size_t i,
+			 const struct acct *a)
+{
+	uint32_t x, t, T;
+	double unit = bgnbd_data_unit(data), pa, ex, value;
+	char rec[64];
+	int rc;
+
+	if (a->triple == NO_TRIPLE)
+		return h->set_value(run, i, 0, NULL);
+	bgnbd_data_triple(data, a->triple, &x, &t, &T, NULL);
+	if (isnan(c->p_alive[a->triple])) {
+		c->p_alive[a->triple] = bgnbd_p_alive(p, x, t * unit, T * unit);
+		c->expected[a->triple] = bgnbd_expected(p, x, t * unit, T * unit, s->horizon);
+	}
+	pa = c->p_alive[a->triple];
+	ex = c->expected[a->triple];
+	value = ex * a->profit_tx;
+	if ((rc = add_metric(h, run, i, "repeat_transactions", x)) ||
+	    (rc = add_metric(h, run, i, "t_x_weeks", t * unit)) ||
+	    (rc = add_metric(h, run, i, "T_weeks", T * unit)) ||
+	    (rc = add_metric(h, run, i, "p_alive", pa)) ||
+	    (rc = add_metric(h, run, i, "profit_per_transaction", a->profit_tx)))
+		return rc;
+	/* The series can fail to converge only for extreme histories: report no expectation. */
+	if (!isfinite(ex)) {
+		h->log(run, KAM_LOG_WARNING, "account %zu: expected transactions not computable", i);
+		value = 0;
+	} else if ((rc = add_metric(h, run, i, "expected_transactions", ex)) ||
+		   (rc = add_metric(h, run, i, "expected_profit", value))) {
+		return rc;
+	}
+	if (pa < s->at_risk) {
+		snprintf(rec, sizeof(rec), "at risk: P(alive) %.2f", pa);
+		return h->set_value(run, i, value, rec);
+	}
+	return h->set_value(run, i, value, NULL);
+}
+
+/* Decides the model's parameters: the fixed ones, a fit, or none (returns 1 for none). */
+static int model_choose(const kam_host *h, kam_run *run, const struct settings *s,
+			bgnbd_data *data, bgnbd_params *p)
+{
+	bgnbd_fit_info info;
+	int rc;
+
+	if (s->fixed) {
+		*p = s->p;
+		return 0;
+	}
+	if (!s->fit)
+		return 1;
+	if (bgnbd_data_customers(data) < (uint64_t)s->min_fit) {
+		h->log(run, KAM_LOG_WARNING,
+		       "BG/NBD not fitted: %llu customers with orders, fewer than %lld",
+		       (unsigned long long)bgnbd_data_customers(data), (long long)s->min_fit);
+		return 1;
+	}
+	if ((rc = bgnbd_fit(data, p, &info)))
+		return rc;
+	h->log(run, KAM_LOG_INFO,
+	       "BG/NBD fit over %llu customers (%zu distinct triples, unit %lld days): r=%.6g "
+	       "alpha=%.6g a=%.6g b=%.6g, log-likelihood %.10g, %u evaluations, %u restarts",
+	       (unsigned long long)bgnbd_data_customers(data), bgnbd_data_triples(data),
+	       (long long)s->unit_days, p->r, p->alpha, p->a, p->b, info.loglik, info.evals,
+	       info.restarts);
+	if (info.at_bound)
+		h->log(run, KAM_LOG_WARNING,
+		       "BG/NBD fit ended at the edge of its search box: the data do not pin the "
+		       "parameters down (too few repeat purchases?)");
+	return 0;
+}
+
+static int cv_run(void *state, const kam_host *h, kam_run *run)
+{
+	struct settings s;
+	struct acct *acc = NULL;
+	struct cache c = { NULL, NULL };
+	bgnbd_data *data = NULL;
+	bgnbd_params p;
+	size_t n;
+	int rc, none;
+
+	(void)state;
+	if (!KAM_HOST_HAS(h, set_value) || !KAM_HOST_HAS(h, add_metric)) {
+		h->log(run, KAM_LOG_ERROR, "the host has no value sink (set_value, add_metric)");
+		return KAM_EPLUGIN;
+	}
+	if ((rc = read_settings(h, run, &s)))
+		return rc;
+	n = h->account_count(run);
+	acc = malloc((n ? n : 1) * sizeof(*acc));
+	if (!acc)
+		return KAM_ENOMEM;
+	if ((rc = bgnbd_data_new(&data, (double)s.unit_days / 7.0)))
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		if ((rc = account_scan(h, run, &s, i, data, &acc[i])))
+			goto out;
+	none = model_choose(h, run, &s, data, &p);
+	if (none < 0) {
+		rc = none;
+		goto out;
+	}
+	if (none) {
+		/* No model: the value is the window's profit at a yearly rate. */
+		for (size_t i = 0; i < n; i++)
+			if ((rc = h->set_value(run, i, acc[i].profit_year, NULL)))
+				goto out;
+		goto out;
+	}
+	size_t nt = bgnbd_data_triples(data);
+	c.p_alive = malloc((nt ? nt : 1) * sizeof(double));
+	c.expected = malloc((nt ? nt : 1) * sizeof(double));
+	if (!c.p_alive || !c.expected) {
+		rc = KAM_ENOMEM;
+		goto out;
+	}
+	for (size_t k = 0; k < nt; k++)
+		c.p_alive[k] = c.expected[k] = NAN;
+	for (size_t i = 0; i < n; i++)
+		if ((rc = account_score(h, run, &s, data, &p, &c, i, &acc[i])))
+			goto out;
+out:
+	free(c.p_alive);
+	free(c.expected);
+	bgnbd_data_free(data);
+	free(acc);
+	return rc;
+}
+
+static const kam_plugin customer_value_plugin = {
+	.abi_major = KAM_ABI_MAJOR,
+	.size = sizeof(kam_plugin),
+	.name = "customer-value",
+	.kind = KAM_PLUGIN_VALUE,
+	.version = "1.0.0",
+	.description = "profit, share of wallet, tenure, frequency; BG/NBD P(alive) and "
+		       "expected profit over the horizon",
+	.params = params,
+	.nparams = sizeof(params) / sizeof(params[0]),
+	.run = cv_run,
+};
+
+KAM_PLUGIN_EXPORT(customer_value_plugin)
