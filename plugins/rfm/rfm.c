@@ -1,0 +1,622 @@
+/*
+ * rfm.c - the `rfm` segmentation model: recency, frequency and monetary value scored 1-5 within
+ * each partition, named segments, and tiers from the segments (plugins/README.md).
+ *
+ *   recency_days = as_of - the day of the last order on or before as_of (none: the worst)
+ *   frequency    = number of orders with as_of - window_days < date <= as_of
+ *   monetary     = sum of their amounts
+ *
+ * Quintiles: within a partition of n >= 5 accounts, the accounts are sorted from worst to best
+ * on each measure (largest recency, no order worst of all; fewest orders; smallest sum). An
+ * account whose tied group starts at 0-based position p scores 1 + floor(5 * p / n): equal
+ * values always score the same, the score of the first (worst) position of their group. A
+ * partition of fewer than 5 accounts uses fixed thresholds instead (see rfm_fixed_*).
+ *
+ * code = 100 R + 10 F + M. The segment is the first rule that matches, in this order:
+ *   champions           R >= 4, F >= 4, M >= 4   tier A
+ *   loyal               R >= 3, F >= 4           tier A
+ *   potential-loyalist  R >= 4, F 2-3            tier B
+ *   new                 R = 5,  F = 1            tier B
+ *   at-risk             R <= 2, F >= 3           tier C
+ *   lost                R = 1,  F = 1            tier C
+ *   hibernating         R <= 2, F <= 2           tier C
+ *   need-attention      everything else          tier B   (R = 3 with F <= 3; R = 4 with F = 1)
+ */
+#include <kam/errors.h>
+#include <kam/plugin.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum rfm_part { PART_REGION, PART_OWNER, PART_CHANNEL, PART_NONE };
+enum { DIM_R, DIM_F, DIM_M, NDIM };
+
+static const char *const part_names[] = { "region", "owner", "channel", "none" };
+
+/* A partition smaller than this gets fixed thresholds: quintiles of 4 accounts mean little. */
+#define RFM_MIN_QUINTILE 5
+
+struct rfm_segment {
+	const char *slug;
+	char tier;
+};
+
+/* In rule order; the factor "segment" carries the 1-based position and the slug. */
+static const struct rfm_segment segments[] = {
+	{ "champions", 'A' },   { "loyal", 'A' },       { "potential-loyalist", 'B' },
+	{ "new", 'B' },         { "at-risk", 'C' },     { "lost", 'C' },
+	{ "hibernating", 'C' }, { "need-attention", 'B' },
+};
+
+/* The run's parameters, checked. */
+struct rfm_cfg {
+	int32_t as_of;
+	int32_t from;       /* first day of the window */
+	int part;           /* enum rfm_part */
+	int64_t m5, m4, m3; /* monetary thresholds (ten-thousandths) for small partitions */
+};
+
+static const kam_param_def rfm_params[] = {
+	{ "as_of", KAM_PARAM_DATE, NULL, "the day computed for (default: the run's as_of)" },
+	{ "window_days", KAM_PARAM_INTEGER, "365", "days of orders for frequency and monetary" },
+	{ "partition", KAM_PARAM_TEXT, "region", "region, owner, channel or none" },
+	{ "monetary_5", KAM_PARAM_NUMBER, "100000", "small partitions: M = 5 from this sum" },
+	{ "monetary_4", KAM_PARAM_NUMBER, "25000", "small partitions: M = 4 from this sum" },
+	{ "monetary_3", KAM_PARAM_NUMBER, "5000", "small partitions: M = 3 from this sum" },
+};
+
+static int text_is(kam_text t, const char *s)
+{
+	size_t n = strlen(s);
+
+	return t.len == n && (n == 0 || memcmp(t.ptr, s, n) == 0);
+}
+
+/* The index of `t` in names[0..n), or -1. */
+static int text_pick(kam_text t, const char *const *names, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (text_is(t, names[i]))
+			return i;
+	return -1;
+}
+
+/* A text parameter that must be one of names[0..n); `expect` lists them for the message. */
+static int text_param(const kam_host *host, kam_run *run, const char *name,
+		      const char *const *names, int n, const char *expect, int *out)
+{
+	kam_text t;
+	int rc = host->param_text(run, name, &t);
+
+	if (rc) {
+		host->log(run, KAM_LOG_ERROR, "parameter %s: cannot read it (code %d)", name, rc);
+		return rc;
+	}
+	*out = text_pick(t, names, n);
+	if (*out < 0) {
+		host->log(run, KAM_LOG_ERROR, "parameter %s = '%.*s': expected %s", name,
+			  (int)(t.len > 100 ? 100 : t.len), t.ptr, expect);
+		return KAM_EINVAL;
+	}
+	return 0;
+}
+
+/* A money threshold parameter (a positive decimal) in ten-thousandths. */
+static int money_read(const kam_host *host, kam_run *run, const char *name, int64_t *out)
+{
+	double v;
+	int rc = host->param_number(run, name, &v);
+
+	if (rc) {
+		host->log(run, KAM_LOG_ERROR, "parameter %s: cannot read it (code %d)", name, rc);
+		return rc;
+	}
+	if (!(v > 0.0 && v < 9e14)) {
+		host->log(run, KAM_LOG_ERROR, "parameter %s = %.17g: must be a positive amount", name,
+			  v);
+		return KAM_EINVAL;
+	}
+	*out = llround(v * 1e4);
+	return 0;
+}
+
+static int cfg_read(const kam_host *host, kam_run *run, struct rfm_cfg *c)
+{
+	int64_t window, from;
+	int rc;
+
+	rc = host->param_day(run, "as_of", &c->as_of);
+	if (rc == KAM_ENOTFOUND)
+		c->as_of = host->as_of(run);
+	else if (rc) {
+		host->log(run, KAM_LOG_ERROR, "parameter as_of: cannot read it (code %d)", rc);
+		return rc;
+	}
+	rc = host->param_integer(run, "window_days", &window);
+	if (rc) {
+		host->log(run, KAM_LOG_ERROR, "parameter window_days: cannot read it (code %d)", rc);
+		return rc;
+	}
+	if (window < 1) {
+		host->log(run, KAM_LOG_ERROR, "parameter window_days = %lld: must be at least 1",
+			  (long long)window);
+		return KAM_EINVAL;
+	}
+	from = (int64_t)c->as_of - window + 1;
+	c->from = from < (int64_t)INT32_MIN + 1 ? INT32_MIN + 1 : (int32_t)from;
+	rc = text_param(host, run, "partition", part_names, 4, "region, owner, channel or none",
+			&c->part);
+	if (!rc)
+		rc = money_read(host, run, "monetary_5", &c->m5);
+	if (!rc)
+		rc = money_read(host, run, "monetary_4", &c->m4);
+	if (!rc)
+		rc = money_read(host, run, "monetary_3", &c->m3);
+	if (!rc && !(c->m5 >= c->m4 && c->m4 >= c->m3)) {
+		host->log(run, KAM_LOG_ERROR,
+			  "parameters monetary_5 >= monetary_4 >= monetary_3 do not hold");
+		rc = KAM_EINVAL;
+	}
+	return rc;
+}
+
+/* --- partitions: a small open-addressing table from partition key to a dense number -------- */
+
+struct part_key {
+	const char *ptr; /* text keys (region, owner): valid until the run ends */
+	size_t len;
+	int64_t num;     /* numeric keys (channel) */
+};
+
+struct part_table {
+	struct part_key *keys; /* by partition number */
+	uint32_t *slots;       /* partition number + 1, or 0 when free */
+	size_t cap, nkeys, keycap;
+};
+
+static uint64_t key_hash(const struct part_key *k)
+{
+	uint64_t h = 1469598103934665603ull ^ (uint64_t)k->num;
+
+	for (size_t i = 0; i < k->len; i++)
+		h = (h ^ (unsigned char)k->ptr[i]) * 1099511628211ull;
+	return h ^ (h >> 29);
+}
+
+static int key_eq(const struct part_key *a, const struct part_key *b)
+{
+	return a->num == b->num && a->len == b->len && (!a->len || !memcmp(a->ptr, b->ptr, a->len));
+}
+
+static int table_grow(struct part_table *t)
+{
+	size_t cap = t->cap ? t->cap * 2 : 64;
+	uint32_t *slots = calloc(cap, sizeof(*slots));
+
+	if (!slots)
+		return KAM_ENOMEM;
+	for (size_t p = 0; p < t->nkeys; p++) {
+		size_t s = key_hash(&t->keys[p]) & (cap - 1);
+
+		while (slots[s])
+			s = (s + 1) & (cap - 1);
+		slots[s] = (uint32_t)p + 1;
+	}
+	free(t->slots);
+	t->slots = slots;
+	t->cap = cap;
+	return 0;
+}
+
+/* The partition number of key k, adding it when new. */
+static int table_get(struct part_table *t, const struct part_key *k, uint32_t *out)
+{
+	size_t s;
+	int rc;
+
+	if (2 * (t->nkeys + 1) > t->cap && (rc = table_grow(t)))
+		return rc;
+	for (s = key_hash(k) & (t->cap - 1); t->slots[s]; s = (s + 1) & (t->cap - 1)) {
+		if (key_eq(&t->keys[t->slots[s] - 1], k)) {
+			*out = t->slots[s] - 1;
+			return 0;
+		}
+	}
+	if (t->nkeys == t->keycap) {
+		size_t cap = t->keycap ? t->keycap * 2 : 16;
+		struct part_key *keys = realloc(t->keys, cap * sizeof(*keys));
+
+		if (!keys)
+			return KAM_ENOMEM;
+		t->keys = keys;
+		t->keycap = cap;
+	}
+	t->keys[t->nkeys] = *k;
+	t->slots[s] = (uint32_t)t->nkeys + 1;
+	*out = (uint32_t)t->nkeys++;
+	return 0;
+}
+
+static void table_free(struct part_table *t)
+{
+	free(t->keys);
+	free(t->slots);
+}
+
+static int part_of(struct part_table *t, int part, const kam_account_view *v, uint32_t *out)
+{
+	struct part_key k = { NULL, 0, 0 };
+
+	switch (part) {
+	case PART_REGION:
+		k.ptr = v->region.ptr;
+		k.len = v->region.len;
+		break;
+	case PART_OWNER:
+		k.ptr = v->owner.ptr;
+		k.len = v->owner.len;
+		break;
+	case PART_CHANNEL:
+		k.num = v->channel;
+		break;
+	default:
+		*out = 0;
+		return 0;
+	}
+	return table_get(t, &k, out);
+}
+
+/* --- sorting ------------------------------------------------------------------------------- */
+
+/* An account in the ranking: what the sort moves, so the walk after it reads sequentially. */
+struct rank_item {
+	uint64_t key;   /* the metric, mapped so that ascending keys are descending metrics */
+	uint32_t index; /* the account */
+	uint32_t part;  /* its partition */
+};
+
+/*
+ * Sorts items[0..n) by (part, key) ascending, stably, so that items equal in both keep their
+ * order. An LSD radix sort: the key's bytes from the least significant (skipping bytes that are
+ * the same in every key: most of them, for real money), then the partition.
+ */
+static int rank_sort(struct rank_item *items, size_t n, uint32_t nparts)
+{
+	struct rank_item *tmp = malloc(n * sizeof(*tmp)), *src = items, *dst = tmp, *t;
+	size_t(*cnt)[256] = calloc(8, sizeof(*cnt));
+	size_t *pc = calloc((size_t)nparts + 1, sizeof(*pc));
+	int rc = KAM_ENOMEM;
+
+	if (!tmp || !cnt || !pc)
+		goto out;
+	for (size_t j = 0; j < n; j++)
+		for (int b = 0; b < 8; b++)
+			cnt[b][(items[j].key >> (8 * b)) & 255]++;
+	for (int b = 0; b < 8; b++) {
+		size_t off = 0;
+
+		if (cnt[b][(items[0].key >> (8 * b)) & 255] == n)
+			continue;
+		for (int v = 0; v < 256; v++) {
+			size_t c = cnt[b][v];
+
+			cnt[b][v] = off;
+			off += c;
+		}
+		for (size_t j = 0; j < n; j++)
+			dst[cnt[b][(src[j].key >> (8 * b)) & 255]++] = src[j];
+		t = src, src = dst, dst = t;
+	}
+	if (nparts > 1) {
+		size_t off = 0;
+
+		for (size_t j = 0; j < n; j++)
+			pc[src[j].part]++;
+		for (uint32_t p = 0; p < nparts; p++) {
+			size_t c = pc[p];
+
+			pc[p] = off;
+			off += c;
+		}
+		for (size_t j = 0; j < n; j++)
+			dst[pc[src[j].part]++] = src[j];
+		t = src, src = dst, dst = t;
+	}
+	if (src != items)
+		memcpy(items, src, n * sizeof(*items));
+	rc = 0;
+out:
+	free(tmp);
+	free(cnt);
+	free(pc);
+	return rc;
+}
+
+/* --- scores and segments ------------------------------------------------------------------- */
+
+/* No order at all: recency is worse than any number of days. */
+#define NO_RECENCY (-1)
+
+/* Fixed thresholds for partitions of fewer than RFM_MIN_QUINTILE accounts. */
+static int rfm_fixed_r(int64_t recency)
+{
+	if (recency == NO_RECENCY)
+		return 1;
+	return recency <= 30 ? 5 : recency <= 90 ? 4 : recency <= 180 ? 3 : recency <= 365 ? 2 : 1;
+}
+
+static int rfm_fixed_f(int64_t frequency)
+{
+	return frequency >= 12 ? 5 : frequency >= 6 ? 4 : frequency >= 3 ? 3 : frequency >= 1 ? 2 : 1;
+}
+
+static int rfm_fixed_m(const struct rfm_cfg *c, int64_t monetary)
+{
+	return monetary >= c->m5 ? 5 : monetary >= c->m4 ? 4 : monetary >= c->m3 ? 3 :
+	       monetary > 0 ? 2 : 1;
+}
+
+/* The segment (index into segments[]) of R, F and M scores: the first rule that matches. */
+static int rfm_segment_of(int r, int f, int m)
+{
+	if (r >= 4 && f >= 4 && m >= 4)
+		return 0; /* champions */
+	if (r >= 3 && f >= 4)
+		return 1; /* loyal */
+	if (r >= 4 && f >= 2 && f <= 3)
+		return 2; /* potential-loyalist */
+	if (r == 5 && f == 1)
+		return 3; /* new */
+	if (r <= 2 && f >= 3)
+		return 4; /* at-risk */
+	if (r == 1 && f == 1)
+		return 5; /* lost */
+	if (r <= 2 && f <= 2)
+		return 6; /* hibernating */
+	return 7;         /* need-attention */
+}
+
+/* --- the model ----------------------------------------------------------------------------- */
+
+/* Work arrays of one run, by account index unless noted. */
+struct rfm_work {
+	uint32_t *part;
+	uint32_t *psize;         /* by partition: number of accounts */
+	int64_t *recency;        /* days, or NO_RECENCY */
+	int64_t *frequency;
+	int64_t *monetary;
+	uint8_t *score[NDIM];    /* R, F, M: 1..5 */
+	struct rank_item *items; /* by sort position */
+};
+
+static void work_free(struct rfm_work *w)
+{
+	free(w->part);
+	free(w->psize);
+	free(w->recency);
+	free(w->frequency);
+	free(w->monetary);
+	for (int d = 0; d < NDIM; d++)
+		free(w->score[d]);
+	free(w->items);
+}
+
+static int work_alloc(struct rfm_work *w, size_t n)
+{
+	int ok = 1;
+
+	w->part = malloc(n * sizeof(*w->part));
+	w->recency = malloc(n * sizeof(*w->recency));
+	w->frequency = malloc(n * sizeof(*w->frequency));
+	w->monetary = malloc(n * sizeof(*w->monetary));
+	for (int d = 0; d < NDIM; d++) {
+		w->score[d] = malloc(n);
+		ok = ok && w->score[d];
+	}
+	w->items = malloc(n * sizeof(*w->items));
+	ok = ok && w->part && w->recency && w->frequency && w->monetary && w->items;
+	return ok ? 0 : KAM_ENOMEM;
+}
+
+/*
+ * The measures of account i: one orders() call for the window, and a second one for the time
+ * before it only when the window has no order (to find the last order for recency).
+ */
+static int measures_read(const kam_host *host, kam_run *run, const struct rfm_cfg *c,
+			 struct rfm_work *w, size_t i, const kam_account_view *v)
+{
+	const kam_order_view *o;
+	size_t count;
+	int64_t sum = 0;
+	int32_t last = KAM_NO_DAY;
+	int rc = host->orders(run, i, c->from, c->as_of, &o, &count);
+
+	if (!rc && count)
+		last = o[count - 1].day;
+	for (size_t j = 0; !rc && j < count; j++) {
+		if (__builtin_add_overflow(sum, o[j].amount, &sum)) {
+			host->log(run, KAM_LOG_ERROR, "account %.*s: monetary overflows",
+				  (int)v->id.len, v->id.ptr);
+			return KAM_ERANGE;
+		}
+	}
+	w->frequency[i] = (int64_t)count;
+	w->monetary[i] = sum;
+	if (!rc && !count && c->from > INT32_MIN + 1) {
+		rc = host->orders(run, i, INT32_MIN + 1, c->from - 1, &o, &count);
+		if (!rc && count)
+			last = o[count - 1].day;
+	}
+	if (rc) {
+		host->log(run, KAM_LOG_ERROR, "orders of account %.*s: code %d", (int)v->id.len,
+			  v->id.ptr, rc);
+		return rc;
+	}
+	w->recency[i] = last == KAM_NO_DAY ? NO_RECENCY : (int64_t)c->as_of - last;
+	return 0;
+}
+
+static int accounts_read(const kam_host *host, kam_run *run, const struct rfm_cfg *c,
+			 struct rfm_work *w, size_t n, struct part_table *parts)
+{
+	for (size_t i = 0; i < n; i++) {
+		const kam_account_view *v = host->account(run, i);
+		int rc;
+
+		if (!v)
+			return KAM_EINVAL;
+		rc = measures_read(host, run, c, w, i, v);
+		if (!rc)
+			rc = part_of(parts, c->part, v, &w->part[i]);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* The sort key of a measure: ascending from the worst to the best. */
+static uint64_t dim_key(const struct rfm_work *w, int d, uint32_t i)
+{
+	switch (d) {
+	case DIM_R:
+		/* Fewer days is better; no order sorts before every day count. */
+		return w->recency[i] == NO_RECENCY ? 0 : (1ull << 40) - (uint64_t)w->recency[i];
+	case DIM_F:
+		return (uint64_t)w->frequency[i];
+	default:
+		return (uint64_t)w->monetary[i] ^ (1ull << 63);
+	}
+}
+
+/* Quintile scores of measure d in every partition of at least RFM_MIN_QUINTILE accounts. */
+static int quintiles(struct rfm_work *w, size_t n, uint32_t nparts, int d)
+{
+	struct rank_item *it = w->items;
+	size_t cnt = 0;
+	int rc;
+
+	/* The order within a tied group does not matter: they all get the group's score. */
+	for (size_t i = 0; i < n; i++) {
+		if (w->psize[w->part[i]] < RFM_MIN_QUINTILE)
+			continue;
+		it[cnt].key = dim_key(w, d, (uint32_t)i);
+		it[cnt].index = (uint32_t)i;
+		it[cnt].part = w->part[i];
+		cnt++;
+	}
+	if (cnt == 0)
+		return 0;
+	rc = rank_sort(it, cnt, nparts);
+	if (rc)
+		return rc;
+	for (size_t s = 0; s < cnt;) {
+		size_t e = s;
+
+		while (e < cnt && it[e].part == it[s].part)
+			e++;
+		for (size_t g = s; g < e;) {
+			size_t h = g;
+			uint8_t q = (uint8_t)(1 + 5 * (g - s) / (e - s));
+
+			while (h < e && it[h].key == it[g].key)
+				w->score[d][it[h++].index] = q;
+			g = h;
+		}
+		s = e;
+	}
+	return 0;
+}
+
+static int results_give(const kam_host *host, kam_run *run, const struct rfm_work *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int r = w->score[DIM_R][i], f = w->score[DIM_F][i], m = w->score[DIM_M][i];
+		int code = 100 * r + 10 * f + m, seg = rfm_segment_of(r, f, m);
+		int64_t rec = w->recency[i];
+		int rc;
+
+		rc = host->set_tier(run, i, segments[seg].tier, (double)code);
+		if (!rc)
+			rc = host->add_factor(run, i, "recency_days", (double)rec,
+					      rec == NO_RECENCY ? "no order" : NULL);
+		if (!rc)
+			rc = host->add_factor(run, i, "frequency", (double)w->frequency[i], NULL);
+		if (!rc)
+			rc = host->add_factor(run, i, "monetary", (double)w->monetary[i] / 1e4, NULL);
+		if (!rc)
+			rc = host->add_factor(run, i, "r", r, NULL);
+		if (!rc)
+			rc = host->add_factor(run, i, "f", f, NULL);
+		if (!rc)
+			rc = host->add_factor(run, i, "m", m, NULL);
+		if (!rc)
+			rc = host->add_factor(run, i, "code", code, NULL);
+		if (!rc)
+			rc = host->add_factor(run, i, "segment", seg + 1, segments[seg].slug);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int rfm_run(void *state, const kam_host *host, kam_run *run)
+{
+	struct rfm_cfg c;
+	struct rfm_work w = { 0 };
+	struct part_table parts = { 0 };
+	size_t n = host->account_count(run);
+	uint32_t nparts;
+	int rc;
+
+	(void)state;
+	rc = cfg_read(host, run, &c);
+	if (rc || n == 0)
+		return rc;
+	if (n > UINT32_MAX) {
+		host->log(run, KAM_LOG_ERROR, "%zu accounts: at most %u supported", n, UINT32_MAX);
+		return KAM_ELIMIT;
+	}
+	rc = work_alloc(&w, n);
+	if (!rc)
+		rc = accounts_read(host, run, &c, &w, n, &parts);
+	if (rc)
+		goto out;
+	nparts = c.part == PART_NONE ? 1 : (uint32_t)parts.nkeys;
+	rc = KAM_ENOMEM;
+	w.psize = calloc(nparts, sizeof(*w.psize));
+	if (!w.psize)
+		goto out;
+	/* Fixed thresholds first; quintiles then replace them in the partitions large enough. */
+	for (size_t i = 0; i < n; i++) {
+		w.psize[w.part[i]]++;
+		w.score[DIM_R][i] = (uint8_t)rfm_fixed_r(w.recency[i]);
+		w.score[DIM_F][i] = (uint8_t)rfm_fixed_f(w.frequency[i]);
+		w.score[DIM_M][i] = (uint8_t)rfm_fixed_m(&c, w.monetary[i]);
+	}
+	rc = 0;
+	for (int d = 0; d < NDIM && !rc; d++)
+		rc = quintiles(&w, n, nparts, d);
+	if (!rc)
+		rc = results_give(host, run, &w, n);
+out:
+	if (rc == KAM_ENOMEM)
+		host->log(run, KAM_LOG_ERROR, "out of memory for %zu accounts", n);
+	table_free(&parts);
+	work_free(&w);
+	return rc;
+}
+
+static const kam_plugin rfm_plugin = {
+	.abi_major = KAM_ABI_MAJOR,
+	.size = sizeof(kam_plugin),
+	.name = "rfm",
+	.kind = KAM_PLUGIN_SEGMENTATION,
+	.version = "1.0.0",
+	.description = "recency, frequency, monetary quintiles; named segments mapped to tiers",
+	.params = rfm_params,
+	.nparams = sizeof(rfm_params) / sizeof(rfm_params[0]),
+	.run = rfm_run,
+};
+
+KAM_PLUGIN_EXPORT(rfm_plugin)
