@@ -586,7 +586,9 @@ static int host_param_integer(kam_run *run, const char *name, int64_t *out)
 
 	if (rc)
 		return rc;
-	if (!strcmp(s, "true") || !strcmp(s, "false")) {
+	if (run->plugin->params[param_find(run, name)].type == KAM_PARAM_BOOL) {
+		if (strcmp(s, "true") && strcmp(s, "false"))
+			return KAM_EINVAL;
 		*out = s[0] == 't';
 		return 0;
 	}
