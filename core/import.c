@@ -310,6 +310,13 @@ int kam_import(kam_store *store, const kam_import_opts *opts, kam_import_result 
 		snprintf(result->error, sizeof(result->error), "%s: %s", im.name, kam_strerror(rc));
 		return rc;
 	}
+	/*
+	 * A database takes two to three times the CSV bytes: reserve the map for that now, or a big
+	 * import would fill the map, grow it and start again. Best effort: the retry still works.
+	 */
+	uint64_t total = kam_csv_total_bytes(im.csv);
+	if (total)
+		kam_store_reserve(store, total * 3);
 	rc = kam_store_write(store, import_run, &im);
 	if (rc && !result->error[0])
 		snprintf(result->error, sizeof(result->error), "%s: %s", im.name, kam_strerror(rc));

@@ -123,6 +123,21 @@ struct rcache {
 	uint32_t cap, count;
 };
 
+/*
+ * The greatest key of a database as the write transaction knows it (an upper bound: deletes
+ * leave it as it was): a put of a greater key appends (MDB_APPEND), which skips the search and
+ * fills pages completely, and is known to insert. Imports write mostly in key order.
+ */
+#define TAIL_KEY_MAX 512
+enum { TAIL_UNKNOWN, TAIL_KEY, TAIL_EMPTY };
+
+struct tail {
+	int state;
+	MDB_cursor *mc; /* the cursor appends go through, for the write transaction */
+	uint32_t len;
+	uint8_t key[TAIL_KEY_MAX];
+};
+
 struct kam_store {
 	MDB_env *env;
 	MDB_dbi dbi[DB_COUNT];
@@ -135,6 +150,7 @@ struct kam_store {
 	kam_buf enc;      /* encoding buffer of the write transaction */
 	struct rcache rc; /* rollups touched by the write transaction */
 	kam_rollup none;  /* kam_rollup_init() */
+	struct tail tail[DB_COUNT]; /* of the write transaction */
 };
 
 /*
@@ -221,6 +237,78 @@ static int wres(kam_txn *t, int mrc)
 	if (rc && mrc != MDB_NOTFOUND && mrc != MDB_KEYEXIST)
 		txn_fail(t, rc);
 	return rc;
+}
+
+/* ---- appending ---- */
+
+/* The bytewise order of LMDB's default comparison: memcmp, then the shorter first. */
+static int key_cmp(const void *a, size_t alen, const void *b, size_t blen)
+{
+	int c = memcmp(a, b, alen < blen ? alen : blen);
+	if (c)
+		return c;
+	return (alen > blen) - (alen < blen);
+}
+
+/*
+ * Appends k -> v to `db` when k is greater than every key there. Returns 1 when appended, 0 when
+ * the caller must put the usual way, or a negative code (the transaction has failed).
+ */
+static int tail_append(kam_txn *t, int db, const MDB_val *k, const MDB_val *v)
+{
+	struct tail *tl = &t->store->tail[db];
+	if (k->mv_size > TAIL_KEY_MAX)
+		return 0;
+	if (tl->state == TAIL_UNKNOWN) {
+		int mrc = mdb_cursor_open(t->txn, t->store->dbi[db], &tl->mc);
+		if (mrc)
+			return txn_fail(t, kam_from_mdb(mrc));
+		MDB_val lk, lv;
+		mrc = mdb_cursor_get(tl->mc, &lk, &lv, MDB_LAST);
+		if (mrc == MDB_NOTFOUND) {
+			tl->state = TAIL_EMPTY;
+		} else if (mrc) {
+			return txn_fail(t, kam_from_mdb(mrc));
+		} else if (lk.mv_size > TAIL_KEY_MAX) {
+			return 0; /* not ours to append to; stays unknown */
+		} else {
+			memcpy(tl->key, lk.mv_data, lk.mv_size);
+			tl->len = (uint32_t)lk.mv_size;
+			tl->state = TAIL_KEY;
+		}
+	}
+	if (tl->state == TAIL_KEY && key_cmp(k->mv_data, k->mv_size, tl->key, tl->len) <= 0)
+		return 0;
+	MDB_val kk = *k, vv = *v;
+	int mrc = mdb_cursor_put(tl->mc, &kk, &vv, MDB_APPEND);
+	if (mrc == MDB_KEYEXIST)
+		return 0; /* a put that bypassed us went further: LMDB checks */
+	if (mrc)
+		return wres(t, mrc);
+	memcpy(tl->key, k->mv_data, k->mv_size);
+	tl->len = (uint32_t)k->mv_size;
+	tl->state = TAIL_KEY;
+	return 1;
+}
+
+/* Puts k -> v, appending when it can. */
+static int put_fast(kam_txn *t, int db, const MDB_val *k, const MDB_val *v)
+{
+	int rc = tail_append(t, db, k, v);
+	if (rc)
+		return rc < 0 ? rc : 0;
+	MDB_val kk = *k, vv = *v;
+	return wres(t, mdb_put(t->txn, t->store->dbi[db], &kk, &vv, 0));
+}
+
+static void tails_close(kam_store *s)
+{
+	for (int i = 0; i < DB_COUNT; i++) {
+		if (s->tail[i].mc)
+			mdb_cursor_close(s->tail[i].mc);
+		s->tail[i].mc = NULL;
+		s->tail[i].state = TAIL_UNKNOWN;
+	}
 }
 
 /* ---- byte helpers ---- */
@@ -632,7 +720,7 @@ static int rc_flush(kam_txn *t)
 		struct rc_ent *e = dirty[i];
 		rollup_pack(&e->r, buf);
 		MDB_val k = mval(e->id, e->len), v = mval(buf, sizeof(buf));
-		rc2 = wres(t, mdb_put(t->txn, s->dbi[DB_ROLLUPS], &k, &v, 0));
+		rc2 = put_fast(t, DB_ROLLUPS, &k, &v);
 		if (!rc2)
 			e->dirty = 0;
 	}
@@ -1199,6 +1287,8 @@ int kam_txn_commit(kam_txn *t)
 	if (t->write && !rc)
 		rc = rc_flush(t);
 	txn_close_cursors(t);
+	if (t->write)
+		tails_close(t->store);
 	if (!t->write || rc) {
 		mdb_txn_abort(t->txn);
 	} else {
@@ -1216,6 +1306,8 @@ void kam_txn_abort(kam_txn *t)
 	if (!t)
 		return;
 	txn_close_cursors(t);
+	if (t->write)
+		tails_close(t->store);
 	mdb_txn_abort(t->txn);
 	txn_free(t);
 }
@@ -1233,6 +1325,34 @@ static int store_grow(kam_store *s)
 	if (size < info.me_mapsize)
 		return KAM_EMAPFULL;
 	return kam_from_mdb(mdb_env_set_mapsize(s->env, size));
+}
+
+/* Map sizes are rounded up to this, so that a series of reserves remaps rarely. */
+#define RESERVE_ROUND ((uint64_t)64 << 20)
+
+int kam_store_reserve(kam_store *s, uint64_t bytes)
+{
+	if (!s)
+		return KAM_EINVAL;
+	if (s->flags & KAM_STORE_RDONLY)
+		return KAM_EREADONLY;
+	if (s->readers || s->wtxn)
+		return KAM_EBUSY;
+	MDB_envinfo info;
+	MDB_stat st;
+	int mrc = mdb_env_info(s->env, &info);
+	if (!mrc)
+		mrc = mdb_env_stat(s->env, &st);
+	if (mrc)
+		return kam_from_mdb(mrc);
+	uint64_t used = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+	uint64_t need = used + bytes;
+	if (need < used || need > SIZE_MAX - RESERVE_ROUND)
+		return KAM_ENOMEM;
+	if (need <= info.me_mapsize)
+		return 0;
+	need = (need + RESERVE_ROUND - 1) / RESERVE_ROUND * RESERVE_ROUND;
+	return kam_from_mdb(mdb_env_set_mapsize(s->env, (size_t)need));
 }
 
 int kam_store_write(kam_store *s, kam_write_fn fn, void *arg)
@@ -1293,6 +1413,10 @@ static int put_primary(kam_txn *t, kam_kind kind, kam_str id, const void *rec, k
 	if (rc)
 		return rc;
 	MDB_val k = mval(id.ptr, id.len), v = mval(s->enc.data, s->enc.len);
+	*existed = 0;
+	rc = tail_append(t, kind, &k, &v);
+	if (rc)
+		return rc < 0 ? rc : 0;
 	int mrc = mdb_put(t->txn, s->dbi[kind], &k, &v, MDB_NOOVERWRITE);
 	*existed = mrc == MDB_KEYEXIST;
 	if (!*existed)
@@ -1311,7 +1435,7 @@ static int ikey_put(kam_txn *t, int db, const uint8_t *key, size_t klen, const v
 		    size_t vlen)
 {
 	MDB_val k = mval(key, klen), v = mval(val, vlen);
-	return wres(t, mdb_put(t->txn, t->store->dbi[db], &k, &v, 0));
+	return put_fast(t, db, &k, &v);
 }
 
 /* Deletes an index key; a missing one is not worth failing a write for. */
@@ -1980,15 +2104,6 @@ int kam_facts_open(kam_txn *t, kam_kind kind, kam_facts **out)
 	return 0;
 }
 
-/* The bytewise order of LMDB's default comparison: memcmp, then the shorter first. */
-static int key_cmp(const void *a, size_t alen, const void *b, size_t blen)
-{
-	int c = memcmp(a, b, alen < blen ? alen : blen);
-	if (c)
-		return c;
-	return (alen > blen) - (alen < blen);
-}
-
 /* Seeks to the first key >= `key`; the result becomes the reader's position. */
 static int facts_seek(kam_facts *f, const uint8_t *key, size_t len, MDB_val *k, MDB_val *v)
 {
@@ -2158,7 +2273,7 @@ int kam_table_put(kam_txn *t, kam_table tab, kam_str key, kam_str value)
 	if ((unsigned)tab >= KAM_TABLE_COUNT || !table_key_ok(key) || (value.len && !value.ptr))
 		return KAM_EINVAL;
 	MDB_val k = mval(key.ptr, key.len), v = mval(value.len ? value.ptr : "", value.len);
-	return wres(t, mdb_put(t->txn, t->store->dbi[DB_TABLE(tab)], &k, &v, 0));
+	return put_fast(t, DB_TABLE(tab), &k, &v);
 }
 
 int kam_table_get(kam_txn *t, kam_table tab, kam_str key, kam_str *value)

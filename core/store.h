@@ -73,6 +73,14 @@ typedef int (*kam_write_fn)(kam_txn *txn, void *arg);
 int kam_store_write(kam_store *store, kam_write_fn fn, void *arg);
 
 /*
+ * Makes room in the map for about `bytes` more data, before a large write, so that the write does
+ * not run out of map and start again (kam_store_write). Only address space is reserved; the file
+ * grows as data is written. Needs no transaction of this handle open. Returns 0, KAM_EBUSY (a
+ * transaction is open), KAM_EREADONLY, KAM_ENOMEM, KAM_EIO.
+ */
+int kam_store_reserve(kam_store *store, uint64_t bytes);
+
+/*
  * Inserts or replaces (by id) one record of `kind`. Contacts, orders and interactions must name
  * an existing account (else KAM_EREF). Indexes and the account's rollup change in the same
  * transaction. *replaced (may be NULL) tells whether a record with that id existed.

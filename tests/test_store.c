@@ -1754,3 +1754,112 @@ Test(store, tables_many_keys)
 	kam_txn_abort(t);
 	kam_store_close(s);
 }
+
+/* ---- bulk writes ---- */
+
+Test(store, appends_and_inserts_mixed)
+{
+	/* keys in order take the append path; others, replacements and keys after a delete not */
+	kam_store *s = open_new();
+	kam_txn *t;
+	cr_assert_eq(kam_txn_begin(s, 1, &t), 0);
+	kam_account a;
+	const char *ids[] = { "b", "d", "f", "a", "e", "g", "c" };
+	for (size_t i = 0; i < 7; i++) {
+		make_account(&a, ids[i], i % 2 ? "north" : "south", NULL);
+		put_ok(t, KAM_ACCOUNT, &a, 0);
+	}
+	make_account(&a, "g", "west", NULL);
+	put_ok(t, KAM_ACCOUNT, &a, 1);
+	cr_assert_eq(kam_del(t, KAM_ACCOUNT, KAM_STR("g")), 0);
+	make_account(&a, "fa", NULL, NULL);
+	put_ok(t, KAM_ACCOUNT, &a, 0);
+	make_account(&a, "g", NULL, NULL);
+	put_ok(t, KAM_ACCOUNT, &a, 0);
+	kam_order o;
+	make_order(&o, "o2", "b", 5, KAM_NO_TIME, 1, 0, 0);
+	put_ok(t, KAM_ORDER, &o, 0);
+	make_order(&o, "o1", "b", 5, KAM_NO_TIME, 2, 0, 0);
+	put_ok(t, KAM_ORDER, &o, 0);
+	make_order(&o, "o3", "a", 9, KAM_NO_TIME, 4, 0, 0);
+	put_ok(t, KAM_ORDER, &o, 0);
+	make_order(&o, "o2", "b", 4, KAM_NO_TIME, 8, 0, 0);
+	put_ok(t, KAM_ORDER, &o, 1);
+	cr_assert_eq(kam_txn_commit(t), 0);
+
+	/* a new transaction starts from the greatest key stored */
+	cr_assert_eq(kam_txn_begin(s, 1, &t), 0);
+	make_account(&a, "h", NULL, NULL);
+	put_ok(t, KAM_ACCOUNT, &a, 0);
+	make_account(&a, "g", "east", NULL);
+	put_ok(t, KAM_ACCOUNT, &a, 1);
+	make_order(&o, "o4", "h", 1, KAM_NO_TIME, 16, 0, 0);
+	put_ok(t, KAM_ORDER, &o, 0);
+	make_order(&o, "o3", "a", 9, KAM_NO_TIME, 32, 0, 0);
+	put_ok(t, KAM_ORDER, &o, 1);
+	cr_assert_eq(kam_txn_commit(t), 0);
+
+	cr_assert_eq(kam_txn_begin(s, 0, &t), 0);
+	expect_ids(t, KAM_ACCOUNT, KAM_SCAN_ALL, "", 0, 0, IDS("a", "b", "c", "d", "e", "f", "fa", "g", "h"));
+	expect_ids(t, KAM_ACCOUNT, KAM_SCAN_REGION, "", 0, 0, IDS("fa", "h"));
+	expect_ids(t, KAM_ACCOUNT, KAM_SCAN_REGION, "east", 0, 0, IDS("g"));
+	expect_ids(t, KAM_ACCOUNT, KAM_SCAN_REGION, "north", 0, 0, IDS("a", "d"));
+	expect_ids(t, KAM_ACCOUNT, KAM_SCAN_REGION, "south", 0, 0, IDS("b", "c", "e", "f"));
+	expect_ids(t, KAM_ACCOUNT, KAM_SCAN_REGION, "west", 0, 0, NONE);
+	expect_ids(t, KAM_ORDER, KAM_SCAN_OF_ACCOUNT, "b", INT32_MIN, INT32_MAX, IDS("o2", "o1"));
+	expect_ids(t, KAM_ORDER, KAM_SCAN_ALL, "", 0, 0, IDS("o1", "o2", "o3", "o4"));
+	kam_rollup r, c;
+	const char *accs[] = { "a", "b", "h" };
+	kam_money rev[] = { 32, 10, 16 };
+	for (int i = 0; i < 3; i++) {
+		cr_assert_eq(kam_rollup_get(t, kam_str_c(accs[i]), &r), 0);
+		cr_assert_eq(kam_rollup_compute(t, kam_str_c(accs[i]), &c), 0);
+		cr_assert_eq(r.revenue, rev[i], "%s: %lld", accs[i], (long long)r.revenue);
+		cr_assert_eq(c.revenue, rev[i]);
+		cr_assert_eq(r.order_count, c.order_count);
+	}
+	kam_txn_abort(t);
+	kam_store_close(s);
+}
+
+Test(store, reserve)
+{
+	setenv("KAM_MAPSIZE", "1048576", 1);
+	kam_store *s = open_new();
+	kam_txn *t;
+	kam_store_stats st;
+	cr_assert_eq(kam_txn_begin(s, 0, &t), 0);
+	cr_assert_eq(kam_store_stats_get(t, &st), 0);
+	cr_assert_lt(st.map_size, 100u << 20);
+	cr_assert_eq(kam_store_reserve(s, 100u << 20), KAM_EBUSY, "a transaction pins the map");
+	kam_txn_abort(t);
+	cr_assert_eq(kam_store_reserve(s, 100u << 20), 0);
+	cr_assert_eq(kam_txn_begin(s, 0, &t), 0);
+	cr_assert_eq(kam_store_stats_get(t, &st), 0);
+	cr_assert_geq(st.map_size, st.used_bytes + (100u << 20));
+	uint64_t map = st.map_size;
+	kam_txn_abort(t);
+	/* less than there is already: nothing changes */
+	cr_assert_eq(kam_store_reserve(s, 1000), 0);
+	cr_assert_eq(kam_txn_begin(s, 1, &t), 0);
+	cr_assert_eq(kam_store_stats_get(t, &st), 0);
+	cr_assert_eq(st.map_size, map);
+	kam_txn_abort(t);
+	/* the reserved room is used without growing: the write runs once */
+	struct big b = { 0, malloc(BIG_NOTE) };
+	memset(b.note, 'n', BIG_NOTE);
+	cr_assert_eq(kam_store_write(s, write_big, &b), 0);
+	cr_assert_eq(b.calls, 1);
+	free(b.note);
+	cr_assert_eq(kam_txn_begin(s, 0, &t), 0);
+	cr_assert_eq(kam_store_stats_get(t, &st), 0);
+	cr_assert_eq(st.map_size, map);
+	cr_assert_eq(st.records[KAM_INTERACTION], BIG_COUNT);
+	kam_txn_abort(t);
+	cr_assert_eq(kam_store_reserve(NULL, 1), KAM_EINVAL);
+	kam_store_close(s);
+
+	cr_assert_eq(kam_store_open(dbdir, KAM_STORE_RDONLY, &s), 0);
+	cr_assert_eq(kam_store_reserve(s, 1 << 20), KAM_EREADONLY);
+	kam_store_close(s);
+}
