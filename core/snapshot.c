@@ -8,18 +8,19 @@
  *
  *   version byte, count, then per result:
  *     id length, id bytes, tier byte, score (num), region (sref), factor count,
- *     per factor: name (sref), value (num), note (sref)
+ *     per factor: head = name sref << 1 | has_note, the name's text when new, value (num),
+ *     and the note (sref) when has_note
  *
- * sref: a varint k; 0 = absent, 1 = a new string follows (length, bytes) and joins the block's
- * dictionary, k >= 2 = dictionary entry k - 2. Regions, factor names and notes repeat on almost
- * every row, so most of them cost one byte.
+ * sref: a varint k; 1 = a new string follows (length, bytes) and joins the block's dictionary,
+ * k >= 2 = dictionary entry k - 2. Regions, factor names and notes repeat on almost every row,
+ * so most of them cost one byte.
  * num: a varint h; h & 3 == 0: the integer unzigzag(h >> 2); 1: unzigzag(h >> 2) / 10000 (money
- * figures); 2: the 8 bytes of the double follow, little-endian. Only values that decode back to
- * the very same bits use the short forms.
+ * figures); h == 2: the 8 bytes of the double follow, little-endian; h == 3 (factors only): the
+ * same value as the row's score. Only values that decode back to the very same bits use the
+ * short forms.
  */
 #include "snapshot.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -69,27 +70,6 @@ static uint64_t double_bits(double v)
 	return u;
 }
 
-static int put_num(kam_buf *b, double v)
-{
-	/* 2^52: beyond it llrint and the conversions back stop being exact anyway */
-	if (fabs(v) < 4503599627370496.0) {
-		int64_t n = llrint(v);
-		if (double_bits((double)n) == double_bits(v))
-			return kam_buf_put_varint(b, kam_zigzag(n) << 2);
-		n = fabs(v) < 4503599627370496.0 / 10000.0 ? llrint(v * 10000.0) : 0;
-		if (n && double_bits((double)n / 10000.0) == double_bits(v))
-			return kam_buf_put_varint(b, kam_zigzag(n) << 2 | 1);
-	}
-	int rc = kam_buf_reserve(b, 9);
-	if (rc)
-		return rc;
-	uint64_t u = double_bits(v);
-	b->data[b->len++] = 2;
-	for (int i = 0; i < 8; i++)
-		b->data[b->len++] = (uint8_t)(u >> (8 * i));
-	return 0;
-}
-
 /* A bounded reader over one stored value; any malformation makes it fail for good. */
 typedef struct reader {
 	const uint8_t *p, *end;
@@ -125,7 +105,8 @@ static kam_str get_str(reader *r)
 	return s;
 }
 
-static double get_num(reader *r)
+/* Reads a number; `score` gives the value of the "same as the score" form (NULL: refused). */
+static double get_num(reader *r, const double *score)
 {
 	uint64_t h = get_varint(r);
 	if (r->bad)
@@ -133,11 +114,13 @@ static double get_num(reader *r)
 	switch (h & 3) {
 	case 0: return (double)kam_unzigzag(h >> 2);
 	case 1: return (double)kam_unzigzag(h >> 2) / 10000.0;
+	case 3:
+		if (h != 3 || !score)
+			break;
+		return *score;
 	default:
-		if (h != 2 || r->end - r->p < 8) {
-			r->bad = 1;
-			return 0;
-		}
+		if (h != 2 || r->end - r->p < 8)
+			break;
 		uint64_t u = 0;
 		for (int i = 0; i < 8; i++)
 			u |= (uint64_t)r->p[i] << (8 * i);
@@ -146,6 +129,8 @@ static double get_num(reader *r)
 		memcpy(&v, &u, sizeof(v));
 		return v;
 	}
+	r->bad = 1;
+	return 0;
 }
 
 static char *str_dup(kam_str s)
@@ -379,7 +364,9 @@ typedef struct dict {
 	size_t n, cap;
 	uint32_t *slots; /* index + 1, 0 = empty; size nslots (a power of two) */
 	size_t nslots;
-	kam_str last[SLOTS]; /* per position in a row: the last string and its index */
+	/* per position in a row: the last string (pointer and text) and its index */
+	const char *lastp[SLOTS];
+	kam_str last[SLOTS];
 	size_t last_ix[SLOTS];
 } dict;
 
@@ -397,7 +384,7 @@ static void dict_reset(dict *d)
 	if (d->slots)
 		memset(d->slots, 0, d->nslots * sizeof(*d->slots));
 	for (int i = 0; i < SLOTS; i++)
-		d->last[i] = (kam_str){ NULL, 0 };
+		d->lastp[i] = NULL;
 }
 
 static void dict_free(dict *d)
@@ -431,53 +418,147 @@ static int dict_grow(dict *d)
 	return 0;
 }
 
-/* Writes an sref for s (NULL: absent) at row position pos. */
-static int put_sref(kam_buf *b, dict *d, int pos, const char *s)
+/*
+ * Rows are written with unchecked stores into room reserved beforehand: ROW_ROOM for the fixed
+ * parts plus FACTOR_ROOM per factor (varints of at most 10 bytes, an id of at most KAM_ID_MAX);
+ * only a string new to the block's dictionary reserves more.
+ */
+#define ROW_ROOM (10 + KAM_ID_MAX + 1 + 10 + 10 + 10)
+#define FACTOR_ROOM 30
+
+static inline void raw_byte(kam_buf *b, uint8_t c)
 {
-	if (!s)
-		return kam_buf_putc(b, 0);
-	kam_str str = kam_str_c(s);
-	if (pos < SLOTS && d->last[pos].ptr && kam_str_eq(d->last[pos], str))
-		return kam_buf_put_varint(b, d->last_ix[pos] + 2);
-	if (d->n >= d->cap && dict_grow(d))
-		return KAM_ENOMEM;
-	size_t j = str_hash(str.ptr, str.len) & (d->nslots - 1);
-	for (; d->slots[j]; j = (j + 1) & (d->nslots - 1)) {
-		size_t ix = d->slots[j] - 1;
-		if (kam_str_eq(d->strs[ix], str)) {
-			if (pos < SLOTS) {
-				d->last[pos] = str;
-				d->last_ix[pos] = ix;
-			}
-			return kam_buf_put_varint(b, ix + 2);
-		}
-	}
-	d->slots[j] = (uint32_t)d->n + 1;
-	d->strs[d->n] = str;
-	if (pos < SLOTS) {
-		d->last[pos] = str;
-		d->last_ix[pos] = d->n;
-	}
-	d->n++;
-	int rc = kam_buf_putc(b, 1);
-	return rc ? rc : put_str(b, str.ptr, str.len);
+	b->data[b->len++] = c;
 }
 
-static int result_encode(kam_buf *b, dict *d, const kam_result *r)
+static inline void raw_varint(kam_buf *b, uint64_t v)
 {
-	int rc = put_cstr(b, r->account_id);
-	rc = rc ? rc : kam_buf_putc(b, (uint8_t)r->tier);
-	rc = rc ? rc : put_num(b, r->score);
-	rc = rc ? rc : put_sref(b, d, 0, r->region ? r->region : "");
-	rc = rc ? rc : kam_buf_put_varint(b, r->nfactors);
-	for (size_t i = 0; !rc && i < r->nfactors; i++) {
-		const kam_factor *f = &r->factors[i];
-		int pos = 1 + 2 * (int)(i < SLOTS ? i : SLOTS);
-		rc = put_sref(b, d, pos, f->name ? f->name : "");
-		rc = rc ? rc : put_num(b, f->value);
-		rc = rc ? rc : put_sref(b, d, pos + 1, f->note);
+	uint8_t *p = b->data + b->len;
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
 	}
-	return rc;
+	*p++ = (uint8_t)v;
+	b->len = (size_t)(p - b->data);
+}
+
+/* A number as described at the top; `score` (may be NULL) allows the "same as the score" form. */
+static inline void raw_num(kam_buf *b, double v, const double *score)
+{
+	uint64_t bits = double_bits(v);
+	if (score && bits == double_bits(*score)) {
+		raw_byte(b, 3);
+		return;
+	}
+	/* Within +-2^52 the conversions are exact; NaN fails the comparison. */
+	if (v > -4503599627370496.0 && v < 4503599627370496.0) {
+		int64_t n = (int64_t)v;
+		if (double_bits((double)n) == bits) {
+			raw_varint(b, kam_zigzag(n) << 2);
+			return;
+		}
+		if (v > -450359962737.0 && v < 450359962737.0) {
+			double x = v * 10000.0;
+			n = (int64_t)(x < 0 ? x - 0.5 : x + 0.5);
+			if (double_bits((double)n / 10000.0) == bits) {
+				raw_varint(b, kam_zigzag(n) << 2 | 1);
+				return;
+			}
+		}
+	}
+	raw_byte(b, 2);
+	for (int i = 0; i < 8; i++)
+		raw_byte(b, (uint8_t)(bits >> (8 * i)));
+}
+
+/*
+ * The sref code of s at row position pos: >= 2 for a dictionary entry, or 1 for a string new to
+ * the block, which joins the dictionary and whose text (*str) must follow the code. Models
+ * intern their names, so a pointer seen at the same position a row before usually repeats.
+ */
+static int dict_code(dict *d, int pos, const char *s, uint64_t *code, kam_str *str)
+{
+	if (pos < SLOTS && d->lastp[pos] == s) {
+		*code = d->last_ix[pos] + 2;
+		return 0;
+	}
+	*str = kam_str_c(s);
+	if (pos < SLOTS && d->lastp[pos] && kam_str_eq(d->last[pos], *str)) {
+		*code = d->last_ix[pos] + 2;
+		d->lastp[pos] = s;
+		return 0;
+	}
+	if (d->n >= d->cap && dict_grow(d))
+		return KAM_ENOMEM;
+	size_t j = str_hash(str->ptr, str->len) & (d->nslots - 1), ix;
+	for (; d->slots[j]; j = (j + 1) & (d->nslots - 1)) {
+		ix = d->slots[j] - 1;
+		if (kam_str_eq(d->strs[ix], *str)) {
+			*code = ix + 2;
+			goto found;
+		}
+	}
+	ix = d->n++;
+	d->slots[j] = (uint32_t)ix + 1;
+	d->strs[ix] = *str;
+	*code = 1;
+found:
+	if (pos < SLOTS) {
+		d->lastp[pos] = s;
+		d->last[pos] = d->strs[ix];
+		d->last_ix[pos] = ix;
+	}
+	return 0;
+}
+
+/* Writes a new string's text (reserving room again for the rest of the row). */
+static int raw_text(kam_buf *b, kam_str str, size_t rest)
+{
+	if (kam_buf_reserve(b, 10 + (size_t)str.len + rest))
+		return KAM_ENOMEM;
+	raw_varint(b, str.len);
+	memcpy(b->data + b->len, str.ptr, str.len);
+	b->len += str.len;
+	return 0;
+}
+
+static int raw_sref(kam_buf *b, uint64_t code, kam_str str, size_t rest)
+{
+	raw_varint(b, code);
+	return code == 1 ? raw_text(b, str, rest) : 0;
+}
+
+static int result_encode(kam_buf *b, dict *d, const kam_result *r, size_t idlen)
+{
+	size_t room = ROW_ROOM + FACTOR_ROOM * r->nfactors;
+	uint64_t code;
+	kam_str str;
+	if (kam_buf_reserve(b, room))
+		return KAM_ENOMEM;
+	raw_varint(b, idlen);
+	memcpy(b->data + b->len, r->account_id, idlen);
+	b->len += idlen;
+	raw_byte(b, (uint8_t)r->tier);
+	raw_num(b, r->score, NULL);
+	if (dict_code(d, 0, r->region ? r->region : "", &code, &str) ||
+	    raw_sref(b, code, str, room))
+		return KAM_ENOMEM;
+	raw_varint(b, r->nfactors);
+	for (size_t i = 0; i < r->nfactors; i++) {
+		const kam_factor *f = &r->factors[i];
+		int pos = 1 + 2 * (int)(i < SLOTS / 2 - 1 ? i : SLOTS / 2 - 1);
+		/* the name's code carries whether a note follows */
+		if (dict_code(d, pos, f->name ? f->name : "", &code, &str))
+			return KAM_ENOMEM;
+		raw_varint(b, code << 1 | (f->note != NULL));
+		if (code == 1 && raw_text(b, str, room))
+			return KAM_ENOMEM;
+		raw_num(b, f->value, &r->score);
+		if (f->note && (dict_code(d, pos + 1, f->note, &code, &str) ||
+				raw_sref(b, code, str, room)))
+			return KAM_ENOMEM;
+	}
+	return 0;
 }
 
 static int block_flush(kam_txn *txn, uint64_t id, const kam_result *first, kam_buf *body,
@@ -525,7 +606,8 @@ static int results_save(kam_txn *txn, uint64_t id, const kam_run_output *results
 	size_t start = 0;
 	int rc = 0;
 	for (size_t i = 0; !rc && i < results->count; i++) {
-		rc = result_encode(&body, &d, &results->results[i]);
+		const kam_result *r = &results->results[i];
+		rc = result_encode(&body, &d, r, strlen(r->account_id));
 		if (!rc && (body.len >= BLOCK_BYTES || i + 1 == results->count)) {
 			rc = block_flush(txn, id, &results->results[start], &body, i + 1 - start,
 					 &scratch);
@@ -607,14 +689,11 @@ static int block_open(block_reader *br, kam_str value)
 	return br->r.bad ? KAM_ECORRUPT : 0;
 }
 
-/* Reads an sref: 1 with *out, 0 when absent, negative on error. */
-static int get_sref(block_reader *br, kam_str *out)
+/* Resolves an sref code (1: a new string follows, >= 2: a dictionary entry). */
+static int sref_get(block_reader *br, uint64_t k, kam_str *out)
 {
-	uint64_t k = get_varint(&br->r);
 	if (br->r.bad)
 		return KAM_ECORRUPT;
-	if (k == 0)
-		return 0;
 	if (k == 1) {
 		kam_str s = get_str(&br->r);
 		if (br->r.bad)
@@ -629,12 +708,12 @@ static int get_sref(block_reader *br, kam_str *out)
 		}
 		br->dict[br->n++] = s;
 		*out = s;
-		return 1;
+		return 0;
 	}
-	if (k - 2 >= br->n)
+	if (k < 2 || k - 2 >= br->n)
 		return KAM_ECORRUPT;
 	*out = br->dict[k - 2];
-	return 1;
+	return 0;
 }
 
 /* Reads the fixed part of the next row; its factors must be read or skipped next. */
@@ -642,12 +721,10 @@ static int row_read(block_reader *br, row_view *v)
 {
 	v->id = get_str(&br->r);
 	v->tier = (char)get_byte(&br->r);
-	v->score = get_num(&br->r);
-	int rc = get_sref(br, &v->region);
-	if (rc < 0)
+	v->score = get_num(&br->r, NULL);
+	int rc = sref_get(br, get_varint(&br->r), &v->region);
+	if (rc)
 		return rc;
-	if (rc == 0)
-		v->region = (kam_str){ "", 0 };
 	v->nfactors = get_varint(&br->r);
 	if (br->r.bad || v->id.len == 0 || v->nfactors > (size_t)(br->r.end - br->r.p))
 		return KAM_ECORRUPT;
@@ -655,30 +732,27 @@ static int row_read(block_reader *br, row_view *v)
 	return 0;
 }
 
-static int factor_read(block_reader *br, kam_str *name, double *value, kam_str *note, int *has_note)
+static int factor_read(block_reader *br, double score, kam_str *name, double *value,
+		       kam_str *note, int *has_note)
 {
-	int rc = get_sref(br, name);
-	if (rc < 0)
+	uint64_t head = get_varint(&br->r);
+	int rc = sref_get(br, head >> 1, name);
+	if (rc)
 		return rc;
-	if (rc == 0)
-		*name = (kam_str){ "", 0 };
-	*value = get_num(&br->r);
-	if (br->r.bad)
-		return KAM_ECORRUPT;
-	rc = get_sref(br, note);
-	if (rc < 0)
-		return rc;
-	*has_note = rc;
-	return 0;
+	*value = get_num(&br->r, &score);
+	*has_note = (int)(head & 1);
+	if (*has_note)
+		return sref_get(br, get_varint(&br->r), note);
+	return br->r.bad ? KAM_ECORRUPT : 0;
 }
 
-static int factors_skip(block_reader *br, size_t n)
+static int factors_skip(block_reader *br, const row_view *v)
 {
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < v->nfactors; i++) {
 		kam_str name, note;
 		double value;
 		int has;
-		int rc = factor_read(br, &name, &value, &note, &has);
+		int rc = factor_read(br, v->score, &name, &value, &note, &has);
 		if (rc)
 			return rc;
 	}
@@ -729,7 +803,7 @@ int kam_snapshot_iter_next(kam_snapshot_iter *it, kam_snapshot_row *row)
 	row_view rv;
 	int rc = row_read(&it->br, &rv);
 	if (!rc)
-		rc = factors_skip(&it->br, rv.nfactors);
+		rc = factors_skip(&it->br, &rv);
 	if (rc)
 		return rc;
 	row->account_id = rv.id;
@@ -778,7 +852,7 @@ static int result_copy(block_reader *br, const row_view *v, kam_result *out)
 		kam_factor *f = &out->factors[i];
 		kam_str name, note;
 		int has_note;
-		int rc = factor_read(br, &name, &f->value, &note, &has_note);
+		int rc = factor_read(br, v->score, &name, &f->value, &note, &has_note);
 		if (rc) {
 			kam_result_free(out);
 			return rc;
@@ -831,7 +905,7 @@ int kam_snapshot_result(kam_txn *txn, uint64_t id, kam_str account_id, kam_resul
 		}
 		if (cmp > 0)
 			break;
-		rc = factors_skip(&br, rv.nfactors);
+		rc = factors_skip(&br, &rv);
 	}
 	free(br.dict);
 	return rc ? rc : KAM_ENOTFOUND;

@@ -457,3 +457,79 @@ Test(snapshot, empty_snapshot_iterates_nothing)
 	kam_txn_abort(txn);
 	output_free(o);
 }
+
+/* Every kind of double survives: integers, money, fractions, signs, huge, tiny, non-finite. */
+Test(snapshot, numbers_round_trip_bit_for_bit)
+{
+	static const double values[] = {
+		0.0, -0.0, 1, -1, 42, 4503599627370495.0, 4503599627370496.0, -9007199254740993.0,
+		1234.5678, -0.0001, 0.1, 1.0 / 3.0, 1e300, -1e-300, 5e-324, 450359962736.9999,
+		123456789.1234, INFINITY, -INFINITY, NAN, 0.80, 0.95,
+	};
+	const size_t n = sizeof(values) / sizeof(values[0]);
+	kam_run_output *o = output_new(n);
+	for (size_t i = 0; i < n; i++) {
+		char id[16];
+		snprintf(id, sizeof(id), "n%03zu", i);
+		result_set(&o->results[i], id, "r", 'B', values[i]);
+		factor_add(&o->results[i], "same", values[i], NULL);          /* equal to the score */
+		factor_add(&o->results[i], "other", values[(i + 1) % n], NULL);
+	}
+	uint64_t id = save("abc", NULL, 0, o);
+	kam_txn *txn = reader();
+	for (size_t i = 0; i < n; i++) {
+		kam_result r;
+		cr_assert_eq(kam_snapshot_result(txn, id, kam_str_c(o->results[i].account_id), &r), 0);
+		uint64_t want[3], got[3];
+		double wv[3] = { values[i], values[i], values[(i + 1) % n] };
+		double gv[3] = { r.score, r.factors[0].value, r.factors[1].value };
+		memcpy(want, wv, sizeof(want));
+		memcpy(got, gv, sizeof(got));
+		for (int k = 0; k < 3; k++)
+			cr_assert_eq(got[k], want[k], "value %zu/%d: %.17g read back as %.17g", i, k,
+				     wv[k], gv[k]);
+		kam_result_free(&r);
+	}
+	kam_txn_abort(txn);
+	output_free(o);
+}
+
+/* Many distinct names and notes in one block grow both dictionaries; text of any length. */
+Test(snapshot, many_distinct_names_and_long_notes)
+{
+	const size_t n = 300;
+	kam_run_output *o = output_new(n);
+	char note[3000];
+	memset(note, 'x', sizeof(note) - 1);
+	note[sizeof(note) - 1] = 0;
+	for (size_t i = 0; i < n; i++) {
+		char id[16], name[32], region[32];
+		snprintf(id, sizeof(id), "m%04zu", i);
+		snprintf(region, sizeof(region), "region-%zu", i % 50);
+		result_set(&o->results[i], id, region, 'C', (double)i);
+		for (size_t f = 0; f < 20; f++) {
+			snprintf(name, sizeof(name), "f%zu-%zu", f, (i * 7 + f) % 400);
+			factor_add(&o->results[i], name, (double)f, f == 3 ? note + (i % 2000) : NULL);
+		}
+	}
+	uint64_t id = save("wide", NULL, 0, o);
+	kam_txn *txn = reader();
+	for (size_t i = 0; i < n; i += 7) {
+		kam_result r;
+		const kam_result *w = &o->results[i];
+		cr_assert_eq(kam_snapshot_result(txn, id, kam_str_c(w->account_id), &r), 0);
+		cr_assert_str_eq(r.region, w->region);
+		cr_assert_eq(r.nfactors, 20);
+		for (size_t f = 0; f < 20; f++) {
+			cr_assert_str_eq(r.factors[f].name, w->factors[f].name);
+			cr_assert_eq(r.factors[f].value, w->factors[f].value);
+			if (f == 3)
+				cr_assert_str_eq(r.factors[f].note, w->factors[f].note);
+			else
+				cr_assert_null(r.factors[f].note);
+		}
+		kam_result_free(&r);
+	}
+	kam_txn_abort(txn);
+	output_free(o);
+}
