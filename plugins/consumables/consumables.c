@@ -107,6 +107,10 @@ struct settings {
 	double k, stores_full, employees_full, revenue_full, oem_min_scale, min_value;
 	struct category cat[NCAT];
 	double attract[NCAT]; /* C per category */
+	/* Per category, made once per run: what each criterion adds to 100 C, and its note. */
+	double contrib[NCAT][NCRIT];
+	char crit_note[NCAT][NCRIT][24];
+	char mode_note[NCAT][96];
 };
 
 static int number(const kam_host *h, kam_run *run, const char *name, double lo, double hi,
@@ -118,7 +122,7 @@ static int number(const kam_host *h, kam_run *run, const char *name, double lo, 
 		return rc;
 	if (!(*out >= lo && *out <= hi)) {
 		h->log(run, KAM_LOG_ERROR, "%s must be between %g and %g", name, lo, hi);
-		return KAM_ERANGE;
+		return KAM_EINVAL;
 	}
 	return 0;
 }
@@ -282,7 +286,7 @@ static int read_settings(const kam_host *h, kam_run *run, struct settings *st)
 		return rc;
 	if (st->window_days < 1 || st->window_days > 36500) {
 		h->log(run, KAM_LOG_ERROR, "window_days must be between 1 and 36500");
-		return KAM_ERANGE;
+		return KAM_EINVAL;
 	}
 	for (int k = 0; k < NCRIT; k++) {
 		if ((rc = number(h, run, wcrit[k], 0, 1e6, &st->wcrit[k])))
@@ -291,7 +295,7 @@ static int read_settings(const kam_host *h, kam_run *run, struct settings *st)
 	}
 	if (!(total > 0)) {
 		h->log(run, KAM_LOG_ERROR, "the criteria weights w_* must not all be 0");
-		return KAM_ERANGE;
+		return KAM_EINVAL;
 	}
 	for (int k = 0; k < NCOMP; k++)
 		if ((rc = number(h, run, wcomp[k], 0, 1e6, &st->wcomp[k])))
@@ -307,8 +311,22 @@ static int read_settings(const kam_host *h, kam_run *run, struct settings *st)
 	if ((rc = overrides_apply(h, run, st, "category_scores", 0)) ||
 	    (rc = overrides_apply(h, run, st, "category_modes", 1)))
 		return rc;
-	for (int c = 0; c < NCAT; c++)
+	for (int c = 0; c < NCAT; c++) {
+		double wt = 0;
+
 		st->attract[c] = attractiveness(st, &st->cat[c]);
+		for (int k = 0; k < NCRIT; k++)
+			wt += st->wcrit[k];
+		for (int k = 0; k < NCRIT; k++) {
+			double sc = st->cat[c].score[k];
+			double u = k == SERVICE_COST ? (5 - sc) / 4 : (sc - 1) / 4;
+
+			st->contrib[c][k] = 100 * st->wcrit[k] * u / wt;
+			snprintf(st->crit_note[c][k], sizeof(st->crit_note[c][k]), "%g of 5", sc);
+		}
+		snprintf(st->mode_note[c], sizeof(st->mode_note[c]), "%s: the %s mode",
+			 mode_names[st->cat[c].mode], st->cat[c].slug);
+	}
 	return 0;
 }
 
@@ -430,6 +448,7 @@ static int account_value(const kam_host *h, kam_run *run, const struct settings 
 	double cat = 0, adj = 0.5, wsum = 0, sum = 0, value, scale = -1;
 	enum mode mode = MODE_NONE;
 	char note[96];
+	const char *why;
 	int c, rc;
 
 	if ((rc = account_read(h, run, st, i, &a, bad_stores)))
@@ -471,23 +490,13 @@ static int account_value(const kam_host *h, kam_run *run, const struct settings 
 	/* Factors: why. The channel, what each criterion contributes to the category score. */
 	if ((rc = h->add_factor(run, i, "channel", c + 1, c >= 0 ? st->cat[c].slug : "unknown")))
 		return rc;
-	if (c >= 0) {
-		double wt = 0;
-
-		for (int k = 0; k < NCRIT; k++)
-			wt += st->wcrit[k];
-		for (int k = 0; k < NCRIT; k++) {
-			double s = st->cat[c].score[k];
-			double u = k == SERVICE_COST ? (5 - s) / 4 : (s - 1) / 4;
-
-			snprintf(note, sizeof(note), "%g of 5", s);
-			if ((rc = h->add_factor(run, i, crit_names[k], 100 * st->wcrit[k] * u / wt,
-						note)))
-				return rc;
-		}
-	}
+	for (int k = 0; c >= 0 && k < NCRIT; k++)
+		if ((rc = h->add_factor(run, i, crit_names[k], st->contrib[c][k],
+					st->crit_note[c][k])))
+			return rc;
+	why = note;
 	if (c < 0)
-		snprintf(note, sizeof(note), "none: no channel");
+		why = "none: no channel";
 	else if (value < st->min_value)
 		snprintf(note, sizeof(note), "none: value %.1f below %g", value, st->min_value);
 	else if (st->cat[c].mode == MODE_CONSIGNMENT_OR_OEM && scale >= 0)
@@ -496,8 +505,8 @@ static int account_value(const kam_host *h, kam_run *run, const struct settings 
 	else if (st->cat[c].mode == MODE_CONSIGNMENT_OR_OEM)
 		snprintf(note, sizeof(note), "%s: no size or revenue known", mode_names[mode]);
 	else
-		snprintf(note, sizeof(note), "%s: the %s mode", mode_names[mode], st->cat[c].slug);
-	if ((rc = h->add_factor(run, i, "mode", mode, note)))
+		why = st->mode_note[c];
+	if ((rc = h->add_factor(run, i, "mode", mode, why)))
 		return rc;
 	return h->set_value(run, i, value, mode_names[mode]);
 }

@@ -139,6 +139,11 @@ Test(consumables, default_modes)
 		double v = 0;
 
 		cr_expect_str_eq(fake_recommendation(run, c), mode[c], "%s", slugs[c]);
+		cr_assert_eq(fake_factor(run, c, "mode", NULL, &note), 0);
+		if (c == 5)
+			cr_expect_str_eq(note, "oem: the stationery-maker mode");
+		if (c == 3)
+			cr_expect_str_eq(note, "consignment: no size or revenue known");
 		cr_assert_eq(fake_factor(run, c, "channel", &v, &note), 0);
 		cr_expect_eq(v, c + 1);
 		cr_expect_str_eq(note, slugs[c]);
@@ -208,6 +213,14 @@ Test(consumables, account_adjustment_hand_computed)
 	cr_expect(NEAR(fake_metric(run, i, "account_adjustment"), 0.6026253429629941, 1e-12));
 	cr_expect(NEAR(fake_value(run, i), 62.02267554166842, 1e-9), "%.17g", fake_value(run, i));
 	cr_expect_str_eq(fake_recommendation(run, i), "oem");
+	{
+		const char *note = NULL;
+		double m = 0;
+
+		cr_assert_eq(fake_factor(run, i, "mode", &m, &note), 0);
+		cr_expect_eq(m, 2);
+		cr_expect_str_eq(note, "oem: scale 0.76 >= 0.60");
+	}
 	cr_expect_eq(fake_orders_calls(run), 1);
 	fake_run_free(run);
 }
@@ -365,7 +378,7 @@ Test(consumables, bad_parameters_fail_the_run)
 		ten_channels(run);
 		for (size_t k = 0; k < 5; k++)
 			fake_param(run, w[k], "0");
-		cr_expect_eq(fake_run(run), KAM_ERANGE);
+		cr_expect_eq(fake_run(run), KAM_EINVAL);
 		fake_run_free(run);
 	}
 }

@@ -71,7 +71,7 @@ static int get_integer(const kam_host *h, kam_run *run, const char *name, int64_
 	if (*out < lo || *out > hi) {
 		h->log(run, KAM_LOG_ERROR, "%s must be between %lld and %lld, not %lld", name,
 		       (long long)lo, (long long)hi, (long long)*out);
-		return KAM_ERANGE;
+		return KAM_EINVAL;
 	}
 	return 0;
 }
@@ -95,11 +95,11 @@ static int read_settings(const kam_host *h, kam_run *run, struct settings *s)
 	s->fit = fit != 0;
 	if (!(s->horizon >= 0 && s->horizon <= 52 * 100)) {
 		h->log(run, KAM_LOG_ERROR, "horizon_weeks must be between 0 and 5200");
-		return KAM_ERANGE;
+		return KAM_EINVAL;
 	}
 	if (!(s->at_risk >= 0 && s->at_risk <= 1)) {
 		h->log(run, KAM_LOG_ERROR, "at_risk must be between 0 and 1");
-		return KAM_ERANGE;
+		return KAM_EINVAL;
 	}
 	for (int k = 0; k < 4; k++) {
 		rc = h->param_number(run, fixed_names[k], fixed[k]);
@@ -109,7 +109,7 @@ static int read_settings(const kam_host *h, kam_run *run, struct settings *s)
 			return rc;
 		if (!(isfinite(*fixed[k]) && *fixed[k] > 0)) {
 			h->log(run, KAM_LOG_ERROR, "%s must be a number > 0", fixed_names[k]);
-			return KAM_ERANGE;
+			return KAM_EINVAL;
 		}
 		given++;
 	}

@@ -491,14 +491,14 @@ Test(customer_value, bad_parameters)
 	cr_expect_eq(fake_has_value(run, 0), 0);
 	fake_param(run, "bgnbd_r", NULL);
 	cr_assert_eq(fake_param(run, "time_unit_days", "0"), 0);
-	cr_expect_eq(fake_run(run), KAM_ERANGE);
+	cr_expect_eq(fake_run(run), KAM_EINVAL);
 	fake_param(run, "time_unit_days", NULL);
 	cr_assert_eq(fake_param(run, "at_risk", "2"), 0);
-	cr_expect_eq(fake_run(run), KAM_ERANGE);
+	cr_expect_eq(fake_run(run), KAM_EINVAL);
 	fake_param(run, "at_risk", NULL);
 	fix_paper(run);
 	cr_assert_eq(fake_param(run, "bgnbd_b", "0"), 0);
-	cr_expect_eq(fake_run(run), KAM_ERANGE);
+	cr_expect_eq(fake_run(run), KAM_EINVAL);
 	fake_run_free(run);
 }
 
