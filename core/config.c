@@ -259,6 +259,56 @@ static int read_plugins(reader *r, kam_config *cfg)
 	return 0;
 }
 
+/* A path of `models`: absolute, or relative to the directory of the configuration file. */
+static char *model_path(const char *config, const char *path)
+{
+	const char *slash = strrchr(config, '/');
+	if (path[0] == '/' || !slash)
+		return strdup(path);
+	size_t dlen = (size_t)(slash - config);
+	size_t n = dlen + 1 + strlen(path) + 1;
+	char *p = malloc(n);
+	if (p)
+		snprintf(p, n, "%.*s/%s", (int)dlen, config, path);
+	return p;
+}
+
+static int read_models(reader *r, kam_config *cfg)
+{
+	lua_State *L = r->L;
+	lua_getglobal(L, "models");
+	if (lua_isnil(L, -1)) {
+		lua_pop(L, 1);
+		return 0;
+	}
+	if (!lua_istable(L, -1)) {
+		lua_pop(L, 1);
+		return shape_error(r, "models", "a list of Lua model files");
+	}
+	lua_Integer n = luaL_len(L, -1);
+	cfg->models = calloc((size_t)n + 1, sizeof(char *));
+	if (!cfg->models) {
+		lua_pop(L, 1);
+		return KAM_ENOMEM;
+	}
+	for (lua_Integer i = 1; i <= n; i++) {
+		lua_geti(L, -1, i);
+		if (lua_type(L, -1) != LUA_TSTRING) {
+			lua_pop(L, 2);
+			return shape_error(r, "models", "strings (paths of Lua model files)");
+		}
+		char *p = model_path(r->file, lua_tostring(L, -1));
+		lua_pop(L, 1);
+		if (!p) {
+			lua_pop(L, 1);
+			return KAM_ENOMEM;
+		}
+		cfg->models[cfg->nmodels++] = p;
+	}
+	lua_pop(L, 1);
+	return 0;
+}
+
 static int read_file(const char *path, kam_buf *buf)
 {
 	FILE *f = fopen(path, "rb");
@@ -310,6 +360,8 @@ static int run_file(const char *path, kam_config *cfg, char *err, size_t errlen)
 		rc = read_segmentation(&r, cfg);
 	if (!rc)
 		rc = read_plugins(&r, cfg);
+	if (!rc)
+		rc = read_models(&r, cfg);
 	lua_close(L);
 	kam_buf_free(&text);
 	return rc;
@@ -360,6 +412,9 @@ void kam_config_free(kam_config *cfg)
 	for (size_t i = 0; i < cfg->nplugins; i++)
 		free(cfg->plugins[i]);
 	free(cfg->plugins);
+	for (size_t i = 0; i < cfg->nmodels; i++)
+		free(cfg->models[i]);
+	free(cfg->models);
 	free(cfg->path);
 	memset(cfg, 0, sizeof(*cfg));
 }

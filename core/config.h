@@ -12,7 +12,9 @@
  *     },
  *   }
  *   plugins = { "/opt/kam/plugins/retail.so" }   -- extra plugins to load, by path or name
+ *   models = { "models/north.lua" }              -- models written in Lua (docs/lua.md)
  *
+ * A relative path in `models` is taken relative to the directory of the configuration file.
  * Parameter values may be strings, numbers or booleans; they reach models as text. A missing file
  * is not an error: every region then uses `abc` with its defaults.
  */
@@ -46,6 +48,8 @@ typedef struct kam_config {
 	size_t nseg_regions;
 	char **plugins;
 	size_t nplugins;
+	char **models;                /* Lua model files, resolved against the file's directory */
+	size_t nmodels;
 } kam_config;
 
 /*
