@@ -24,6 +24,8 @@ typedef struct command {
 
 extern const command cmd_init, cmd_import, cmd_export, cmd_get, cmd_list, cmd_stats,
 	cmd_rollups, cmd_gen, cmd_demo, cmd_segment, cmd_tiers, cmd_why, cmd_snapshots;
+/* The Lua commands (cmd_run.c, cmd_shell.c). */
+extern const command cmd_run, cmd_shell;
 
 /* Runs a command by name with argv[0] = the command name (used by `kam demo` too). */
 int cli_dispatch(cli *c, int argc, char **argv);

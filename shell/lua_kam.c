@@ -244,6 +244,8 @@ __attribute__((visibility("default"))) int luaopen_kam(lua_State *L)
 	lua_setfield(L, -2, "date");
 	luaopen_kam_money(L);
 	lua_setfield(L, -2, "money");
+	luaopen_kam_show(L);
+	lua_setfield(L, -2, "show");
 	lua_createtable(L, 0, (int)(sizeof(error_names) / sizeof(error_names[0])));
 	for (size_t i = 0; i < sizeof(error_names) / sizeof(error_names[0]); i++) {
 		lua_pushinteger(L, error_names[i].code);

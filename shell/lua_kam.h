@@ -14,6 +14,7 @@
  *   lua_date.c      kam.date      date helpers (plain functions)
  *   lua_money.c     kam.money     money helpers (plain functions)
  *   lua_models.c    kam.models    the model registry; Lua-defined models (kam.run views)
+ *   lua_show.c      kam.show: lists of records as aligned tables
  *   lua_sandbox.c   limits and the restricted environment of --sandbox
  *
  * Error discipline (STYLE.md): misuse raises (luaL_argerror); a runtime failure returns
@@ -55,9 +56,13 @@ int luaopen_kam_csv(lua_State *L);
 int luaopen_kam_date(lua_State *L);
 int luaopen_kam_money(lua_State *L);
 int luaopen_kam_models(lua_State *L);
+/* Pushes kam.show, the printer of values (lua_show.c). */
+int luaopen_kam_show(lua_State *L);
 
 /* Functions of the module and methods shared between class files. */
 int kl_db_open(lua_State *L);
+/* kam.open for the host program: allowed in the sandbox (the shell's own `db`). */
+int kl_db_open_trusted(lua_State *L);
 int kl_tx_get(lua_State *L);
 int kl_tx_rollup(lua_State *L);
 int kl_tx_list(lua_State *L);

@@ -7,6 +7,7 @@
 static const command *const commands[] = {
 	&cmd_init, &cmd_import, &cmd_export, &cmd_get, &cmd_list, &cmd_rollups, &cmd_stats,
 	&cmd_gen, &cmd_demo, &cmd_segment, &cmd_tiers, &cmd_why, &cmd_snapshots,
+	&cmd_shell, &cmd_run,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -30,6 +31,7 @@ static void usage(FILE *f)
 	fputs("  help      show this text, or a command's help: kam help COMMAND\n\n"
 	      "Global options:\n"
 	      "  --db PATH   the database directory (default $KAM_DB, else ./kam.db)\n"
+	      "  -e CODE     run a chunk of Lua and print its values (see 'kam run --help')\n"
 	      "  --version   print the version\n"
 	      "  --help      this text\n\n"
 	      "Exit status: 0 success, 1 runtime error, 2 usage error.\n"
@@ -62,6 +64,10 @@ int main(int argc, char **argv)
 		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			usage(stdout);
 			return EXIT_OK;
+		} else if (strcmp(argv[i], "-e") == 0 && i + 1 < argc) {
+			/* kam -e CODE [ARGS] is kam run -e CODE [ARGS]: the slot before -e is consumed */
+			argv[i - 1] = "run";
+			return cli_dispatch(&c, argc - i + 1, argv + i - 1);
 		} else if (strcmp(argv[i], "--version") == 0) {
 			printf("kam %s\n", KAM_VERSION);
 			return EXIT_OK;
