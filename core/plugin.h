@@ -71,4 +71,12 @@ const char *kam_plugin_kind_name(int kind);
 /* The host services table handed to every plugin. */
 const kam_host *kam_host_services(void);
 
+/*
+ * The plugin search path, in the order above (directories that do not exist are included).
+ * Returns 0 with *dirs (an array of *count malloc'd strings; free with kam_plugin_dirs_free), or
+ * KAM_ENOMEM.
+ */
+int kam_plugin_dirs(char ***dirs, size_t *count);
+void kam_plugin_dirs_free(char **dirs, size_t count);
+
 #endif

@@ -26,7 +26,20 @@ typedef struct kam_factor {
 	char *note; /* NULL when none */
 } kam_factor;
 
-/* What a model said about one account. Strings are owned by the result. */
+/* A cadence model's action for an account (add_action). */
+typedef struct kam_action {
+	char *action;     /* "call", "visit", "follow-up", ... */
+	int32_t due_day;
+	int32_t last_day; /* the contact it follows, or KAM_NO_DAY */
+	double per_year;  /* how often the policy repeats it in a year; 0 for a one-off */
+	char *detail;     /* NULL when none, else a slug such as an objection */
+} kam_action;
+
+/*
+ * What a model said about one account. Its strings and factors belong to the kam_run_output
+ * (kept in one arena, not malloc'd one by one) and live until kam_run_output_free; factor
+ * names and regions are shared between results. region is "" for an account without one.
+ */
 typedef struct kam_result {
 	char *account_id;
 	char *region;
@@ -34,6 +47,15 @@ typedef struct kam_result {
 	double score;
 	kam_factor *factors;
 	size_t nfactors;
+	/* Value models: set_value and add_metric (metrics have no note). */
+	int has_value;        /* set_value was called */
+	double value;
+	char *recommendation; /* NULL when none */
+	kam_factor *metrics;
+	size_t nmetrics;
+	/* Cadence models: add_action, in the order added. */
+	kam_action *actions;
+	size_t nactions;
 } kam_result;
 
 typedef struct kam_run_spec {
@@ -44,19 +66,34 @@ typedef struct kam_run_spec {
 	/* Which accounts: filter(ctx, account) != 0 keeps one; NULL keeps all. */
 	int (*filter)(void *ctx, const kam_account *account);
 	void *filter_ctx;
+	/*
+	 * An account's current tier for host->tier() (cadence models): 'A', 'B', 'C' or 0 when
+	 * unknown. Called at most once per account of the run, when the model first asks. NULL:
+	 * every tier is unknown (0).
+	 */
+	char (*tier_of)(void *ctx, const kam_account_view *account);
+	void *tier_ctx;
 } kam_run_spec;
 
 typedef struct kam_run_output {
 	kam_result *results; /* one per account of the run, in account id order */
 	size_t count;
 	char error[512];     /* on failure: what went wrong, naming the model */
+	int32_t as_of;       /* the day the run computed for (see kam_run_model) */
+	struct kam_run_mem *mem; /* owns the results' strings and factors; internal */
 } kam_run_output;
 
 /*
  * Runs spec->model over the accounts of `txn` that spec->filter keeps. Returns 0 with out filled
  * (free with kam_run_output_free), or: KAM_EINVAL (a parameter the model does not declare, or a
  * value not of its type: out->error says which), KAM_EPLUGIN (the model failed: out->error names
- * it and its code), KAM_ENOMEM, store errors. On failure out holds no results.
+ * it and its code), KAM_ENOMEM, store errors. On failure out holds no results (but may still be
+ * passed to kam_run_output_free).
+ *
+ * When a parameter is given twice, the last value wins (configuration first, then the user).
+ * The run's as_of is spec->as_of, unless the model declares a date parameter "as_of" and the
+ * parameters give it: then that value, for host->as_of() too. A declared "as_of" that is not
+ * given reads as the run's as_of (param_day), whatever its default. out->as_of tells the day used.
  */
 int kam_run_model(kam_txn *txn, const kam_run_spec *spec, kam_run_output *out);
 void kam_run_output_free(kam_run_output *out);
@@ -67,5 +104,47 @@ void kam_run_output_free(kam_run_output *out);
  */
 const char *kam_param_value(const kam_model *model, const kam_param *params, size_t nparams,
 			    const char *name);
+
+/* A parameter type's name: "number", "integer", "text", "date", "bool", or "unknown". */
+const char *kam_param_type_name(int type);
+/* What a value of the type looks like, for messages: "a number", "a date YYYY-MM-DD", ... */
+const char *kam_param_type_phrase(int type);
+/*
+ * Checks the text of a value against a parameter type: number (a whole-string strtod, finite),
+ * integer (decimal, int64), text (anything), date (YYYY-MM-DD, no time), bool (true or false).
+ * Returns 0 or KAM_EINVAL.
+ */
+int kam_param_check(int type, const char *text);
+
+/*
+ * Internal: the host services that plugin.c puts in the kam_host table (see kam/plugin.h for
+ * what each does). kam_host_enter names the plugin that log(NULL, ...) speaks for while the host
+ * calls its init or fini; it returns the previous one, to be restored after the call.
+ */
+const kam_plugin *kam_host_enter(const kam_plugin *desc);
+void kam_host_log(kam_run *run, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int kam_host_param_number(kam_run *run, const char *name, double *out);
+int kam_host_param_integer(kam_run *run, const char *name, int64_t *out);
+int kam_host_param_text(kam_run *run, const char *name, kam_text *out);
+int kam_host_param_day(kam_run *run, const char *name, int32_t *out);
+int32_t kam_host_as_of(kam_run *run);
+size_t kam_host_account_count(kam_run *run);
+const kam_account_view *kam_host_account(kam_run *run, size_t index);
+int kam_host_account_attr(kam_run *run, size_t index, const char *name, kam_text *out);
+int kam_host_orders(kam_run *run, size_t index, int32_t from_day, int32_t to_day,
+		    const kam_order_view **out, size_t *count);
+int kam_host_interactions(kam_run *run, size_t index, int32_t from_day, int32_t to_day,
+			  const kam_interaction_view **out, size_t *count);
+int kam_host_set_tier(kam_run *run, size_t index, char tier, double score);
+int kam_host_add_factor(kam_run *run, size_t index, const char *name, double value,
+			const char *note);
+char kam_host_tier(kam_run *run, size_t index);
+int kam_host_add_action(kam_run *run, size_t index, const char *action, int32_t due_day,
+			int32_t last_day, double per_year, const char *detail);
+int kam_host_set_value(kam_run *run, size_t index, double value, const char *recommendation);
+int kam_host_add_metric(kam_run *run, size_t index, const char *name, double value);
+int32_t kam_host_add_months(int32_t day, int months);
+void kam_host_civil(int32_t day, int *year, int *month, int *mday);
 
 #endif

@@ -1,0 +1,977 @@
+/* run.c - running a model over accounts: views, parameters, orders and collected results. */
+#include "run.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "date.h"
+#include "error.h"
+
+/*
+ * Result memory. A run over a million accounts must not cost millions of mallocs, so every
+ * string of the results (ids, regions, factor names and notes) lives in chunks of one arena,
+ * and repeated strings (regions, factor names) are stored once.
+ */
+#define CHUNK_MIN (256 * 1024)
+
+typedef struct chunk {
+	struct chunk *next;
+	size_t used, cap;
+	char data[];
+} chunk;
+
+struct kam_run_mem {
+	chunk *chunks;
+	/* Every factor, metric and action of every result, grouped by account. */
+	void *factors, *metrics, *actions;
+};
+
+static void *arena_alloc(struct kam_run_mem *m, size_t n)
+{
+	chunk *c = m->chunks;
+	if (!c || c->cap - c->used < n) {
+		size_t cap = n > CHUNK_MIN ? n : CHUNK_MIN;
+		c = malloc(sizeof(*c) + cap);
+		if (!c)
+			return NULL;
+		c->used = 0;
+		c->cap = cap;
+		c->next = m->chunks;
+		m->chunks = c;
+	}
+	void *p = c->data + c->used;
+	c->used += n;
+	return p;
+}
+
+static char *arena_strndup(struct kam_run_mem *m, const char *s, size_t len)
+{
+	char *p = arena_alloc(m, len + 1);
+	if (p) {
+		if (len)
+			memcpy(p, s, len);
+		p[len] = 0;
+	}
+	return p;
+}
+
+static void mem_free(struct kam_run_mem *m)
+{
+	if (!m)
+		return;
+	for (chunk *c = m->chunks, *next; c; c = next) {
+		next = c->next;
+		free(c);
+	}
+	free(m->factors);
+	free(m->metrics);
+	free(m->actions);
+	free(m);
+}
+
+/* An interned string: open addressing over (hash, length, text in the arena). */
+typedef struct slot {
+	const char *s;
+	uint32_t len, hash;
+} slot;
+
+typedef struct intern {
+	slot *slots;
+	size_t cap, used; /* cap is a power of two, kept at most half full */
+} intern;
+
+static uint32_t hash_bytes(const char *s, size_t len)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (uint8_t)s[i]) * 16777619u;
+	return h;
+}
+
+static int intern_grow(intern *t)
+{
+	size_t cap = t->cap ? t->cap * 2 : 64;
+	slot *s = calloc(cap, sizeof(*s));
+	if (!s)
+		return KAM_ENOMEM;
+	for (size_t i = 0; i < t->cap; i++) {
+		if (!t->slots[i].s)
+			continue;
+		size_t j = t->slots[i].hash & (cap - 1);
+		while (s[j].s)
+			j = (j + 1) & (cap - 1);
+		s[j] = t->slots[i];
+	}
+	free(t->slots);
+	t->slots = s;
+	t->cap = cap;
+	return 0;
+}
+
+/* The arena copy of s[0..len), made once per distinct text. NULL when out of memory. */
+static const char *intern_get(intern *t, struct kam_run_mem *m, const char *s, size_t len)
+{
+	if (len > UINT32_MAX)
+		return NULL;
+	if ((t->used + 1) * 2 > t->cap && intern_grow(t))
+		return NULL;
+	uint32_t h = hash_bytes(s, len);
+	size_t j = h & (t->cap - 1);
+	for (; t->slots[j].s; j = (j + 1) & (t->cap - 1)) {
+		slot *e = &t->slots[j];
+		if (e->hash == h && e->len == len && memcmp(e->s, s, len) == 0)
+			return e->s;
+	}
+	char *copy = arena_strndup(m, s, len);
+	if (!copy)
+		return NULL;
+	t->slots[j] = (slot){ copy, (uint32_t)len, h };
+	t->used++;
+	return copy;
+}
+
+/*
+ * Items that models add to accounts (factors, metrics, actions), in the order added, with the
+ * account index of each. Grouped by account once the model succeeded.
+ */
+typedef struct acc_list {
+	void *items;
+	uint32_t *acc;
+	size_t n, cap, size; /* size: bytes of an item */
+} acc_list;
+
+/* The run: what the host functions see through the opaque kam_run handle. */
+typedef struct run_account {
+	kam_account_view view;
+	kam_str attrs; /* custom attributes, in the record's encoding */
+	double score, value;
+	const char *recommendation;
+	char tier;     /* set_tier */
+	char tier_in;  /* tier(): the caller's tier_of, asked once */
+	char tier_known;
+	char has_value;
+} run_account;
+
+typedef struct run_param {
+	const char *text; /* the given value, else the default; NULL: none */
+	int is_as_of;     /* the not-given date parameter "as_of": reads as the run's as_of */
+	union {
+		double num;
+		int64_t i;
+		int32_t day;
+	} v;
+} run_param;
+
+struct kam_run {
+	kam_txn *txn;
+	const kam_plugin *desc;
+	int32_t as_of;
+	run_account *acc;
+	size_t n, cap;
+	run_param *params; /* one per declared parameter */
+
+	const kam_run_spec *spec;
+	struct kam_run_mem *mem;
+	intern names; /* factor and metric names, actions, details, recommendations, regions */
+	acc_list factors, metrics, actions;
+
+	kam_facts *ofacts, *ifacts;
+	kam_order_view *ov;
+	size_t ovcap;
+	kam_interaction_view *iv;
+	size_t ivcap;
+
+	int err;       /* the first failure of the host itself; fails the run */
+	char msg[400]; /* its message */
+};
+
+static _Thread_local const kam_plugin *current;
+
+const kam_plugin *kam_host_enter(const kam_plugin *desc)
+{
+	const kam_plugin *prev = current;
+	current = desc;
+	return prev;
+}
+
+static int run_fail(kam_run *r, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int run_fail(kam_run *r, int code, const char *fmt, ...)
+{
+	if (!r->err) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
+		va_end(ap);
+		r->err = code;
+	}
+	return code;
+}
+
+/* ---- parameters ---- */
+
+const char *kam_param_type_name(int type)
+{
+	switch (type) {
+	case KAM_PARAM_NUMBER: return "number";
+	case KAM_PARAM_INTEGER: return "integer";
+	case KAM_PARAM_TEXT: return "text";
+	case KAM_PARAM_DATE: return "date";
+	case KAM_PARAM_BOOL: return "bool";
+	}
+	return "unknown";
+}
+
+const char *kam_param_type_phrase(int type)
+{
+	switch (type) {
+	case KAM_PARAM_NUMBER: return "a number";
+	case KAM_PARAM_INTEGER: return "an integer";
+	case KAM_PARAM_TEXT: return "text";
+	case KAM_PARAM_DATE: return "a date YYYY-MM-DD";
+	case KAM_PARAM_BOOL: return "true or false";
+	}
+	return "a value of an unknown type";
+}
+
+static int param_parse(int type, const char *s, run_param *out)
+{
+	char *end;
+	if (!s)
+		return KAM_EINVAL;
+	switch (type) {
+	case KAM_PARAM_NUMBER:
+		if (!*s || isspace((unsigned char)*s))
+			return KAM_EINVAL;
+		out->v.num = strtod(s, &end);
+		return *end || !isfinite(out->v.num) ? KAM_EINVAL : 0;
+	case KAM_PARAM_INTEGER:
+		if (!*s || isspace((unsigned char)*s))
+			return KAM_EINVAL;
+		errno = 0;
+		out->v.i = strtoll(s, &end, 10);
+		return *end || errno ? KAM_EINVAL : 0;
+	case KAM_PARAM_TEXT:
+		return 0;
+	case KAM_PARAM_DATE: {
+		kam_date d;
+		if (kam_date_parse(s, strlen(s), &d) || d.sec != KAM_NO_TIME)
+			return KAM_EINVAL;
+		out->v.day = d.day;
+		return 0;
+	}
+	case KAM_PARAM_BOOL:
+		if (strcmp(s, "true") == 0)
+			out->v.i = 1;
+		else if (strcmp(s, "false") == 0)
+			out->v.i = 0;
+		else
+			return KAM_EINVAL;
+		return 0;
+	}
+	return KAM_EINVAL;
+}
+
+int kam_param_check(int type, const char *text)
+{
+	run_param p;
+	return param_parse(type, text, &p);
+}
+
+static int param_index(const kam_plugin *d, const char *name)
+{
+	for (size_t i = 0; name && i < d->nparams; i++)
+		if (strcmp(d->params[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *kam_param_value(const kam_model *model, const kam_param *params, size_t nparams,
+			    const char *name)
+{
+	if (!model || !name)
+		return NULL;
+	int i = param_index(model->desc, name);
+	if (i < 0)
+		return NULL;
+	for (size_t j = nparams; params && j-- > 0;)
+		if (params[j].name && strcmp(params[j].name, name) == 0)
+			return params[j].value;
+	return model->desc->params[i].default_value;
+}
+
+static void unknown_param(const kam_plugin *d, const char *name, char *err, size_t errlen)
+{
+	size_t n = (size_t)snprintf(err, errlen, "model %s has no parameter \"%s\" (", d->name,
+				    name ? name : "(null)");
+	if (d->nparams == 0 && n < errlen)
+		n += (size_t)snprintf(err + n, errlen - n, "it declares none");
+	for (size_t i = 0; i < d->nparams && n < errlen; i++)
+		n += (size_t)snprintf(err + n, errlen - n, "%s%s", i ? ", " : "it declares: ",
+				      d->params[i].name);
+	if (n < errlen)
+		snprintf(err + n, errlen - n, ")");
+}
+
+/* Checks the given parameters against the declared ones and resolves every declared one. */
+static int params_resolve(kam_run *r, const kam_run_spec *spec, char *err, size_t errlen)
+{
+	const kam_plugin *d = r->desc;
+	r->params = calloc(d->nparams + 1, sizeof(*r->params));
+	if (!r->params)
+		return KAM_ENOMEM;
+	for (size_t j = 0; spec->params && j < spec->nparams; j++) {
+		const kam_param *p = &spec->params[j];
+		int i = param_index(d, p->name);
+		if (i < 0) {
+			unknown_param(d, p->name, err, errlen);
+			return KAM_EINVAL;
+		}
+		if (!p->value) {
+			snprintf(err, errlen, "model %s: parameter %s has no value", d->name, p->name);
+			return KAM_EINVAL;
+		}
+		r->params[i].text = p->value; /* the last given wins */
+	}
+	for (size_t i = 0; i < d->nparams; i++) {
+		const kam_param_def *def = &d->params[i];
+		run_param *p = &r->params[i];
+		int given = p->text != NULL;
+		if (!given && def->type == KAM_PARAM_DATE && strcmp(def->name, "as_of") == 0) {
+			p->is_as_of = 1;
+			continue;
+		}
+		if (!given)
+			p->text = def->default_value;
+		if (p->text && param_parse(def->type, p->text, p)) {
+			snprintf(err, errlen, "model %s: %sparameter %s = \"%s\" is not %s (a %s)",
+				 d->name, given ? "" : "the default of ", def->name, p->text,
+				 kam_param_type_phrase(def->type), kam_param_type_name(def->type));
+			return KAM_EINVAL;
+		}
+		if (given && def->type == KAM_PARAM_DATE && strcmp(def->name, "as_of") == 0)
+			r->as_of = p->v.day;
+	}
+	return 0;
+}
+
+/* The declared parameter `name` with a value, checking the accessor's type. */
+static int param_get(kam_run *r, const char *name, int type, int type2, run_param **out)
+{
+	if (!r || !name)
+		return KAM_EINVAL;
+	int i = param_index(r->desc, name);
+	if (i < 0)
+		return KAM_ENOTFOUND;
+	int t = r->desc->params[i].type;
+	if (t != type && t != type2)
+		return KAM_EINVAL;
+	if (!r->params[i].text && !r->params[i].is_as_of)
+		return KAM_ENOTFOUND;
+	*out = &r->params[i];
+	return 0;
+}
+
+int kam_host_param_number(kam_run *r, const char *name, double *out)
+{
+	run_param *p;
+	int rc = param_get(r, name, KAM_PARAM_NUMBER, KAM_PARAM_NUMBER, &p);
+	if (!rc && out)
+		*out = p->v.num;
+	return rc;
+}
+
+int kam_host_param_integer(kam_run *r, const char *name, int64_t *out)
+{
+	run_param *p;
+	int rc = param_get(r, name, KAM_PARAM_INTEGER, KAM_PARAM_BOOL, &p);
+	if (!rc && out)
+		*out = p->v.i;
+	return rc;
+}
+
+int kam_host_param_text(kam_run *r, const char *name, kam_text *out)
+{
+	run_param *p;
+	int rc = param_get(r, name, KAM_PARAM_TEXT, KAM_PARAM_TEXT, &p);
+	if (!rc && out)
+		*out = (kam_text){ p->text, strlen(p->text) };
+	return rc;
+}
+
+int kam_host_param_day(kam_run *r, const char *name, int32_t *out)
+{
+	run_param *p;
+	int rc = param_get(r, name, KAM_PARAM_DATE, KAM_PARAM_DATE, &p);
+	if (!rc && out)
+		*out = p->is_as_of ? r->as_of : p->v.day;
+	return rc;
+}
+
+/* ---- the other host services ---- */
+
+static int log_threshold(void)
+{
+	const char *e = getenv("KAM_LOG");
+	if (!e)
+		return KAM_LOG_WARNING;
+	if (strcmp(e, "debug") == 0)
+		return KAM_LOG_DEBUG;
+	if (strcmp(e, "info") == 0)
+		return KAM_LOG_INFO;
+	if (strcmp(e, "error") == 0)
+		return KAM_LOG_ERROR;
+	return KAM_LOG_WARNING;
+}
+
+void kam_host_log(kam_run *r, int level, const char *fmt, ...)
+{
+	if (!fmt || level > log_threshold())
+		return;
+	const kam_plugin *d = r ? r->desc : current;
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	size_t len = strlen(msg);
+	while (len && msg[len - 1] == '\n')
+		msg[--len] = 0;
+	fprintf(stderr, "kam: [plugin %s] %s\n", d && d->name ? d->name : "?", msg);
+}
+
+int32_t kam_host_as_of(kam_run *r)
+{
+	return r ? r->as_of : KAM_NO_DAY;
+}
+
+size_t kam_host_account_count(kam_run *r)
+{
+	return r ? r->n : 0;
+}
+
+const kam_account_view *kam_host_account(kam_run *r, size_t index)
+{
+	return r && index < r->n ? &r->acc[index].view : NULL;
+}
+
+int kam_host_account_attr(kam_run *r, size_t index, const char *name, kam_text *out)
+{
+	if (!r || !name || !out || index >= r->n)
+		return KAM_EINVAL;
+	kam_str cur = r->acc[index].attrs, key, value;
+	size_t len = strlen(name);
+	int rc;
+	while ((rc = kam_attr_next(&cur, &key, &value)) > 0) {
+		if (key.len == len && memcmp(key.ptr, name, len) == 0) {
+			*out = (kam_text){ value.len ? value.ptr : "", value.len };
+			return 0;
+		}
+	}
+	if (rc < 0)
+		return run_fail(r, rc, "reading the attributes of account %.*s: %s",
+				(int)r->acc[index].view.id.len, r->acc[index].view.id.ptr,
+				kam_strerror(rc));
+	return KAM_ENOTFOUND;
+}
+
+/* Opens a facts reader on first use; the failure fails the run. */
+static int facts_ready(kam_run *r, kam_kind kind, kam_facts **f)
+{
+	if (*f)
+		return 0;
+	int rc = kam_facts_open(r->txn, kind, f);
+	if (rc)
+		return run_fail(r, rc, "opening the %s index: %s",
+				kind == KAM_ORDER ? "orders" : "interactions", kam_strerror(rc));
+	return 0;
+}
+
+static int grow(void **arr, size_t *cap, size_t need, size_t size)
+{
+	if (need <= *cap)
+		return 0;
+	size_t cap2 = *cap ? *cap : 64;
+	while (cap2 < need)
+		cap2 *= 2;
+	void *p = realloc(*arr, cap2 * size);
+	if (!p)
+		return KAM_ENOMEM;
+	*arr = p;
+	*cap = cap2;
+	return 0;
+}
+
+static inline kam_text text_of(kam_str s)
+{
+	return (kam_text){ s.len ? s.ptr : "", s.len };
+}
+
+/* Reads facts of account `index` for orders() and interactions(). */
+static int facts_of(kam_run *r, kam_kind kind, size_t index, int32_t from, int32_t to,
+		    const void **rows, size_t *n)
+{
+	kam_facts **f = kind == KAM_ORDER ? &r->ofacts : &r->ifacts;
+	*n = 0;
+	if (index >= r->n)
+		return KAM_EINVAL;
+	if (from > to)
+		return 0;
+	int rc = facts_ready(r, kind, f);
+	if (rc)
+		return rc;
+	const kam_account_view *v = &r->acc[index].view;
+	rc = kam_facts_get(*f, (kam_str){ v->id.ptr, (uint32_t)v->id.len }, from, to, rows, n);
+	if (rc) {
+		*n = 0;
+		return run_fail(r, rc, "reading the %s of account %.*s: %s",
+				kind == KAM_ORDER ? "orders" : "interactions", (int)v->id.len,
+				v->id.ptr, kam_strerror(rc));
+	}
+	return 0;
+}
+
+int kam_host_orders(kam_run *r, size_t index, int32_t from_day, int32_t to_day,
+		    const kam_order_view **out, size_t *count)
+{
+	const void *rows;
+	size_t n;
+	if (!r || !out || !count)
+		return KAM_EINVAL;
+	*out = r->ov;
+	*count = 0;
+	int rc = facts_of(r, KAM_ORDER, index, from_day, to_day, &rows, &n);
+	if (rc || n == 0)
+		return rc;
+	if (grow((void **)&r->ov, &r->ovcap, n, sizeof(*r->ov)))
+		return run_fail(r, KAM_ENOMEM, "out of memory for %zu orders", n);
+	const kam_order_fact *o = rows;
+	for (size_t i = 0; i < n; i++)
+		r->ov[i] = (kam_order_view){
+			.id = text_of(o[i].id),
+			.day = o[i].date.day,
+			.sec = o[i].date.sec,
+			.amount = o[i].amount,
+			.profit = o[i].has_profit ? o[i].profit : 0,
+			.has_profit = o[i].has_profit,
+		};
+	*out = r->ov;
+	*count = n;
+	return 0;
+}
+
+int kam_host_interactions(kam_run *r, size_t index, int32_t from_day, int32_t to_day,
+			  const kam_interaction_view **out, size_t *count)
+{
+	const void *rows;
+	size_t n;
+	if (!r || !out || !count)
+		return KAM_EINVAL;
+	*out = r->iv;
+	*count = 0;
+	int rc = facts_of(r, KAM_INTERACTION, index, from_day, to_day, &rows, &n);
+	if (rc || n == 0)
+		return rc;
+	if (grow((void **)&r->iv, &r->ivcap, n, sizeof(*r->iv)))
+		return run_fail(r, KAM_ENOMEM, "out of memory for %zu interactions", n);
+	const kam_interaction_fact *f = rows;
+	for (size_t i = 0; i < n; i++)
+		r->iv[i] = (kam_interaction_view){
+			.id = text_of(f[i].id),
+			.day = f[i].date.day,
+			.sec = f[i].date.sec,
+			.minutes = f[i].has_minutes ? f[i].minutes : 0,
+			.has_minutes = f[i].has_minutes,
+			.kind = f[i].kind,
+			.outcome = f[i].outcome,
+			.objection = f[i].objection,
+		};
+	*out = r->iv;
+	*count = n;
+	return 0;
+}
+
+int kam_host_set_tier(kam_run *r, size_t index, char tier, double score)
+{
+	if (!r || index >= r->n || (tier != 'A' && tier != 'B' && tier != 'C'))
+		return KAM_EINVAL;
+	r->acc[index].tier = tier;
+	r->acc[index].score = score;
+	return 0;
+}
+
+/* A new item of account `index` at the end of l; NULL when out of memory (the run fails). */
+static void *acc_list_push(kam_run *r, acc_list *l, size_t index)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 256;
+		void *items = realloc(l->items, cap * l->size);
+		if (items)
+			l->items = items;
+		uint32_t *acc = items ? realloc(l->acc, cap * sizeof(*acc)) : NULL;
+		if (!acc) {
+			run_fail(r, KAM_ENOMEM, "out of memory for %zu results", cap);
+			return NULL;
+		}
+		l->acc = acc;
+		l->cap = cap;
+	}
+	l->acc[l->n] = (uint32_t)index;
+	return (char *)l->items + l->size * l->n++;
+}
+
+/* The shared copy of a name or slug; NULL for NULL. Sets *oom when out of memory. */
+static const char *run_intern(kam_run *r, const char *s, int *oom)
+{
+	if (!s)
+		return NULL;
+	const char *p = intern_get(&r->names, r->mem, s, strlen(s));
+	if (!p)
+		*oom = run_fail(r, KAM_ENOMEM, "out of memory for result text");
+	return p;
+}
+
+int kam_host_add_factor(kam_run *r, size_t index, const char *name, double value,
+			const char *note)
+{
+	int oom = 0;
+	if (!r || index >= r->n || !name || !*name)
+		return KAM_EINVAL;
+	const char *iname = run_intern(r, name, &oom);
+	char *inote = note ? arena_strndup(r->mem, note, strlen(note)) : NULL;
+	if (oom || (note && !inote))
+		return run_fail(r, KAM_ENOMEM, "out of memory for factors");
+	kam_factor *f = acc_list_push(r, &r->factors, index);
+	if (!f)
+		return KAM_ENOMEM;
+	*f = (kam_factor){ (char *)iname, value, inote };
+	return 0;
+}
+
+char kam_host_tier(kam_run *r, size_t index)
+{
+	if (!r || index >= r->n)
+		return 0;
+	run_account *a = &r->acc[index];
+	if (!a->tier_known) {
+		char t = r->spec->tier_of ? r->spec->tier_of(r->spec->tier_ctx, &a->view) : 0;
+		a->tier_in = t == 'A' || t == 'B' || t == 'C' ? t : 0;
+		a->tier_known = 1;
+	}
+	return a->tier_in;
+}
+
+int kam_host_add_action(kam_run *r, size_t index, const char *action, int32_t due_day,
+			int32_t last_day, double per_year, const char *detail)
+{
+	int oom = 0;
+	if (!r || index >= r->n || !action || !*action || due_day == KAM_NO_DAY)
+		return KAM_EINVAL;
+	const char *iaction = run_intern(r, action, &oom);
+	const char *idetail = run_intern(r, detail, &oom);
+	if (oom)
+		return KAM_ENOMEM;
+	kam_action *a = acc_list_push(r, &r->actions, index);
+	if (!a)
+		return KAM_ENOMEM;
+	*a = (kam_action){ (char *)iaction, due_day, last_day, per_year, (char *)idetail };
+	return 0;
+}
+
+int kam_host_set_value(kam_run *r, size_t index, double value, const char *recommendation)
+{
+	int oom = 0;
+	if (!r || index >= r->n)
+		return KAM_EINVAL;
+	const char *rec = run_intern(r, recommendation, &oom);
+	if (oom)
+		return KAM_ENOMEM;
+	r->acc[index].value = value;
+	r->acc[index].recommendation = rec;
+	r->acc[index].has_value = 1;
+	return 0;
+}
+
+int kam_host_add_metric(kam_run *r, size_t index, const char *name, double value)
+{
+	int oom = 0;
+	if (!r || index >= r->n || !name || !*name)
+		return KAM_EINVAL;
+	const char *iname = run_intern(r, name, &oom);
+	if (oom)
+		return KAM_ENOMEM;
+	kam_factor *m = acc_list_push(r, &r->metrics, index);
+	if (!m)
+		return KAM_ENOMEM;
+	*m = (kam_factor){ (char *)iname, value, NULL };
+	return 0;
+}
+
+int32_t kam_host_add_months(int32_t day, int months)
+{
+	return kam_day_add_months(day, months);
+}
+
+void kam_host_civil(int32_t day, int *year, int *month, int *mday)
+{
+	int y;
+	unsigned m, d;
+	kam_civil_from_days(day, &y, &m, &d);
+	if (year)
+		*year = y;
+	if (month)
+		*month = (int)m;
+	if (mday)
+		*mday = (int)d;
+}
+
+/* ---- the run ---- */
+
+static void view_fill(kam_account_view *v, const kam_account *a, const kam_rollup *ro)
+{
+	memset(v, 0, sizeof(*v));
+	v->size = sizeof(*v);
+	v->present = (KAM_HAS(a, KAM_A_EMPLOYEES) ? KAM_VIEW_EMPLOYEES : 0) |
+		     (KAM_HAS(a, KAM_A_NET_ASSETS) ? KAM_VIEW_NET_ASSETS : 0) |
+		     (KAM_HAS(a, KAM_A_ANNUAL_REVENUE) ? KAM_VIEW_ANNUAL_REVENUE : 0) |
+		     (KAM_HAS(a, KAM_A_WALLET) ? KAM_VIEW_WALLET : 0);
+	v->id = text_of(a->id);
+	v->name = text_of(a->name);
+	v->region = text_of(KAM_HAS(a, KAM_A_REGION) ? a->region : (kam_str){ 0 });
+	v->industry = text_of(KAM_HAS(a, KAM_A_INDUSTRY) ? a->industry : (kam_str){ 0 });
+	v->owner = text_of(KAM_HAS(a, KAM_A_OWNER) ? a->owner : (kam_str){ 0 });
+	v->channel = KAM_HAS(a, KAM_A_CHANNEL) ? a->channel : 0;
+	v->stage = KAM_HAS(a, KAM_A_STAGE) ? a->stage : 0;
+	v->employees = (v->present & KAM_VIEW_EMPLOYEES) ? a->employees : 0;
+	v->net_assets = (v->present & KAM_VIEW_NET_ASSETS) ? a->net_assets : 0;
+	v->annual_revenue = (v->present & KAM_VIEW_ANNUAL_REVENUE) ? a->annual_revenue : 0;
+	v->wallet = (v->present & KAM_VIEW_WALLET) ? a->wallet : 0;
+	v->created = KAM_HAS(a, KAM_A_CREATED) ? a->created.day : KAM_NO_DAY;
+	v->order_count = ro->order_count;
+	v->interaction_count = ro->interaction_count;
+	v->first_order = ro->first_order.day;
+	v->last_order = ro->last_order.day;
+	v->last_call = ro->last_call.day;
+	v->last_visit = ro->last_visit.day;
+	v->last_interaction = ro->last_interaction.day;
+	v->revenue = ro->revenue;
+	v->profit = ro->profit;
+	v->minutes = ro->minutes;
+}
+
+static int accounts_load(kam_run *r, const kam_run_spec *spec, char *err, size_t errlen)
+{
+	kam_cursor *cur;
+	kam_account a;
+	int rc = kam_cursor_open(r->txn, KAM_ACCOUNT, KAM_SCAN_ALL, (kam_str){ 0 }, INT32_MIN,
+				 INT32_MAX, &cur);
+	if (rc) {
+		snprintf(err, errlen, "reading accounts: %s", kam_strerror(rc));
+		return rc;
+	}
+	while ((rc = kam_cursor_next(cur, &a)) > 0) {
+		if (spec->filter && !spec->filter(spec->filter_ctx, &a))
+			continue;
+		kam_rollup ro;
+		if ((rc = kam_rollup_get(r->txn, a.id, &ro))) {
+			snprintf(err, errlen, "reading the rollup of account %.*s: %s", (int)a.id.len,
+				 a.id.ptr, kam_strerror(rc));
+			break;
+		}
+		if (r->n == UINT32_MAX) {
+			snprintf(err, errlen, "more than %u accounts in one run", UINT32_MAX);
+			rc = KAM_ELIMIT;
+			break;
+		}
+		if (grow((void **)&r->acc, &r->cap, r->n + 1, sizeof(*r->acc))) {
+			snprintf(err, errlen, "out of memory for %zu accounts", r->n + 1);
+			rc = KAM_ENOMEM;
+			break;
+		}
+		run_account *ra = &r->acc[r->n++];
+		view_fill(&ra->view, &a, &ro);
+		ra->attrs = a.rec.nattrs ? a.rec.attrs : (kam_str){ 0 };
+		ra->tier = ra->tier_in = ra->tier_known = ra->has_value = 0;
+		ra->score = ra->value = 0;
+		ra->recommendation = NULL;
+	}
+	if (rc < 0 && !*err)
+		snprintf(err, errlen, "reading accounts: %s", kam_strerror(rc));
+	kam_cursor_close(cur);
+	return rc < 0 ? rc : 0;
+}
+
+/*
+ * Groups a list's items by account, keeping the order in which the model added them: on return
+ * l->items holds account k's items at first[k] .. first[k + 1] - 1. Models usually add items
+ * account by account, and then the array already is in that order.
+ */
+static int acc_list_group(acc_list *l, size_t naccounts, size_t *first)
+{
+	int sorted = 1;
+	memset(first, 0, (naccounts + 1) * sizeof(*first));
+	for (size_t i = 0; i < l->n; i++) {
+		first[l->acc[i] + 1]++;
+		if (i && l->acc[i] < l->acc[i - 1])
+			sorted = 0;
+	}
+	for (size_t k = 0; k < naccounts; k++)
+		first[k + 1] += first[k];
+	if (sorted || l->n == 0)
+		return 0;
+	char *items = malloc(l->n * l->size);
+	if (!items)
+		return KAM_ENOMEM;
+	/* first[k] serves as account k's next free slot, then is moved back. */
+	for (size_t i = 0; i < l->n; i++)
+		memcpy(items + l->size * first[l->acc[i]]++, (char *)l->items + l->size * i, l->size);
+	for (size_t k = naccounts; k > 0; k--)
+		first[k] = first[k - 1];
+	first[0] = 0;
+	free(l->items);
+	l->items = items;
+	return 0;
+}
+
+/* Groups a list and hands its items to the results (field at `ptr_off`, count at `n_off`). */
+static int acc_list_hand(acc_list *l, kam_result *res, size_t n, size_t *first, void **owner,
+			 size_t ptr_off, size_t n_off)
+{
+	if (acc_list_group(l, n, first))
+		return KAM_ENOMEM;
+	for (size_t k = 0; k < n; k++) {
+		size_t cnt = first[k + 1] - first[k];
+		void *p = cnt ? (char *)l->items + l->size * first[k] : NULL;
+		memcpy((char *)&res[k] + ptr_off, &p, sizeof(p));
+		memcpy((char *)&res[k] + n_off, &cnt, sizeof(cnt));
+	}
+	*owner = l->items;
+	l->items = NULL;
+	return 0;
+}
+
+static int results_build(kam_run *r, kam_run_output *out)
+{
+	kam_result *res = calloc(r->n ? r->n : 1, sizeof(*res));
+	size_t *first = malloc((r->n + 1) * sizeof(*first));
+	int rc = res && first ? 0 : KAM_ENOMEM;
+	for (size_t k = 0; !rc && k < r->n; k++) {
+		const run_account *a = &r->acc[k];
+		res[k].account_id = arena_strndup(r->mem, a->view.id.ptr, a->view.id.len);
+		res[k].region = (char *)intern_get(&r->names, r->mem, a->view.region.ptr,
+						   a->view.region.len);
+		res[k].tier = a->tier;
+		res[k].score = a->score;
+		res[k].has_value = a->has_value;
+		res[k].value = a->value;
+		res[k].recommendation = (char *)a->recommendation;
+		if (!res[k].account_id || !res[k].region)
+			rc = KAM_ENOMEM;
+	}
+	if (!rc)
+		rc = acc_list_hand(&r->factors, res, r->n, first, &r->mem->factors,
+				   offsetof(kam_result, factors), offsetof(kam_result, nfactors));
+	if (!rc)
+		rc = acc_list_hand(&r->metrics, res, r->n, first, &r->mem->metrics,
+				   offsetof(kam_result, metrics), offsetof(kam_result, nmetrics));
+	if (!rc)
+		rc = acc_list_hand(&r->actions, res, r->n, first, &r->mem->actions,
+				   offsetof(kam_result, actions), offsetof(kam_result, nactions));
+	free(first);
+	if (rc) {
+		free(res);
+		return rc;
+	}
+	out->results = res;
+	out->count = r->n;
+	out->mem = r->mem;
+	r->mem = NULL;
+	return 0;
+}
+
+static void run_free(kam_run *r)
+{
+	kam_facts_close(r->ofacts);
+	kam_facts_close(r->ifacts);
+	free(r->ov);
+	free(r->iv);
+	free(r->acc);
+	free(r->params);
+	free(r->names.slots);
+	acc_list *lists[] = { &r->factors, &r->metrics, &r->actions };
+	for (size_t i = 0; i < 3; i++) {
+		free(lists[i]->items);
+		free(lists[i]->acc);
+	}
+	mem_free(r->mem);
+}
+
+int kam_run_model(kam_txn *txn, const kam_run_spec *spec, kam_run_output *out)
+{
+	if (!out)
+		return KAM_EINVAL;
+	memset(out, 0, sizeof(*out));
+	if (!txn || !spec || !spec->model || !spec->model->desc) {
+		snprintf(out->error, sizeof(out->error), "kam_run_model: no transaction or model");
+		return KAM_EINVAL;
+	}
+	const kam_model *model = spec->model;
+	kam_run r = {
+		.txn = txn,
+		.desc = model->desc,
+		.as_of = spec->as_of,
+		.spec = spec,
+		.factors.size = sizeof(kam_factor),
+		.metrics.size = sizeof(kam_factor),
+		.actions.size = sizeof(kam_action),
+	};
+	const char *name = r.desc->name;
+	int rc = 0;
+	if (!(r.mem = calloc(1, sizeof(*r.mem))))
+		rc = KAM_ENOMEM;
+	if (!rc)
+		rc = params_resolve(&r, spec, out->error, sizeof(out->error));
+	if (!rc)
+		rc = accounts_load(&r, spec, out->error, sizeof(out->error));
+	if (rc) {
+		if (rc == KAM_ENOMEM && !out->error[0])
+			snprintf(out->error, sizeof(out->error), "model %s: out of memory", name);
+		run_free(&r);
+		return rc;
+	}
+	const kam_plugin *prev = kam_host_enter(r.desc);
+	int prc = r.desc->run(model->state, kam_host_services(), &r);
+	kam_host_enter(prev);
+	if (r.err) {
+		/* The host failed under the model (which may have passed the code on): say what. */
+		snprintf(out->error, sizeof(out->error), "model %.64s: %s", name, r.msg);
+		rc = r.err;
+	} else if (prc) {
+		snprintf(out->error, sizeof(out->error), "model %s failed: %s", name,
+			 kam_strerror(prc));
+		rc = KAM_EPLUGIN;
+	} else if (results_build(&r, out)) {
+		snprintf(out->error, sizeof(out->error), "model %s: out of memory for results", name);
+		rc = KAM_ENOMEM;
+	}
+	out->as_of = r.as_of;
+	run_free(&r);
+	return rc;
+}
+
+void kam_run_output_free(kam_run_output *out)
+{
+	if (!out)
+		return;
+	free(out->results);
+	mem_free(out->mem);
+	out->results = NULL;
+	out->mem = NULL;
+	out->count = 0;
+}
