@@ -1,0 +1,307 @@
+#!/usr/bin/env bash
+# Segmentation benchmark: `kam segment --model abc` over a 1,000,000-account book (~10M orders),
+# tiers stored, against the same computation in SQLite (sqlite3 CLI) and in DuckDB (Node API,
+# 2 threads), in the same run; plus the time of a bare scan of kam's orders index. See
+# bench/README.md.
+#
+# Environment:
+#   KAM                 the kam binary (default: build/kam of this repository)
+#   KAM_BENCH_DIR       scratch and cache directory (default /tmp/kam-bench)
+#   KAM_BENCH_ACCOUNTS  accounts (default 1000000); the data is bench/import.sh's cache
+#   KAM_BENCH_SEED      generator seed (default 1)
+#   KAM_BENCH_AS_OF     the as-of day (default 2026-06-30, inside the generated history)
+#   KAM_BENCH_RUNS      timed runs per engine; the best is reported (default 3)
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+KAM=${KAM:-$root/build/kam}
+BENCH=${KAM_BENCH_DIR:-/tmp/kam-bench}
+ACCOUNTS=${KAM_BENCH_ACCOUNTS:-1000000}
+SEED=${KAM_BENCH_SEED:-1}
+AS_OF=${KAM_BENCH_AS_OF:-2026-06-30}
+RUNS=${KAM_BENCH_RUNS:-3}
+WINDOW=365
+
+die() {
+	echo "bench: $*" >&2
+	exit 1
+}
+
+[ -x "$KAM" ] || die "no kam binary at $KAM (build first, or set KAM)"
+command -v sqlite3 >/dev/null || die "sqlite3 is not installed"
+command -v node >/dev/null || die "node is not installed (apt-get install nodejs npm)"
+command -v npm >/dev/null || die "npm is not installed (apt-get install npm)"
+command -v cc >/dev/null || die "no C compiler for the scan helper"
+date -d "$AS_OF" +%F >/dev/null 2>&1 || die "KAM_BENCH_AS_OF: not a date: $AS_OF"
+
+DATA=$BENCH/data-$ACCOUNTS-$SEED
+WORK=$BENCH/segment-$ACCOUNTS-$SEED
+LOG=$BENCH/log
+mkdir -p "$WORK" "$LOG"
+
+# Window bounds as text: as_of - window < day <= as_of, for dates with or without a time.
+FROM=$(date -d "$AS_OF - $((WINDOW - 1)) days" +%F) # first day in the window
+UNTIL=$(date -d "$AS_OF + 1 day" +%F)                # first day after it
+
+# GNU time gives CPU seconds too (the machine may be shared: wall time then waits for a CPU).
+TIME=/usr/bin/time
+if [ ! -x "$TIME" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null 2>&1 || true
+fi
+[ -x "$TIME" ] || TIME=
+
+# ms: wall-clock milliseconds now.
+ms() { date +%s%3N; }
+# best NAME CMD...: runs CMD $RUNS times (output in $LOG/NAME.out); sets BEST (seconds of the
+# fastest run, wall clock) and CPU (user + system seconds of that run, or "n/a").
+best() {
+	local name=$1 t0 t1 d b=
+	shift
+	CPU=n/a
+	for _ in $(seq "$RUNS"); do
+		t0=$(ms)
+		if [ -n "$TIME" ]; then
+			"$TIME" -f '%U %S' -o "$LOG/$name.time" "$@" >"$LOG/$name.out" 2>&1 || {
+				sed 's/^/  | /' "$LOG/$name.out" | tail -20 >&2
+				die "$name failed: $*"
+			}
+		else
+			"$@" >"$LOG/$name.out" 2>&1 || {
+				sed 's/^/  | /' "$LOG/$name.out" | tail -20 >&2
+				die "$name failed: $*"
+			}
+		fi
+		t1=$(ms)
+		d=$((t1 - t0))
+		if [ -z "$b" ] || [ "$d" -lt "$b" ]; then
+			b=$d
+			[ -z "$TIME" ] || CPU=$(awk '{ printf "%.2f", $1 + $2 }' "$LOG/$name.time")
+		fi
+	done
+	BEST=$(awk -v m="$b" 'BEGIN { printf "%.3f", m / 1000 }')
+}
+once() { RUNS=1 best "$@"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "inf" }'; }
+
+# ---- data: bench/import.sh's cache, generated when missing ----
+for k in accounts contacts orders interactions; do
+	if [ ! -f "$DATA/$k.csv" ]; then
+		echo "data:    generating $ACCOUNTS accounts (seed $SEED) into $DATA"
+		"$KAM" gen "$DATA" --accounts "$ACCOUNTS" --seed "$SEED" --quiet
+		break
+	fi
+done
+echo "data:    $DATA"
+
+# ---- kam database (cached; complete once its marker exists) ----
+KDB=$WORK/kam.db
+if [ ! -f "$WORK/kam.ok" ]; then
+	echo "kam:     importing into $KDB (once; cached)"
+	rm -rf "$KDB"
+	"$KAM" --db "$KDB" init >/dev/null
+	for k in accounts contacts orders interactions; do
+		"$KAM" --db "$KDB" import "$k" "$DATA/$k.csv" --quiet
+	done
+	touch "$WORK/kam.ok"
+fi
+
+# ---- SQLite database (cached): accounts and orders, indexed as bench/import.sh does ----
+SDB=$WORK/sqlite.db
+if [ ! -f "$WORK/sqlite.ok" ]; then
+	echo "sqlite:  importing into $SDB (once; cached)"
+	rm -f "$SDB"
+	sqlite3 "$SDB" <<EOF
+.bail on
+CREATE TABLE accounts(id TEXT, name TEXT, region TEXT, industry TEXT, channel TEXT,
+	employees INTEGER, net_assets NUMERIC, annual_revenue NUMERIC, wallet NUMERIC, owner TEXT,
+	created TEXT, stage TEXT);
+CREATE TABLE orders(id TEXT, account_id TEXT, date TEXT, amount NUMERIC, profit NUMERIC,
+	mode TEXT, category TEXT, paid NUMERIC);
+.import --csv --skip 1 "$DATA/accounts.csv" accounts
+.import --csv --skip 1 "$DATA/orders.csv" orders
+CREATE INDEX orders_account_date ON orders(account_id, date);
+EOF
+	touch "$WORK/sqlite.ok"
+fi
+
+# ---- DuckDB: the Node API in a scratch directory, and a database file loaded once ----
+DUCK=$BENCH/duckdb
+if [ ! -d "$DUCK/node_modules/@duckdb/node-api" ]; then
+	echo "duckdb:  npm install @duckdb/node-api into $DUCK"
+	mkdir -p "$DUCK"
+	[ -f "$DUCK/package.json" ] || echo '{ "name": "kam-bench-duckdb", "private": true }' >"$DUCK/package.json"
+	(cd "$DUCK" && npm install --no-audit --no-fund @duckdb/node-api >/dev/null)
+fi
+cat >"$DUCK/tiers.mjs" <<'EOF'
+// node tiers.mjs MODE DB DATA FROM UNTIL: abc tiers with DuckDB (2 threads), stored as a table.
+// MODE "load": reads the CSVs into DB (accounts, orders with day DATE, amount DECIMAL(18,4)).
+// MODE "db": computes the tiers from DB. MODE "csv": reads the CSVs and computes, in memory.
+import { DuckDBInstance } from '@duckdb/node-api';
+
+const [mode, dbfile, data, from, until] = process.argv.slice(2);
+const instance = await DuckDBInstance.create(mode === 'csv' ? ':memory:' : dbfile,
+					     { threads: '2' });
+const db = await instance.connect();
+const load = `
+  CREATE OR REPLACE TABLE accounts AS
+    SELECT id, coalesce(region, '') AS region
+    FROM read_csv('${data}/accounts.csv', header = true, all_varchar = true);
+  CREATE OR REPLACE TABLE orders AS
+    SELECT account_id, CAST(substr(date, 1, 10) AS DATE) AS day, amount
+    FROM read_csv('${data}/orders.csv', header = true,
+                  types = {'date': 'VARCHAR', 'amount': 'DECIMAL(18,4)'});`;
+const tiers = `
+  CREATE OR REPLACE TABLE tiers AS
+  WITH m AS (
+    SELECT a.id, a.region, coalesce(s.metric, 0) AS metric
+    FROM accounts a
+    LEFT JOIN (SELECT account_id, sum(amount) AS metric FROM orders
+               WHERE day >= DATE '${from}' AND day < DATE '${until}'
+               GROUP BY account_id) s ON s.account_id = a.id
+  ), r AS (
+    SELECT id, region, metric,
+           coalesce(sum(metric) OVER (PARTITION BY region ORDER BY metric DESC, id ASC
+                                      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
+             AS cum_prev,
+           sum(metric) OVER (PARTITION BY region) AS total
+    FROM m
+  )
+  SELECT id AS account_id, region,
+         CASE WHEN metric > 0 AND cum_prev < 0.80 * total THEN 'A'
+              WHEN metric > 0 AND cum_prev < 0.95 * total THEN 'B'
+              ELSE 'C' END AS tier,
+         metric AS score
+  FROM r;`;
+if (mode === 'load' || mode === 'csv')
+  await db.run(load);
+if (mode === 'db' || mode === 'csv') {
+  await db.run(tiers);
+  const counts = await db.runAndReadAll(
+    "SELECT tier, count(*) FROM tiers GROUP BY tier ORDER BY tier");
+  console.log(counts.getRows().map(([t, n]) => `${t} ${n}`).join(', '));
+}
+db.closeSync();
+EOF
+DDB=$WORK/duckdb.db
+if [ ! -f "$WORK/duckdb.ok" ]; then
+	echo "duckdb:  loading $DDB (once; cached)"
+	rm -f "$DDB" "$DDB.wal"
+	once duckdb-load node "$DUCK/tiers.mjs" load "$DDB" "$DATA" "$FROM" "$UNTIL"
+	echo "         loaded in ${BEST}s"
+	touch "$WORK/duckdb.ok"
+fi
+
+# ---- the bare scan helper: walks kam's orders index once with an LMDB cursor ----
+SCAN=$WORK/scan
+cat >"$WORK/scan.c" <<'EOF'
+/* scan DB NAME: walks every entry of LMDB sub-database NAME; prints entries and bytes. */
+#include <lmdb.h>
+#include <stdio.h>
+
+int main(int argc, char **argv)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	unsigned long long n = 0, bytes = 0;
+	if (argc != 3 || mdb_env_create(&env) || mdb_env_set_maxdbs(env, 64) ||
+	    mdb_env_open(env, argv[1], MDB_RDONLY, 0) || mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) ||
+	    mdb_dbi_open(txn, argv[2], 0, &dbi) || mdb_cursor_open(txn, dbi, &cur)) {
+		fprintf(stderr, "scan: cannot open %s in %s\n", argc > 2 ? argv[2] : "?",
+			argc > 1 ? argv[1] : "?");
+		return 1;
+	}
+	while (mdb_cursor_get(cur, &k, &v, n ? MDB_NEXT : MDB_FIRST) == 0) {
+		n++;
+		bytes += k.mv_size + v.mv_size;
+	}
+	printf("%llu entries, %llu bytes\n", n, bytes);
+	return 0;
+}
+EOF
+[ -x "$SCAN" ] && [ "$SCAN" -nt "$WORK/scan.c" ] || cc -O2 -o "$SCAN" "$WORK/scan.c" -llmdb
+
+# Read everything once so that every engine starts from a warm page cache.
+cat "$KDB"/*.mdb "$SDB" "$DDB" >/dev/null
+
+# ---- timed runs ----
+echo "timing:  best of $RUNS runs each, as of $AS_OF, window $WINDOW days, a 0.80, b 0.95"
+KSEG=("$KAM" --db "$KDB" segment --model abc --as-of "$AS_OF" --param window_days=$WINDOW)
+best kam "${KSEG[@]}" --quiet
+kam=$BEST
+kam_cpu=$CPU
+kam_tiers=$(sed -n 's/.*accounts (\(.*\)) in .*/\1/p' "$LOG/kam.out" | head -1)
+best kam-dry "${KSEG[@]}" --quiet --dry-run
+kam_dry=$BEST
+kam_dry_cpu=$CPU
+best kam-csv sh -c '"$@" --format csv >/dev/null' sh "${KSEG[@]}"
+kam_csv=$BEST
+kam_csv_cpu=$CPU
+
+cat >"$LOG/sqlite-tiers.sql" <<EOF
+.bail on
+BEGIN;
+DROP TABLE IF EXISTS tiers;
+CREATE TABLE tiers AS
+WITH m AS (
+	SELECT a.id AS id, a.region AS region, coalesce(s.metric, 0) AS metric
+	FROM accounts a
+	LEFT JOIN (SELECT account_id, sum(amount) AS metric FROM orders
+		   WHERE date >= '$FROM' AND date < '$UNTIL'
+		   GROUP BY account_id) s ON s.account_id = a.id
+), r AS (
+	SELECT id, region, metric,
+	       coalesce(sum(metric) OVER (PARTITION BY region ORDER BY metric DESC, id ASC
+					  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
+		       AS cum_prev,
+	       sum(metric) OVER (PARTITION BY region) AS total
+	FROM m
+)
+SELECT id AS account_id, region,
+       CASE WHEN metric > 0 AND cum_prev < 0.80 * total THEN 'A'
+	    WHEN metric > 0 AND cum_prev < 0.95 * total THEN 'B'
+	    ELSE 'C' END AS tier,
+       metric AS score
+FROM r;
+COMMIT;
+SELECT group_concat(tier || ' ' || n, ', ') FROM
+	(SELECT tier, count(*) AS n FROM tiers GROUP BY tier ORDER BY tier);
+EOF
+best sqlite sqlite3 "$SDB" ".read $LOG/sqlite-tiers.sql"
+sqlite=$BEST
+sqlite_cpu=$CPU
+sqlite_tiers=$(tail -n 1 "$LOG/sqlite.out")
+
+best duckdb node "$DUCK/tiers.mjs" db "$DDB" "$DATA" "$FROM" "$UNTIL"
+duckdb=$BEST
+duckdb_cpu=$CPU
+duckdb_tiers=$(tail -n 1 "$LOG/duckdb.out")
+once duckdb-csv node "$DUCK/tiers.mjs" csv "" "$DATA" "$FROM" "$UNTIL"
+duckdb_csv=$BEST
+duckdb_csv_cpu=$CPU
+
+best scan "$SCAN" "$KDB" orders_by_account
+scan=$BEST
+scan_cpu=$CPU
+scan_what=$(tail -n 1 "$LOG/scan.out")
+once mdb-dump sh -c 'mdb_dump -s orders_by_account "$1" >/dev/null' sh "$KDB"
+dump=$BEST
+
+load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo n/a)
+row() { printf '%-22s %-9s %-7s %s\n' "$1" "$2" "$3" "$4"; }
+echo
+row "accounts:" "$ACCOUNTS" "" "(seed $SEED), $(($(grep -c '' "$DATA/orders.csv") - 1)) orders"
+row "" "wall s" "cpu s"
+row "kam segment (stored):" "$kam" "$kam_cpu" "tiers: $kam_tiers"
+row "kam segment --dry-run:" "$kam_dry" "$kam_dry_cpu" "the model run alone, nothing written"
+row "kam segment, csv out:" "$kam_csv" "$kam_csv_cpu" "stored, and 1M rows printed to /dev/null"
+row "SQLite:" "$sqlite" "$sqlite_cpu" "tiers: $sqlite_tiers (table stored)"
+row "DuckDB, 2 threads:" "$duckdb" "$duckdb_cpu" "tiers: $duckdb_tiers (own database file; table stored)"
+row "DuckDB from the CSVs:" "$duckdb_csv" "$duckdb_csv_cpu" "reads both CSV files, then the same (one run)"
+row "bare LMDB scan:" "$scan" "$scan_cpu" "$scan_what of orders_by_account (cursor walk)"
+row "mdb_dump of the index:" "$dump" "" "hex text to /dev/null: an upper bound for a scan (one run)"
+echo "ratios (wall):         SQLite/kam $(ratio "$sqlite" "$kam")x, DuckDB/kam $(ratio "$duckdb" "$kam")x, DuckDB-from-CSV/kam $(ratio "$duckdb_csv" "$kam")x"
+echo "load average:          $load (wall times wait for a CPU on a busy machine)"
+echo "targets:               kam <= 0.4 s, >= 3x faster than DuckDB, >= 10x faster than SQLite"
