@@ -23,7 +23,7 @@ typedef struct command {
 } command;
 
 extern const command cmd_init, cmd_import, cmd_export, cmd_get, cmd_list, cmd_stats,
-	cmd_rollups, cmd_gen, cmd_demo, cmd_segment, cmd_tiers, cmd_why, cmd_snapshots;
+	cmd_rollups, cmd_gen, cmd_demo, cmd_segment, cmd_tiers, cmd_why, cmd_snapshots, cmd_plugins;
 /* The Lua commands (cmd_run.c, cmd_shell.c). */
 extern const command cmd_run, cmd_shell;
 

@@ -6,7 +6,7 @@
 
 static const command *const commands[] = {
 	&cmd_init, &cmd_import, &cmd_export, &cmd_get, &cmd_list, &cmd_rollups, &cmd_stats,
-	&cmd_gen, &cmd_demo, &cmd_segment, &cmd_tiers, &cmd_why, &cmd_snapshots,
+	&cmd_gen, &cmd_demo, &cmd_segment, &cmd_tiers, &cmd_why, &cmd_snapshots, &cmd_plugins,
 	&cmd_shell, &cmd_run,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
