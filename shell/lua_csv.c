@@ -35,14 +35,13 @@ static int reader_close(lua_State *L)
 /* Raises with FILE:LINE: column C: what, after closing the reader. */
 static int reader_error(lua_State *L, kl_csv *r, int rc, int idx)
 {
-	const kam_csv_error *e = kam_csv_last_error(r->csv);
+	kam_csv_error e = *kam_csv_last_error(r->csv); /* the reader is closed below */
 	lua_getiuservalue(L, idx, 2);
 	const char *name = lua_tostring(L, -1);
 	kam_csv_close(r->csv);
 	r->csv = NULL;
 	if (rc == KAM_EPARSE || rc == KAM_ELIMIT)
-		return luaL_error(L, "%s:%d: column %d: %s", name, (int)e->line, (int)e->column,
-				  e->what);
+		return luaL_error(L, "%s:%d: column %d: %s", name, (int)e.line, (int)e.column, e.what);
 	return luaL_error(L, "%s: %s", name, kam_strerror(rc));
 }
 
