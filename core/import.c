@@ -1,6 +1,14 @@
-/* import.c - one CSV file of one kind into the store, all or nothing. */
+/*
+ * import.c - one CSV file of one kind into the store, all or nothing.
+ *
+ * A large file is read by two threads: a reader thread splits and parses rows into batches of
+ * records while this thread writes them to the store (LMDB writes stay in one thread). Rows that
+ * do not parse are handed over as they are and go through the same code as in a single-threaded
+ * import, so messages, rejects and counts do not depend on the threading.
+ */
 #include "import.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -11,6 +19,53 @@
 #include "error.h"
 
 #define PROGRESS_EVERY 65536
+
+/* Files smaller than this are imported by one thread: a second one would not pay for itself. */
+#define THREAD_MIN_BYTES (1u << 20)
+#define BATCH_ROWS 2048
+#define BATCHES 4
+#define ARENA_BLOCK (1u << 20)
+
+/* Memory for one batch's texts: blocks that never move, so views into them stay valid. */
+typedef struct ablock {
+	struct ablock *next;
+	size_t cap, used;
+	char data[];
+} ablock;
+
+typedef struct arena {
+	ablock *head, *cur;
+} arena;
+
+/* A row as the reader thread leaves it. */
+typedef struct prow {
+	kam_csv_row row;     /* fields copied into the batch's arena */
+	uint64_t bytes_read; /* the reader's position after this row */
+	bool bad;            /* did not parse: the writer redoes it to report it */
+	kam_any rec;         /* views into the arena */
+} prow;
+
+typedef struct batch {
+	prow *rows;
+	uint32_t n;
+	bool full; /* handed to the writer */
+	bool end;  /* the last batch: csv_rc is kam_csv_next's final result */
+	int csv_rc;
+	arena mem;
+} batch;
+
+struct import;
+
+/* The reader thread and the batches it shares with the writer. */
+typedef struct pipeline {
+	struct import *im;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond; /* a batch filled, a batch freed, or stop */
+	bool stop;
+	batch b[BATCHES];
+	kam_buf attrs; /* the reader's scratch */
+} pipeline;
 
 /* How one CSV column feeds the record: a schema field, or a custom attribute. */
 typedef struct column {
@@ -197,6 +252,30 @@ static uint32_t column_of(const import *im, int f)
 	return 0;
 }
 
+/* Stores a parsed row; `row` is what a reject or message shows. */
+static int store_row(import *im, kam_txn *txn, const kam_csv_row *row, const kam_any *rec)
+{
+	const kam_schema *s = im->schema;
+	char v[64];
+	int replaced = 0;
+	int rc = kam_put(txn, s->kind, rec, &replaced);
+	if (rc == KAM_EREF) {
+		int f = s->account_ref;
+		const kam_str *ref = (const kam_str *)((const char *)rec + s->fields[f].offset);
+		return reject(im, row, KAM_EREF, "column %u (%s): expected the id of an existing account, found %s",
+			      column_of(im, f), s->fields[f].name, shown(*ref, v));
+	}
+	if (rc) {
+		fail_at(im, row->line, "cannot store the row: %s", kam_strerror(rc));
+		return rc;
+	}
+	if (replaced)
+		im->res->replaced++;
+	else
+		im->res->inserted++;
+	return 0;
+}
+
 static int import_row(import *im, kam_txn *txn, const kam_csv_row *row)
 {
 	const kam_schema *s = im->schema;
@@ -228,30 +307,285 @@ static int import_row(import *im, kam_txn *txn, const kam_csv_row *row)
 	if (kam_rec_check(s, &im->rec, &missing))
 		return reject(im, row, KAM_EPARSE, "column %u (%s): expected a value, found an empty cell",
 			      column_of(im, missing), s->fields[missing].name);
-	int replaced = 0;
-	int rc = kam_put(txn, s->kind, &im->rec, &replaced);
-	if (rc == KAM_EREF) {
-		int f = s->account_ref;
-		const kam_str *ref = (const kam_str *)((const char *)&im->rec + s->fields[f].offset);
-		return reject(im, row, KAM_EREF, "column %u (%s): expected the id of an existing account, found %s",
-			      column_of(im, f), s->fields[f].name, shown(*ref, v));
-	}
-	if (rc) {
-		fail_at(im, row->line, "cannot store the row: %s", kam_strerror(rc));
-		return rc;
-	}
-	if (replaced)
-		im->res->replaced++;
-	else
-		im->res->inserted++;
-	return 0;
+	return store_row(im, txn, row, &im->rec);
+}
+
+static void progress_at(import *im, uint64_t bytes)
+{
+	if (im->opts->progress)
+		im->opts->progress(im->opts->progress_ctx, im->res->rows, bytes,
+				   kam_csv_total_bytes(im->csv));
 }
 
 static void progress(import *im)
 {
-	if (im->opts->progress)
-		im->opts->progress(im->opts->progress_ctx, im->res->rows, kam_csv_bytes_read(im->csv),
-				   kam_csv_total_bytes(im->csv));
+	progress_at(im, kam_csv_bytes_read(im->csv));
+}
+
+/* ---- the reader thread ---- */
+
+static void *arena_alloc(arena *a, size_t n)
+{
+	n = (n + 7) & ~(size_t)7;
+	for (ablock *b = a->cur; b; b = b->next) {
+		if (b->cap - b->used >= n) {
+			a->cur = b;
+			void *p = b->data + b->used;
+			b->used += n;
+			return p;
+		}
+		if (b->next)
+			b->next->used = 0;
+	}
+	size_t cap = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+	ablock *nb = malloc(sizeof(*nb) + cap);
+	if (!nb)
+		return NULL;
+	nb->cap = cap;
+	nb->used = n;
+	/* The new block goes right after the current one; later blocks stay for reuse. */
+	if (a->cur) {
+		nb->next = a->cur->next;
+		a->cur->next = nb;
+	} else {
+		nb->next = NULL;
+		a->head = nb;
+	}
+	a->cur = nb;
+	return nb->data;
+}
+
+static void arena_reset(arena *a)
+{
+	a->cur = a->head;
+	if (a->head)
+		a->head->used = 0;
+}
+
+static void arena_free(arena *a)
+{
+	for (ablock *b = a->head, *next; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	a->head = a->cur = NULL;
+}
+
+/* Copies a row's fields into the arena. Returns false when out of memory. */
+static bool row_copy(arena *a, const kam_csv_row *in, kam_csv_row *out)
+{
+	kam_str *f = arena_alloc(a, (size_t)in->nfields * sizeof(*f) + 1);
+	if (!f)
+		return false;
+	for (uint32_t i = 0; i < in->nfields; i++) {
+		char *p = arena_alloc(a, in->fields[i].len + 1);
+		if (!p)
+			return false;
+		memcpy(p, in->fields[i].ptr, in->fields[i].len);
+		p[in->fields[i].len] = 0;
+		f[i] = (kam_str){ p, in->fields[i].len };
+	}
+	*out = (kam_csv_row){ in->nfields, f, in->line };
+	return true;
+}
+
+/*
+ * Parses a copied row into r->rec, like import_row but with no side effects; any failure leaves
+ * the row for import_row to redo and report.
+ */
+static void row_parse(pipeline *pl, arena *a, prow *r)
+{
+	import *im = pl->im;
+	const kam_schema *s = im->schema;
+	const kam_csv_row *row = &r->row;
+	r->bad = true;
+	if (row->nfields != im->ncols)
+		return;
+	kam_rec_clear(s, &r->rec);
+	kam_buf_reset(&pl->attrs);
+	uint32_t nattrs = 0;
+	for (uint32_t i = 0; i < row->nfields; i++) {
+		kam_str cell = row->fields[i];
+		int f = im->cols[i].field;
+		if (f < 0) {
+			if (cell.len && kam_attr_append(&pl->attrs, im->cols[i].header, cell))
+				return;
+			nattrs += cell.len > 0;
+			continue;
+		}
+		const char *expected;
+		if (kam_field_parse(s, &r->rec, f, cell.ptr, cell.len, &expected))
+			return;
+	}
+	kam_str attrs = { "", 0 };
+	if (pl->attrs.len) {
+		char *p = arena_alloc(a, pl->attrs.len);
+		if (!p)
+			return;
+		memcpy(p, pl->attrs.data, pl->attrs.len);
+		attrs = (kam_str){ p, (uint32_t)pl->attrs.len };
+	}
+	r->rec.rec.attrs = attrs;
+	r->rec.rec.nattrs = nattrs;
+	int missing;
+	if (kam_rec_check(s, &r->rec, &missing))
+		return;
+	r->bad = false;
+}
+
+/* Fills batch b; returns false after its last batch. */
+static bool batch_fill(pipeline *pl, batch *b)
+{
+	import *im = pl->im;
+	arena_reset(&b->mem);
+	b->n = 0;
+	b->end = false;
+	while (b->n < BATCH_ROWS) {
+		kam_csv_row row;
+		int rc = kam_csv_next(im->csv, &row);
+		if (rc <= 0) {
+			b->end = true;
+			b->csv_rc = rc;
+			break;
+		}
+		prow *r = &b->rows[b->n];
+		if (!row_copy(&b->mem, &row, &r->row)) {
+			b->end = true;
+			b->csv_rc = KAM_ENOMEM;
+			break;
+		}
+		row_parse(pl, &b->mem, r);
+		r->bytes_read = kam_csv_bytes_read(im->csv);
+		b->n++;
+	}
+	return !b->end;
+}
+
+static void *reader_main(void *arg)
+{
+	pipeline *pl = arg;
+	for (unsigned i = 0;; i = (i + 1) % BATCHES) {
+		batch *b = &pl->b[i];
+		pthread_mutex_lock(&pl->lock);
+		while (b->full && !pl->stop)
+			pthread_cond_wait(&pl->cond, &pl->lock);
+		bool stop = pl->stop;
+		pthread_mutex_unlock(&pl->lock);
+		if (stop)
+			break;
+		bool more = batch_fill(pl, b);
+		pthread_mutex_lock(&pl->lock);
+		b->full = true;
+		pthread_cond_broadcast(&pl->cond);
+		pthread_mutex_unlock(&pl->lock);
+		if (!more)
+			break;
+	}
+	return NULL;
+}
+
+static void pipeline_free(pipeline *pl)
+{
+	for (int i = 0; i < BATCHES; i++) {
+		free(pl->b[i].rows);
+		arena_free(&pl->b[i].mem);
+	}
+	kam_buf_free(&pl->attrs);
+	free(pl);
+}
+
+/* Starts the reader thread on im->csv (after the header). NULL: import in one thread. */
+static pipeline *pipeline_start(import *im)
+{
+	pipeline *pl = calloc(1, sizeof(*pl));
+	if (!pl)
+		return NULL;
+	pl->im = im;
+	for (int i = 0; i < BATCHES; i++) {
+		pl->b[i].rows = malloc(BATCH_ROWS * sizeof(prow));
+		if (!pl->b[i].rows) {
+			pipeline_free(pl);
+			return NULL;
+		}
+	}
+	if (pthread_mutex_init(&pl->lock, NULL)) {
+		pipeline_free(pl);
+		return NULL;
+	}
+	if (pthread_cond_init(&pl->cond, NULL)) {
+		pthread_mutex_destroy(&pl->lock);
+		pipeline_free(pl);
+		return NULL;
+	}
+	if (pthread_create(&pl->thread, NULL, reader_main, pl)) {
+		pthread_cond_destroy(&pl->cond);
+		pthread_mutex_destroy(&pl->lock);
+		pipeline_free(pl);
+		return NULL;
+	}
+	return pl;
+}
+
+/* Stops the reader (it may be ahead of the writer) and waits for it. */
+static void pipeline_stop(pipeline *pl)
+{
+	pthread_mutex_lock(&pl->lock);
+	pl->stop = true;
+	pthread_cond_broadcast(&pl->cond);
+	pthread_mutex_unlock(&pl->lock);
+	pthread_join(pl->thread, NULL);
+	pthread_cond_destroy(&pl->cond);
+	pthread_mutex_destroy(&pl->lock);
+	pipeline_free(pl);
+}
+
+/*
+ * Writes the rows the reader parses. Returns 0 or a code, with *csv_rc set to kam_csv_next's
+ * final result when the input was read to its end or to a reader error.
+ */
+static int pipeline_run(pipeline *pl, kam_txn *txn, int *csv_rc)
+{
+	import *im = pl->im;
+	kam_import_result *res = im->res;
+	for (unsigned i = 0;; i = (i + 1) % BATCHES) {
+		batch *b = &pl->b[i];
+		pthread_mutex_lock(&pl->lock);
+		while (!b->full)
+			pthread_cond_wait(&pl->cond, &pl->lock);
+		pthread_mutex_unlock(&pl->lock);
+		for (uint32_t j = 0; j < b->n; j++) {
+			prow *r = &b->rows[j];
+			res->rows++;
+			int rc = r->bad ? import_row(im, txn, &r->row)
+					: store_row(im, txn, &r->row, &r->rec);
+			if (rc)
+				return rc;
+			if (res->rows % PROGRESS_EVERY == 0)
+				progress_at(im, r->bytes_read);
+		}
+		if (b->end) {
+			*csv_rc = b->csv_rc;
+			return 0;
+		}
+		pthread_mutex_lock(&pl->lock);
+		b->full = false;
+		pthread_cond_broadcast(&pl->cond);
+		pthread_mutex_unlock(&pl->lock);
+	}
+}
+
+/*
+ * Whether to read with a second thread: for files of THREAD_MIN_BYTES and more, unless the
+ * environment variable KAM_IMPORT_THREADS says "0" (never) or "1" (always; for tests).
+ */
+static bool use_thread(const import *im)
+{
+	const char *e = getenv("KAM_IMPORT_THREADS");
+	if (e && strcmp(e, "0") == 0)
+		return false;
+	if (e && strcmp(e, "1") == 0)
+		return true;
+	return kam_csv_total_bytes(im->csv) >= THREAD_MIN_BYTES;
 }
 
 /* The body of the write transaction; restartable after the map grew. */
@@ -277,13 +611,25 @@ static int import_run(kam_txn *txn, void *arg)
 	int rc = read_header(im);
 	if (rc)
 		return rc;
-	kam_csv_row row;
-	while ((rc = kam_csv_next(im->csv, &row)) > 0) {
-		res->rows++;
-		if ((rc = import_row(im, txn, &row)))
+	pipeline *pl = NULL;
+	if (use_thread(im))
+		pl = pipeline_start(im);
+	if (pl) {
+		int csv_rc = 0;
+		rc = pipeline_run(pl, txn, &csv_rc);
+		pipeline_stop(pl);
+		if (rc)
 			return rc;
-		if (res->rows % PROGRESS_EVERY == 0)
-			progress(im);
+		rc = csv_rc;
+	} else {
+		kam_csv_row row;
+		while ((rc = kam_csv_next(im->csv, &row)) > 0) {
+			res->rows++;
+			if ((rc = import_row(im, txn, &row)))
+				return rc;
+			if (res->rows % PROGRESS_EVERY == 0)
+				progress(im);
+		}
 	}
 	if (rc < 0) {
 		const kam_csv_error *e = kam_csv_last_error(im->csv);

@@ -4,19 +4,19 @@
  * One environment in a directory, with these named databases:
  *
  *   meta                     "schema_version" -> u32 little-endian
- *   accounts, contacts, orders, interactions      id -> kam_rec_encode bytes
+ *   accounts, contacts, orders, interactions      id -> kam_rec_encode bytes, without the id
  *   contacts_by_account      account 0x00 contact -> ""
- *   orders_by_account        account 0x00 BE32(day ^ 2^31) BE32(sec + 1) order -> ORDER_IVAL
- *   interactions_by_account  account 0x00 BE32(day ^ 2^31) BE32(sec + 1) interaction -> INTER_IVAL
+ *   orders_by_account        account 0x00 DATE order -> order_ival
+ *   interactions_by_account  account 0x00 DATE interaction -> inter_ival
  *   accounts_by_region       region 0x00 account -> ""  (the empty region too)
  *   accounts_by_owner        owner 0x00 account -> ""   (only accounts with an owner)
- *   rollups                  account -> ROLLUP_SIZE bytes (rollup_pack)
+ *   rollups                  account -> rollup_pack bytes
  *   snapshots, results, current   tables (kam_table_*): bytes their owners define
  *
  * Ids, regions and owners never contain a NUL byte (kam_put refuses them), so "account 0x00" is
- * an exact prefix and all keys of one account lie in [account 0x00, account 0x01). Flipping the
- * sign bit of the day and adding one to sec (KAM_NO_TIME is -1) makes the bytewise key order the
- * (date, id) order. The small index values carry what rollups need, so a rollup can be computed
+ * an exact prefix and all keys of one account lie in [account 0x00, account 0x01). DATE is
+ * BE32(day ^ 2^31) then 0x00 for a date without a time, or 0x01 BE24(sec) for one with: the
+ * bytewise key order is the (date, id) order, and a plain date costs 5 bytes. The small index values carry what rollups need, so a rollup can be computed
  * from the index alone, without decoding records.
  *
  * Write transactions keep the rollups they touch in a hash map (account id -> rollup) and write
@@ -83,15 +83,20 @@ static const char *const db_names[DB_COUNT] = {
 
 /* Longest index key: region 0x00 id (a dated key is at most 64 + 1 + 8 + 64 bytes). */
 #define IKEY_MAX (KAM_KEYTEXT_MAX + 1 + KAM_ID_MAX)
-#define DATED_FIXED 8
+#define DATED_MAX 8 /* longest DATE */
 
-/* Index values: amount, profit (LE64), flags; kind, outcome, objection, flags, minutes (LE64). */
-#define ORDER_IVAL 17
-#define INTER_IVAL 12
+/*
+ * Index values, varints (LEB128, zig-zag for signed) to keep the index small:
+ * orders: flags (IVAL_HAS: has profit), amount, [profit];
+ * interactions: kind | outcome << 4, objection | IVAL_MINUTES, [minutes].
+ */
+#define ORDER_IVAL_MAX 21
+#define INTER_IVAL_MAX 12
 #define IVAL_HAS 1u
+#define IVAL_MINUTES 0x80u
 
-#define ROLLUP_VERSION 1
-#define ROLLUP_SIZE 73
+#define ROLLUP_VERSION 2
+#define ROLLUP_MAX 96
 
 /*
  * Rollup cache sizes: slots, kept at most half full. Small on purpose: measured with 1M orders over
@@ -174,6 +179,7 @@ struct kam_txn {
 
 struct kam_cursor {
 	struct curlink l;
+	struct curlink rl; /* on the records, for index scans */
 	kam_kind kind;
 	kam_scan scan;
 	int started, done;
@@ -319,20 +325,9 @@ static void put_le32(uint8_t *p, uint32_t v)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
-static void put_le64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 static uint32_t get_le32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get_le64(const uint8_t *p)
-{
-	return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
 }
 
 static void put_be32(uint8_t *p, uint32_t v)
@@ -397,22 +392,61 @@ static size_t key_text(uint8_t *k, kam_str text, kam_str id)
 	return text.len + 1 + id.len;
 }
 
+static uint8_t *put_uvarint(uint8_t *p, uint64_t v)
+{
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	return p;
+}
+
 static size_t key_dated(uint8_t *k, kam_str acc, kam_date d, kam_str id)
 {
 	memcpy(k, acc.ptr, acc.len);
 	k[acc.len] = 0;
-	put_be32(k + acc.len + 1, (uint32_t)d.day ^ 0x80000000u);
-	put_be32(k + acc.len + 5, (uint32_t)(d.sec + 1));
-	memcpy(k + acc.len + 1 + DATED_FIXED, id.ptr, id.len);
-	return acc.len + 1 + DATED_FIXED + id.len;
+	uint8_t *p = k + acc.len + 1;
+	put_be32(p, (uint32_t)d.day ^ 0x80000000u);
+	if (d.sec == KAM_NO_TIME) {
+		p[4] = 0;
+		p += 5;
+	} else {
+		uint32_t sec = (uint32_t)d.sec;
+		p[4] = 1;
+		p[5] = (uint8_t)(sec >> 16);
+		p[6] = (uint8_t)(sec >> 8);
+		p[7] = (uint8_t)sec;
+		p += 8;
+	}
+	memcpy(p, id.ptr, id.len);
+	return (size_t)(p - k) + id.len;
 }
 
-static kam_date dated_key_date(const uint8_t *fixed)
+/* The date and (if id is not NULL) the id of a dated key whose account prefix is plen bytes. */
+static int dated_key_parse(const MDB_val *k, size_t plen, kam_date *d, kam_str *id)
 {
-	kam_date d;
-	d.day = (int32_t)(get_be32(fixed) ^ 0x80000000u);
-	d.sec = (int32_t)get_be32(fixed + 4) - 1;
-	return d;
+	if (k->mv_size < plen + 5)
+		return KAM_ECORRUPT;
+	const uint8_t *p = (const uint8_t *)k->mv_data + plen;
+	size_t left = k->mv_size - plen, n = 5;
+	d->day = (int32_t)(get_be32(p) ^ 0x80000000u);
+	if (p[4] == 0) {
+		d->sec = KAM_NO_TIME;
+	} else if (p[4] == 1 && left >= 8) {
+		d->sec = (int32_t)((uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7]);
+		if (d->sec >= 86400)
+			return KAM_ECORRUPT;
+		n = 8;
+	} else {
+		return KAM_ECORRUPT;
+	}
+	kam_str i = { (const char *)p + n, (uint32_t)(left - n) };
+	if (!id_ok(i))
+		return KAM_ECORRUPT;
+	if (id)
+		*id = i;
+	return 0;
 }
 
 static int prefix_match(const MDB_val *k, const uint8_t *prefix, size_t plen)
@@ -454,85 +488,138 @@ static struct inter_fact inter_fact_of(const kam_interaction *i)
 	return f;
 }
 
-static void order_ival(uint8_t *v, const struct order_fact *f)
+static size_t order_ival(uint8_t *v, const struct order_fact *f)
 {
-	put_le64(v, (uint64_t)f->amount);
-	put_le64(v + 8, (uint64_t)f->profit);
-	v[16] = f->has_profit ? IVAL_HAS : 0;
+	uint8_t *p = v;
+	*p++ = f->has_profit ? IVAL_HAS : 0;
+	p = put_uvarint(p, kam_zigzag(f->amount));
+	if (f->has_profit)
+		p = put_uvarint(p, kam_zigzag(f->profit));
+	return (size_t)(p - v);
+}
+
+/* The figures of an order index value (all but the date). */
+static int order_ival_parse(const MDB_val *v, struct order_fact *f)
+{
+	const uint8_t *p = v->mv_data, *end = p + v->mv_size;
+	uint64_t u;
+	if (p == end || (*p & ~IVAL_HAS))
+		return KAM_ECORRUPT;
+	f->has_profit = *p++ & IVAL_HAS;
+	if (kam_varint_get(&p, end, &u))
+		return KAM_ECORRUPT;
+	f->amount = kam_unzigzag(u);
+	f->profit = 0;
+	if (f->has_profit) {
+		if (kam_varint_get(&p, end, &u))
+			return KAM_ECORRUPT;
+		f->profit = kam_unzigzag(u);
+	}
+	return p == end ? 0 : KAM_ECORRUPT;
 }
 
 static int order_ival_get(const MDB_val *k, const MDB_val *v, size_t plen, struct order_fact *f)
 {
-	if (v->mv_size != ORDER_IVAL || k->mv_size <= plen + DATED_FIXED)
+	if (dated_key_parse(k, plen, &f->date, NULL))
 		return KAM_ECORRUPT;
-	const uint8_t *p = v->mv_data;
-	f->date = dated_key_date((const uint8_t *)k->mv_data + plen);
-	f->amount = (kam_money)get_le64(p);
-	f->profit = (kam_money)get_le64(p + 8);
-	f->has_profit = p[16] & IVAL_HAS;
-	return 0;
+	return order_ival_parse(v, f);
 }
 
-static void inter_ival(uint8_t *v, const struct inter_fact *f)
+static size_t inter_ival(uint8_t *v, const struct inter_fact *f)
 {
-	v[0] = f->kind;
-	v[1] = f->outcome;
-	v[2] = f->objection;
-	v[3] = f->has_minutes ? IVAL_HAS : 0;
-	put_le64(v + 4, (uint64_t)f->minutes);
+	uint8_t *p = v;
+	*p++ = (uint8_t)(f->kind | f->outcome << 4);
+	*p++ = (uint8_t)(f->objection | (f->has_minutes ? IVAL_MINUTES : 0));
+	if (f->has_minutes)
+		p = put_uvarint(p, (uint64_t)f->minutes);
+	return (size_t)(p - v);
+}
+
+static int inter_ival_parse(const MDB_val *v, struct inter_fact *f)
+{
+	const uint8_t *p = v->mv_data, *end = p + v->mv_size;
+	uint64_t u = 0;
+	if (v->mv_size < 2)
+		return KAM_ECORRUPT;
+	f->kind = p[0] & 0x0f;
+	f->outcome = p[0] >> 4;
+	f->objection = p[1] & ~IVAL_MINUTES;
+	f->has_minutes = (p[1] & IVAL_MINUTES) != 0;
+	p += 2;
+	if (f->has_minutes && kam_varint_get(&p, end, &u))
+		return KAM_ECORRUPT;
+	f->minutes = (int64_t)u;
+	return p == end ? 0 : KAM_ECORRUPT;
 }
 
 static int inter_ival_get(const MDB_val *k, const MDB_val *v, size_t plen, struct inter_fact *f)
 {
-	if (v->mv_size != INTER_IVAL || k->mv_size <= plen + DATED_FIXED)
+	if (dated_key_parse(k, plen, &f->date, NULL))
 		return KAM_ECORRUPT;
-	const uint8_t *p = v->mv_data;
-	f->date = dated_key_date((const uint8_t *)k->mv_data + plen);
-	f->kind = p[0];
-	f->outcome = p[1];
-	f->objection = p[2];
-	f->has_minutes = p[3] & IVAL_HAS;
-	f->minutes = (int64_t)get_le64(p + 4);
-	return 0;
+	return inter_ival_parse(v, f);
 }
 
 /* ---- rollups ---- */
 
-static void rollup_pack(const kam_rollup *r, uint8_t *p)
+/*
+ * A rollup as varints: version, order_count, interaction_count, the five dates (0 for none, else
+ * zig-zag(day) + 1 then sec + 1), revenue, profit, minutes (zig-zag). Returns its size.
+ */
+static size_t rollup_pack(const kam_rollup *r, uint8_t *buf)
 {
-	p[0] = ROLLUP_VERSION;
-	put_le32(p + 1, r->order_count);
-	put_le32(p + 5, r->interaction_count);
+	uint8_t *p = buf;
+	*p++ = ROLLUP_VERSION;
+	p = put_uvarint(p, r->order_count);
+	p = put_uvarint(p, r->interaction_count);
 	const kam_date *dates[] = { &r->first_order, &r->last_order, &r->last_call, &r->last_visit,
 				    &r->last_interaction };
-	uint8_t *q = p + 9;
-	for (size_t i = 0; i < sizeof(dates) / sizeof(dates[0]); i++, q += 8) {
-		put_le32(q, (uint32_t)dates[i]->day);
-		put_le32(q + 4, (uint32_t)dates[i]->sec);
+	for (size_t i = 0; i < sizeof(dates) / sizeof(dates[0]); i++) {
+		if (dates[i]->day == KAM_NO_DAY) {
+			*p++ = 0;
+			continue;
+		}
+		p = put_uvarint(p, kam_zigzag(dates[i]->day) + 1);
+		p = put_uvarint(p, (uint64_t)((int64_t)dates[i]->sec + 1));
 	}
-	put_le64(q, (uint64_t)r->revenue);
-	put_le64(q + 8, (uint64_t)r->profit);
-	put_le64(q + 16, (uint64_t)r->minutes);
+	p = put_uvarint(p, kam_zigzag(r->revenue));
+	p = put_uvarint(p, kam_zigzag(r->profit));
+	p = put_uvarint(p, kam_zigzag(r->minutes));
+	return (size_t)(p - buf);
 }
 
 static int rollup_unpack(const MDB_val *v, kam_rollup *r)
 {
-	const uint8_t *p = v->mv_data;
-	if (v->mv_size != ROLLUP_SIZE || p[0] != ROLLUP_VERSION)
+	const uint8_t *p = v->mv_data, *end = p + v->mv_size;
+	uint64_t u[2];
+	if (p == end || *p++ != ROLLUP_VERSION)
 		return KAM_ECORRUPT;
-	r->order_count = get_le32(p + 1);
-	r->interaction_count = get_le32(p + 5);
+	if (kam_varint_get(&p, end, &u[0]) || kam_varint_get(&p, end, &u[1]) ||
+	    u[0] > UINT32_MAX || u[1] > UINT32_MAX)
+		return KAM_ECORRUPT;
+	r->order_count = (uint32_t)u[0];
+	r->interaction_count = (uint32_t)u[1];
 	kam_date *dates[] = { &r->first_order, &r->last_order, &r->last_call, &r->last_visit,
 			      &r->last_interaction };
-	const uint8_t *q = p + 9;
-	for (size_t i = 0; i < sizeof(dates) / sizeof(dates[0]); i++, q += 8) {
-		dates[i]->day = (int32_t)get_le32(q);
-		dates[i]->sec = (int32_t)get_le32(q + 4);
+	for (size_t i = 0; i < sizeof(dates) / sizeof(dates[0]); i++) {
+		if (kam_varint_get(&p, end, &u[0]))
+			return KAM_ECORRUPT;
+		if (u[0] == 0) {
+			*dates[i] = (kam_date){ KAM_NO_DAY, KAM_NO_TIME };
+			continue;
+		}
+		int64_t day = kam_unzigzag(u[0] - 1);
+		if (kam_varint_get(&p, end, &u[1]) || day < INT32_MIN || day > INT32_MAX ||
+		    u[1] > 86400)
+			return KAM_ECORRUPT;
+		*dates[i] = (kam_date){ (int32_t)day, (int32_t)u[1] - 1 };
 	}
-	r->revenue = (kam_money)get_le64(q);
-	r->profit = (kam_money)get_le64(q + 8);
-	r->minutes = (int64_t)get_le64(q + 16);
-	return 0;
+	int64_t *sums[] = { &r->revenue, &r->profit, &r->minutes };
+	for (size_t i = 0; i < 3; i++) {
+		if (kam_varint_get(&p, end, &u[0]))
+			return KAM_ECORRUPT;
+		*sums[i] = kam_unzigzag(u[0]);
+	}
+	return p == end ? 0 : KAM_ECORRUPT;
 }
 
 static int counts_call(uint8_t kind, uint8_t outcome)
@@ -714,12 +801,11 @@ static int rc_flush(kam_txn *t)
 		if (rc->tab[i].used && rc->tab[i].dirty)
 			dirty[n++] = &rc->tab[i];
 	qsort(dirty, n, sizeof(*dirty), rc_ent_cmp);
-	uint8_t buf[ROLLUP_SIZE];
+	uint8_t buf[ROLLUP_MAX];
 	int rc2 = 0;
 	for (size_t i = 0; i < n && !rc2; i++) {
 		struct rc_ent *e = dirty[i];
-		rollup_pack(&e->r, buf);
-		MDB_val k = mval(e->id, e->len), v = mval(buf, sizeof(buf));
+		MDB_val k = mval(e->id, e->len), v = mval(buf, rollup_pack(&e->r, buf));
 		rc2 = put_fast(t, DB_ROLLUPS, &k, &v);
 		if (!rc2)
 			e->dirty = 0;
@@ -820,18 +906,19 @@ static int scan_order_span(kam_txn *t, kam_str acc, kam_rollup *r)
 		return rc;
 	MDB_val k = mval(p, plen), v;
 	int mrc = mdb_cursor_get(mc, &k, &v, MDB_SET_RANGE);
-	if (mrc == 0 && prefix_match(&k, p, plen) && k.mv_size > plen + DATED_FIXED) {
-		r->first_order = dated_key_date((const uint8_t *)k.mv_data + plen);
+	if (mrc == 0 && prefix_match(&k, p, plen)) {
+		if (dated_key_parse(&k, plen, &r->first_order, NULL))
+			mrc = MDB_CORRUPTED;
 		k = mval(end, plen);
-		mrc = mdb_cursor_get(mc, &k, &v, MDB_SET_RANGE);
+		if (mrc == 0)
+			mrc = mdb_cursor_get(mc, &k, &v, MDB_SET_RANGE);
 		if (mrc == MDB_NOTFOUND)
 			mrc = mdb_cursor_get(mc, &k, &v, MDB_LAST);
 		else if (mrc == 0)
 			mrc = mdb_cursor_get(mc, &k, &v, MDB_PREV);
-		if (mrc == 0 && (!prefix_match(&k, p, plen) || k.mv_size <= plen + DATED_FIXED))
+		if (mrc == 0 && (!prefix_match(&k, p, plen) ||
+				 dated_key_parse(&k, plen, &r->last_order, NULL)))
 			mrc = MDB_CORRUPTED;
-		if (mrc == 0)
-			r->last_order = dated_key_date((const uint8_t *)k.mv_data + plen);
 	}
 	mdb_cursor_close(mc);
 	return mrc == MDB_NOTFOUND ? 0 : kam_from_mdb(mrc);
@@ -1400,6 +1487,34 @@ static int txn_writable(const kam_txn *t)
 }
 
 /*
+ * A stored record leaves out its id, which is its key (field 0 of every schema): that saves the
+ * id's bytes once per record. Decoding puts the key back as the id.
+ */
+static int rec_encode(kam_store *s, const kam_schema *sch, const void *rec)
+{
+	kam_any copy;
+	memcpy(&copy, rec, sch->size);
+	copy.rec.present &= ~1u;
+	kam_buf_reset(&s->enc);
+	return kam_rec_encode(sch, &copy, &s->enc);
+}
+
+/* Decodes the stored value v of key k; the id's view is k's. */
+static int rec_decode(const kam_schema *sch, const MDB_val *k, const MDB_val *v, void *rec)
+{
+	int rc = kam_rec_decode(sch, v->mv_data, v->mv_size, rec);
+	if (rc)
+		return rc;
+	kam_str id = { k->mv_data, (uint32_t)k->mv_size };
+	kam_rec *h = rec;
+	if ((h->present & 1u) || !id_ok(id))
+		return KAM_ECORRUPT;
+	*(kam_str *)((char *)rec + sch->fields[0].offset) = id;
+	h->present |= 1u;
+	return 0;
+}
+
+/*
  * Encodes `rec` and inserts it unless its id exists. *existed tells which; then `old` holds the
  * stored record, whose views point into a page that put_overwrite may change: copy first.
  */
@@ -1408,8 +1523,7 @@ static int put_primary(kam_txn *t, kam_kind kind, kam_str id, const void *rec, k
 {
 	kam_store *s = t->store;
 	const kam_schema *sch = kam_schema_of(kind);
-	kam_buf_reset(&s->enc);
-	int rc = kam_rec_encode(sch, rec, &s->enc);
+	int rc = rec_encode(s, sch, rec);
 	if (rc)
 		return rc;
 	MDB_val k = mval(id.ptr, id.len), v = mval(s->enc.data, s->enc.len);
@@ -1421,7 +1535,7 @@ static int put_primary(kam_txn *t, kam_kind kind, kam_str id, const void *rec, k
 	*existed = mrc == MDB_KEYEXIST;
 	if (!*existed)
 		return wres(t, mrc);
-	return kam_rec_decode(sch, v.mv_data, v.mv_size, old);
+	return rec_decode(sch, &k, &v, old);
 }
 
 static int put_overwrite(kam_txn *t, kam_kind kind, kam_str id)
@@ -1580,8 +1694,8 @@ static int put_order(kam_txn *t, const kam_order *o, int *replaced)
 		return rc;
 	*replaced = existed;
 	struct order_fact nf = order_fact_of(o), of = { 0 };
-	uint8_t val[ORDER_IVAL];
-	order_ival(val, &nf);
+	uint8_t val[ORDER_IVAL_MAX];
+	size_t vlen = order_ival(val, &nf);
 	char abuf[KAM_ID_MAX];
 	kam_str oacc = { 0 };
 	if (existed) {
@@ -1593,7 +1707,7 @@ static int put_order(kam_txn *t, const kam_order *o, int *replaced)
 	}
 	if (!rc)
 		rc = dated_index_move(t, DB_ORDERS_BY_ACCOUNT, existed, oacc, of.date, o->account_id,
-				      nf.date, o->id, val, sizeof(val));
+				      nf.date, o->id, val, vlen);
 	if (!rc && existed) {
 		rc = rollup_ref(t, oacc, &oe);
 		if (rc == KAM_ENOTFOUND)
@@ -1626,8 +1740,8 @@ static int put_interaction(kam_txn *t, const kam_interaction *in, int *replaced)
 		return rc;
 	*replaced = existed;
 	struct inter_fact nf = inter_fact_of(in), of = { 0 };
-	uint8_t val[INTER_IVAL];
-	inter_ival(val, &nf);
+	uint8_t val[INTER_IVAL_MAX];
+	size_t vlen = inter_ival(val, &nf);
 	char abuf[KAM_ID_MAX];
 	kam_str oacc = { 0 };
 	if (existed) {
@@ -1639,7 +1753,7 @@ static int put_interaction(kam_txn *t, const kam_interaction *in, int *replaced)
 	}
 	if (!rc)
 		rc = dated_index_move(t, DB_INTERACTIONS_BY_ACCOUNT, existed, oacc, of.date,
-				      in->account_id, nf.date, in->id, val, sizeof(val));
+				      in->account_id, nf.date, in->id, val, vlen);
 	if (!rc && existed) {
 		rc = rollup_ref(t, oacc, &oe);
 		if (rc == KAM_ENOTFOUND)
@@ -1695,6 +1809,21 @@ static int get_raw(kam_txn *t, kam_kind kind, kam_str id, MDB_val *v)
 	return kam_from_mdb(mdb_get(t->txn, t->store->dbi[kind], &k, v));
 }
 
+/*
+ * Reads record `id` through cursor mc, so that the id's view is the key in the map (mdb_get
+ * gives only the value).
+ */
+static int get_rec(MDB_cursor *mc, kam_kind kind, kam_str id, void *rec)
+{
+	if (!id_ok(id))
+		return KAM_ENOTFOUND;
+	MDB_val k = mval(id.ptr, id.len), v;
+	int rc = kam_from_mdb(mdb_cursor_get(mc, &k, &v, MDB_SET_KEY));
+	if (rc)
+		return rc;
+	return rec_decode(kam_schema_of(kind), &k, &v, rec);
+}
+
 int kam_get(kam_txn *t, kam_kind kind, kam_str id, void *rec)
 {
 	int rc = txn_usable(t);
@@ -1702,11 +1831,15 @@ int kam_get(kam_txn *t, kam_kind kind, kam_str id, void *rec)
 		return rc;
 	if ((unsigned)kind >= KAM_KIND_COUNT || !rec)
 		return KAM_EINVAL;
-	MDB_val v;
-	rc = get_raw(t, kind, id, &v);
+	if (!id_ok(id))
+		return KAM_ENOTFOUND;
+	MDB_cursor *mc;
+	rc = kam_from_mdb(mdb_cursor_open(t->txn, t->store->dbi[kind], &mc));
 	if (rc)
 		return rc;
-	return kam_rec_decode(kam_schema_of(kind), v.mv_data, v.mv_size, rec);
+	rc = get_rec(mc, kind, id, rec);
+	mdb_cursor_close(mc);
+	return rc;
 }
 
 static int del_account(kam_txn *t, kam_str id, const kam_account *a)
@@ -1754,7 +1887,8 @@ int kam_del(kam_txn *t, kam_kind kind, kam_str id)
 	if (rc)
 		return rc;
 	kam_any old;
-	rc = kam_rec_decode(kam_schema_of(kind), v.mv_data, v.mv_size, &old);
+	MDB_val key = mval(id.ptr, id.len);
+	rc = rec_decode(kam_schema_of(kind), &key, &v, &old);
 	if (rc)
 		return rc;
 	t->writes++;
@@ -1919,7 +2053,7 @@ static int cursor_step(kam_cursor *c, MDB_val *k, MDB_val *v)
 	c->started = 1;
 	if (c->scan == KAM_SCAN_ALL)
 		return mdb_cursor_get(c->l.mc, k, v, MDB_FIRST);
-	uint8_t start[KAM_KEYTEXT_MAX + 1 + DATED_FIXED];
+	uint8_t start[KAM_KEYTEXT_MAX + 1 + DATED_MAX];
 	memcpy(start, c->prefix, c->plen);
 	size_t len = c->plen;
 	if (c->scan == KAM_SCAN_OF_ACCOUNT && c->kind != KAM_CONTACT) {
@@ -1952,37 +2086,37 @@ int kam_cursor_next(kam_cursor *c, void *rec)
 		if (mrc)
 			return kam_from_mdb(mrc);
 		if (c->scan == KAM_SCAN_ALL) {
-			int rc = kam_rec_decode(sch, v.mv_data, v.mv_size, rec);
+			int rc = rec_decode(sch, &k, &v, rec);
 			return rc ? rc : 1;
 		}
 		if (!prefix_match(&k, c->prefix, c->plen)) {
 			c->done = 1;
 			return 0;
 		}
-		size_t skip = c->plen;
+		kam_str id = { (const char *)k.mv_data + c->plen, (uint32_t)(k.mv_size - c->plen) };
 		if (c->scan == KAM_SCAN_OF_ACCOUNT && c->kind != KAM_CONTACT) {
-			if (k.mv_size <= skip + DATED_FIXED)
+			kam_date d;
+			if (dated_key_parse(&k, c->plen, &d, &id))
 				return KAM_ECORRUPT;
-			kam_date d = dated_key_date((const uint8_t *)k.mv_data + skip);
 			if (d.day > c->to) {
 				c->done = 1;
 				return 0;
 			}
-			skip += DATED_FIXED;
 		}
-		kam_str id = { (const char *)k.mv_data + skip, (uint32_t)(k.mv_size - skip) };
 		if (!id_ok(id)) {
 			/* A region or owner longer than the key with a NUL inside: not ours. */
 			if (c->scan != KAM_SCAN_OF_ACCOUNT)
 				continue;
 			return KAM_ECORRUPT;
 		}
-		MDB_val rv;
-		int rc = get_raw(t, c->kind, id, &rv);
+		int rc = 0;
+		if (!c->rl.txn)
+			rc = curlink_open(t, c->kind, &c->rl);
+		if (!rc)
+			rc = get_rec(c->rl.mc, c->kind, id, rec);
 		if (rc)
 			return rc == KAM_ENOTFOUND ? KAM_ECORRUPT : rc;
-		rc = kam_rec_decode(sch, rv.mv_data, rv.mv_size, rec);
-		return rc ? rc : 1;
+		return 1;
 	}
 }
 
@@ -1991,6 +2125,7 @@ void kam_cursor_close(kam_cursor *c)
 	if (!c)
 		return;
 	curlink_close(&c->l);
+	curlink_close(&c->rl);
 	free(c);
 }
 
@@ -2146,16 +2281,13 @@ static int facts_grow(kam_facts *f, size_t n, size_t size)
 	return 0;
 }
 
-/* Appends the row of key k, value v (a key of the account, plen bytes of prefix). */
-static int facts_add(kam_facts *f, const MDB_val *k, const MDB_val *v, size_t plen, size_t n)
+/* Appends row n: its id and date from the key, the rest from the value v. */
+static int facts_add(kam_facts *f, kam_str id, kam_date date, const MDB_val *v, size_t n)
 {
-	size_t skip = plen + DATED_FIXED;
-	kam_str id = { (const char *)k->mv_data + skip, (uint32_t)(k->mv_size - skip) };
-	if (k->mv_size <= skip || !id_ok(id))
-		return KAM_ECORRUPT;
 	if (f->kind == KAM_ORDER) {
 		struct order_fact of;
-		int rc = order_ival_get(k, v, plen, &of);
+		int rc = order_ival_parse(v, &of);
+		of.date = date;
 		if (rc || (rc = facts_grow(f, n, sizeof(kam_order_fact))))
 			return rc;
 		((kam_order_fact *)f->rows)[n] = (kam_order_fact){
@@ -2165,7 +2297,8 @@ static int facts_add(kam_facts *f, const MDB_val *k, const MDB_val *v, size_t pl
 		return 0;
 	}
 	struct inter_fact inf;
-	int rc = inter_ival_get(k, v, plen, &inf);
+	int rc = inter_ival_parse(v, &inf);
+	inf.date = date;
 	if (rc || (rc = facts_grow(f, n, sizeof(kam_interaction_fact))))
 		return rc;
 	((kam_interaction_fact *)f->rows)[n] = (kam_interaction_fact){
@@ -2218,13 +2351,15 @@ int kam_facts_get(kam_facts *f, kam_str account, int32_t from_day, int32_t to_da
 	size_t n = 0;
 	int mrc = 0;
 	while (!f->at_end && prefix_match(&k, start, plen)) {
-		if (k.mv_size <= plen + DATED_FIXED) {
+		kam_date d;
+		kam_str id;
+		if (dated_key_parse(&k, plen, &d, &id)) {
 			rc = KAM_ECORRUPT;
 			break;
 		}
-		if (dated_key_date((const uint8_t *)k.mv_data + plen).day > to_day)
+		if (d.day > to_day)
 			break;
-		rc = facts_add(f, &k, &v, plen, n);
+		rc = facts_add(f, id, d, &v, n);
 		if (rc)
 			break;
 		n++;

@@ -15,6 +15,7 @@
 
 #include <kam/errors.h>
 
+#include "import.h"
 #include "store.h"
 
 /* ---- fixtures: every test gets its own temporary directory ---- */
@@ -1862,4 +1863,238 @@ Test(store, reserve)
 	cr_assert_eq(kam_store_open(dbdir, KAM_STORE_RDONLY, &s), 0);
 	cr_assert_eq(kam_store_reserve(s, 1 << 20), KAM_EREADONLY);
 	kam_store_close(s);
+}
+
+/* ---- import with a reader thread (import.c): the same results as with one thread ---- */
+
+struct imp_run {
+	int rc;
+	kam_import_result res;
+	char *rejects; /* reject file contents, or NULL */
+	size_t rejects_len;
+	char progress[4096]; /* "rows:bytes " for each progress call */
+};
+
+static void imp_progress(void *ctx, uint64_t rows, uint64_t bytes, uint64_t total)
+{
+	struct imp_run *r = ctx;
+	size_t n = strlen(r->progress);
+	snprintf(r->progress + n, sizeof(r->progress) - n, "%llu:%llu/%llu ", (unsigned long long)rows,
+		 (unsigned long long)bytes, (unsigned long long)total);
+}
+
+/* Imports `path` into the store in directory `db` with KAM_IMPORT_THREADS=threads. */
+static void imp_one(const char *db, const char *threads, kam_kind kind, const char *path,
+		    int with_rejects, struct imp_run *out)
+{
+	memset(out, 0, sizeof(*out));
+	setenv("KAM_IMPORT_THREADS", threads, 1);
+	kam_store *s;
+	cr_assert_eq(kam_store_open(db, KAM_STORE_CREATE, &s), 0);
+	char rpath[256];
+	snprintf(rpath, sizeof(rpath), "%s.rejects", db);
+	FILE *rf = with_rejects ? fopen(rpath, "w+") : NULL;
+	kam_import_opts o = { .kind = kind, .path = path, .rejects = rf, .rejects_name = rpath,
+			      .progress = imp_progress, .progress_ctx = out };
+	out->rc = kam_import(s, &o, &out->res);
+	if (rf) {
+		fclose(rf);
+		out->rejects = slurp(rpath, &out->rejects_len);
+	}
+	kam_store_close(s);
+	unsetenv("KAM_IMPORT_THREADS");
+}
+
+/* Every record of the two stores is the same, byte for byte. */
+static void imp_same_records(const char *db0, const char *db1)
+{
+	kam_store *s0, *s1;
+	cr_assert_eq(kam_store_open(db0, 0, &s0), 0);
+	cr_assert_eq(kam_store_open(db1, 0, &s1), 0);
+	kam_txn *t0, *t1;
+	cr_assert_eq(kam_txn_begin(s0, 0, &t0), 0);
+	cr_assert_eq(kam_txn_begin(s1, 0, &t1), 0);
+	kam_buf b0 = { 0 }, b1 = { 0 };
+	for (kam_kind k = 0; k < KAM_KIND_COUNT; k++) {
+		kam_cursor *c0, *c1;
+		cr_assert_eq(kam_cursor_open(t0, k, KAM_SCAN_ALL, KAM_STR(""), 0, 0, &c0), 0);
+		cr_assert_eq(kam_cursor_open(t1, k, KAM_SCAN_ALL, KAM_STR(""), 0, 0, &c1), 0);
+		kam_any r0, r1;
+		int rc0, rc1;
+		do {
+			rc0 = kam_cursor_next(c0, &r0);
+			rc1 = kam_cursor_next(c1, &r1);
+			cr_assert_eq(rc0, rc1);
+			if (rc0 != 1)
+				break;
+			kam_buf_reset(&b0);
+			kam_buf_reset(&b1);
+			cr_assert_eq(kam_rec_encode(kam_schema_of(k), &r0, &b0), 0);
+			cr_assert_eq(kam_rec_encode(kam_schema_of(k), &r1, &b1), 0);
+			cr_assert(b0.len == b1.len && memcmp(b0.data, b1.data, b0.len) == 0);
+		} while (1);
+		cr_assert_eq(rc0, 0);
+		kam_cursor_close(c0);
+		kam_cursor_close(c1);
+	}
+	kam_buf_free(&b0);
+	kam_buf_free(&b1);
+	kam_txn_abort(t0);
+	kam_txn_abort(t1);
+	kam_store_close(s0);
+	kam_store_close(s1);
+}
+
+/*
+ * Imports the files in order into two new stores, one thread and two, and checks that results,
+ * messages, reject files, progress calls and records agree. Returns the last run (threaded).
+ */
+static struct imp_run imp_compare(const char *name, int nfiles, const kam_kind *kinds,
+				  const char *const *paths, int with_rejects)
+{
+	char db[2][256];
+	struct imp_run r[2];
+	for (int m = 0; m < 2; m++) {
+		snprintf(db[m], sizeof(db[m]), "%s/%s-%d", tmp, name, m);
+		for (int i = 0; i < nfiles; i++) {
+			if (m == 0 && i > 0)
+				free(r[0].rejects);
+			if (m == 1 && i > 0)
+				free(r[1].rejects);
+			imp_one(db[m], m ? "1" : "0", kinds[i], paths[i], with_rejects, &r[m]);
+		}
+	}
+	/* compare the last import of each (earlier ones are compared through the records) */
+	cr_assert_eq(r[0].rc, r[1].rc, "%s: rc %d vs %d", name, r[0].rc, r[1].rc);
+	cr_assert_str_eq(r[0].res.error, r[1].res.error);
+	cr_assert_eq(r[0].res.rows, r[1].res.rows);
+	cr_assert_eq(r[0].res.inserted, r[1].res.inserted);
+	cr_assert_eq(r[0].res.replaced, r[1].res.replaced);
+	cr_assert_eq(r[0].res.rejected, r[1].res.rejected);
+	cr_assert_str_eq(r[0].progress, r[1].progress);
+	cr_assert_eq(r[0].rejects_len, r[1].rejects_len);
+	if (r[0].rejects_len)
+		cr_assert(memcmp(r[0].rejects, r[1].rejects, r[0].rejects_len) == 0,
+			  "%s: reject files differ", name);
+	free(r[0].rejects);
+	imp_same_records(db[0], db[1]);
+	return r[1];
+}
+
+#define IMP_ACC 6000
+#define IMP_ORD 30000
+
+/* Accounts with a custom column, and orders (some bad) of them; each file over 1 MiB. */
+static void imp_files(char *acc_path, char *ord_path, int bad, const char *syntax_error)
+{
+	sprintf(acc_path, "%s/acc.csv", tmp);
+	sprintf(ord_path, "%s/ord-%d.csv", tmp, bad);
+	FILE *f = fopen(acc_path, "w");
+	cr_assert_not_null(f);
+	fputs("id,name,region,owner,note\n", f);
+	for (int i = 0; i < IMP_ACC; i++)
+		fprintf(f, "A%05d,\"Name %d, Ltd.\",r%d,%s,%s\n", i, i, i % 7, i % 3 ? "rep1" : "",
+			i % 5 ? "a note that makes this file a bit larger than one mebibyte ........"
+				"..................................................................."
+				"..................................................................." : "");
+	fclose(f);
+	f = fopen(ord_path, "w");
+	cr_assert_not_null(f);
+	fputs("id,account_id,date,amount,profit,category,extra\n", f);
+	for (int i = 0; i < IMP_ORD; i++) {
+		int line = i + 2;
+		const char *date = "2024-05-06", *acc_fmt = "A%05d";
+		char acc[16], row[256];
+		snprintf(acc, sizeof(acc), acc_fmt, (i / 4) % IMP_ACC);
+		if (bad && line == 5000)
+			date = "2024-13-01";
+		if (bad && line == 9001)
+			strcpy(acc, "NOPE");
+		snprintf(row, sizeof(row), "O%06d,%s,%s,%d.25,%s,toner,%s", i, acc, date, i,
+			 i % 2 ? "1" : "", i % 3 ? "x" : "");
+		if (bad && line == 15000)
+			strcat(row, ",one too many");
+		if (bad && line == 17000)
+			snprintf(row, sizeof(row), "O%06d,%s,,1,,,", i, acc);
+		if (syntax_error && line == 12345)
+			fputs(syntax_error, f);
+		fprintf(f, "%s\n", row);
+	}
+	fclose(f);
+}
+
+Test(store, import_threads_match_one_thread, .timeout = 60)
+{
+	char acc[256], ord[256], ordbad[256], ordsyn[256];
+	imp_files(acc, ord, 0, NULL);
+	imp_files(acc, ordbad, 1, NULL);
+	struct stat st;
+	cr_assert_eq(stat(ord, &st), 0);
+	cr_assert_gt(st.st_size, 1 << 20, "big enough for the reader thread by default");
+	cr_assert_eq(stat(acc, &st), 0);
+	cr_assert_gt(st.st_size, 1 << 20);
+
+	kam_kind k2[] = { KAM_ACCOUNT, KAM_ORDER };
+	const char *good[] = { acc, ord };
+	struct imp_run r = imp_compare("good", 2, k2, good, 0);
+	cr_assert_eq(r.rc, 0);
+	cr_assert_eq(r.res.rows, IMP_ORD);
+	cr_assert_eq(r.res.inserted, IMP_ORD);
+	cr_assert_neq(r.progress[0], 0);
+
+	/* the same files again: every row replaces */
+	kam_kind k4[] = { KAM_ACCOUNT, KAM_ORDER, KAM_ACCOUNT, KAM_ORDER };
+	const char *twice[] = { acc, ord, acc, ord };
+	r = imp_compare("twice", 4, k4, twice, 0);
+	cr_assert_eq(r.res.replaced, IMP_ORD);
+
+	/* bad rows go to the reject file */
+	const char *bad[] = { acc, ordbad };
+	r = imp_compare("rejects", 2, k2, bad, 1);
+	cr_assert_eq(r.rc, 0);
+	cr_assert_eq(r.res.rejected, 4);
+	cr_assert_eq(r.res.inserted, IMP_ORD - 4);
+	cr_assert_not_null(r.rejects);
+	cr_assert_not_null(strstr(r.rejects, "\n5000,"));
+	cr_assert_not_null(strstr(r.rejects, "\n9001,"));
+	free(r.rejects);
+
+	/* without a reject file the first bad row fails the import */
+	r = imp_compare("abort", 2, k2, bad, 0);
+	cr_assert_eq(r.rc, KAM_EPARSE);
+	cr_assert_not_null(strstr(r.res.error, ":5000: column 3 (date)"), "%s", r.res.error);
+
+	/* malformed CSV in the middle: the reader's error, after the rows before it */
+	imp_files(acc, ordsyn, 0, "O9,A00001,\"2024-01-01\"x,1,,,\n");
+	const char *syn[] = { acc, ordsyn };
+	r = imp_compare("syntax", 2, k2, syn, 1);
+	cr_assert_eq(r.rc, KAM_EPARSE);
+	cr_assert_not_null(strstr(r.res.error, ":12345: column 3"), "%s", r.res.error);
+	free(r.rejects);
+}
+
+Test(store, import_threads_small_files)
+{
+	kam_kind kinds[] = { KAM_ACCOUNT, KAM_CONTACT, KAM_ORDER, KAM_INTERACTION };
+	const char *names[] = { "accounts", "contacts", "orders", "interactions" };
+	char paths[4][256];
+	const char *p[4];
+	for (int i = 0; i < 4; i++) {
+		snprintf(paths[i], sizeof(paths[i]), "%s/%s.csv", KAM_TEST_DATA, names[i]);
+		p[i] = paths[i];
+	}
+	struct imp_run r = imp_compare("small", 4, kinds, p, 1);
+	cr_assert_eq(r.rc, 0);
+	free(r.rejects);
+	const char *bad[] = { "orders_bad_date.csv", "orders_bad_money.csv", "orders_bad_ref.csv" };
+	for (int i = 0; i < 3; i++) {
+		char path[256];
+		snprintf(path, sizeof(path), "%s/%s", KAM_TEST_DATA, bad[i]);
+		const char *files[] = { paths[0], path };
+		kam_kind k2[] = { KAM_ACCOUNT, KAM_ORDER };
+		r = imp_compare(bad[i], 2, k2, files, 0);
+		cr_assert_neq(r.rc, 0);
+		r = imp_compare(bad[i], 2, k2, files, 1);
+		free(r.rejects);
+	}
 }
