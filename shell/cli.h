@@ -24,6 +24,18 @@ typedef struct command {
 
 extern const command cmd_init, cmd_import, cmd_export, cmd_get, cmd_list, cmd_stats,
 	cmd_rollups, cmd_gen, cmd_demo, cmd_segment, cmd_tiers, cmd_why, cmd_snapshots, cmd_plugins;
+/*
+ * Fills a registry for a command that runs models: the plugins the configuration lists and those
+ * of the search path (as kam_segment_load_plugins, warnings on stderr), then the Lua models of
+ * the configuration's `models = {...}`, loaded in a sandboxed Lua state that the registry owns
+ * (kam_registry_free releases it). Use it instead of kam_segment_load_plugins so that Lua models
+ * work wherever plugins do. Returns 0, or a code with err set (a model file that fails to load
+ * or is malformed: "FILE:LINE: ..."). Implemented in lua_models.c.
+ */
+struct kam_registry;
+struct kam_config;
+int cli_load_models(struct kam_registry *reg, const struct kam_config *cfg, char *err,
+		    size_t errlen);
 /* The Lua commands (cmd_run.c, cmd_shell.c). */
 extern const command cmd_run, cmd_shell;
 

@@ -14,8 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "date.h"
 #include "error.h"
 #include "lua_kam.h"
+#include "segment.h"
 
 #define MAX_VALUES 32
 #define ROLLUP_CODE 64 /* value codes >= this are rollup figures */
@@ -33,6 +35,7 @@ typedef struct kl_cursor {
 	int where;        /* a predicate in user value 2 */
 	int owner;        /* an owner filter in user value 3 (region scans) */
 	int dates;        /* filter by date in C (scans of every order/interaction) */
+	char tier;        /* only accounts of this current tier (user value 4: the tiers) */
 	int32_t from, to;
 	lua_Integer limit, count;
 	int nvals;
@@ -95,6 +98,47 @@ static int push_row(lua_State *L, kl_cursor *c, const kam_any *rec, const kam_ro
 	return c->nvals;
 }
 
+/* The current tiers of the accounts a tier filter walks, in account id order. */
+typedef struct tier_box {
+	kam_tier_set set;
+	size_t pos;
+} tier_box;
+
+static int tier_box_gc(lua_State *L)
+{
+	tier_box *b = lua_touserdata(L, 1);
+	kam_tier_set_free(&b->set);
+	memset(&b->set, 0, sizeof(b->set));
+	return 0;
+}
+
+/* Whether account `id` has the filter's tier; accounts come in id order, so the rows merge. */
+static int tier_match(lua_State *L, kl_cursor *c, int cidx, kam_str id)
+{
+	lua_getiuservalue(L, cidx, 4);
+	tier_box *b = lua_touserdata(L, -1);
+	lua_pop(L, 1); /* the cursor keeps it */
+	while (b->pos < b->set.count && kam_str_cmp(b->set.rows[b->pos].account_id, id) < 0)
+		b->pos++;
+	return b->pos < b->set.count && kam_str_eq(b->set.rows[b->pos].account_id, id) &&
+	       b->set.rows[b->pos].tier == c->tier;
+}
+
+/* Loads the current tiers (of `region`, NULL: all) for a tier filter into user value 4. */
+static void tiers_load(lua_State *L, kl_cursor *c, int cidx, const char *region, int32_t as_of)
+{
+	tier_box *b = lua_newuserdatauv(L, sizeof(*b), 0);
+	memset(b, 0, sizeof(*b));
+	lua_createtable(L, 0, 1);
+	lua_pushcfunction(L, tier_box_gc);
+	lua_setfield(L, -2, "__gc");
+	lua_setmetatable(L, -2);
+	lua_setiuservalue(L, cidx, 4);
+	int rc = kam_tiers_current(c->tx->txn, kl_registry(L), region, as_of, &b->set);
+	if (rc)
+		luaL_error(L, "tier: %s", b->set.error[0] ? b->set.error : kam_strerror(rc));
+}
+
 /* The date of a dated record (orders, interactions). */
 static int32_t record_day(kam_kind kind, const kam_any *rec)
 {
@@ -143,6 +187,8 @@ static int cursor_step(lua_State *L, kl_cursor *c, int cidx)
 			if (!same)
 				continue;
 		}
+		if (c->tier && !tier_match(L, c, cidx, rec.account.id))
+			continue;
 		kam_rollup r;
 		if ((c->rollup || c->need_rollup) &&
 		    (rc = kam_rollup_get(c->tx->txn, rec.account.id, &r))) {
@@ -207,7 +253,8 @@ static const char *opt_string(lua_State *L, int opts, const char *name, size_t *
 }
 
 static const char *const known_opts[KAM_KIND_COUNT][10] = {
-	[KAM_ACCOUNT] = { "region", "owner", "where", "fields", "rollup", "limit", NULL },
+	[KAM_ACCOUNT] = { "region", "owner", "tier", "as_of", "where", "fields", "rollup", "limit",
+			  NULL },
 	[KAM_CONTACT] = { "account", "where", "fields", "limit", NULL },
 	[KAM_ORDER] = { "account", "from", "to", "where", "fields", "limit", NULL },
 	[KAM_INTERACTION] = { "account", "from", "to", "where", "fields", "limit", NULL },
@@ -304,7 +351,7 @@ static int cursor_new(lua_State *L, int tx_idx, kam_kind kind, int values, int f
 		opts = first;
 	}
 	/* Created closed, then filled in: a raise below leaves nothing open. */
-	kl_cursor *c = lua_newuserdatauv(L, sizeof(*c), 3);
+	kl_cursor *c = lua_newuserdatauv(L, sizeof(*c), 4);
 	memset(c, 0, sizeof(*c));
 	luaL_setmetatable(L, KL_CURSOR);
 	int cidx = lua_gettop(L);
@@ -331,6 +378,17 @@ static int cursor_new(lua_State *L, int tx_idx, kam_kind kind, int values, int f
 			lua_getfield(L, opts, "rollup");
 			c->rollup = lua_toboolean(L, -1) && !values;
 			lua_pop(L, 1);
+			size_t tlen;
+			const char *tier = opt_string(L, opts, "tier", &tlen);
+			if (tier) {
+				if (tlen != 1 || (*tier != 'A' && *tier != 'B' && *tier != 'C'))
+					luaL_error(L, "option tier: expected \"A\", \"B\" or \"C\"");
+				lua_getfield(L, opts, "as_of");
+				int32_t as_of = lua_isnil(L, -1) ? kam_today() : kl_checkday(L, -1, "as_of");
+				lua_pop(L, 1);
+				c->tier = *tier;
+				tiers_load(L, c, cidx, region, as_of);
+			}
 		} else {
 			const char *a = opt_string(L, opts, "account", &account_len);
 			if (a && account)

@@ -161,7 +161,7 @@ int kl_model_add(lua_State *L, int idx, const char *origin, char *err, size_t er
  * (freed by kam_registry_free through the models' fini). Returns 0, or a code with err set
  * ("FILE:LINE: ..." for a model file that fails to load or is malformed).
  */
-int kl_cli_registry(kam_registry *reg, const kam_config *cfg, char *err, size_t errlen);
+int cli_load_models(kam_registry *reg, const kam_config *cfg, char *err, size_t errlen);
 
 /* ---- limits (lua_sandbox.c) ---- */
 

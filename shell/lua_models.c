@@ -1189,6 +1189,35 @@ static int segment_build(lua_State *L)
 	return 2;
 }
 
+/* Loads a configured Lua model file into the state's registry, unless its name is loaded. */
+static int config_model(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+	if (luaL_loadfilex(L, path, "t") != LUA_OK)
+		return lua_error(L);
+	lua_call(L, 0, 1);
+	if (!lua_istable(L, -1))
+		return luaL_error(L, "%s: a model file must return a table {name=, run=, ...}", path);
+	lua_getfield(L, -1, "name");
+	const char *name = lua_tostring(L, -1);
+	if (name && kam_registry_find(kl_registry(L), name)) {
+		lua_pushboolean(L, 1);
+		lua_pushnil(L);
+		return 2;
+	}
+	lua_pop(L, 1);
+	char origin[300], err[512];
+	snprintf(origin, sizeof(origin), "lua:%s", path);
+	if (kl_model_add(L, lua_gettop(L), origin, err, sizeof(err))) {
+		lua_pushnil(L);
+		lua_pushstring(L, err);
+		return 2;
+	}
+	lua_pushboolean(L, 1);
+	lua_pushnil(L);
+	return 2;
+}
+
 /*
  * db:segment([{region=, model=, params=, as_of=, dry_run=, config=}]) -> tiers, runs
  *   | nil, message, code
@@ -1226,11 +1255,21 @@ static int db_segment(lua_State *L)
 	int rc = kam_config_load(config, kam_store_dir(db->store), cfg, err, sizeof(err));
 	if (rc)
 		return kl_fail(L, rc, "%s", err);
-	/* Plugins the configuration names, besides the search path's (already loaded). */
+	/* Plugins and Lua models the configuration names, besides the search path's. */
 	char perr[512];
 	for (size_t i = 0; i < cfg->nplugins; i++)
 		if (kam_registry_load(reg, cfg->plugins[i], perr, sizeof(perr)) == KAM_ENOMEM)
 			break;
+	for (size_t i = 0; i < cfg->nmodels; i++) {
+		lua_pushcfunction(L, config_model);
+		lua_pushstring(L, cfg->models[i]);
+		if (lua_pcall(L, 1, 2, 0) != LUA_OK || lua_isnil(L, -2)) {
+			const char *msg = lua_pushstring(L, lua_tostring(L, -1));
+			kam_config_free(cfg);
+			return kl_fail(L, KAM_EPLUGIN, "%s", msg);
+		}
+		lua_pop(L, 2);
+	}
 	kam_segment_result *res = lua_newuserdatauv(L, sizeof(*res), 0);
 	memset(res, 0, sizeof(*res));
 	rc = kam_segment(db->store, reg, cfg, &o, res);
@@ -1320,7 +1359,7 @@ static int host_load(lua_State *L)
 	return 0;
 }
 
-int kl_cli_registry(kam_registry *reg, const kam_config *cfg, char *err, size_t errlen)
+int cli_load_models(kam_registry *reg, const kam_config *cfg, char *err, size_t errlen)
 {
 	int rc = kam_segment_load_plugins(reg, cfg, warn_stderr, NULL);
 	if (rc || !cfg || cfg->nmodels == 0) {

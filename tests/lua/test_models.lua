@@ -137,5 +137,37 @@ fails_with(kam.errors.EPLUGIN, db:segment { model = "broken" })
 db:read(function(tx)
 	eq(tx:tiers()[1].snapshot, runs[1].snapshot, "a failed segmentation stored nothing")
 end)
+
+-- tier filter on the accounts iterator: the current tiers merged in id order
+db:read(function(tx)
+	local b, a = 0, 0
+	for _ in tx:accounts { tier = "B" } do b = b + 1 end
+	for _ in tx:accounts { tier = "A" } do a = a + 1 end
+	eq(b, 3, "tier filter B")
+	eq(a, 0, "tier filter A")
+	local nb = 0
+	for _ in tx:accounts { tier = "B", region = "north" } do nb = nb + 1 end
+	eq(nb, 1, "tier and region")
+	raises(function() tx:accounts { tier = "Z" } end, "option tier")
+end)
+
+-- the configuration of the database: a Lua model for one region (models = {...})
+local mf2 = io.open(TMP .. "/db/north_model.lua", "w")
+mf2:write([[return { name = "north_all_a", run = function(run)
+	for i = 1, run:count() do run:set_tier(i, "A", 1) end end }]])
+mf2:close()
+local conf = io.open(TMP .. "/db/kam.conf.lua", "w")
+conf:write([[
+models = { "north_model.lua" }
+segmentation = { regions = { north = { model = "north_all_a" } } }
+]])
+conf:close()
+local t2, runs2 = assert(db:segment { as_of = "2026-06-30" })
+local byid = {}
+for _, row in ipairs(t2) do byid[row.account_id] = row end
+eq(byid.A1.tier, "A", "the configured Lua model tiers its region")
+local models = {}
+for _, r in ipairs(runs2) do models[r.model] = true end
+check(models.north_all_a and models.abc, "the other regions keep abc")
 db:close()
 T.finish()
