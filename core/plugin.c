@@ -284,7 +284,8 @@ static const char *dl_reason(const char *path)
 	return e;
 }
 
-static int load_file(kam_registry *reg, const char *path, char *err, size_t errlen)
+/* *same (may be NULL) tells whether the file is a library the registry already holds. */
+static int load_file(kam_registry *reg, const char *path, char *err, size_t errlen, int *same)
 {
 	struct stat st;
 	if (stat(path, &st) != 0) {
@@ -298,6 +299,16 @@ static int load_file(kam_registry *reg, const char *path, char *err, size_t errl
 	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!h)
 		return fail(err, errlen, KAM_EPLUGIN, "%s: cannot load: %s", path, dl_reason(path));
+	/* The same library again (another path to it): dlopen only counted one more reference. */
+	for (size_t i = 0; i < reg->count; i++) {
+		if (reg->models[i]->handle != h)
+			continue;
+		dlclose(h);
+		if (same)
+			*same = 1;
+		return fail(err, errlen, KAM_EEXIST, "%s: a plugin named %s is already loaded from %s",
+			    path, reg->models[i]->desc->name, reg->models[i]->origin);
+	}
 	/* A data pointer to function pointer conversion: POSIX guarantees it works for dlsym. */
 	void *sym = dlsym(h, KAM_PLUGIN_ENTRY_NAME);
 	if (!sym) {
@@ -339,7 +350,7 @@ static int load_by_name(kam_registry *reg, const char *name, char *err, size_t e
 			break;
 		}
 		if (access(path, F_OK) == 0)
-			rc = load_file(reg, path, err, errlen);
+			rc = load_file(reg, path, err, errlen, NULL);
 		free(path);
 	}
 	if (rc == KAM_ENOTFOUND && err && errlen) {
@@ -359,7 +370,7 @@ int kam_registry_load(kam_registry *reg, const char *what, char *err, size_t err
 	if (!reg || !what || !*what)
 		return fail(err, errlen, KAM_EINVAL, "kam_registry_load: no registry or plugin named");
 	if (strchr(what, '/'))
-		return load_file(reg, what, err, errlen);
+		return load_file(reg, what, err, errlen, NULL);
 	return load_by_name(reg, what, err, errlen);
 }
 
@@ -456,9 +467,10 @@ size_t kam_registry_load_all(kam_registry *reg, void (*on_error)(void *ctx, cons
 				continue;
 			}
 			char err[1024];
-			if (kam_registry_load(reg, path, err, sizeof(err)) == 0)
+			int same = 0;
+			if (load_file(reg, path, err, sizeof(err), &same) == 0)
 				loaded++;
-			else
+			else if (!same) /* loaded before, by name or path: not a failure */
 				report(on_error, ctx, "%s", err);
 			free(path);
 			seen[nseen++] = names[j];

@@ -349,6 +349,27 @@ Test(load, load_all_skips_bad_files)
 	cr_expect_eq(kam_registry_count(reg), before);
 }
 
+Test(load, load_all_is_quiet_about_libraries_already_loaded)
+{
+	static errors e;
+	char link[128];
+	make_tmpdir();
+	snprintf(link, sizeof(link), "%s/renamed.so", tmpdir);
+	cr_assert_eq(symlink(MOCK("mock_value"), link), 0);
+	/* Loaded first by its path (as kam.conf.lua may), then found again by the scan. */
+	cr_assert_eq(kam_registry_load(reg, link, err, sizeof(err)), 0, "%s", err);
+	setenv("KAM_PLUGIN_PATH", tmpdir, 1);
+	cr_expect_eq(kam_registry_load_all(reg, collect, &e), 0);
+	cr_expect_eq(e.count, 0, "reported: %s", e.text);
+	cr_expect_eq(kam_registry_count(reg), 1);
+	/* Asked for explicitly, the same library is a duplicate. */
+	cr_assert_eq(kam_registry_load(reg, MOCK("mock_value"), err, sizeof(err)), KAM_EEXIST);
+	expect_err(MOCK("mock_value") ": a plugin named mock_value is already loaded from ");
+	expect_err("/renamed.so");
+	cr_expect_eq(kam_registry_count(reg), 1);
+	rm_tmpdir();
+}
+
 /* In-memory descriptors, through kam_registry_add. */
 
 static int noop_run(void *state, const kam_host *h, kam_run *r)
