@@ -290,7 +290,7 @@ once mdb-dump sh -c 'mdb_dump -s orders_by_account "$1" >/dev/null' sh "$KDB"
 dump=$BEST
 
 load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo n/a)
-row() { printf '%-22s %-9s %-7s %s\n' "$1" "$2" "$3" "$4"; }
+row() { printf '%-22s %-9s %-7s %s\n' "$1" "$2" "$3" "${4:-}"; }
 echo
 row "accounts:" "$ACCOUNTS" "" "(seed $SEED), $(($(grep -c '' "$DATA/orders.csv") - 1)) orders"
 row "" "wall s" "cpu s"

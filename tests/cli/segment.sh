@@ -180,6 +180,21 @@ expect_eq "snapshots after a bad configuration" "$(snapshot_count)" 7
 expect_exit 1 K segment --config "$T/none.lua"
 expect_in "$T/err" "$T/none.lua"
 
+# ---- an account added after the last segmentation of its region has no tier yet ----
+printf 'id,name,region\nA9999999,Newcomer Ltd,east\n' >"$T/new.csv"
+expect_exit 0 K import accounts "$T/new.csv"
+expect_exit 0 K tiers --format csv
+expect_in "$T/out" "A9999999,east,,,"
+expect_in "$T/err" "1 account is not in the current snapshot of its region"
+expect_exit 1 K why A9999999
+expect_in "$T/err" 'account "A9999999" is not in snapshot 7'
+# no tier on either side is no change
+expect_exit 0 K tiers --diff 7 current --format csv
+expect_in "$T/err" "301 accounts, 0 changed tier"
+# a new segmentation gives it one
+expect_exit 0 K segment --model abc --region east --dry-run --format csv
+expect_in "$T/out" "A9999999,east,C,0,"
+
 # ---- usage errors: exit 2 with a message naming what was wrong ----
 expect_exit 2 K segment --model nope
 expect_in "$T/err" 'no segmentation model "nope" is loaded (loaded: '
