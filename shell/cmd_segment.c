@@ -66,12 +66,6 @@ static void summary(const kam_segment_result *r, bool dry_run)
 	}
 }
 
-static void warn(void *ctx, const char *message)
-{
-	(void)ctx;
-	fprintf(stderr, "kam: warning: %s\n", message);
-}
-
 typedef struct args {
 	kam_segment_opts o;
 	kam_param params[MAX_PARAMS];
@@ -94,8 +88,12 @@ static int segment(cli *c, args *a)
 		return rc;
 	}
 	kam_segment_result res;
-	if (kam_registry_new(&reg) || kam_segment_load_plugins(reg, &cfg, warn, NULL)) {
+	if (kam_registry_new(&reg)) {
 		rc = cli_fail("segment: out of memory");
+		goto out;
+	}
+	if (cli_load_models(reg, &cfg, err, sizeof(err))) {
+		rc = cli_fail("segment: %s", err);
 		goto out;
 	}
 	if ((rc = kam_segment(store, reg, &cfg, &a->o, &res))) {

@@ -9,12 +9,6 @@
 
 #define MAX_PARAMS 64
 
-static void warn(void *ctx, const char *message)
-{
-	(void)ctx;
-	fprintf(stderr, "kam: warning: %s\n", message);
-}
-
 static kam_str tier_text(const char *t)
 {
 	return *t ? (kam_str){ t, 1 } : (kam_str){ "", 0 };
@@ -273,8 +267,12 @@ static int tiers(cli *c, const args *a)
 	int32_t today = kam_today();
 	if ((rc = cli_open(c, KAM_STORE_RDONLY, &store)))
 		goto out;
-	if (kam_registry_new(&reg) || kam_segment_load_plugins(reg, &cfg, warn, NULL)) {
+	if (kam_registry_new(&reg)) {
 		rc = cli_fail("tiers: out of memory");
+		goto out;
+	}
+	if (cli_load_models(reg, &cfg, err, sizeof(err))) {
+		rc = cli_fail("tiers: %s", err);
 		goto out;
 	}
 	if (a->model && (rc = side_candidate(store, reg, &cfg, a, &sb)))

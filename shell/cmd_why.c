@@ -14,12 +14,6 @@ typedef struct why {
 	kam_snapshot_info info; /* id 0: computed now, not stored */
 } why;
 
-static void warn(void *ctx, const char *message)
-{
-	(void)ctx;
-	fprintf(stderr, "kam: warning: %s\n", message);
-}
-
 static void time_text(int64_t t, char buf[32])
 {
 	time_t tt = (time_t)t;
@@ -260,8 +254,12 @@ static int explain(cli *c, const char *account, const char *config, kam_format f
 			rc = cli_fail("why: %s", err);
 			goto out;
 		}
-		if (kam_registry_new(&reg) || kam_segment_load_plugins(reg, &cfg, warn, NULL)) {
+		if (kam_registry_new(&reg)) {
 			rc = cli_fail("why: out of memory");
+			goto out;
+		}
+		if (cli_load_models(reg, &cfg, err, sizeof(err))) {
+			rc = cli_fail("why: %s", err);
 			goto out;
 		}
 		rc = why_computed(txn, reg, id, region, &run, &w);
