@@ -458,10 +458,32 @@ static int cursor_new(lua_State *L, int tx_idx, kam_kind kind, int values, int f
 	return cidx;
 }
 
+/*
+ * The iterator of the generic for, with the cursor metatable as upvalue: checking the state
+ * against it is cheaper than luaL_checkudata's registry lookup by name, once per row.
+ */
+static int cursor_iter_fast(lua_State *L)
+{
+	kl_cursor *c = lua_touserdata(L, 1);
+	if (!c || !lua_getmetatable(L, 1) || !lua_rawequal(L, -1, lua_upvalueindex(1)))
+		return luaL_typeerror(L, 1, KL_CURSOR);
+	lua_pop(L, 1);
+	int n = cursor_step(L, c, 1);
+	if (n == 0)
+		lua_pushnil(L);
+	return n ? n : 1;
+}
+
+static void push_iter(lua_State *L)
+{
+	luaL_getmetatable(L, KL_CURSOR);
+	lua_pushcclosure(L, cursor_iter_fast, 1);
+}
+
 int kl_cursor_push(lua_State *L, int tx_idx, kam_kind kind)
 {
 	int cidx = cursor_new(L, tx_idx, kind, 0, 2);
-	lua_pushcfunction(L, cursor_iter);
+	push_iter(L);
 	lua_pushvalue(L, cidx);
 	lua_pushnil(L);
 	lua_pushvalue(L, cidx);
@@ -475,7 +497,7 @@ int kl_cursor_rows(lua_State *L)
 	kam_kind kind = kl_checkkind(L, 2);
 	luaL_checktype(L, 3, LUA_TTABLE);
 	int cidx = cursor_new(L, 1, kind, 1, 4);
-	lua_pushcfunction(L, cursor_iter);
+	push_iter(L);
 	lua_pushvalue(L, cidx);
 	lua_pushnil(L);
 	lua_pushvalue(L, cidx);

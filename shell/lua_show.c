@@ -3,7 +3,7 @@
  *
  * A list of tables prints as an aligned table, one row per element: records (and rollups) in
  * their schema's column order with money formatted exactly, other tables with id-like columns
- * first and the rest alphabetically. A single table prints as "key  value" lines, anything else
+ * first and the rest alphabetically (or the columns given). A single table prints as "key  value" lines, anything else
  * as tostring would. The shell prints every result this way.
  */
 #include <stdio.h>
@@ -198,13 +198,16 @@ static void columns_push(lua_State *L, int idx, lua_Integer n, int kind)
 	lua_remove(L, set);
 }
 
-/* Prints rows 1..shown of the list at idx as an aligned table. */
-static void show_list(lua_State *L, int idx, lua_Integer n, lua_Integer limit)
+/* Prints rows 1..shown of the list at idx as an aligned table (columns: a list, or 0). */
+static void show_list(lua_State *L, int idx, lua_Integer n, lua_Integer limit, int columns)
 {
 	lua_rawgeti(L, idx, 1);
 	int kind = lua_istable(L, -1) ? schema_kind(L, -1) : -1;
 	lua_pop(L, 1);
-	columns_push(L, idx, n, kind);
+	if (columns)
+		lua_pushvalue(L, columns);
+	else
+		columns_push(L, idx, n, kind);
 	int cols = lua_gettop(L);
 	lua_Integer nc = (lua_Integer)lua_rawlen(L, cols);
 	lua_Integer shown = n < limit ? n : limit;
@@ -331,25 +334,40 @@ static void show_table(lua_State *L, int idx)
 	lua_settop(L, top);
 }
 
-/* kam.show(value [, {limit = N}]) */
+/* kam.show(value [, {limit = N, columns = {...}}]) */
 static int k_show(lua_State *L)
 {
 	luaL_checkany(L, 1);
 	lua_Integer limit = DEFAULT_LIMIT;
+	int columns = 0;
+	lua_settop(L, 2);
 	if (lua_istable(L, 2)) {
 		lua_getfield(L, 2, "limit");
 		limit = luaL_optinteger(L, -1, DEFAULT_LIMIT);
 		lua_pop(L, 1);
+		lua_getfield(L, 2, "columns");
+		if (!lua_isnil(L, -1)) {
+			luaL_argcheck(L, lua_istable(L, -1), 2, "columns: expected a list of names");
+			for (lua_Integer i = 1; i <= (lua_Integer)lua_rawlen(L, -1); i++) {
+				luaL_argcheck(L, lua_rawgeti(L, -1, i) == LUA_TSTRING, 2,
+					      "columns: expected names (strings)");
+				lua_pop(L, 1);
+			}
+			lua_replace(L, 2);
+			columns = 2;
+		}
+	} else {
+		luaL_argcheck(L, lua_isnil(L, 2), 2, "expected an options table");
 	}
-	lua_settop(L, 1);
+	lua_pushnil(L); /* keeps the stack layout below: value at 1, columns at 2 */
+	lua_settop(L, 2);
 	if (lua_type(L, 1) == LUA_TTABLE && !luaL_getmetafield(L, 1, "__tostring")) {
 		lua_Integer n = (lua_Integer)lua_rawlen(L, 1);
 		if (n > 0 && schema_kind(L, 1) < 0)
-			show_list(L, 1, n, limit > 0 ? limit : n);
+			show_list(L, 1, n, limit > 0 ? limit : n, columns);
 		else
 			show_table(L, 1);
 	} else {
-		lua_settop(L, 1);
 		size_t len;
 		const char *s = luaL_tolstring(L, 1, &len);
 		fwrite(s, 1, len, stdout);
