@@ -95,6 +95,13 @@ echo "data:    $DATA"
 
 # ---- kam database (cached; complete once its marker exists) ----
 KDB=$WORK/kam.db
+# A database that this kam cannot read (written by an older layout) is rebuilt.
+if [ -f "$WORK/kam.ok" ] && ! { "$KAM" --db "$KDB" stats &&
+	"$KAM" --db "$KDB" get account "$(sed -n 2p "$DATA/accounts.csv" | cut -d, -f1)"; } \
+	>/dev/null 2>&1; then
+	echo "kam:     $KDB is not readable by this kam: rebuilding it"
+	rm -f "$WORK/kam.ok"
+fi
 if [ ! -f "$WORK/kam.ok" ]; then
 	echo "kam:     importing into $KDB (once; cached)"
 	rm -rf "$KDB"
