@@ -13,10 +13,12 @@
  * parameters, logging, and a result sink. The host owns transactions and history, and stores a
  * run's results only after the plugin returned success, so a failing plugin changes nothing.
  *
- * Growth rules: kam_host, kam_plugin, kam_account_view, kam_order_view and
- * kam_interaction_view only ever grow at the end, and each starts with its size. A plugin built
- * against an older header keeps working with a newer host; before calling a kam_host member
- * added after ABI 1.0, check KAM_HOST_HAS(host, member).
+ * Growth rules: kam_host, kam_plugin and kam_account_view only ever grow at the end, and each
+ * carries its size. A plugin built against an older header keeps working with a newer host;
+ * before calling a kam_host member added after ABI 1.0, check KAM_HOST_HAS(host, member).
+ * kam_order_view and kam_interaction_view reach plugins as arrays that a plugin steps through
+ * with its own sizeof, so their layout is frozen for ABI 1: new order or interaction figures will
+ * come through new kam_host accessors, never through these structs.
  *
  * Units: money is an integer count of ten-thousandths (12.5 is 125000); a day is a count of days
  * since 1970-01-01 (KAM_NO_DAY when absent); text is UTF-8 given as pointer and length, not
