@@ -10,17 +10,22 @@
  *   interactions_by_account  account 0x00 DATE interaction -> inter_ival
  *   accounts_by_region       region 0x00 account -> ""  (the empty region too)
  *   accounts_by_owner        owner 0x00 account -> ""   (only accounts with an owner)
- *   rollups                  account -> rollup_pack bytes
+ *   order_rollups            account -> the order half of its rollup (rollup_pack)
+ *   interaction_rollups      account -> the interaction half of its rollup
  *   snapshots, results, current   tables (kam_table_*): bytes their owners define
  *
  * Ids, regions and owners never contain a NUL byte (kam_put refuses them), so "account 0x00" is
- * an exact prefix and all keys of one account lie in [account 0x00, account 0x01). DATE is
- * BE32(day ^ 2^31) then 0x00 for a date without a time, or 0x01 BE24(sec) for one with: the
- * bytewise key order is the (date, id) order, and a plain date costs 5 bytes. The small index values carry what rollups need, so a rollup can be computed
+ * an exact prefix and all keys of one account lie in [account 0x00, account 0x01). DATE is the
+ * day (put_day: 3 bytes for 1970 to 13452) then 0x00 for a date without a time, or 0x01
+ * BE24(sec) for one with: the bytewise key order is the (date, id) order, and a plain date of
+ * our era costs 4 bytes. The small index values carry what rollups need, so a rollup can be computed
  * from the index alone, without decoding records.
  *
  * Write transactions keep the rollups they touch in a hash map (account id -> rollup) and write
  * the changed ones at commit, so an import of many rows of one account writes its rollup once.
+ * A rollup is kept in two halves, and a half with nothing in it is not stored: an import of
+ * orders appends order halves and never touches interaction halves, so a bulk load writes each
+ * half once, in key order, instead of rewriting (and copying) every rollup page per file.
  */
 #include "store.h"
 
@@ -46,7 +51,8 @@ enum {
 	DB_INTERACTIONS_BY_ACCOUNT,
 	DB_ACCOUNTS_BY_REGION,
 	DB_ACCOUNTS_BY_OWNER,
-	DB_ROLLUPS,
+	DB_ORDER_ROLLUPS,
+	DB_INTER_ROLLUPS,
 	DB_SNAPSHOTS,
 	DB_RESULTS,
 	DB_CURRENT,
@@ -64,7 +70,8 @@ static const char *const db_names[DB_COUNT] = {
 	[DB_INTERACTIONS_BY_ACCOUNT] = "interactions_by_account",
 	[DB_ACCOUNTS_BY_REGION] = "accounts_by_region",
 	[DB_ACCOUNTS_BY_OWNER] = "accounts_by_owner",
-	[DB_ROLLUPS] = "rollups",
+	[DB_ORDER_ROLLUPS] = "order_rollups",
+	[DB_INTER_ROLLUPS] = "interaction_rollups",
 	[DB_SNAPSHOTS] = "snapshots",
 	[DB_RESULTS] = "results",
 	[DB_CURRENT] = "current",
@@ -83,17 +90,18 @@ static const char *const db_names[DB_COUNT] = {
 
 /* Longest index key: region 0x00 id (a dated key is at most 64 + 1 + 8 + 64 bytes). */
 #define IKEY_MAX (KAM_KEYTEXT_MAX + 1 + KAM_ID_MAX)
-#define DATED_MAX 8 /* longest DATE */
+#define DATED_MAX 9 /* longest DATE */
 
 /*
- * Index values, varints (LEB128, zig-zag for signed) to keep the index small:
- * orders: flags (IVAL_HAS: has profit), amount, [profit];
- * interactions: kind | outcome << 4, objection | IVAL_MINUTES, [minutes].
+ * Index values, varints (LEB128) to keep the index small:
+ * orders: amount, then profit when the order has one (put_money);
+ * interactions: kind | outcome << 3 | IVAL_MINUTES | IVAL_OBJECTION, [objection], [minutes].
  */
-#define ORDER_IVAL_MAX 21
+#define ORDER_IVAL_MAX 26
 #define INTER_IVAL_MAX 12
-#define IVAL_HAS 1u
-#define IVAL_MINUTES 0x80u
+#define IVAL_MINUTES 0x40u
+#define IVAL_OBJECTION 0x80u
+_Static_assert(KAM_IK_OTHER <= 7 && KAM_OUT_CALLBACK <= 7, "kind and outcome take 3 bits each");
 
 #define ROLLUP_VERSION 2
 #define ROLLUP_MAX 96
@@ -119,7 +127,8 @@ enum {
 struct rc_ent {
 	kam_rollup r;
 	uint32_t hash;
-	uint8_t used, dirty, len;
+	uint8_t used, len;
+	uint8_t loaded, dirty; /* halves read from the database, halves changed */
 	char id[KAM_ID_MAX];
 };
 
@@ -143,6 +152,19 @@ struct tail {
 	uint8_t key[TAIL_KEY_MAX];
 };
 
+/*
+ * The region and owner index entries of new accounts, held back and written sorted: accounts
+ * come by id, so these keys come in no order, and inserting them at random leaves pages half
+ * full; sorted, a bulk load appends them. Entries are [db][len LE16][key]; they are written
+ * before anything reads or changes these indexes, at commit, and when DEFER_MAX bytes wait.
+ */
+#define DEFER_MAX ((size_t)32 << 20)
+
+struct deferred {
+	kam_buf bytes;
+	size_t n;
+};
+
 struct kam_store {
 	MDB_env *env;
 	MDB_dbi dbi[DB_COUNT];
@@ -156,6 +178,7 @@ struct kam_store {
 	struct rcache rc; /* rollups touched by the write transaction */
 	kam_rollup none;  /* kam_rollup_init() */
 	struct tail tail[DB_COUNT]; /* of the write transaction */
+	struct deferred defer;      /* of the write transaction */
 };
 
 /*
@@ -402,22 +425,58 @@ static uint8_t *put_uvarint(uint8_t *p, uint64_t v)
 	return p;
 }
 
+/*
+ * The day of a DATE, in an order-preserving form that takes 3 bytes for the days of years 1970 to
+ * 13452: 0x40 | BE22(day) for 0 <= day < 2^22, 0x00 BE32(day ^ 2^31) before, 0x80 BE32(day)
+ * after. Returns its size.
+ */
+#define DAY_SHORT ((int32_t)1 << 22)
+
+static size_t put_day(uint8_t *p, int32_t day)
+{
+	if (day >= 0 && day < DAY_SHORT) {
+		p[0] = (uint8_t)(0x40 | day >> 16);
+		p[1] = (uint8_t)(day >> 8);
+		p[2] = (uint8_t)day;
+		return 3;
+	}
+	p[0] = day < 0 ? 0x00 : 0x80;
+	put_be32(p + 1, (uint32_t)day ^ (day < 0 ? 0x80000000u : 0));
+	return 5;
+}
+
+/* Reads a day of `left` bytes at most; returns its size, or 0 when malformed. */
+static size_t get_day(const uint8_t *p, size_t left, int32_t *day)
+{
+	if (left >= 3 && (p[0] & 0xc0) == 0x40) {
+		*day = (int32_t)((uint32_t)(p[0] & 0x3f) << 16 | (uint32_t)p[1] << 8 | p[2]);
+		return 3;
+	}
+	if (left < 5 || (p[0] != 0x00 && p[0] != 0x80))
+		return 0;
+	uint32_t u = get_be32(p + 1);
+	*day = (int32_t)(p[0] ? u : u ^ 0x80000000u);
+	/* only the shortest form is valid, so that each date has one key */
+	if (p[0] ? *day < DAY_SHORT : *day >= 0)
+		return 0;
+	return 5;
+}
+
 static size_t key_dated(uint8_t *k, kam_str acc, kam_date d, kam_str id)
 {
 	memcpy(k, acc.ptr, acc.len);
 	k[acc.len] = 0;
 	uint8_t *p = k + acc.len + 1;
-	put_be32(p, (uint32_t)d.day ^ 0x80000000u);
+	p += put_day(p, d.day);
 	if (d.sec == KAM_NO_TIME) {
-		p[4] = 0;
-		p += 5;
+		*p++ = 0;
 	} else {
 		uint32_t sec = (uint32_t)d.sec;
-		p[4] = 1;
-		p[5] = (uint8_t)(sec >> 16);
-		p[6] = (uint8_t)(sec >> 8);
-		p[7] = (uint8_t)sec;
-		p += 8;
+		p[0] = 1;
+		p[1] = (uint8_t)(sec >> 16);
+		p[2] = (uint8_t)(sec >> 8);
+		p[3] = (uint8_t)sec;
+		p += 4;
 	}
 	memcpy(p, id.ptr, id.len);
 	return (size_t)(p - k) + id.len;
@@ -426,18 +485,20 @@ static size_t key_dated(uint8_t *k, kam_str acc, kam_date d, kam_str id)
 /* The date and (if id is not NULL) the id of a dated key whose account prefix is plen bytes. */
 static int dated_key_parse(const MDB_val *k, size_t plen, kam_date *d, kam_str *id)
 {
-	if (k->mv_size < plen + 5)
+	if (k->mv_size < plen)
 		return KAM_ECORRUPT;
 	const uint8_t *p = (const uint8_t *)k->mv_data + plen;
-	size_t left = k->mv_size - plen, n = 5;
-	d->day = (int32_t)(get_be32(p) ^ 0x80000000u);
-	if (p[4] == 0) {
+	size_t left = k->mv_size - plen, n = get_day(p, left, &d->day);
+	if (!n || n >= left)
+		return KAM_ECORRUPT;
+	if (p[n] == 0) {
 		d->sec = KAM_NO_TIME;
-	} else if (p[4] == 1 && left >= 8) {
-		d->sec = (int32_t)((uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7]);
+		n += 1;
+	} else if (p[n] == 1 && left >= n + 4) {
+		d->sec = (int32_t)((uint32_t)p[n + 1] << 16 | (uint32_t)p[n + 2] << 8 | p[n + 3]);
 		if (d->sec >= 86400)
 			return KAM_ECORRUPT;
-		n = 8;
+		n += 4;
 	} else {
 		return KAM_ECORRUPT;
 	}
@@ -488,13 +549,37 @@ static struct inter_fact inter_fact_of(const kam_interaction *i)
 	return f;
 }
 
+/*
+ * An amount of money: most have no more than two decimals (whole hundreds of the ten-thousandths
+ * kam_money counts), so it is zig-zag(v / 100) << 1, with bit 0 set when zig-zag(v % 100)
+ * follows.
+ */
+static uint8_t *put_money(uint8_t *p, kam_money v)
+{
+	int64_t q = v / 100, r = v % 100;
+	p = put_uvarint(p, kam_zigzag(q) << 1 | (r != 0));
+	return r ? put_uvarint(p, kam_zigzag(r)) : p;
+}
+
+static int get_money(const uint8_t **p, const uint8_t *end, kam_money *v)
+{
+	uint64_t u, ur = 0;
+	if (kam_varint_get(p, end, &u) || ((u & 1) && kam_varint_get(p, end, &ur)))
+		return KAM_ECORRUPT;
+	int64_t q = kam_unzigzag(u >> 1), r = kam_unzigzag(ur), m;
+	/* only what put_money writes: a remainder of 1..99 with the sign of the whole */
+	if (((u & 1) && (r == 0 || r <= -100 || r >= 100 || (q > 0 && r < 0) || (q < 0 && r > 0))) ||
+	    __builtin_mul_overflow(q, 100, &m) || __builtin_add_overflow(m, r, v))
+		return KAM_ECORRUPT;
+	return 0;
+}
+
 static size_t order_ival(uint8_t *v, const struct order_fact *f)
 {
 	uint8_t *p = v;
-	*p++ = f->has_profit ? IVAL_HAS : 0;
-	p = put_uvarint(p, kam_zigzag(f->amount));
+	p = put_money(p, f->amount);
 	if (f->has_profit)
-		p = put_uvarint(p, kam_zigzag(f->profit));
+		p = put_money(p, f->profit);
 	return (size_t)(p - v);
 }
 
@@ -502,19 +587,12 @@ static size_t order_ival(uint8_t *v, const struct order_fact *f)
 static int order_ival_parse(const MDB_val *v, struct order_fact *f)
 {
 	const uint8_t *p = v->mv_data, *end = p + v->mv_size;
-	uint64_t u;
-	if (p == end || (*p & ~IVAL_HAS))
+	if (get_money(&p, end, &f->amount))
 		return KAM_ECORRUPT;
-	f->has_profit = *p++ & IVAL_HAS;
-	if (kam_varint_get(&p, end, &u))
-		return KAM_ECORRUPT;
-	f->amount = kam_unzigzag(u);
 	f->profit = 0;
-	if (f->has_profit) {
-		if (kam_varint_get(&p, end, &u))
-			return KAM_ECORRUPT;
-		f->profit = kam_unzigzag(u);
-	}
+	f->has_profit = p != end;
+	if (f->has_profit && get_money(&p, end, &f->profit))
+		return KAM_ECORRUPT;
 	return p == end ? 0 : KAM_ECORRUPT;
 }
 
@@ -528,8 +606,10 @@ static int order_ival_get(const MDB_val *k, const MDB_val *v, size_t plen, struc
 static size_t inter_ival(uint8_t *v, const struct inter_fact *f)
 {
 	uint8_t *p = v;
-	*p++ = (uint8_t)(f->kind | f->outcome << 4);
-	*p++ = (uint8_t)(f->objection | (f->has_minutes ? IVAL_MINUTES : 0));
+	*p++ = (uint8_t)(f->kind | f->outcome << 3 | (f->has_minutes ? IVAL_MINUTES : 0) |
+			 (f->objection ? IVAL_OBJECTION : 0));
+	if (f->objection)
+		*p++ = f->objection;
 	if (f->has_minutes)
 		p = put_uvarint(p, (uint64_t)f->minutes);
 	return (size_t)(p - v);
@@ -539,13 +619,18 @@ static int inter_ival_parse(const MDB_val *v, struct inter_fact *f)
 {
 	const uint8_t *p = v->mv_data, *end = p + v->mv_size;
 	uint64_t u = 0;
-	if (v->mv_size < 2)
+	if (p == end)
 		return KAM_ECORRUPT;
-	f->kind = p[0] & 0x0f;
-	f->outcome = p[0] >> 4;
-	f->objection = p[1] & ~IVAL_MINUTES;
-	f->has_minutes = (p[1] & IVAL_MINUTES) != 0;
-	p += 2;
+	uint8_t b = *p++;
+	f->kind = b & 7;
+	f->outcome = (b >> 3) & 7;
+	f->has_minutes = (b & IVAL_MINUTES) != 0;
+	f->objection = 0;
+	if (b & IVAL_OBJECTION) {
+		if (p == end || *p == 0)
+			return KAM_ECORRUPT;
+		f->objection = *p++;
+	}
 	if (f->has_minutes && kam_varint_get(&p, end, &u))
 		return KAM_ECORRUPT;
 	f->minutes = (int64_t)u;
@@ -561,65 +646,117 @@ static int inter_ival_get(const MDB_val *k, const MDB_val *v, size_t plen, struc
 
 /* ---- rollups ---- */
 
+/* The halves of a rollup, as bits. */
+enum { HALF_ORDERS = 1, HALF_INTERACTIONS = 2, HALF_BOTH = 3 };
+
+static uint8_t *pack_date(uint8_t *p, kam_date d)
+{
+	if (d.day == KAM_NO_DAY) {
+		*p++ = 0;
+		return p;
+	}
+	p = put_uvarint(p, kam_zigzag(d.day) + 1);
+	return put_uvarint(p, (uint64_t)((int64_t)d.sec + 1));
+}
+
+static int unpack_date(const uint8_t **p, const uint8_t *end, kam_date *d)
+{
+	uint64_t u, sec;
+	if (kam_varint_get(p, end, &u))
+		return KAM_ECORRUPT;
+	if (u == 0) {
+		*d = (kam_date){ KAM_NO_DAY, KAM_NO_TIME };
+		return 0;
+	}
+	int64_t day = kam_unzigzag(u - 1);
+	if (kam_varint_get(p, end, &sec) || day < INT32_MIN || day > INT32_MAX || sec > 86400)
+		return KAM_ECORRUPT;
+	*d = (kam_date){ (int32_t)day, (int32_t)sec - 1 };
+	return 0;
+}
+
+static int unpack_count(const uint8_t **p, const uint8_t *end, uint32_t *n)
+{
+	uint64_t u;
+	if (kam_varint_get(p, end, &u) || u > UINT32_MAX)
+		return KAM_ECORRUPT;
+	*n = (uint32_t)u;
+	return 0;
+}
+
+static int unpack_sum(const uint8_t **p, const uint8_t *end, int64_t *v)
+{
+	uint64_t u;
+	if (kam_varint_get(p, end, &u))
+		return KAM_ECORRUPT;
+	*v = kam_unzigzag(u);
+	return 0;
+}
+
 /*
- * A rollup as varints: version, order_count, interaction_count, the five dates (0 for none, else
- * zig-zag(day) + 1 then sec + 1), revenue, profit, minutes (zig-zag). Returns its size.
+ * One half of a rollup as varints, after a version byte. Orders: order_count, first_order,
+ * last_order, revenue, profit; interactions: interaction_count, last_call, last_visit,
+ * last_interaction, minutes. A date is 0 for none, else zig-zag(day) + 1 then sec + 1; sums are
+ * zig-zag. Returns the size.
  */
-static size_t rollup_pack(const kam_rollup *r, uint8_t *buf)
+static size_t rollup_pack(const kam_rollup *r, int half, uint8_t *buf)
 {
 	uint8_t *p = buf;
 	*p++ = ROLLUP_VERSION;
-	p = put_uvarint(p, r->order_count);
-	p = put_uvarint(p, r->interaction_count);
-	const kam_date *dates[] = { &r->first_order, &r->last_order, &r->last_call, &r->last_visit,
-				    &r->last_interaction };
-	for (size_t i = 0; i < sizeof(dates) / sizeof(dates[0]); i++) {
-		if (dates[i]->day == KAM_NO_DAY) {
-			*p++ = 0;
-			continue;
-		}
-		p = put_uvarint(p, kam_zigzag(dates[i]->day) + 1);
-		p = put_uvarint(p, (uint64_t)((int64_t)dates[i]->sec + 1));
+	if (half == HALF_ORDERS) {
+		p = put_uvarint(p, r->order_count);
+		p = pack_date(p, r->first_order);
+		p = pack_date(p, r->last_order);
+		p = put_uvarint(p, kam_zigzag(r->revenue));
+		p = put_uvarint(p, kam_zigzag(r->profit));
+	} else {
+		p = put_uvarint(p, r->interaction_count);
+		p = pack_date(p, r->last_call);
+		p = pack_date(p, r->last_visit);
+		p = pack_date(p, r->last_interaction);
+		p = put_uvarint(p, kam_zigzag(r->minutes));
 	}
-	p = put_uvarint(p, kam_zigzag(r->revenue));
-	p = put_uvarint(p, kam_zigzag(r->profit));
-	p = put_uvarint(p, kam_zigzag(r->minutes));
 	return (size_t)(p - buf);
 }
 
-static int rollup_unpack(const MDB_val *v, kam_rollup *r)
+static int rollup_unpack(const MDB_val *v, int half, kam_rollup *r)
 {
 	const uint8_t *p = v->mv_data, *end = p + v->mv_size;
-	uint64_t u[2];
 	if (p == end || *p++ != ROLLUP_VERSION)
 		return KAM_ECORRUPT;
-	if (kam_varint_get(&p, end, &u[0]) || kam_varint_get(&p, end, &u[1]) ||
-	    u[0] > UINT32_MAX || u[1] > UINT32_MAX)
-		return KAM_ECORRUPT;
-	r->order_count = (uint32_t)u[0];
-	r->interaction_count = (uint32_t)u[1];
-	kam_date *dates[] = { &r->first_order, &r->last_order, &r->last_call, &r->last_visit,
-			      &r->last_interaction };
-	for (size_t i = 0; i < sizeof(dates) / sizeof(dates[0]); i++) {
-		if (kam_varint_get(&p, end, &u[0]))
-			return KAM_ECORRUPT;
-		if (u[0] == 0) {
-			*dates[i] = (kam_date){ KAM_NO_DAY, KAM_NO_TIME };
-			continue;
-		}
-		int64_t day = kam_unzigzag(u[0] - 1);
-		if (kam_varint_get(&p, end, &u[1]) || day < INT32_MIN || day > INT32_MAX ||
-		    u[1] > 86400)
-			return KAM_ECORRUPT;
-		*dates[i] = (kam_date){ (int32_t)day, (int32_t)u[1] - 1 };
-	}
-	int64_t *sums[] = { &r->revenue, &r->profit, &r->minutes };
-	for (size_t i = 0; i < 3; i++) {
-		if (kam_varint_get(&p, end, &u[0]))
-			return KAM_ECORRUPT;
-		*sums[i] = kam_unzigzag(u[0]);
-	}
-	return p == end ? 0 : KAM_ECORRUPT;
+	int bad;
+	if (half == HALF_ORDERS)
+		bad = unpack_count(&p, end, &r->order_count) ||
+		      unpack_date(&p, end, &r->first_order) ||
+		      unpack_date(&p, end, &r->last_order) || unpack_sum(&p, end, &r->revenue) ||
+		      unpack_sum(&p, end, &r->profit);
+	else
+		bad = unpack_count(&p, end, &r->interaction_count) ||
+		      unpack_date(&p, end, &r->last_call) || unpack_date(&p, end, &r->last_visit) ||
+		      unpack_date(&p, end, &r->last_interaction) ||
+		      unpack_sum(&p, end, &r->minutes);
+	return bad || p != end ? KAM_ECORRUPT : 0;
+}
+
+/* Whether a half holds nothing: then it is not stored. */
+static int rollup_half_empty(const kam_rollup *r, const kam_rollup *none, int half)
+{
+	uint8_t a[ROLLUP_MAX], b[ROLLUP_MAX];
+	size_t n = rollup_pack(r, half, a);
+	return n == rollup_pack(none, half, b) && memcmp(a, b, n) == 0;
+}
+
+/* Reads a stored half into r (left as it is when not stored). */
+static int rollup_load(kam_txn *t, kam_str acc, int half, kam_rollup *r)
+{
+	int db = half == HALF_ORDERS ? DB_ORDER_ROLLUPS : DB_INTER_ROLLUPS;
+	MDB_val k = mval(acc.ptr, acc.len), v;
+	int mrc = mdb_get(t->txn, t->store->dbi[db], &k, &v);
+	if (mrc == MDB_NOTFOUND)
+		return 0;
+	if (mrc)
+		return kam_from_mdb(mrc);
+	return rollup_unpack(&v, half, r);
 }
 
 static int counts_call(uint8_t kind, uint8_t outcome)
@@ -720,6 +857,7 @@ static struct rc_ent *rc_insert(struct rcache *rc, kam_str id, uint32_t h)
 		i = (i + 1) & mask;
 	struct rc_ent *e = &rc->tab[i];
 	e->used = 1;
+	e->loaded = 0;
 	e->dirty = 0;
 	e->hash = h;
 	e->len = (uint8_t)id.len;
@@ -783,6 +921,8 @@ static int rc_ent_cmp(const void *a, const void *b)
 	return kam_str_cmp((kam_str){ x->id, x->len }, (kam_str){ y->id, y->len });
 }
 
+static int ikey_del(kam_txn *t, int db, const uint8_t *key, size_t klen);
+
 /*
  * Writes the changed rollups of the cache to the database, in key order: B-tree inserts in
  * order touch each page once, where hash order would touch them at random.
@@ -803,13 +943,23 @@ static int rc_flush(kam_txn *t)
 	qsort(dirty, n, sizeof(*dirty), rc_ent_cmp);
 	uint8_t buf[ROLLUP_MAX];
 	int rc2 = 0;
-	for (size_t i = 0; i < n && !rc2; i++) {
-		struct rc_ent *e = dirty[i];
-		MDB_val k = mval(e->id, e->len), v = mval(buf, rollup_pack(&e->r, buf));
-		rc2 = put_fast(t, DB_ROLLUPS, &k, &v);
-		if (!rc2)
-			e->dirty = 0;
+	for (int half = HALF_ORDERS; half <= HALF_INTERACTIONS && !rc2; half <<= 1) {
+		int db = half == HALF_ORDERS ? DB_ORDER_ROLLUPS : DB_INTER_ROLLUPS;
+		for (size_t i = 0; i < n && !rc2; i++) {
+			struct rc_ent *e = dirty[i];
+			if (!(e->dirty & half))
+				continue;
+			if (rollup_half_empty(&e->r, &s->none, half)) {
+				rc2 = ikey_del(t, db, (const uint8_t *)e->id, e->len);
+			} else {
+				MDB_val k = mval(e->id, e->len);
+				MDB_val v = mval(buf, rollup_pack(&e->r, half, buf));
+				rc2 = put_fast(t, db, &k, &v);
+			}
+		}
 	}
+	for (size_t i = 0; i < n && !rc2; i++)
+		dirty[i]->dirty = 0;
 	free(dirty);
 	return rc2;
 }
@@ -832,38 +982,40 @@ static int rc_reserve(kam_txn *t, uint32_t n)
 	return rc_grow(rc);
 }
 
-/* The cached rollup of an account, loaded on first use; KAM_ENOTFOUND: no such account. */
-static int rollup_ref(kam_txn *t, kam_str acc, struct rc_ent **out)
+/*
+ * The cached rollup of an existing account, with the halves in `halves` loaded. Returns 0,
+ * KAM_ENOTFOUND (no such account), or a read error.
+ */
+static int rollup_ref(kam_txn *t, kam_str acc, int halves, struct rc_ent **out)
 {
 	kam_store *s = t->store;
 	uint32_t h = rc_hash(acc.ptr, acc.len);
 	struct rc_ent *e = rc_find(&s->rc, acc, h);
 	if (!e) {
 		MDB_val k = mval(acc.ptr, acc.len), v;
-		int rc = kam_from_mdb(mdb_get(t->txn, s->dbi[DB_ROLLUPS], &k, &v));
-		kam_rollup r;
-		if (!rc)
-			rc = rollup_unpack(&v, &r);
+		int rc = kam_from_mdb(mdb_get(t->txn, s->dbi[DB_ACCOUNTS], &k, &v));
 		if (rc)
 			return rc;
 		e = rc_insert(&s->rc, acc, h);
-		e->r = r;
+		e->r = s->none;
+	}
+	for (int half = HALF_ORDERS; half <= HALF_INTERACTIONS; half <<= 1) {
+		if (!(halves & half) || (e->loaded & half))
+			continue;
+		int rc = rollup_load(t, acc, half, &e->r);
+		if (rc)
+			return rc;
+		e->loaded |= (uint8_t)half;
 	}
 	*out = e;
 	return 0;
 }
 
-/* An account exists exactly when its rollup does; a missing rollup means damage. */
-static int account_ref(kam_txn *t, kam_str acc, struct rc_ent **out)
+/* The rollup of the account a new row refers to: KAM_EREF when there is no such account. */
+static int account_ref(kam_txn *t, kam_str acc, int halves, struct rc_ent **out)
 {
-	int rc = rollup_ref(t, acc, out);
-	if (rc != KAM_ENOTFOUND)
-		return rc;
-	MDB_val k = mval(acc.ptr, acc.len), v;
-	rc = kam_from_mdb(mdb_get(t->txn, t->store->dbi[DB_ACCOUNTS], &k, &v));
-	if (rc == KAM_ENOTFOUND)
-		return KAM_EREF;
-	return rc ? rc : KAM_ECORRUPT;
+	int rc = rollup_ref(t, acc, halves, out);
+	return rc == KAM_ENOTFOUND ? KAM_EREF : rc;
 }
 
 /* ---- index scans ---- */
@@ -1273,6 +1425,7 @@ void kam_store_close(kam_store *s)
 		mdb_env_close(s->env);
 	free(s->rc.tab);
 	kam_buf_free(&s->enc);
+	kam_buf_free(&s->defer.bytes);
 	free(s->dir);
 	free(s);
 }
@@ -1280,6 +1433,82 @@ void kam_store_close(kam_store *s)
 const char *kam_store_dir(const kam_store *s)
 {
 	return s->dir;
+}
+
+/* ---- held-back index entries ---- */
+
+static const uint8_t *defer_key(const uint8_t *e, size_t *len)
+{
+	*len = (size_t)e[1] | (size_t)e[2] << 8;
+	return e + 3;
+}
+
+static int defer_cmp(const void *a, const void *b)
+{
+	const uint8_t *x = *(const uint8_t *const *)a, *y = *(const uint8_t *const *)b;
+	if (x[0] != y[0])
+		return x[0] < y[0] ? -1 : 1;
+	size_t xl, yl;
+	const uint8_t *xk = defer_key(x, &xl), *yk = defer_key(y, &yl);
+	return key_cmp(xk, xl, yk, yl);
+}
+
+static void defer_clear(kam_store *s)
+{
+	if (s->defer.bytes.cap > ((size_t)1 << 20))
+		kam_buf_free(&s->defer.bytes);
+	kam_buf_reset(&s->defer.bytes);
+	s->defer.n = 0;
+}
+
+/* Writes the held-back index entries, in key order. */
+static int defer_flush(kam_txn *t)
+{
+	kam_store *s = t->store;
+	if (!s->defer.n)
+		return 0;
+	const uint8_t **e = malloc(s->defer.n * sizeof(*e));
+	if (!e)
+		return txn_fail(t, KAM_ENOMEM);
+	const uint8_t *p = s->defer.bytes.data;
+	for (size_t i = 0; i < s->defer.n; i++) {
+		size_t len;
+		e[i] = p;
+		p = defer_key(p, &len) + len;
+	}
+	qsort(e, s->defer.n, sizeof(*e), defer_cmp);
+	int rc = 0;
+	for (size_t i = 0; i < s->defer.n && !rc; i++) {
+		size_t len;
+		const uint8_t *key = defer_key(e[i], &len);
+		MDB_val k = mval(key, len), v = mval("", 0);
+		rc = put_fast(t, e[i][0], &k, &v);
+	}
+	free(e);
+	defer_clear(s);
+	return rc;
+}
+
+/* Holds back the index entry text 0x00 id of db (written by defer_flush). */
+static int defer_put(kam_txn *t, int db, kam_str text, kam_str id)
+{
+	kam_store *s = t->store;
+	if (s->defer.bytes.len > DEFER_MAX) {
+		int rc = defer_flush(t);
+		if (rc)
+			return rc;
+	}
+	size_t klen = text.len + 1 + id.len;
+	if (kam_buf_reserve(&s->defer.bytes, 3 + klen))
+		return KAM_ENOMEM;
+	uint8_t *p = s->defer.bytes.data + s->defer.bytes.len;
+	p[0] = (uint8_t)db;
+	p[1] = (uint8_t)klen;
+	p[2] = (uint8_t)(klen >> 8);
+	key_text(p + 3, text, id);
+	s->defer.bytes.len += 3 + klen;
+	s->defer.n++;
+	return 0;
 }
 
 /* ---- transactions ---- */
@@ -1359,6 +1588,7 @@ static void txn_free(kam_txn *t)
 	kam_store *s = t->store;
 	if (t->write) {
 		rc_clear(&s->rc);
+		defer_clear(s);
 		s->wtxn = NULL;
 	} else {
 		s->readers--;
@@ -1371,6 +1601,8 @@ int kam_txn_commit(kam_txn *t)
 	if (!t)
 		return KAM_EINVAL;
 	int rc = t->err;
+	if (t->write && !rc)
+		rc = defer_flush(t);
 	if (t->write && !rc)
 		rc = rc_flush(t);
 	txn_close_cursors(t);
@@ -1585,16 +1817,11 @@ static int put_account(kam_txn *t, const kam_account *a, int *replaced)
 		return rc;
 	*replaced = existed;
 	if (!existed) {
-		rc = text_index_put(t, DB_ACCOUNTS_BY_REGION, region, a->id);
+		rc = defer_put(t, DB_ACCOUNTS_BY_REGION, region, a->id);
 		if (!rc && owner.len)
-			rc = text_index_put(t, DB_ACCOUNTS_BY_OWNER, owner, a->id);
-		if (rc)
-			return txn_fail(t, rc);
-		struct rcache *rc_ = &t->store->rc;
-		struct rc_ent *e = rc_insert(rc_, a->id, rc_hash(a->id.ptr, a->id.len));
-		e->r = t->store->none;
-		e->dirty = 1;
-		return 0;
+			rc = defer_put(t, DB_ACCOUNTS_BY_OWNER, owner, a->id);
+		/* A new account's rollup is empty, and empty halves are not stored. */
+		return rc ? txn_fail(t, rc) : 0;
 	}
 	char rbuf[KAM_KEYTEXT_MAX], obuf[KAM_KEYTEXT_MAX];
 	kam_str oregion = text_of(&old, KAM_A_REGION, old.account.region);
@@ -1603,7 +1830,9 @@ static int put_account(kam_txn *t, const kam_account *a, int *replaced)
 		return KAM_ECORRUPT;
 	oregion = str_copy(oregion, rbuf);
 	oowner = str_copy(oowner, obuf);
-	rc = put_overwrite(t, KAM_ACCOUNT, a->id);
+	rc = defer_flush(t);
+	if (!rc)
+		rc = put_overwrite(t, KAM_ACCOUNT, a->id);
 	if (!rc && !kam_str_eq(region, oregion)) {
 		rc = text_index_del(t, DB_ACCOUNTS_BY_REGION, oregion, a->id);
 		if (!rc)
@@ -1632,7 +1861,7 @@ static int put_contact(kam_txn *t, const kam_contact *c, int *replaced)
 	if (!id_ok(c->id) || !id_ok(c->account_id))
 		return KAM_EINVAL;
 	struct rc_ent *e;
-	int rc = account_ref(t, c->account_id, &e);
+	int rc = account_ref(t, c->account_id, 0, &e);
 	if (rc)
 		return rc;
 	kam_any old;
@@ -1684,7 +1913,7 @@ static int put_order(kam_txn *t, const kam_order *o, int *replaced)
 	if (!id_ok(o->id) || !id_ok(o->account_id))
 		return KAM_EINVAL;
 	struct rc_ent *ne, *oe;
-	int rc = account_ref(t, o->account_id, &ne);
+	int rc = account_ref(t, o->account_id, HALF_ORDERS, &ne);
 	if (rc)
 		return rc;
 	kam_any old;
@@ -1709,11 +1938,11 @@ static int put_order(kam_txn *t, const kam_order *o, int *replaced)
 		rc = dated_index_move(t, DB_ORDERS_BY_ACCOUNT, existed, oacc, of.date, o->account_id,
 				      nf.date, o->id, val, vlen);
 	if (!rc && existed) {
-		rc = rollup_ref(t, oacc, &oe);
+		rc = rollup_ref(t, oacc, HALF_ORDERS, &oe);
 		if (rc == KAM_ENOTFOUND)
 			rc = KAM_ECORRUPT;
 		if (!rc) {
-			oe->dirty = 1;
+			oe->dirty |= HALF_ORDERS;
 			if (rollup_sub_order(&oe->r, &of))
 				rc = scan_order_span(t, oacc, &oe->r);
 		}
@@ -1721,7 +1950,7 @@ static int put_order(kam_txn *t, const kam_order *o, int *replaced)
 	if (rc)
 		return txn_fail(t, rc);
 	rollup_add_order(&ne->r, &nf);
-	ne->dirty = 1;
+	ne->dirty |= HALF_ORDERS;
 	return 0;
 }
 
@@ -1730,7 +1959,7 @@ static int put_interaction(kam_txn *t, const kam_interaction *in, int *replaced)
 	if (!id_ok(in->id) || !id_ok(in->account_id))
 		return KAM_EINVAL;
 	struct rc_ent *ne, *oe;
-	int rc = account_ref(t, in->account_id, &ne);
+	int rc = account_ref(t, in->account_id, HALF_INTERACTIONS, &ne);
 	if (rc)
 		return rc;
 	kam_any old;
@@ -1755,11 +1984,11 @@ static int put_interaction(kam_txn *t, const kam_interaction *in, int *replaced)
 		rc = dated_index_move(t, DB_INTERACTIONS_BY_ACCOUNT, existed, oacc, of.date,
 				      in->account_id, nf.date, in->id, val, vlen);
 	if (!rc && existed) {
-		rc = rollup_ref(t, oacc, &oe);
+		rc = rollup_ref(t, oacc, HALF_INTERACTIONS, &oe);
 		if (rc == KAM_ENOTFOUND)
 			rc = KAM_ECORRUPT;
 		if (!rc) {
-			oe->dirty = 1;
+			oe->dirty |= HALF_INTERACTIONS;
 			unsigned need = rollup_sub_inter(&oe->r, &of);
 			if (need)
 				rc = scan_inter_latest(t, oacc, need, &oe->r);
@@ -1768,7 +1997,7 @@ static int put_interaction(kam_txn *t, const kam_interaction *in, int *replaced)
 	if (rc)
 		return txn_fail(t, rc);
 	rollup_add_inter(&ne->r, &nf);
-	ne->dirty = 1;
+	ne->dirty |= HALF_INTERACTIONS;
 	return 0;
 }
 
@@ -1860,7 +2089,9 @@ static int del_account(kam_txn *t, kam_str id, const kam_account *a)
 	region = str_copy(region, rbuf);
 	owner = str_copy(owner, obuf);
 	MDB_val k = mval(id.ptr, id.len);
-	int rc = wres(t, mdb_del(t->txn, t->store->dbi[DB_ACCOUNTS], &k, NULL));
+	int rc = defer_flush(t);
+	if (!rc)
+		rc = wres(t, mdb_del(t->txn, t->store->dbi[DB_ACCOUNTS], &k, NULL));
 	if (!rc)
 		rc = text_index_del(t, DB_ACCOUNTS_BY_REGION, region, id);
 	if (!rc && owner.len)
@@ -1870,7 +2101,9 @@ static int del_account(kam_txn *t, kam_str id, const kam_account *a)
 		struct rc_ent *e = rc_find(rc_, id, rc_hash(id.ptr, id.len));
 		if (e)
 			rc_remove(rc_, e);
-		rc = ikey_del(t, DB_ROLLUPS, (const uint8_t *)id.ptr, id.len);
+		rc = ikey_del(t, DB_ORDER_ROLLUPS, (const uint8_t *)id.ptr, id.len);
+		if (!rc)
+			rc = ikey_del(t, DB_INTER_ROLLUPS, (const uint8_t *)id.ptr, id.len);
 	}
 	return rc ? txn_fail(t, rc) : 0;
 }
@@ -1915,7 +2148,7 @@ int kam_del(kam_txn *t, kam_kind kind, kam_str id)
 		return rc;
 	struct rc_ent *e = NULL;
 	if (kind != KAM_CONTACT) {
-		rc = rollup_ref(t, acc, &e);
+		rc = rollup_ref(t, acc, kind == KAM_ORDER ? HALF_ORDERS : HALF_INTERACTIONS, &e);
 		if (rc)
 			return rc == KAM_ENOTFOUND ? KAM_ECORRUPT : rc;
 	}
@@ -1931,11 +2164,11 @@ int kam_del(kam_txn *t, kam_kind kind, kam_str id)
 	if (!rc)
 		rc = ikey_del(t, DB_BY_ACCOUNT(kind), ik, iklen);
 	if (!rc && kind == KAM_ORDER) {
-		e->dirty = 1;
+		e->dirty |= HALF_ORDERS;
 		if (rollup_sub_order(&e->r, &of))
 			rc = scan_order_span(t, acc, &e->r);
 	} else if (!rc && kind == KAM_INTERACTION) {
-		e->dirty = 1;
+		e->dirty |= HALF_INTERACTIONS;
 		unsigned need = rollup_sub_inter(&e->r, &inf);
 		if (need)
 			rc = scan_inter_latest(t, acc, need, &e->r);
@@ -1954,19 +2187,28 @@ int kam_rollup_get(kam_txn *t, kam_str acc, kam_rollup *out)
 		return KAM_EINVAL;
 	if (!id_ok(acc))
 		return KAM_ENOTFOUND;
+	kam_rollup r = t->store->none;
+	int loaded = 0;
 	if (t->write) {
 		/* The cache holds this transaction's changes not yet written. */
 		struct rc_ent *e = rc_find(&t->store->rc, acc, rc_hash(acc.ptr, acc.len));
 		if (e) {
-			*out = e->r;
-			return 0;
+			r = e->r;
+			loaded = e->loaded | e->dirty;
 		}
 	}
-	MDB_val k = mval(acc.ptr, acc.len), v;
-	rc = kam_from_mdb(mdb_get(t->txn, t->store->dbi[DB_ROLLUPS], &k, &v));
-	if (rc)
-		return rc;
-	return rollup_unpack(&v, out);
+	if (!loaded) {
+		MDB_val v;
+		rc = get_raw(t, KAM_ACCOUNT, acc, &v);
+		if (rc)
+			return rc;
+	}
+	for (int half = HALF_ORDERS; half <= HALF_INTERACTIONS; half <<= 1) {
+		if (!(loaded & half) && (rc = rollup_load(t, acc, half, &r)))
+			return rc;
+	}
+	*out = r;
+	return 0;
 }
 
 int kam_rollup_compute(kam_txn *t, kam_str acc, kam_rollup *out)
@@ -2012,6 +2254,8 @@ int kam_cursor_open(kam_txn *t, kam_kind kind, kam_scan scan, kam_str key, int32
 		if (kind != KAM_ACCOUNT)
 			return KAM_EINVAL;
 		db = scan == KAM_SCAN_REGION ? DB_ACCOUNTS_BY_REGION : DB_ACCOUNTS_BY_OWNER;
+		if (t->write && (rc = defer_flush(t)))
+			return rc;
 		break;
 	case KAM_SCAN_OF_ACCOUNT:
 		if (kind == KAM_ACCOUNT)
@@ -2056,10 +2300,8 @@ static int cursor_step(kam_cursor *c, MDB_val *k, MDB_val *v)
 	uint8_t start[KAM_KEYTEXT_MAX + 1 + DATED_MAX];
 	memcpy(start, c->prefix, c->plen);
 	size_t len = c->plen;
-	if (c->scan == KAM_SCAN_OF_ACCOUNT && c->kind != KAM_CONTACT) {
-		put_be32(start + len, (uint32_t)c->from ^ 0x80000000u);
-		len += 4;
-	}
+	if (c->scan == KAM_SCAN_OF_ACCOUNT && c->kind != KAM_CONTACT)
+		len += put_day(start + len, c->from);
 	*k = mval(start, len);
 	return mdb_cursor_get(c->l.mc, k, v, MDB_SET_RANGE);
 }
@@ -2151,6 +2393,8 @@ int kam_store_stats_get(kam_txn *t, kam_store_stats *out)
 		return rc;
 	if (!out)
 		return KAM_EINVAL;
+	if (t->write && (rc = defer_flush(t)))
+		return rc;
 	kam_store *s = t->store;
 	memset(out, 0, sizeof(*out));
 	for (int i = 0; i < DB_COUNT; i++) {
@@ -2196,8 +2440,8 @@ int kam_store_stats_get(kam_txn *t, kam_store_stats *out)
  */
 #define FACTS_MAX_STEPS 32
 
-/* A dated key prefix: account 0x00 BE32(day ^ 2^31). */
-#define FKEY_MAX (KAM_ID_MAX + 1 + 4)
+/* A dated key prefix: account 0x00 day (put_day). */
+#define FKEY_MAX (KAM_ID_MAX + 1 + 5)
 
 /*
  * The reader keeps its LMDB cursor on the first key >= `low` (or past the end), with no key in
@@ -2318,8 +2562,7 @@ static size_t facts_window_end(uint8_t *k, kam_str acc, int32_t to)
 	if (to == INT32_MAX)
 		return key_account(k, acc, 1);
 	size_t n = key_account(k, acc, 0);
-	put_be32(k + n, (uint32_t)(to + 1) ^ 0x80000000u);
-	return n + 4;
+	return n + put_day(k + n, to + 1);
 }
 
 int kam_facts_get(kam_facts *f, kam_str account, int32_t from_day, int32_t to_day,
@@ -2338,10 +2581,8 @@ int kam_facts_get(kam_facts *f, kam_str account, int32_t from_day, int32_t to_da
 		return 0;
 	uint8_t start[FKEY_MAX];
 	size_t plen = key_account(start, account, 0), slen = plen;
-	if (from_day != INT32_MIN) {
-		put_be32(start + plen, (uint32_t)from_day ^ 0x80000000u);
-		slen += 4;
-	}
+	if (from_day != INT32_MIN)
+		slen += put_day(start + plen, from_day);
 	MDB_val k, v;
 	int rc = facts_position(f, start, slen, &k, &v);
 	if (rc) {

@@ -2098,3 +2098,136 @@ Test(store, import_threads_small_files)
 		free(r.rejects);
 	}
 }
+
+Test(store, region_owner_entries_held_back)
+{
+	/* new accounts' region and owner entries are written late: every read still sees them */
+	kam_store *s = open_new();
+	kam_txn *t;
+	for (int commit = 0; commit <= 1; commit++) {
+		cr_assert_eq(kam_txn_begin(s, 1, &t), 0);
+		for (int i = 0; i < 3000; i++) {
+			char id[16], region[16], owner[16];
+			snprintf(id, sizeof(id), "a%05d", i);
+			snprintf(region, sizeof(region), "r%d", (i * 7919) % 13);
+			snprintf(owner, sizeof(owner), "o%d", i % 5);
+			kam_account a;
+			make_account(&a, id, region, i % 2 ? owner : NULL);
+			put_ok(t, KAM_ACCOUNT, &a, 0);
+			if (i == 1500) {
+				/* a scan in the middle of the transaction */
+				kam_cursor *c;
+				cr_assert_eq(kam_cursor_open(t, KAM_ACCOUNT, KAM_SCAN_OWNER, KAM_STR("o1"),
+							     0, 0, &c), 0);
+				kam_any rec;
+				int n = 0, rc;
+				while ((rc = kam_cursor_next(c, &rec)) == 1)
+					n++;
+				cr_assert_eq(rc, 0);
+				cr_assert_eq(n, 150, "odd i <= 1500 with i %% 5 == 1: %d", n);
+				kam_cursor_close(c);
+			}
+		}
+		/* a move of a new account, and a delete */
+		kam_account a;
+		make_account(&a, "a00003", "moved", NULL);
+		put_ok(t, KAM_ACCOUNT, &a, 1);
+		cr_assert_eq(kam_del(t, KAM_ACCOUNT, KAM_STR("a00005")), 0);
+		if (commit)
+			cr_assert_eq(kam_txn_commit(t), 0);
+		else
+			kam_txn_abort(t);
+	}
+	cr_assert_eq(kam_txn_begin(s, 0, &t), 0);
+	expect_ids(t, KAM_ACCOUNT, KAM_SCAN_REGION, "moved", 0, 0, IDS("a00003"));
+	int total = 0;
+	for (int r = 0; r < 13; r++) {
+		char region[16];
+		snprintf(region, sizeof(region), "r%d", r);
+		kam_cursor *c;
+		cr_assert_eq(kam_cursor_open(t, KAM_ACCOUNT, KAM_SCAN_REGION, kam_str_c(region), 0, 0,
+					     &c), 0);
+		kam_any rec;
+		char prev[16] = "";
+		int rc;
+		while ((rc = kam_cursor_next(c, &rec)) == 1) {
+			cr_assert(str_is(rec.account.region, region));
+			char id[16];
+			snprintf(id, sizeof(id), "%.*s", (int)rec.account.id.len, rec.account.id.ptr);
+			cr_assert_gt(strcmp(id, prev), 0);
+			strcpy(prev, id);
+			total++;
+		}
+		cr_assert_eq(rc, 0);
+		kam_cursor_close(c);
+	}
+	cr_assert_eq(total, 3000 - 2, "all but the moved and the deleted one");
+	/* odd i with i % 5 == 0 (i % 10 == 5), but a00005 is gone */
+	kam_cursor *c;
+	cr_assert_eq(kam_cursor_open(t, KAM_ACCOUNT, KAM_SCAN_OWNER, KAM_STR("o0"), 0, 0, &c), 0);
+	kam_any rec;
+	int n = 0;
+	while (kam_cursor_next(c, &rec) == 1)
+		n++;
+	cr_assert_eq(n, 299);
+	kam_cursor_close(c);
+	kam_txn_abort(t);
+	kam_store_close(s);
+}
+
+Test(store, facts_money_and_enums_exact)
+{
+	/* the compact index values give back every amount, and every kind/outcome/objection */
+	kam_store *s = open_new();
+	kam_txn *t;
+	cr_assert_eq(kam_txn_begin(s, 1, &t), 0);
+	const kam_money amounts[] = { INT64_MIN, INT64_MAX, 0, -1, 1, 99, -99, 100, -100, 101, -101,
+				      6506600, 123456789, -2000000, INT64_MIN + 100, INT64_MAX - 99 };
+	size_t n = sizeof(amounts) / sizeof(amounts[0]);
+	for (size_t i = 0; i < n; i++) {
+		char acc[16], id[16];
+		snprintf(acc, sizeof(acc), "m%02zu", i);
+		snprintf(id, sizeof(id), "o%02zu", i);
+		kam_account a;
+		make_account(&a, acc, NULL, NULL);
+		put_ok(t, KAM_ACCOUNT, &a, 0);
+		kam_order o;
+		make_order(&o, id, acc, 1, KAM_NO_TIME, amounts[i], i % 2, amounts[n - 1 - i]);
+		put_ok(t, KAM_ORDER, &o, 0);
+		for (uint8_t k = 1; k <= KAM_IK_OTHER; k++) {
+			snprintf(id, sizeof(id), "i%02zu-%u", i, k);
+			kam_interaction in;
+			make_inter(&in, id, acc, 2, (int32_t)i * 5000, k, (uint8_t)((k + i) % 6), k % 2,
+				   (int64_t)i * 1000);
+			if ((k + i) % 3) {
+				in.objection = (uint8_t)(1 + (k + i) % 7);
+				SET(&in, KAM_I_OBJECTION);
+			}
+			put_ok(t, KAM_INTERACTION, &in, 0);
+		}
+	}
+	cr_assert_eq(kam_txn_commit(t), 0);
+	cr_assert_eq(kam_txn_begin(s, 0, &t), 0);
+	kam_facts *fo, *fi;
+	cr_assert_eq(kam_facts_open(t, KAM_ORDER, &fo), 0);
+	cr_assert_eq(kam_facts_open(t, KAM_INTERACTION, &fi), 0);
+	for (size_t i = 0; i < n; i++) {
+		char acc[16];
+		snprintf(acc, sizeof(acc), "m%02zu", i);
+		const void *rows;
+		size_t cnt;
+		cr_assert_eq(kam_facts_get(fo, kam_str_c(acc), INT32_MIN, INT32_MAX, &rows, &cnt), 0);
+		cr_assert_eq(cnt, 1);
+		const kam_order_fact *of = rows;
+		cr_assert_eq(of->amount, amounts[i], "%zu: %lld", i, (long long)of->amount);
+		cr_assert_eq(of->has_profit, i % 2 == 1);
+		if (of->has_profit)
+			cr_assert_eq(of->profit, amounts[n - 1 - i]);
+		cr_assert_eq(facts_check(t, fi, KAM_INTERACTION, kam_str_c(acc), INT32_MIN, INT32_MAX),
+			     KAM_IK_OTHER);
+	}
+	kam_facts_close(fo);
+	kam_facts_close(fi);
+	kam_txn_abort(t);
+	kam_store_close(s);
+}
