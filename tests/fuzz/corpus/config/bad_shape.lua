@@ -1,0 +1,1 @@
+segmentation = { regions = { north = 5 } }
