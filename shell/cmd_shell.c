@@ -405,7 +405,9 @@ static int run(cli *c, int argc, char **argv)
 		    snprintf(history_path, sizeof(history_path), "%s/%s", home, HISTORY_FILE) <
 			    (int)sizeof(history_path)) {
 			stifle_history(HISTORY_MAX);
-			read_history(history_path);
+			/* append_history needs the file to exist: make it on the first run */
+			if (read_history(history_path) != 0)
+				write_history(history_path);
 		} else {
 			history_path[0] = 0;
 		}
