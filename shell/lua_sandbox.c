@@ -77,6 +77,11 @@ static void count_hook(lua_State *L, lua_Debug *ar)
 	if (!lim || !lim->max_instructions)
 		return;
 	if (!lim->exceeded) {
+		if (lua_gethookcount(L) != HOOK_STEP) {
+			/* a thread still raising for a limit that has since been reset (shell) */
+			lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_STEP);
+			return;
+		}
 		lim->executed += HOOK_STEP;
 		if (lim->executed <= lim->max_instructions)
 			return;
