@@ -135,6 +135,7 @@ struct rc_ent {
 struct rcache {
 	struct rc_ent *tab;
 	uint32_t cap, count;
+	struct rc_ent *last; /* the entry used last: rows come grouped by account */
 };
 
 /*
@@ -884,10 +885,12 @@ static void rc_remove(struct rcache *rc, struct rc_ent *e)
 	}
 	rc->tab[i].used = 0;
 	rc->count--;
+	rc->last = NULL;
 }
 
 static void rc_clear(struct rcache *rc)
 {
+	rc->last = NULL;
 	if (rc->cap > RC_KEEP_CAP) {
 		free(rc->tab);
 		rc->tab = NULL;
@@ -904,14 +907,14 @@ static int rc_grow(struct rcache *rc)
 	struct rc_ent *tab = calloc(cap, sizeof(*tab));
 	if (!tab)
 		return KAM_ENOMEM;
-	struct rcache n = { tab, cap, 0 };
+	struct rcache n = { tab, cap, 0, NULL };
 	for (uint32_t i = 0; i < rc->cap; i++) {
 		struct rc_ent *e = &rc->tab[i];
 		if (e->used)
 			*rc_insert(&n, (kam_str){ e->id, e->len }, e->hash) = *e;
 	}
 	free(rc->tab);
-	*rc = n;
+	*rc = n; /* last is NULL in n */
 	return 0;
 }
 
@@ -989,15 +992,19 @@ static int rc_reserve(kam_txn *t, uint32_t n)
 static int rollup_ref(kam_txn *t, kam_str acc, int halves, struct rc_ent **out)
 {
 	kam_store *s = t->store;
-	uint32_t h = rc_hash(acc.ptr, acc.len);
-	struct rc_ent *e = rc_find(&s->rc, acc, h);
-	if (!e) {
-		MDB_val k = mval(acc.ptr, acc.len), v;
-		int rc = kam_from_mdb(mdb_get(t->txn, s->dbi[DB_ACCOUNTS], &k, &v));
-		if (rc)
-			return rc;
-		e = rc_insert(&s->rc, acc, h);
-		e->r = s->none;
+	struct rc_ent *e = s->rc.last;
+	if (!e || e->len != acc.len || memcmp(e->id, acc.ptr, acc.len) != 0) {
+		uint32_t h = rc_hash(acc.ptr, acc.len);
+		e = rc_find(&s->rc, acc, h);
+		if (!e) {
+			MDB_val k = mval(acc.ptr, acc.len), v;
+			int rc = kam_from_mdb(mdb_get(t->txn, s->dbi[DB_ACCOUNTS], &k, &v));
+			if (rc)
+				return rc;
+			e = rc_insert(&s->rc, acc, h);
+			e->r = s->none;
+		}
+		s->rc.last = e;
 	}
 	for (int half = HALF_ORDERS; half <= HALF_INTERACTIONS; half <<= 1) {
 		if (!(halves & half) || (e->loaded & half))
