@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,9 @@
 #include <lualib.h>
 
 #include <kam/errors.h>
+
+#include "date.h"
+#include "record.h"
 
 #define CONFIG_MAX_INSTRUCTIONS 10000000 /* a configuration is data: stop runaway loops */
 #define CONFIG_MAX_MEMORY (64u << 20)
@@ -164,68 +168,229 @@ static int read_choice(reader *r, const char *where, kam_model_choice *out)
 	return 0;
 }
 
-static int read_segmentation(reader *r, kam_config *cfg)
+/* Reads `global`.regions (at the top of the stack) into regions[0..*n). */
+static int read_regions(reader *r, const char *global, kam_region_choice **regions, size_t *n)
+{
+	lua_State *L = r->L;
+	char at[64];
+	int rc = 0;
+	snprintf(at, sizeof(at), "%s.regions", global);
+	if (lua_isnil(L, -1))
+		return 0;
+	if (!lua_istable(L, -1))
+		return shape_error(r, at, "a table of region = { model = ... }");
+	lua_pushnil(L);
+	while (!rc && lua_next(L, -2)) {
+		if (lua_type(L, -2) != LUA_TSTRING) {
+			lua_pop(L, 1);
+			rc = shape_error(r, at, "region names that are strings");
+			break;
+		}
+		kam_region_choice *p = realloc(*regions, (*n + 1) * sizeof(*p));
+		if (!p) {
+			lua_pop(L, 1);
+			rc = KAM_ENOMEM;
+			break;
+		}
+		*regions = p;
+		p = &(*regions)[(*n)++];
+		memset(p, 0, sizeof(*p));
+		p->region = strdup(lua_tostring(L, -2));
+		if (!p->region) {
+			lua_pop(L, 1);
+			rc = KAM_ENOMEM;
+			break;
+		}
+		char where[300];
+		snprintf(where, sizeof(where), "%s.regions[\"%s\"]", global, p->region);
+		rc = read_choice(r, where, &p->choice);
+		lua_pop(L, 1);
+	}
+	if (rc)
+		lua_pop(L, 1); /* the key left by the interrupted lua_next */
+	return rc;
+}
+
+static int read_days(reader *r, const char *where, kam_region_days *out)
+{
+	lua_State *L = r->L;
+	if (!lua_istable(L, -1))
+		return shape_error(r, where, "a list of days \"YYYY-MM-DD\"");
+	lua_Integer n = luaL_len(L, -1);
+	if (n < 0 || n > 100000)
+		return shape_error(r, where, "a list of at most 100000 days");
+	if (!(out->days = calloc((size_t)n + 1, sizeof(char *))))
+		return KAM_ENOMEM;
+	for (lua_Integer i = 1; i <= n; i++) {
+		lua_geti(L, -1, i);
+		size_t len = 0;
+		const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
+		kam_date d;
+		if (!s || len != 10 || kam_date_parse(s, len, &d)) {
+			lua_pop(L, 1);
+			char at[360];
+			snprintf(at, sizeof(at), "%s[%lld]", where, (long long)i);
+			return shape_error(r, at, "a day \"YYYY-MM-DD\"");
+		}
+		out->days[out->ndays] = strdup(s);
+		lua_pop(L, 1);
+		if (!out->days[out->ndays])
+			return KAM_ENOMEM;
+		out->ndays++;
+	}
+	return 0;
+}
+
+/* Reads cadence.holidays (at the top of the stack): { region = { "YYYY-MM-DD", ... }, ... }. */
+static int read_holidays(reader *r, kam_config *cfg)
 {
 	lua_State *L = r->L;
 	int rc = 0;
-	lua_getglobal(L, "segmentation");
+	if (lua_isnil(L, -1))
+		return 0;
+	if (!lua_istable(L, -1))
+		return shape_error(r, "cadence.holidays", "a table of region = { \"YYYY-MM-DD\", ... }");
+	lua_pushnil(L);
+	while (!rc && lua_next(L, -2)) {
+		if (lua_type(L, -2) != LUA_TSTRING) {
+			lua_pop(L, 2);
+			return shape_error(r, "cadence.holidays", "region names that are strings (\"*\": every region)");
+		}
+		kam_region_days *p = realloc(cfg->holidays, (cfg->nholidays + 1) * sizeof(*p));
+		if (!p) {
+			lua_pop(L, 2);
+			return KAM_ENOMEM;
+		}
+		cfg->holidays = p;
+		p = &cfg->holidays[cfg->nholidays++];
+		memset(p, 0, sizeof(*p));
+		if (!(p->region = strdup(lua_tostring(L, -2)))) {
+			lua_pop(L, 2);
+			return KAM_ENOMEM;
+		}
+		char where[300];
+		snprintf(where, sizeof(where), "cadence.holidays[\"%s\"]", p->region);
+		rc = read_days(r, where, p);
+		lua_pop(L, 1);
+	}
+	if (rc)
+		lua_pop(L, 1);
+	return rc;
+}
+
+/*
+ * Reads the global table `global` = { default = CHOICE, regions = { R = CHOICE } } (and, for
+ * cadence, holidays). `keys` names the allowed keys for the message.
+ */
+static int read_choices(reader *r, kam_config *cfg, const char *global, const char *keys,
+			kam_model_choice *def, kam_region_choice **regions, size_t *nregions)
+{
+	lua_State *L = r->L;
+	bool cadence = strcmp(global, "cadence") == 0;
+	int rc = 0;
+	char at[64], expected[96];
+	lua_getglobal(L, global);
 	if (lua_isnil(L, -1)) {
 		lua_pop(L, 1);
 		return 0;
 	}
+	snprintf(expected, sizeof(expected), "a table with %s", keys);
 	if (!lua_istable(L, -1))
-		return shape_error(r, "segmentation", "a table with default and regions");
+		return shape_error(r, global, expected);
+	snprintf(expected, sizeof(expected), "only the keys %s", keys);
 	lua_pushnil(L);
 	while (lua_next(L, -2)) {
 		const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
 		lua_pop(L, 1);
-		if (!k || (strcmp(k, "default") && strcmp(k, "regions"))) {
+		if (!k || (strcmp(k, "default") && strcmp(k, "regions") &&
+			   (!cadence || strcmp(k, "holidays")))) {
 			lua_pop(L, 2);
-			return shape_error(r, "segmentation", "only the keys default and regions");
+			return shape_error(r, global, expected);
 		}
 	}
 	lua_getfield(L, -1, "default");
 	if (!lua_isnil(L, -1)) {
-		free(cfg->seg_default.model);
-		cfg->seg_default.model = NULL;
-		rc = read_choice(r, "segmentation.default", &cfg->seg_default);
+		free(def->model);
+		def->model = NULL;
+		snprintf(at, sizeof(at), "%s.default", global);
+		rc = read_choice(r, at, def);
 	}
 	lua_pop(L, 1);
-	if (rc)
-		goto out;
-	lua_getfield(L, -1, "regions");
-	if (!lua_isnil(L, -1) && !lua_istable(L, -1))
-		rc = shape_error(r, "segmentation.regions", "a table of region = { model = ... }");
-	else if (!lua_isnil(L, -1)) {
-		lua_pushnil(L);
-		while (!rc && lua_next(L, -2)) {
-			if (lua_type(L, -2) != LUA_TSTRING) {
-				lua_pop(L, 1);
-				rc = shape_error(r, "segmentation.regions", "region names that are strings");
-				break;
-			}
-			kam_region_choice *p = realloc(cfg->seg_regions, (cfg->nseg_regions + 1) * sizeof(*p));
-			if (!p) {
-				lua_pop(L, 1);
-				rc = KAM_ENOMEM;
-				break;
-			}
-			cfg->seg_regions = p;
-			p = &cfg->seg_regions[cfg->nseg_regions++];
-			memset(p, 0, sizeof(*p));
-			p->region = strdup(lua_tostring(L, -2));
-			char where[300];
-			snprintf(where, sizeof(where), "segmentation.regions[\"%s\"]", p->region);
-			rc = read_choice(r, where, &p->choice);
-			lua_pop(L, 1);
-		}
-		if (rc)
-			lua_pop(L, 1); /* the key left by the interrupted lua_next */
+	if (!rc) {
+		lua_getfield(L, -1, "regions");
+		rc = read_regions(r, global, regions, nregions);
+		lua_pop(L, 1);
 	}
-	lua_pop(L, 1);
-out:
+	if (!rc && cadence) {
+		lua_getfield(L, -1, "holidays");
+		rc = read_holidays(r, cfg);
+		lua_pop(L, 1);
+	}
 	lua_pop(L, 1);
 	return rc;
+}
+
+static int read_segmentation(reader *r, kam_config *cfg)
+{
+	return read_choices(r, cfg, "segmentation", "default and regions", &cfg->seg_default,
+			    &cfg->seg_regions, &cfg->nseg_regions);
+}
+
+static int read_cadence(reader *r, kam_config *cfg)
+{
+	return read_choices(r, cfg, "cadence", "default, regions and holidays", &cfg->cad_default,
+			    &cfg->cad_regions, &cfg->ncad_regions);
+}
+
+static int read_value(reader *r, kam_config *cfg)
+{
+	return read_choices(r, cfg, "value", "default and regions", &cfg->val_default,
+			    &cfg->val_regions, &cfg->nval_regions);
+}
+
+/* playbook = { [objection slug] = "prepared response", ... } */
+static int read_playbook(reader *r, kam_config *cfg)
+{
+	lua_State *L = r->L;
+	lua_getglobal(L, "playbook");
+	if (lua_isnil(L, -1)) {
+		lua_pop(L, 1);
+		return 0;
+	}
+	if (!lua_istable(L, -1)) {
+		lua_pop(L, 1);
+		return shape_error(r, "playbook", "a table of objection = \"response\"");
+	}
+	lua_pushnil(L);
+	while (lua_next(L, -2)) {
+		const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+		int slot = -1;
+		for (int i = 0; k && i < KAM_PLAYBOOK_COUNT; i++)
+			if (strcmp(k, kam_objection_names[i]) == 0)
+				slot = i;
+		if (slot < 0) {
+			lua_pop(L, 3);
+			return shape_error(r, "playbook",
+					   "objections as keys: send-materials, in-house-supply, "
+					   "has-supplier, not-decision-maker, no-budget, price-too-high, "
+					   "bad-past-experience");
+		}
+		if (lua_type(L, -1) != LUA_TSTRING) {
+			char at[80];
+			snprintf(at, sizeof(at), "playbook[\"%s\"]", k);
+			lua_pop(L, 3);
+			return shape_error(r, at, "the prepared response (a string)");
+		}
+		free(cfg->playbook[slot]);
+		cfg->playbook[slot] = strdup(lua_tostring(L, -1));
+		lua_pop(L, 1);
+		if (!cfg->playbook[slot]) {
+			lua_pop(L, 2);
+			return KAM_ENOMEM;
+		}
+	}
+	lua_pop(L, 1);
+	return 0;
 }
 
 static int read_plugins(reader *r, kam_config *cfg)
@@ -362,6 +527,12 @@ static int run_file(const char *path, kam_config *cfg, char *err, size_t errlen)
 		rc = read_plugins(&r, cfg);
 	if (!rc)
 		rc = read_models(&r, cfg);
+	if (!rc)
+		rc = read_cadence(&r, cfg);
+	if (!rc)
+		rc = read_playbook(&r, cfg);
+	if (!rc)
+		rc = read_value(&r, cfg);
 	lua_close(L);
 	kam_buf_free(&text);
 	return rc;
@@ -372,8 +543,11 @@ int kam_config_load(const char *path, const char *db_dir, kam_config *cfg, char 
 	memset(cfg, 0, sizeof(*cfg));
 	err[0] = 0;
 	cfg->seg_default.model = strdup(KAM_DEFAULT_SEGMENTATION);
-	if (!cfg->seg_default.model)
+	cfg->cad_default.model = strdup(KAM_DEFAULT_CADENCE);
+	if (!cfg->seg_default.model || !cfg->cad_default.model) {
+		kam_config_free(cfg);
 		return KAM_ENOMEM;
+	}
 	char implicit[4096];
 	if (!path && db_dir) {
 		int n = snprintf(implicit, sizeof(implicit), "%s/%s", db_dir, KAM_CONFIG_FILE);
@@ -415,6 +589,27 @@ void kam_config_free(kam_config *cfg)
 	for (size_t i = 0; i < cfg->nmodels; i++)
 		free(cfg->models[i]);
 	free(cfg->models);
+	choice_free(&cfg->cad_default);
+	for (size_t i = 0; i < cfg->ncad_regions; i++) {
+		free(cfg->cad_regions[i].region);
+		choice_free(&cfg->cad_regions[i].choice);
+	}
+	free(cfg->cad_regions);
+	for (size_t i = 0; i < cfg->nholidays; i++) {
+		for (size_t k = 0; k < cfg->holidays[i].ndays; k++)
+			free(cfg->holidays[i].days[k]);
+		free(cfg->holidays[i].days);
+		free(cfg->holidays[i].region);
+	}
+	free(cfg->holidays);
+	for (size_t i = 0; i < KAM_PLAYBOOK_COUNT; i++)
+		free(cfg->playbook[i]);
+	choice_free(&cfg->val_default);
+	for (size_t i = 0; i < cfg->nval_regions; i++) {
+		free(cfg->val_regions[i].region);
+		choice_free(&cfg->val_regions[i].choice);
+	}
+	free(cfg->val_regions);
 	free(cfg->path);
 	memset(cfg, 0, sizeof(*cfg));
 }
@@ -425,4 +620,66 @@ const kam_model_choice *kam_config_segmentation(const kam_config *cfg, kam_str r
 		if (kam_str_eq(kam_str_c(cfg->seg_regions[i].region), region))
 			return &cfg->seg_regions[i].choice;
 	return &cfg->seg_default;
+}
+
+const kam_model_choice *kam_config_cadence(const kam_config *cfg, kam_str region)
+{
+	for (size_t i = 0; i < cfg->ncad_regions; i++)
+		if (kam_str_eq(kam_str_c(cfg->cad_regions[i].region), region))
+			return &cfg->cad_regions[i].choice;
+	return &cfg->cad_default;
+}
+
+static int cmp_text(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int kam_config_holidays(const kam_config *cfg, kam_str region, char **out)
+{
+	size_t n = 0;
+	*out = NULL;
+	for (size_t i = 0; cfg && i < cfg->nholidays; i++) {
+		const kam_region_days *h = &cfg->holidays[i];
+		if (strcmp(h->region, "*") == 0 || kam_str_eq(kam_str_c(h->region), region))
+			n += h->ndays;
+	}
+	const char **days = malloc((n ? n : 1) * sizeof(*days));
+	char *text = malloc(n * 11 + 1);
+	if (!days || !text) {
+		free(days);
+		free(text);
+		return KAM_ENOMEM;
+	}
+	n = 0;
+	for (size_t i = 0; cfg && i < cfg->nholidays; i++) {
+		const kam_region_days *h = &cfg->holidays[i];
+		if (strcmp(h->region, "*") == 0 || kam_str_eq(kam_str_c(h->region), region))
+			for (size_t k = 0; k < h->ndays; k++)
+				days[n++] = h->days[k];
+	}
+	/* Checked days are all "YYYY-MM-DD": text order is date order. */
+	qsort(days, n, sizeof(*days), cmp_text);
+	size_t len = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (i && strcmp(days[i], days[i - 1]) == 0)
+			continue;
+		if (len)
+			text[len++] = ',';
+		memcpy(text + len, days[i], 10);
+		len += 10;
+	}
+	text[len] = 0;
+	free(days);
+	*out = text;
+	return 0;
+}
+
+const kam_model_choice *kam_config_value(const kam_config *cfg, kam_str region)
+{
+	static const kam_model_choice fallback = { (char *)KAM_DEFAULT_VALUE, NULL, 0 };
+	for (size_t i = 0; cfg && i < cfg->nval_regions; i++)
+		if (kam_str_eq(kam_str_c(cfg->val_regions[i].region), region))
+			return &cfg->val_regions[i].choice;
+	return cfg && cfg->val_default.model ? &cfg->val_default : &fallback;
 }
