@@ -36,8 +36,43 @@ struct kam_registry;
 struct kam_config;
 int cli_load_models(struct kam_registry *reg, const struct kam_config *cfg, char *err,
 		    size_t errlen);
+/* Portfolio, value models and alerts (cmd_portfolio.c, cmd_value.c, cmd_alerts.c). */
+extern const command cmd_portfolio, cmd_value, cmd_alerts;
 /* The Lua commands (cmd_run.c, cmd_shell.c). */
 extern const command cmd_run, cmd_shell;
+
+/* The cadence commands (cmd_agenda.c, cmd_log.c, cmd_playbook.c, cmd_activity.c, cmd_capacity.c). */
+extern const command cmd_agenda, cmd_log, cmd_playbook, cmd_activity, cmd_capacity;
+/*
+ * For commands that run models over a read-only database: loads the configuration (--config
+ * FILE, else the database's kam.conf.lua), opens the store read-only and fills a registry
+ * (cli_load_models). Returns 0, or EXIT_RUNTIME having reported the failure as "kam: WHO: ..."
+ * (nothing is left open). Release with cli_models_close. Implemented in cmd_agenda.c.
+ */
+int cli_models_open(cli *c, const char *who, const char *config, struct kam_config *cfg,
+		    kam_store **store, struct kam_registry **reg);
+void cli_models_close(struct kam_config *cfg, kam_store *store, struct kam_registry *reg);
+/* Parses a YYYY-MM-DD option value into a day; returns 0 or EXIT_USAGE (reported). */
+int cli_day_arg(const command *cmd, const char *opt, const char *text, int32_t *day);
+/* Says on stderr what an agenda cannot show: regions tiered now, accounts without a tier. */
+struct kam_agenda;
+void cli_agenda_notes(const char *who, const struct kam_agenda *a, int32_t as_of);
+
+/* Reps (account owners) numbered in the order first seen (cmd_activity.c). */
+typedef struct cli_reps {
+	char **names;
+	size_t n, cap;
+	size_t *slots, scap; /* open addressing: index + 1, 0 when free */
+	const char *last;    /* one-entry cache by pointer */
+	size_t last_ix;
+} cli_reps;
+/* The index of `owner` ("" for none), added when new; -1 when out of memory. */
+long cli_reps_index(cli_reps *r, const char *owner);
+/* Drops the pointer cache (before the texts it may point at are freed or reused). */
+void cli_reps_forget(cli_reps *r);
+/* The rep indexes sorted by name (malloc'd), or NULL when out of memory. */
+size_t *cli_reps_order(const cli_reps *r);
+void cli_reps_free(cli_reps *r);
 
 /* Runs a command by name with argv[0] = the command name (used by `kam demo` too). */
 int cli_dispatch(cli *c, int argc, char **argv);

@@ -1,0 +1,946 @@
+/* agenda.c - the cadence agenda: tiers, one model run per distinct choice, actions in order. */
+#include "agenda.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "date.h"
+#include "error.h"
+
+static void say(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void say(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+}
+
+void kam_agenda_opts_init(kam_agenda_opts *opts, int32_t as_of)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->as_of = as_of;
+	opts->due_from = INT32_MIN;
+	opts->due_to = as_of;
+}
+
+/* ---- owners: interned once per distinct text, so a million items cost no allocation each ---- */
+
+typedef struct owner_table {
+	char **slots; /* open addressing, NULL when free */
+	size_t cap, used;
+} owner_table;
+
+static uint32_t hash_str(kam_str s)
+{
+	uint32_t h = 2166136261u;
+	for (uint32_t i = 0; i < s.len; i++)
+		h = (h ^ (uint8_t)s.ptr[i]) * 16777619u;
+	return h;
+}
+
+static int owners_grow(owner_table *t)
+{
+	size_t cap = t->cap ? t->cap * 2 : 64;
+	char **slots = calloc(cap, sizeof(*slots));
+	if (!slots)
+		return KAM_ENOMEM;
+	for (size_t i = 0; i < t->cap; i++) {
+		if (!t->slots[i])
+			continue;
+		size_t j = hash_str(kam_str_c(t->slots[i])) & (cap - 1);
+		while (slots[j])
+			j = (j + 1) & (cap - 1);
+		slots[j] = t->slots[i];
+	}
+	free(t->slots);
+	t->slots = slots;
+	t->cap = cap;
+	return 0;
+}
+
+static const char *owners_get(owner_table *t, kam_str s)
+{
+	if ((t->used + 1) * 2 > t->cap && owners_grow(t))
+		return NULL;
+	size_t j = hash_str(s) & (t->cap - 1);
+	for (; t->slots[j]; j = (j + 1) & (t->cap - 1))
+		if (kam_str_eq(kam_str_c(t->slots[j]), s))
+			return t->slots[j];
+	char *copy = malloc(s.len + 1);
+	if (!copy)
+		return NULL;
+	if (s.len)
+		memcpy(copy, s.ptr, s.len);
+	copy[s.len] = 0;
+	t->slots[j] = copy;
+	t->used++;
+	return copy;
+}
+
+static void owners_free(owner_table *t)
+{
+	for (size_t i = 0; i < t->cap; i++)
+		free(t->slots[i]);
+	free(t->slots);
+}
+
+/* ---- choosing: which model with which parameters for which regions ---- */
+
+typedef struct group {
+	const kam_model *model;
+	kam_param *params; /* every declared parameter with a value; values below */
+	size_t nparams;
+	char *holidays;    /* the holidays value (owned), or NULL */
+	kam_str *regions;  /* the filter's regions (views into the configuration) */
+	size_t nregions;
+	bool exclude;      /* keep the accounts whose region is NOT in regions */
+	bool all;          /* no region filter */
+	/* during the run */
+	const char **owners; /* the owner of each account the run keeps, in order */
+	size_t nowners, capowners;
+	int err;
+} group;
+
+struct kam_agenda_mem {
+	kam_run_output *outs;
+	size_t nouts;
+	owner_table owners;
+	kam_tier_set tiers;
+};
+
+typedef struct plan {
+	group *groups;
+	size_t n;
+	char as_of_text[KAM_DATE_BUFSZ];
+	const kam_agenda_opts *opts;
+	const kam_config *cfg;
+	char *err;
+	size_t errlen;
+	/* shared by the filter and tier callbacks */
+	owner_table *owners;
+	const kam_tier_row *tiers;
+	size_t ntiers, tier_pos;
+} plan;
+
+static void group_free(group *g)
+{
+	free(g->params);
+	free(g->holidays);
+	free(g->regions);
+	free(g->owners);
+}
+
+static void plan_free(plan *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		group_free(&p->groups[i]);
+	free(p->groups);
+}
+
+static void whose_config(const kam_config *cfg, const char *region, char *buf, size_t len)
+{
+	const char *file = cfg && cfg->path ? cfg->path : KAM_CONFIG_FILE;
+	if (region)
+		snprintf(buf, len, "%s: cadence.regions[\"%s\"]: ", file, region);
+	else
+		snprintf(buf, len, "%s: cadence.default: ", file);
+}
+
+static const char *param_last(const kam_param *p, size_t n, const char *name)
+{
+	const char *v = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(p[i].name, name) == 0)
+			v = p[i].value;
+	return v;
+}
+
+static bool param_declared(const kam_model *m, const char *name, int *type)
+{
+	for (size_t i = 0; i < m->desc->nparams; i++)
+		if (strcmp(m->desc->params[i].name, name) == 0) {
+			*type = m->desc->params[i].type;
+			return true;
+		}
+	return false;
+}
+
+/*
+ * Resolves a region's choice: the model (loaded, a cadence model), its configured parameters
+ * checked, and every declared parameter with its value. `region` NULL is the default.
+ */
+static int resolve(plan *p, const kam_registry *reg, const kam_model_choice *choice,
+		   const char *region, const char *days, group *g)
+{
+	char whose[512], loaded[256];
+	whose_config(p->cfg, p->cfg && choice != &p->cfg->cad_default ? region : NULL, whose,
+		     sizeof(whose));
+	const kam_model *m = reg ? kam_registry_find(reg, choice->model) : NULL;
+	if (!m) {
+		kam_models_list(reg, KAM_PLUGIN_CADENCE, loaded, sizeof(loaded));
+		say(p->err, p->errlen, "%sno cadence model \"%s\" is loaded (loaded: %s)", whose,
+		    choice->model, loaded);
+		return KAM_ENOTFOUND;
+	}
+	if (m->desc->kind != KAM_PLUGIN_CADENCE) {
+		say(p->err, p->errlen, "%s\"%s\" is a %s model, not a cadence model", whose,
+		    choice->model, kam_plugin_kind_name(m->desc->kind));
+		return KAM_EINVAL;
+	}
+	for (size_t i = 0; i < choice->nparams; i++) {
+		int type;
+		if (!param_declared(m, choice->params[i].name, &type)) {
+			say(p->err, p->errlen, "%sparameter %s: model %s has no such parameter", whose,
+			    choice->params[i].name, m->desc->name);
+			return KAM_EINVAL;
+		}
+		if (kam_param_check(type, choice->params[i].value)) {
+			say(p->err, p->errlen, "%sparameter %s: model %s expects %s, found \"%s\"",
+			    whose, choice->params[i].name, m->desc->name,
+			    kam_param_type_phrase(type), choice->params[i].value);
+			return KAM_EINVAL;
+		}
+	}
+	g->model = m;
+	const kam_plugin *d = m->desc;
+	if (!(g->params = calloc(d->nparams ? d->nparams : 1, sizeof(*g->params))))
+		return KAM_ENOMEM;
+	for (size_t i = 0; i < d->nparams; i++) {
+		const kam_param_def *def = &d->params[i];
+		const char *v = param_last(choice->params, choice->nparams, def->name);
+		if (strcmp(def->name, "as_of") == 0 && def->type == KAM_PARAM_DATE) {
+			v = p->as_of_text;
+		} else if (strcmp(def->name, "holidays") == 0 && def->type == KAM_PARAM_TEXT &&
+			   *days) {
+			/* the table's days join any the parameters list */
+			size_t n = (v && *v ? strlen(v) + 1 : 0) + strlen(days) + 1;
+			if (!(g->holidays = malloc(n)))
+				return KAM_ENOMEM;
+			snprintf(g->holidays, n, "%s%s%s", v && *v ? v : "", v && *v ? "," : "", days);
+			v = g->holidays;
+		}
+		if (!v)
+			v = def->default_value;
+		if (v)
+			g->params[g->nparams++] = (kam_param){ def->name, v };
+	}
+	return 0;
+}
+
+static bool group_same(const group *a, const group *b)
+{
+	if (a->model != b->model || a->nparams != b->nparams)
+		return false;
+	for (size_t i = 0; i < a->nparams; i++)
+		if (strcmp(a->params[i].name, b->params[i].name) ||
+		    strcmp(a->params[i].value, b->params[i].value))
+			return false;
+	return true;
+}
+
+static int group_add_region(group *g, kam_str region)
+{
+	kam_str *r = realloc(g->regions, (g->nregions + 1) * sizeof(*r));
+	if (!r)
+		return KAM_ENOMEM;
+	g->regions = r;
+	g->regions[g->nregions++] = region;
+	return 0;
+}
+
+static int plan_push(plan *p, group *g)
+{
+	group *gs = realloc(p->groups, (p->n + 1) * sizeof(*gs));
+	if (!gs) {
+		group_free(g);
+		return KAM_ENOMEM;
+	}
+	p->groups = gs;
+	p->groups[p->n++] = *g;
+	return 0;
+}
+
+static const kam_model_choice fallback = { (char *)KAM_DEFAULT_CADENCE, NULL, 0 };
+
+/* A region's group: its choice and days; merged into an equal group, or added. */
+static int plan_region(plan *p, const kam_registry *reg, group *def, size_t first,
+		       const char *region)
+{
+	const kam_config *cfg = p->cfg;
+	kam_str r = kam_str_c(region);
+	for (size_t k = 0; k < def->nregions; k++)
+		if (kam_str_eq(def->regions[k], r))
+			return 0; /* listed twice (regions and holidays) */
+	char *days = NULL;
+	group g = { 0 };
+	int rc = kam_config_holidays(cfg, r, &days);
+	if (!rc)
+		rc = resolve(p, reg, kam_config_cadence(cfg, r), region, days, &g);
+	free(days);
+	if (!rc && group_same(&g, def)) {
+		group_free(&g);
+		return 0;
+	}
+	if (!rc)
+		rc = group_add_region(def, r);
+	if (rc) {
+		group_free(&g);
+		return rc;
+	}
+	size_t k = first;
+	while (k < p->n && !group_same(&p->groups[k], &g))
+		k++;
+	if (k < p->n) {
+		group_free(&g);
+		return group_add_region(&p->groups[k], r);
+	}
+	if ((rc = group_add_region(&g, r))) {
+		group_free(&g);
+		return rc;
+	}
+	return plan_push(p, &g);
+}
+
+static int plan_build(plan *p, const kam_registry *reg)
+{
+	const kam_config *cfg = p->cfg;
+	const char *region = p->opts->region;
+	char *days = NULL;
+	int rc;
+	if (region) {
+		group g = { 0 };
+		kam_str r = kam_str_c(region);
+		rc = kam_config_holidays(cfg, r, &days);
+		if (!rc)
+			rc = resolve(p, reg, cfg ? kam_config_cadence(cfg, r) : &fallback, region, days,
+				     &g);
+		if (!rc)
+			rc = group_add_region(&g, r);
+		free(days);
+		if (rc) {
+			group_free(&g);
+			return rc;
+		}
+		return plan_push(p, &g);
+	}
+	group def = { .exclude = true };
+	rc = kam_config_holidays(cfg, KAM_STR("*"), &days);
+	if (!rc)
+		rc = resolve(p, reg, cfg ? &cfg->cad_default : &fallback, NULL, days, &def);
+	free(days);
+	if (rc) {
+		group_free(&def);
+		return rc;
+	}
+	/* Every region the configuration names gets its own group unless it equals the default. */
+	for (size_t i = 0; !rc && cfg && i < cfg->ncad_regions; i++)
+		rc = plan_region(p, reg, &def, 0, cfg->cad_regions[i].region);
+	for (size_t i = 0; !rc && cfg && i < cfg->nholidays; i++)
+		if (strcmp(cfg->holidays[i].region, "*"))
+			rc = plan_region(p, reg, &def, 0, cfg->holidays[i].region);
+	if (rc) {
+		group_free(&def);
+		return rc;
+	}
+	def.all = def.nregions == 0;
+	if ((rc = plan_push(p, &def)))
+		return rc;
+	/* The default group runs first: it usually holds most of the book. */
+	memmove(p->groups + 1, p->groups, (p->n - 1) * sizeof(*p->groups));
+	p->groups[0] = def;
+	return 0;
+}
+
+/* ---- running ---- */
+
+typedef struct run_ctx {
+	plan *p;
+	group *g;
+} run_ctx;
+
+static int run_filter(void *ctx, const kam_account *a)
+{
+	run_ctx *c = ctx;
+	group *g = c->g;
+	const char *owner = c->p->opts->owner;
+	kam_str own = KAM_HAS(a, KAM_A_OWNER) ? a->owner : (kam_str){ "", 0 };
+	if (owner && !kam_str_eq(own, kam_str_c(owner)))
+		return 0;
+	if (!g->all) {
+		kam_str r = KAM_HAS(a, KAM_A_REGION) ? a->region : (kam_str){ "", 0 };
+		bool in = false;
+		for (size_t i = 0; i < g->nregions && !in; i++)
+			in = kam_str_eq(g->regions[i], r);
+		if (in == g->exclude)
+			return 0;
+	}
+	/* Kept: remember its owner; the run's results come in this same order. */
+	if (g->err)
+		return 1;
+	if (g->nowners == g->capowners) {
+		size_t cap = g->capowners ? g->capowners * 2 : 1024;
+		const char **o = realloc(g->owners, cap * sizeof(*o));
+		if (!o) {
+			g->err = KAM_ENOMEM;
+			return 1;
+		}
+		g->owners = o;
+		g->capowners = cap;
+	}
+	const char *s = owners_get(c->p->owners, own);
+	if (!s)
+		g->err = KAM_ENOMEM;
+	g->owners[g->nowners++] = s ? s : "";
+	return 1;
+}
+
+/*
+ * The tier row of an account. Runs ask in id order, so a cursor that moves forward finds most
+ * rows in a step or two; a miss behind it falls back to a binary search.
+ */
+static const kam_tier_row *tier_find(plan *p, kam_str id)
+{
+	size_t pos = p->tier_pos;
+	if (pos < p->ntiers && kam_str_cmp(p->tiers[pos].account_id, id) <= 0) {
+		for (int step = 0; step < 8 && pos < p->ntiers; step++, pos++) {
+			int c = kam_str_cmp(p->tiers[pos].account_id, id);
+			if (c == 0) {
+				p->tier_pos = pos + 1;
+				return &p->tiers[pos];
+			}
+			if (c > 0) {
+				p->tier_pos = pos;
+				return NULL;
+			}
+		}
+	}
+	size_t lo = 0, hi = p->ntiers;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = kam_str_cmp(p->tiers[mid].account_id, id);
+		if (c == 0) {
+			p->tier_pos = mid + 1;
+			return &p->tiers[mid];
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	p->tier_pos = lo;
+	return NULL;
+}
+
+static char run_tier(void *ctx, const kam_account_view *v)
+{
+	run_ctx *c = ctx;
+	const kam_tier_row *row = tier_find(c->p, (kam_str){ v->id.ptr, (uint32_t)v->id.len });
+	return row ? row->tier : 0;
+}
+
+static int runs_compute(kam_txn *txn, plan *p, kam_agenda *out)
+{
+	struct kam_agenda_mem *mem = out->mem;
+	if (!(mem->outs = calloc(p->n ? p->n : 1, sizeof(*mem->outs))))
+		return KAM_ENOMEM;
+	for (size_t i = 0; i < p->n; i++) {
+		group *g = &p->groups[i];
+		run_ctx ctx = { p, g };
+		kam_run_spec spec = {
+			.model = g->model, .params = g->params, .nparams = g->nparams,
+			.as_of = p->opts->as_of, .filter = run_filter, .filter_ctx = &ctx,
+			.tier_of = run_tier, .tier_ctx = &ctx,
+		};
+		kam_run_output *o = &mem->outs[mem->nouts];
+		p->tier_pos = 0;
+		int rc = kam_run_model(txn, &spec, o);
+		if (!rc && g->err)
+			rc = g->err;
+		if (!rc && g->nowners != o->count) {
+			say(out->error, sizeof(out->error), "model %s: %zu results for %zu accounts",
+			    g->model->desc->name, o->count, g->nowners);
+			rc = KAM_EPLUGIN;
+		}
+		if (rc) {
+			if (!out->error[0])
+				say(out->error, sizeof(out->error), "%s",
+				    o->error[0] ? o->error : kam_strerror(rc));
+			kam_run_output_free(o);
+			return rc;
+		}
+		mem->nouts++;
+		out->nruns++;
+		out->accounts += o->count;
+	}
+	if (p->opts->region && out->accounts == 0 && !p->opts->owner) {
+		say(out->error, sizeof(out->error), "no accounts in region \"%s\"", p->opts->region);
+		out->bad_opts = true;
+		return KAM_ENOTFOUND;
+	}
+	return 0;
+}
+
+/* ---- collecting and ordering ---- */
+
+typedef struct sort_item {
+	uint64_t key;
+	uint32_t index;
+} sort_item;
+
+static const char *const known_actions[] = { "call", "follow-up", "visit" };
+
+typedef struct action_ranks {
+	const char **names; /* distinct action names: the known ones first, then bytewise */
+	size_t n, cap;
+} action_ranks;
+
+static int action_rank_add(action_ranks *r, const char *name)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->names[i] == name || strcmp(r->names[i], name) == 0)
+			return 0;
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 8;
+		const char **n = realloc(r->names, cap * sizeof(*n));
+		if (!n)
+			return KAM_ENOMEM;
+		r->names = n;
+		r->cap = cap;
+	}
+	r->names[r->n++] = name;
+	return 0;
+}
+
+static int known_index(const char *name)
+{
+	for (int i = 0; i < 3; i++)
+		if (strcmp(name, known_actions[i]) == 0)
+			return i;
+	return 3;
+}
+
+static int action_cmp(const void *a, const void *b)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+	int kx = known_index(x), ky = known_index(y);
+	return kx != ky ? kx - ky : strcmp(x, y);
+}
+
+static unsigned action_rank(const action_ranks *r, const char *name, const char **last,
+			    unsigned *last_rank)
+{
+	if (name == *last)
+		return *last_rank;
+	for (size_t i = 0; i < r->n; i++)
+		if (r->names[i] == name || strcmp(r->names[i], name) == 0) {
+			*last = name;
+			*last_rank = (unsigned)i;
+			return (unsigned)i;
+		}
+	return 0;
+}
+
+static unsigned bits_for(uint64_t v)
+{
+	unsigned b = 0;
+	while (b < 64 && (v >> b))
+		b++;
+	return b;
+}
+
+/* Sorts items by key, stably (LSD radix over the bytes that vary). */
+static int radix_sort(sort_item *items, size_t n)
+{
+	sort_item *tmp = malloc((n ? n : 1) * sizeof(*tmp)), *src = items, *dst = tmp, *t;
+	size_t(*cnt)[256] = calloc(8, sizeof(*cnt));
+	if (!tmp || !cnt) {
+		free(tmp);
+		free(cnt);
+		return KAM_ENOMEM;
+	}
+	for (size_t j = 0; j < n; j++)
+		for (int b = 0; b < 8; b++)
+			cnt[b][(items[j].key >> (8 * b)) & 255]++;
+	for (int b = 0; b < 8 && n; b++) {
+		size_t off = 0;
+		if (cnt[b][(items[0].key >> (8 * b)) & 255] == n)
+			continue;
+		for (int v = 0; v < 256; v++) {
+			size_t c = cnt[b][v];
+			cnt[b][v] = off;
+			off += c;
+		}
+		for (size_t j = 0; j < n; j++)
+			dst[cnt[b][(src[j].key >> (8 * b)) & 255]++] = src[j];
+		t = src, src = dst, dst = t;
+	}
+	if (src != items)
+		memcpy(items, src, n * sizeof(*items));
+	free(tmp);
+	free(cnt);
+	return 0;
+}
+
+/* Fallback order when the packed key does not fit 64 bits: compare the fields themselves. */
+static const kam_agenda_item *cmp_items;
+static const action_ranks *cmp_ranks;
+
+static int tier_ix(char t)
+{
+	return t == 'A' ? 0 : t == 'B' ? 1 : t == 'C' ? 2 : 3;
+}
+
+static int item_cmp(const void *pa, const void *pb)
+{
+	const kam_agenda_item *a = &cmp_items[((const sort_item *)pa)->index];
+	const kam_agenda_item *b = &cmp_items[((const sort_item *)pb)->index];
+	const char *l1 = NULL, *l2 = NULL;
+	unsigned r1 = 0, r2 = 0;
+	if (tier_ix(a->tier) != tier_ix(b->tier))
+		return tier_ix(a->tier) - tier_ix(b->tier);
+	if (a->overdue_days != b->overdue_days)
+		return a->overdue_days > b->overdue_days ? -1 : 1;
+	int c = strcmp(a->account_id, b->account_id);
+	if (c)
+		return c;
+	r1 = action_rank(cmp_ranks, a->action, &l1, &r1);
+	r2 = action_rank(cmp_ranks, b->action, &l2, &r2);
+	return (r1 > r2) - (r1 < r2);
+}
+
+/* The k-th result over all runs in account id order: runs hold disjoint sorted lists. */
+static int id_ranks(const struct kam_agenda_mem *mem, uint32_t **ranks)
+{
+	size_t total = 0;
+	for (size_t i = 0; i < mem->nouts; i++)
+		total += mem->outs[i].count;
+	size_t *next = calloc(mem->nouts ? mem->nouts : 1, sizeof(*next));
+	uint32_t *r = malloc((total ? total : 1) * sizeof(*r)); /* by (run, result) flattened */
+	if (!next || !r) {
+		free(next);
+		free(r);
+		return KAM_ENOMEM;
+	}
+	size_t *base = calloc(mem->nouts ? mem->nouts : 1, sizeof(*base));
+	if (!base) {
+		free(next);
+		free(r);
+		return KAM_ENOMEM;
+	}
+	for (size_t i = 1; i < mem->nouts; i++)
+		base[i] = base[i - 1] + mem->outs[i - 1].count;
+	for (size_t k = 0; k < total; k++) {
+		size_t best = SIZE_MAX;
+		const char *best_id = NULL;
+		for (size_t i = 0; i < mem->nouts; i++) {
+			if (next[i] == mem->outs[i].count)
+				continue;
+			const char *id = mem->outs[i].results[next[i]].account_id;
+			if (best == SIZE_MAX || strcmp(id, best_id) < 0) {
+				best = i;
+				best_id = id;
+			}
+		}
+		r[base[best] + next[best]++] = (uint32_t)k;
+	}
+	free(next);
+	free(base);
+	*ranks = r;
+	return 0;
+}
+
+static int items_push(kam_agenda *out, size_t *cap, uint32_t **from, const kam_agenda_item *x,
+		      uint32_t flat)
+{
+	if (out->count == *cap) {
+		size_t c = *cap ? *cap * 2 : 4096;
+		kam_agenda_item *it = realloc(out->items, c * sizeof(*it));
+		if (!it)
+			return KAM_ENOMEM;
+		out->items = it;
+		uint32_t *f = realloc(*from, c * sizeof(*f));
+		if (!f)
+			return KAM_ENOMEM;
+		*from = f;
+		*cap = c;
+	}
+	(*from)[out->count] = flat;
+	out->items[out->count++] = *x;
+	return 0;
+}
+
+/* Puts items in agenda order; from[i] is the flat result index of item i. */
+static int items_sort(kam_agenda *out, const uint32_t *from, action_ranks *ranks)
+{
+	struct kam_agenda_mem *mem = out->mem;
+	size_t nres = 0;
+	for (size_t r = 0; r < mem->nouts; r++)
+		nres += mem->outs[r].count;
+	qsort(ranks->names + 3, ranks->n - 3, sizeof(*ranks->names), action_cmp);
+	sort_item *si = malloc((out->count ? out->count : 1) * sizeof(*si));
+	uint32_t *idr = NULL;
+	int rc = KAM_ENOMEM;
+	if (!si || id_ranks(mem, &idr))
+		goto out;
+	/* The packed key: tier, overdue (descending), id rank, action rank, high bits first. */
+	int64_t omin = INT64_MAX, omax = INT64_MIN;
+	for (size_t i = 0; i < out->count; i++) {
+		if (out->items[i].overdue_days < omin)
+			omin = out->items[i].overdue_days;
+		if (out->items[i].overdue_days > omax)
+			omax = out->items[i].overdue_days;
+	}
+	unsigned ob = out->count ? bits_for((uint64_t)(omax - omin)) : 0;
+	unsigned ib = bits_for(nres), ab = bits_for(ranks->n);
+	bool packed = 2 + ob + ib + ab <= 64;
+	const char *last_name = NULL;
+	unsigned last_rank = 0;
+	for (size_t i = 0; i < out->count; i++) {
+		const kam_agenda_item *x = &out->items[i];
+		uint64_t key = 0;
+		if (packed) {
+			key = (uint64_t)tier_ix(x->tier);
+			key = (key << ob) | (uint64_t)(omax - x->overdue_days);
+			key = (key << ib) | idr[from[i]];
+			key = (key << ab) | action_rank(ranks, x->action, &last_name, &last_rank);
+		}
+		si[i] = (sort_item){ key, (uint32_t)i };
+	}
+	if (packed) {
+		if (radix_sort(si, out->count))
+			goto out;
+	} else {
+		cmp_items = out->items;
+		cmp_ranks = ranks;
+		qsort(si, out->count, sizeof(*si), item_cmp);
+	}
+	kam_agenda_item *sorted = malloc((out->count ? out->count : 1) * sizeof(*sorted));
+	if (!sorted)
+		goto out;
+	for (size_t i = 0; i < out->count; i++)
+		sorted[i] = out->items[si[i].index];
+	free(out->items);
+	out->items = sorted;
+	rc = 0;
+out:
+	free(si);
+	free(idr);
+	return rc;
+}
+
+static int items_collect(plan *p, kam_agenda *out)
+{
+	struct kam_agenda_mem *mem = out->mem;
+	const kam_agenda_opts *o = p->opts;
+	size_t cap = 0;
+	uint32_t flat = 0, *from = NULL;
+	action_ranks ranks = { 0 };
+	int rc = 0;
+	for (size_t i = 0; !rc && i < 3; i++)
+		rc = action_rank_add(&ranks, known_actions[i]);
+	for (size_t r = 0; !rc && r < mem->nouts; r++) {
+		const kam_run_output *ro = &mem->outs[r];
+		group *g = &p->groups[r];
+		if (ro->count > UINT32_MAX - flat) {
+			rc = KAM_ELIMIT;
+			break;
+		}
+		p->tier_pos = 0;
+		for (size_t k = 0; !rc && k < ro->count; k++, flat++) {
+			const kam_result *res = &ro->results[k];
+			const kam_tier_row *row = tier_find(p, kam_str_c(res->account_id));
+			char tier = row ? row->tier : 0;
+			if (!tier)
+				out->untiered++;
+			for (size_t a = 0; !rc && a < res->nactions; a++) {
+				const kam_action *act = &res->actions[a];
+				if (act->due_day < o->due_from || act->due_day > o->due_to)
+					continue;
+				kam_agenda_item x = {
+					.account_id = res->account_id,
+					.region = res->region ? res->region : "",
+					.owner = g->owners[k],
+					.tier = tier,
+					.action = act->action,
+					.due = act->due_day,
+					.last = act->last_day,
+					.overdue_days = (int64_t)o->as_of - act->due_day,
+					.per_year = act->per_year,
+					.detail = act->detail,
+				};
+				rc = action_rank_add(&ranks, act->action);
+				if (!rc)
+					rc = items_push(out, &cap, &from, &x, flat);
+			}
+		}
+	}
+	if (!rc)
+		rc = items_sort(out, from, &ranks);
+	free(from);
+	free(ranks.names);
+	return rc;
+}
+
+void kam_agenda_free(kam_agenda *a)
+{
+	if (!a)
+		return;
+	struct kam_agenda_mem *mem = a->mem;
+	if (mem) {
+		for (size_t i = 0; i < mem->nouts; i++)
+			kam_run_output_free(&mem->outs[i]);
+		free(mem->outs);
+		owners_free(&mem->owners);
+		kam_tier_set_free(&mem->tiers);
+		free(mem);
+	}
+	for (size_t i = 0; i < a->ncomputed; i++)
+		free(a->computed_regions[i]);
+	free(a->computed_regions);
+	free(a->items);
+	a->items = NULL;
+	a->count = 0;
+	a->computed_regions = NULL;
+	a->ncomputed = 0;
+	a->mem = NULL;
+}
+
+static int copy_regions(const kam_tier_set *s, kam_agenda *out)
+{
+	if (!s->ncomputed)
+		return 0;
+	if (!(out->computed_regions = calloc(s->ncomputed, sizeof(char *))))
+		return KAM_ENOMEM;
+	for (size_t i = 0; i < s->ncomputed; i++) {
+		if (!(out->computed_regions[i] = strdup(s->computed_regions[i])))
+			return KAM_ENOMEM;
+		out->ncomputed = i + 1;
+	}
+	return 0;
+}
+
+int kam_agenda_compute(kam_store *store, const kam_registry *reg, const kam_config *cfg,
+		       const kam_agenda_opts *opts, kam_agenda *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!(out->mem = calloc(1, sizeof(*out->mem)))) {
+		say(out->error, sizeof(out->error), "out of memory");
+		return KAM_ENOMEM;
+	}
+	plan p = { .opts = opts, .cfg = cfg, .err = out->error, .errlen = sizeof(out->error),
+		   .owners = &out->mem->owners };
+	kam_date_format((kam_date){ opts->as_of, KAM_NO_TIME }, p.as_of_text);
+	kam_txn *txn = NULL;
+	int rc = plan_build(&p, reg);
+	if (rc)
+		goto done;
+	if ((rc = kam_txn_begin(store, 0, &txn))) {
+		say(out->error, sizeof(out->error), "reading the database: %s", kam_strerror(rc));
+		goto done;
+	}
+	if (opts->tiers) {
+		p.tiers = opts->tiers;
+		p.ntiers = opts->ntiers;
+	} else {
+		kam_tier_set *s = &out->mem->tiers;
+		if ((rc = kam_tiers_current(txn, reg, opts->region, opts->as_of, s))) {
+			say(out->error, sizeof(out->error), "%s", s->error);
+			goto done;
+		}
+		p.tiers = s->rows;
+		p.ntiers = s->count;
+		out->missing = s->missing;
+		if ((rc = copy_regions(s, out)))
+			goto done;
+	}
+	if ((rc = runs_compute(txn, &p, out)))
+		goto done;
+	rc = items_collect(&p, out);
+	/* The items keep no view into the transaction: their texts live in the runs' results. */
+	kam_tier_set_free(&out->mem->tiers);
+done:
+	kam_txn_abort(txn);
+	if (rc && !out->error[0])
+		say(out->error, sizeof(out->error), "%s", kam_strerror(rc));
+	plan_free(&p);
+	return rc;
+}
+
+/* ---- the playbook ---- */
+
+static const char *const phrases[KAM_PLAYBOOK_COUNT] = {
+	"Send me written material",
+	"We supply this in-house",
+	"We already have a supplier",
+	"I am not the person in charge",
+	"We have no budget",
+	"Your price is too high",
+	"We used you before and were not satisfied",
+};
+
+/*
+ * Written for a maker of compatible office consumables (ink, toner, cartridges, ribbons) selling
+ * to key accounts. Each treats the objection as a request for more information and ends with a
+ * next step, so the bridge stays open.
+ */
+static const char *const responses[KAM_PLAYBOOK_COUNT] = {
+	"Agree, then make the material worth reading: ask which printers and volumes it should "
+	"cover and who will read it; send a one-page comparison the same day and book ten minutes "
+	"to go through it together.",
+	"Respect what they built. Ask what a page costs in-house once machines, staff, waste and "
+	"downtime are counted; offer to cover peaks, the models they do not make, or a backup "
+	"supply, priced per page.",
+	"Do not attack the incumbent. Ask what they would improve (price, delivery, failure rate, "
+	"range) and propose a trial order on one high-volume item as a second source to compare "
+	"side by side.",
+	"Thank them and ask who decides and who else takes part (buyer, users, finance); ask for "
+	"an introduction and what matters to that person, so the next call starts with a reason.",
+	"Ask when the budget is set and by whom. Show the saving per year against what they spend "
+	"now, so the switch pays for itself; offer consignment stock, and call back before the next "
+	"budget round.",
+	"Ask \"compared with what?\" Move from the unit price to the cost per printed page and the "
+	"total cost (yield, failures, returns, delivery); offer a volume tier or a trial pack "
+	"rather than a discount.",
+	"Hear the whole story without defending; apologise and say what has changed since (quality "
+	"checks, warranty, a named contact). Offer a small guaranteed trial, replaced free if any "
+	"cartridge fails.",
+};
+
+const char kam_playbook_rule[] =
+	"An objection is a request for more information. Handle it at most twice on one call; "
+	"then thank them, stop, and call again on a later day: never burn the bridge.";
+
+int kam_objection_parse(const char *slug)
+{
+	for (int i = 0; slug && i < KAM_PLAYBOOK_COUNT; i++)
+		if (strcmp(slug, kam_objection_names[i]) == 0)
+			return i + 1;
+	return 0;
+}
+
+const char *kam_objection_slug(int k)
+{
+	return k >= 1 && k <= KAM_PLAYBOOK_COUNT ? kam_objection_names[k - 1] : NULL;
+}
+
+const char *kam_objection_phrase(int k)
+{
+	return k >= 1 && k <= KAM_PLAYBOOK_COUNT ? phrases[k - 1] : NULL;
+}
+
+const char *kam_playbook_default(int k)
+{
+	return k >= 1 && k <= KAM_PLAYBOOK_COUNT ? responses[k - 1] : NULL;
+}
+
+const char *kam_playbook_response(const kam_config *cfg, int k)
+{
+	if (k < 1 || k > KAM_PLAYBOOK_COUNT)
+		return NULL;
+	if (cfg && cfg->playbook[k - 1])
+		return cfg->playbook[k - 1];
+	return responses[k - 1];
+}

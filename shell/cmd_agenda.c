@@ -1,0 +1,246 @@
+/* cmd_agenda.c - `kam agenda`: the calls, follow-ups and visits due as of a day, in order. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "agenda.h"
+#include "cli.h"
+#include "date.h"
+#include "error.h"
+
+int cli_models_open(cli *c, const char *who, const char *config, kam_config *cfg,
+		    kam_store **store, kam_registry **reg)
+{
+	char err[512];
+	*store = NULL;
+	*reg = NULL;
+	if (kam_config_load(config, c->db, cfg, err, sizeof(err)))
+		return cli_fail("%s: %s", who, err);
+	int rc = cli_open(c, KAM_STORE_RDONLY, store);
+	if (!rc && kam_registry_new(reg))
+		rc = cli_fail("%s: out of memory", who);
+	if (!rc && cli_load_models(*reg, cfg, err, sizeof(err)))
+		rc = cli_fail("%s: %s", who, err);
+	if (rc)
+		cli_models_close(cfg, *store, *reg);
+	return rc;
+}
+
+void cli_models_close(kam_config *cfg, kam_store *store, kam_registry *reg)
+{
+	kam_registry_free(reg);
+	kam_store_close(store);
+	kam_config_free(cfg);
+}
+
+int cli_day_arg(const command *cmd, const char *opt, const char *text, int32_t *day)
+{
+	kam_date d;
+	if (strlen(text) != 10 || kam_date_parse(text, 10, &d))
+		return cli_usage(cmd, "%s: expected a date YYYY-MM-DD, found \"%s\"", opt, text);
+	*day = d.day;
+	return 0;
+}
+
+void cli_agenda_notes(const char *who, const kam_agenda *a, int32_t as_of)
+{
+	if (a->ncomputed) {
+		char day[KAM_DATE_BUFSZ];
+		kam_date_format((kam_date){ as_of, KAM_NO_TIME }, day);
+		fprintf(stderr, "kam: %s: no segmentation stored for region%s", who,
+			a->ncomputed == 1 ? "" : "s");
+		for (size_t i = 0; i < a->ncomputed; i++)
+			fprintf(stderr, "%s %s", i ? "," : "",
+				*a->computed_regions[i] ? a->computed_regions[i] : "(none)");
+		fprintf(stderr, ": tiers computed with %s and its defaults as of %s "
+				"(run 'kam segment' to store them)\n",
+			KAM_DEFAULT_SEGMENTATION, day);
+	}
+	if (a->untiered)
+		fprintf(stderr, "kam: %s: %zu account%s no tier (added since the last segmentation): "
+				"no action; run 'kam segment'\n",
+			who, a->untiered, a->untiered == 1 ? " has" : "s have");
+}
+
+static const kam_col cols[] = {
+	{ "account_id", false }, { "action", false }, { "tier", false }, { "due", false },
+	{ "overdue_days", true }, { "owner", false }, { "last_contact", false },
+	{ "objection", false }, { "response", false }, { "region", false },
+};
+#define NCOLS (sizeof(cols) / sizeof(cols[0]))
+/* The table leaves the response out (too long for a cell): it follows the table instead. */
+static const kam_col table_cols[] = {
+	{ "account_id", false }, { "action", false }, { "tier", false }, { "due", false },
+	{ "overdue_days", true }, { "owner", false }, { "last_contact", false },
+	{ "objection", false }, { "region", false },
+};
+#define TABLE_NCOLS (sizeof(table_cols) / sizeof(table_cols[0]))
+
+static kam_str day_text(int32_t day, char *buf)
+{
+	if (day == KAM_NO_DAY)
+		return (kam_str){ NULL, 0 };
+	return (kam_str){ buf, (uint32_t)kam_date_format((kam_date){ day, KAM_NO_TIME }, buf) };
+}
+
+static int print_items(const kam_agenda *a, const kam_config *cfg, kam_format fmt)
+{
+	bool table = fmt == KAM_FMT_TABLE;
+	kam_out *out = kam_out_begin(stdout, fmt, table ? table_cols : cols,
+				     table ? TABLE_NCOLS : NCOLS);
+	if (!out)
+		return KAM_ENOMEM;
+	bool seen[KAM_PLAYBOOK_COUNT + 1] = { false };
+	int rc = 0;
+	for (size_t i = 0; !rc && i < a->count; i++) {
+		const kam_agenda_item *x = &a->items[i];
+		char due[KAM_DATE_BUFSZ], last[KAM_DATE_BUFSZ], over[24], tier[2] = { x->tier, 0 };
+		int obj = kam_objection_parse(x->detail);
+		const char *resp = obj ? kam_playbook_response(cfg, obj) : NULL;
+		seen[obj] = true;
+		kam_str v[NCOLS] = {
+			kam_str_c(x->account_id), kam_str_c(x->action),
+			x->tier ? (kam_str){ tier, 1 } : (kam_str){ "", 0 }, day_text(x->due, due),
+			{ over, (uint32_t)snprintf(over, sizeof(over), "%lld",
+						   (long long)x->overdue_days) },
+			kam_str_c(x->owner), day_text(x->last, last),
+			x->detail ? kam_str_c(x->detail) : (kam_str){ NULL, 0 },
+			resp ? kam_str_c(resp) : (kam_str){ NULL, 0 }, kam_str_c(x->region),
+		};
+		if (table)
+			v[8] = v[9];
+		rc = kam_out_row(out, v);
+	}
+	int end = kam_out_end(out);
+	if (rc || end)
+		return rc ? rc : end;
+	if (!table)
+		return 0;
+	/* The prepared responses of the objections that the follow-ups carry. */
+	bool any = false;
+	for (int k = 1; k <= KAM_PLAYBOOK_COUNT; k++) {
+		if (!seen[k])
+			continue;
+		if (!any)
+			printf("\nPrepared responses (kam playbook):\n");
+		any = true;
+		printf("  %-20s %s\n", kam_objection_slug(k), kam_playbook_response(cfg, k));
+	}
+	if (any)
+		printf("  %-20s %s\n", "", kam_playbook_rule);
+	return 0;
+}
+
+static void summary(const kam_agenda *a, int32_t as_of)
+{
+	size_t tiers[4] = { 0 }, overdue = 0;
+	for (size_t i = 0; i < a->count; i++) {
+		char t = a->items[i].tier;
+		tiers[t == 'A' ? 0 : t == 'B' ? 1 : t == 'C' ? 2 : 3]++;
+		overdue += a->items[i].overdue_days > 0;
+	}
+	char day[KAM_DATE_BUFSZ];
+	kam_date_format((kam_date){ as_of, KAM_NO_TIME }, day);
+	fprintf(stderr, "kam: agenda as of %s: %zu action%s (A %zu, B %zu, C %zu), %zu overdue, "
+			"over %zu account%s\n",
+		day, a->count, a->count == 1 ? "" : "s", tiers[0], tiers[1], tiers[2], overdue,
+		a->accounts, a->accounts == 1 ? "" : "s");
+}
+
+typedef struct args {
+	kam_agenda_opts o;
+	const char *config;
+	kam_format fmt;
+} args;
+
+static int agenda(cli *c, args *a)
+{
+	kam_config cfg;
+	kam_store *store;
+	kam_registry *reg;
+	int rc = cli_models_open(c, "agenda", a->config, &cfg, &store, &reg);
+	if (rc)
+		return rc;
+	kam_agenda ag;
+	if ((rc = kam_agenda_compute(store, reg, &cfg, &a->o, &ag))) {
+		rc = ag.bad_opts ? cli_usage(&cmd_agenda, "%s", ag.error)
+				 : cli_fail("agenda: %s", ag.error);
+	} else {
+		cli_agenda_notes("agenda", &ag, a->o.as_of);
+		if ((rc = print_items(&ag, &cfg, a->fmt)))
+			rc = cli_fail("agenda: printing: %s", kam_strerror(rc));
+		else if (a->fmt == KAM_FMT_TABLE)
+			summary(&ag, a->o.as_of);
+	}
+	kam_agenda_free(&ag);
+	cli_models_close(&cfg, store, reg);
+	return rc;
+}
+
+static int run(cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "as-of", required_argument, NULL, 'a' },
+		{ "owner", required_argument, NULL, 'o' },
+		{ "region", required_argument, NULL, 'r' },
+		{ "within", required_argument, NULL, 'w' },
+		{ "config", required_argument, NULL, 'c' },
+		{ 0 },
+	};
+	args a = { .fmt = KAM_FMT_TABLE };
+	unsigned long long within = 0;
+	int32_t as_of = kam_today();
+	int ch, rc = 0;
+	while ((ch = cli_getopt(c, &cmd_agenda, argc, argv, "", opts)) != -1) {
+		switch (ch) {
+		case 'f': rc = cli_format(&cmd_agenda, optarg, &a.fmt); break;
+		case 'a': rc = cli_day_arg(&cmd_agenda, "--as-of", optarg, &as_of); break;
+		case 'o': a.o.owner = optarg; break;
+		case 'r': a.o.region = optarg; break;
+		case 'c': a.config = optarg; break;
+		case 'w':
+			rc = cli_uint(&cmd_agenda, "--within", optarg, &within);
+			if (!rc && within > 36600)
+				rc = cli_usage(&cmd_agenda, "--within: at most 36600 days");
+			break;
+		default: return ch == 'h' ? EXIT_OK : EXIT_USAGE;
+		}
+		if (rc)
+			return rc;
+	}
+	if (optind != argc)
+		return cli_usage(&cmd_agenda, "unexpected argument \"%s\"", argv[optind]);
+	const char *owner = a.o.owner, *region = a.o.region;
+	kam_agenda_opts_init(&a.o, as_of);
+	a.o.owner = owner;
+	a.o.region = region;
+	a.o.due_to = (int32_t)((int64_t)as_of + (int64_t)within > INT32_MAX
+				       ? INT32_MAX : as_of + (int32_t)within);
+	return agenda(c, &a);
+}
+
+const command cmd_agenda = {
+	"agenda", run, "the calls, follow-ups and visits due, by tier and days overdue",
+	"Usage: kam [--db PATH] agenda [--as-of YYYY-MM-DD] [--owner REP] [--region R]\n"
+	"                              [--within DAYS] [--config FILE] [--format table|csv|json]\n"
+	"Runs each region's cadence model (kam.conf.lua: cadence.regions[R], else cadence.default,\n"
+	"else tiered with its defaults) over the accounts' current tiers (the latest stored\n"
+	"segmentation of their region, else abc with its defaults) and lists the actions due on or\n"
+	"before the day: tier A first, then the most overdue, then account_id, then call,\n"
+	"follow-up, visit. tiered calls tier A accounts every month and visits them every quarter,\n"
+	"B every 3 and 6 months, C every 6 and 12; after a single objection the call becomes a\n"
+	"follow-up 14 days later, with the playbook's prepared response. Nothing is stored: log\n"
+	"what was done with 'kam log' and the agenda changes at once.\n\n"
+	"Options:\n"
+	"  --as-of D       the day (default: today)\n"
+	"  --owner REP     only the accounts of this rep\n"
+	"  --region R      only region R ('' for accounts without a region)\n"
+	"  --within DAYS   also what falls due in the next DAYS days (negative overdue_days)\n"
+	"  --config FILE   read the configuration from FILE\n"
+	"  --format F      table (default), csv or json\n\n"
+	"Columns: account_id, action, tier, due, overdue_days, owner, last_contact (the contact the\n"
+	"action follows), objection (follow-ups), response (the prepared response to it; in a\n"
+	"table it follows the rows), region.\n"
+	"Exit status: 0 success; 1 runtime error (a configured model is not loaded or fails, the\n"
+	"database); 2 usage error, including a region without accounts.\n",
+};
