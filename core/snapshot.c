@@ -28,11 +28,16 @@
 #include "error.h"
 
 #define FORMAT_VERSION 1
+/* Result blocks of value snapshots: each row also carries its value part (see value_encode). */
+#define VALUE_BLOCK_VERSION 2
 #define BLOCK_BYTES (48 * 1024) /* a block closes once its encoding reaches this size */
 #define SEQ_KEY "seq:snapshot"
 #define SEG_PREFIX "seg:"
 #define SEG_PREFIX_LEN 4
-#define SLOTS 16 /* sref positions remembered per row: region, then name/note pairs */
+#define VAL_PREFIX "val:" /* current pointers of value snapshots; the same length as SEG_PREFIX */
+#define FACTOR_SLOTS 16 /* sref positions of the region and the factors' name/note pairs */
+/* sref positions remembered per row: those, then the recommendation and the metric names */
+#define SLOTS (FACTOR_SLOTS + 1 + 31)
 
 /* ---- small encodings ---- */
 
@@ -273,22 +278,29 @@ int kam_snapshot_each(kam_txn *txn, int (*fn)(void *ctx, const kam_snapshot_info
 
 /* ---- current pointers and ids ---- */
 
-static int seg_key(kam_str region, char buf[SEG_PREFIX_LEN + KAM_KEYTEXT_MAX], kam_str *key)
+/* The prefix of a kind's current pointers: value snapshots have their own, "val:". */
+static const char *pointer_prefix(int kind)
+{
+	return kind == KAM_PLUGIN_VALUE ? VAL_PREFIX : SEG_PREFIX;
+}
+
+static int pointer_key(int kind, kam_str region, char buf[SEG_PREFIX_LEN + KAM_KEYTEXT_MAX],
+		       kam_str *key)
 {
 	if (region.len > KAM_KEYTEXT_MAX)
 		return KAM_EINVAL;
-	memcpy(buf, SEG_PREFIX, SEG_PREFIX_LEN);
+	memcpy(buf, pointer_prefix(kind), SEG_PREFIX_LEN);
 	if (region.len)
 		memcpy(buf + SEG_PREFIX_LEN, region.ptr, region.len);
 	*key = (kam_str){ buf, SEG_PREFIX_LEN + region.len };
 	return 0;
 }
 
-int kam_snapshot_current(kam_txn *txn, kam_str region, uint64_t *id)
+int kam_snapshot_current_kind(kam_txn *txn, int kind, kam_str region, uint64_t *id)
 {
 	char buf[SEG_PREFIX_LEN + KAM_KEYTEXT_MAX];
 	kam_str key, v;
-	if (seg_key(region, buf, &key))
+	if (pointer_key(kind, region, buf, &key))
 		return KAM_ENOTFOUND; /* no region that long can exist */
 	int rc = kam_table_get(txn, KAM_TABLE_CURRENT, key, &v);
 	if (rc)
@@ -299,11 +311,17 @@ int kam_snapshot_current(kam_txn *txn, kam_str region, uint64_t *id)
 	return 0;
 }
 
-int kam_snapshot_current_each(kam_txn *txn, int (*fn)(void *ctx, kam_str region, uint64_t id),
-			      void *ctx)
+int kam_snapshot_current(kam_txn *txn, kam_str region, uint64_t *id)
+{
+	return kam_snapshot_current_kind(txn, KAM_PLUGIN_SEGMENTATION, region, id);
+}
+
+int kam_snapshot_current_each_kind(kam_txn *txn, int kind,
+				   int (*fn)(void *ctx, kam_str region, uint64_t id), void *ctx)
 {
 	kam_table_cursor *c;
-	int rc = kam_table_cursor_open(txn, KAM_TABLE_CURRENT, KAM_STR(SEG_PREFIX), 0, &c);
+	int rc = kam_table_cursor_open(txn, KAM_TABLE_CURRENT,
+				       (kam_str){ pointer_prefix(kind), SEG_PREFIX_LEN }, 0, &c);
 	if (rc)
 		return rc;
 	kam_str k, v;
@@ -318,6 +336,12 @@ int kam_snapshot_current_each(kam_txn *txn, int (*fn)(void *ctx, kam_str region,
 	}
 	kam_table_cursor_close(c);
 	return rc;
+}
+
+int kam_snapshot_current_each(kam_txn *txn, int (*fn)(void *ctx, kam_str region, uint64_t id),
+			      void *ctx)
+{
+	return kam_snapshot_current_each_kind(txn, KAM_PLUGIN_SEGMENTATION, fn, ctx);
 }
 
 /* The next id: one past both the last id handed out and the greatest stored. */
@@ -528,7 +552,38 @@ static int raw_sref(kam_buf *b, uint64_t code, kam_str str, size_t rest)
 	return code == 1 ? raw_text(b, str, rest) : 0;
 }
 
-static int result_encode(kam_buf *b, dict *d, const kam_result *r, size_t idlen)
+/*
+ * The value part of a row in a value block, after its factors: flags (1: a value, 2: a
+ * recommendation), the value (num), the recommendation (sref), the metric count, then per
+ * metric its name (sref) and value (num).
+ */
+static int value_encode(kam_buf *b, dict *d, const kam_result *r)
+{
+	uint64_t code;
+	kam_str str;
+	size_t room = 10 + 10 + 10 + 10 + FACTOR_ROOM * r->nmetrics;
+	if (kam_buf_reserve(b, room))
+		return KAM_ENOMEM;
+	raw_varint(b, (r->has_value ? 1u : 0u) | (r->recommendation ? 2u : 0u));
+	if (r->has_value)
+		raw_num(b, r->value, NULL);
+	if (r->recommendation && (dict_code(d, FACTOR_SLOTS, r->recommendation, &code, &str) ||
+				  raw_sref(b, code, str, room)))
+		return KAM_ENOMEM;
+	raw_varint(b, r->nmetrics);
+	for (size_t i = 0; i < r->nmetrics; i++) {
+		const kam_factor *m = &r->metrics[i];
+		int pos = FACTOR_SLOTS + 1 + (int)(i < SLOTS - FACTOR_SLOTS - 2 ? i
+						  : SLOTS - FACTOR_SLOTS - 2);
+		if (dict_code(d, pos, m->name ? m->name : "", &code, &str) ||
+		    raw_sref(b, code, str, room))
+			return KAM_ENOMEM;
+		raw_num(b, m->value, NULL);
+	}
+	return 0;
+}
+
+static int result_encode(kam_buf *b, dict *d, const kam_result *r, size_t idlen, int version)
 {
 	size_t room = ROW_ROOM + FACTOR_ROOM * r->nfactors;
 	uint64_t code;
@@ -546,7 +601,7 @@ static int result_encode(kam_buf *b, dict *d, const kam_result *r, size_t idlen)
 	raw_varint(b, r->nfactors);
 	for (size_t i = 0; i < r->nfactors; i++) {
 		const kam_factor *f = &r->factors[i];
-		int pos = 1 + 2 * (int)(i < SLOTS / 2 - 1 ? i : SLOTS / 2 - 1);
+		int pos = 1 + 2 * (int)(i < FACTOR_SLOTS / 2 - 1 ? i : FACTOR_SLOTS / 2 - 1);
 		/* the name's code carries whether a note follows */
 		if (dict_code(d, pos, f->name ? f->name : "", &code, &str))
 			return KAM_ENOMEM;
@@ -558,18 +613,18 @@ static int result_encode(kam_buf *b, dict *d, const kam_result *r, size_t idlen)
 				raw_sref(b, code, str, room)))
 			return KAM_ENOMEM;
 	}
-	return 0;
+	return version == VALUE_BLOCK_VERSION ? value_encode(b, d, r) : 0;
 }
 
 static int block_flush(kam_txn *txn, uint64_t id, const kam_result *first, kam_buf *body,
-		       size_t count, kam_buf *scratch)
+		       size_t count, kam_buf *scratch, int version)
 {
 	uint8_t key[8 + KAM_ID_MAX];
 	size_t idlen = strlen(first->account_id);
 	be64_put(key, id);
 	memcpy(key + 8, first->account_id, idlen);
 	kam_buf_reset(scratch);
-	int rc = kam_buf_putc(scratch, FORMAT_VERSION);
+	int rc = kam_buf_putc(scratch, version);
 	rc = rc ? rc : kam_buf_put_varint(scratch, count);
 	rc = rc ? rc : kam_buf_append(scratch, body->data, body->len);
 	if (rc)
@@ -599,7 +654,7 @@ static int results_check(const kam_run_output *results)
 	return 0;
 }
 
-static int results_save(kam_txn *txn, uint64_t id, const kam_run_output *results)
+static int results_save(kam_txn *txn, uint64_t id, const kam_run_output *results, int version)
 {
 	kam_buf body = { 0 }, scratch = { 0 };
 	dict d = { 0 };
@@ -607,10 +662,10 @@ static int results_save(kam_txn *txn, uint64_t id, const kam_run_output *results
 	int rc = 0;
 	for (size_t i = 0; !rc && i < results->count; i++) {
 		const kam_result *r = &results->results[i];
-		rc = result_encode(&body, &d, r, strlen(r->account_id));
+		rc = result_encode(&body, &d, r, strlen(r->account_id), version);
 		if (!rc && (body.len >= BLOCK_BYTES || i + 1 == results->count)) {
 			rc = block_flush(txn, id, &results->results[start], &body, i + 1 - start,
-					 &scratch);
+					 &scratch, version);
 			kam_buf_reset(&body);
 			dict_reset(&d);
 			start = i + 1;
@@ -647,11 +702,12 @@ int kam_snapshot_save(kam_txn *txn, kam_snapshot_info *info, const kam_run_outpu
 				   (kam_str){ (const char *)b.data, (uint32_t)b.len });
 	kam_buf_free(&b);
 	if (!rc)
-		rc = results_save(txn, id, results);
+		rc = results_save(txn, id, results,
+				  info->kind == KAM_PLUGIN_VALUE ? VALUE_BLOCK_VERSION : FORMAT_VERSION);
 	for (size_t i = 0; !rc && i < info->nregions; i++) {
 		char buf[SEG_PREFIX_LEN + KAM_KEYTEXT_MAX];
 		kam_str k;
-		seg_key(kam_str_c(info->regions[i]), buf, &k);
+		pointer_key(info->kind, kam_str_c(info->regions[i]), buf, &k);
 		rc = kam_table_put(txn, KAM_TABLE_CURRENT, k, (kam_str){ (const char *)key, 8 });
 	}
 	if (!rc) {
@@ -674,6 +730,7 @@ typedef struct row_view {
 
 typedef struct block_reader {
 	reader r;
+	int version;         /* FORMAT_VERSION, or VALUE_BLOCK_VERSION: rows have a value part */
 	size_t left;         /* rows not yet read */
 	kam_str *dict;
 	size_t n, cap;
@@ -683,7 +740,8 @@ static int block_open(block_reader *br, kam_str value)
 {
 	br->r = (reader){ (const uint8_t *)value.ptr, (const uint8_t *)value.ptr + value.len, 0 };
 	br->n = 0;
-	if (get_byte(&br->r) != FORMAT_VERSION)
+	br->version = get_byte(&br->r);
+	if (br->version != FORMAT_VERSION && br->version != VALUE_BLOCK_VERSION)
 		return br->r.bad ? KAM_ECORRUPT : KAM_EVERSION;
 	br->left = get_varint(&br->r);
 	return br->r.bad ? KAM_ECORRUPT : 0;
@@ -759,6 +817,62 @@ static int factors_skip(block_reader *br, const row_view *v)
 	return 0;
 }
 
+static char *str_dup(kam_str s);
+
+/*
+ * Reads the value part of a row of a value block (value_encode); copies it into out, or skips
+ * it when out is NULL. Rows of other blocks have none. On failure out may hold part of it
+ * (kam_result_free releases that).
+ */
+static int value_read(block_reader *br, kam_result *out)
+{
+	if (br->version != VALUE_BLOCK_VERSION)
+		return 0;
+	uint64_t flags = get_varint(&br->r);
+	double value = 0;
+	kam_str rec = { NULL, 0 };
+	int rc = 0;
+	if (br->r.bad || flags > 3)
+		return KAM_ECORRUPT;
+	if (flags & 1)
+		value = get_num(&br->r, NULL);
+	if ((flags & 2) && (rc = sref_get(br, get_varint(&br->r), &rec)))
+		return rc;
+	uint64_t n = get_varint(&br->r);
+	if (br->r.bad || n > (uint64_t)(br->r.end - br->r.p))
+		return KAM_ECORRUPT;
+	if (out) {
+		out->has_value = (int)(flags & 1);
+		out->value = value;
+		if ((flags & 2) && !(out->recommendation = str_dup(rec)))
+			return KAM_ENOMEM;
+		if (n && !(out->metrics = calloc(n, sizeof(*out->metrics))))
+			return KAM_ENOMEM;
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		kam_str name;
+		if ((rc = sref_get(br, get_varint(&br->r), &name)))
+			return rc;
+		double v = get_num(&br->r, NULL);
+		if (br->r.bad)
+			return KAM_ECORRUPT;
+		if (out) {
+			out->metrics[i] = (kam_factor){ str_dup(name), v, NULL };
+			out->nmetrics = i + 1;
+			if (!out->metrics[i].name)
+				return KAM_ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* Skips what follows the fixed part of a row: its factors and its value part. */
+static int row_skip_rest(block_reader *br, const row_view *v)
+{
+	int rc = factors_skip(br, v);
+	return rc ? rc : value_read(br, NULL);
+}
+
 struct kam_snapshot_iter {
 	kam_table_cursor *cur;
 	block_reader br;
@@ -803,7 +917,7 @@ int kam_snapshot_iter_next(kam_snapshot_iter *it, kam_snapshot_row *row)
 	row_view rv;
 	int rc = row_read(&it->br, &rv);
 	if (!rc)
-		rc = factors_skip(&it->br, &rv);
+		rc = row_skip_rest(&it->br, &rv);
 	if (rc)
 		return rc;
 	row->account_id = rv.id;
@@ -811,6 +925,26 @@ int kam_snapshot_iter_next(kam_snapshot_iter *it, kam_snapshot_row *row)
 	row->tier = rv.tier;
 	row->score = rv.score;
 	return 1;
+}
+
+static int result_copy(block_reader *br, const row_view *v, kam_result *out);
+
+int kam_snapshot_iter_result(kam_snapshot_iter *it, kam_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	while (it->br.left == 0) {
+		kam_str k, v;
+		int rc = kam_table_cursor_next(it->cur, &k, &v);
+		if (rc <= 0)
+			return rc;
+		if ((rc = block_open(&it->br, v)))
+			return rc;
+	}
+	row_view rv;
+	int rc = row_read(&it->br, &rv);
+	if (!rc)
+		rc = result_copy(&it->br, &rv, out);
+	return rc ? rc : 1;
 }
 
 void kam_snapshot_iter_close(kam_snapshot_iter *it)
@@ -833,6 +967,10 @@ void kam_result_free(kam_result *r)
 		free(r->factors[i].note);
 	}
 	free(r->factors);
+	free(r->recommendation);
+	for (size_t i = 0; r->metrics && i < r->nmetrics; i++)
+		free(r->metrics[i].name);
+	free(r->metrics);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -862,6 +1000,11 @@ static int result_copy(block_reader *br, const row_view *v, kam_result *out)
 		f->note = has_note ? str_dup(note) : NULL;
 		if (!f->name || (has_note && !f->note))
 			goto nomem;
+	}
+	int rc = value_read(br, out);
+	if (rc) {
+		kam_result_free(out);
+		return rc;
 	}
 	return 0;
 nomem:
@@ -905,7 +1048,7 @@ int kam_snapshot_result(kam_txn *txn, uint64_t id, kam_str account_id, kam_resul
 		}
 		if (cmp > 0)
 			break;
-		rc = factors_skip(&br, &rv);
+		rc = row_skip_rest(&br, &rv);
 	}
 	free(br.dict);
 	return rc ? rc : KAM_ENOTFOUND;

@@ -13,6 +13,12 @@
  *                        are a few hundred puts, not a million
  *   KAM_TABLE_CURRENT    "seg:" region -> BE64(id); "seq:snapshot" -> BE64(last id given)
  * Snapshot ids increase from 1 and are never reused.
+ *
+ * Value snapshots (kind KAM_PLUGIN_VALUE, stored by `kam value`) use the same tables: their
+ * result blocks (version 2) also carry each account's value, recommendation and metrics, and
+ * their current pointers are "val:" region -> BE64(id), apart from the segmentation pointers, so
+ * a region has a current segmentation and a current value snapshot. The functions without a
+ * kind (kam_snapshot_current, kam_snapshot_current_each) are about segmentation.
  */
 #ifndef KAM_SNAPSHOT_H
 #define KAM_SNAPSHOT_H
@@ -40,13 +46,23 @@ void kam_snapshot_info_free(kam_snapshot_info *info);
 
 /*
  * Stores the results of one run as a new snapshot and makes it current for every region in
- * `regions` (the regions the run was for). `info` gives kind, model, version, params, as_of;
+ * `regions` (the regions the run was for; "val:" pointers when info->kind is KAM_PLUGIN_VALUE,
+ * whose value parts are stored too). `info` gives kind, model, version, params, as_of;
  * its id is assigned (written back to info->id), accounts is set to results->count, and a zero
  * taken_at becomes the time now. Results must be in strictly increasing account id order (as
  * kam_run_model returns them), else KAM_EINVAL. Returns 0, KAM_EINVAL, KAM_ENOMEM or a store
  * error (the caller's write transaction is then to be aborted).
  */
 int kam_snapshot_save(kam_txn *txn, kam_snapshot_info *info, const kam_run_output *results);
+
+/*
+ * The current snapshot of `kind` (KAM_PLUGIN_SEGMENTATION or KAM_PLUGIN_VALUE) of a region.
+ * Returns 0 or KAM_ENOTFOUND (none yet).
+ */
+int kam_snapshot_current_kind(kam_txn *txn, int kind, kam_str region, uint64_t *id);
+/* As kam_snapshot_current_each, over the current pointers of `kind`. */
+int kam_snapshot_current_each_kind(kam_txn *txn, int kind,
+				   int (*fn)(void *ctx, kam_str region, uint64_t id), void *ctx);
 
 /* Reads a snapshot header. Returns 0 or KAM_ENOTFOUND. */
 int kam_snapshot_get(kam_txn *txn, uint64_t id, kam_snapshot_info *out);
@@ -59,7 +75,8 @@ int kam_snapshot_each(kam_txn *txn, int (*fn)(void *ctx, const kam_snapshot_info
 int kam_snapshot_current(kam_txn *txn, kam_str region, uint64_t *id);
 
 /*
- * One account's stored result in a snapshot, with its factors in the order the model gave them;
+ * One account's stored result in a snapshot, with its factors in the order the model gave them
+ * (and, from a value snapshot, has_value, value, recommendation and metrics);
  * every string is copied into `out` (free with kam_result_free; region is "" when the account
  * had none). Returns 0, KAM_ENOTFOUND (no such snapshot, or the account is not in it),
  * KAM_ECORRUPT, KAM_ENOMEM.
@@ -91,5 +108,12 @@ typedef struct kam_snapshot_iter kam_snapshot_iter;
 int kam_snapshot_iter_open(kam_txn *txn, uint64_t id, kam_snapshot_iter **out);
 int kam_snapshot_iter_next(kam_snapshot_iter *it, kam_snapshot_row *row);
 void kam_snapshot_iter_close(kam_snapshot_iter *it);
+/*
+ * Like kam_snapshot_iter_next, but copies the whole row into `out` as kam_snapshot_result does
+ * (factors, value, recommendation, metrics; free each row with kam_result_free). Returns 1 with
+ * a row, 0 at the end (out then holds nothing), or KAM_ECORRUPT / KAM_ENOMEM / a store error.
+ * The two calls may be mixed on one iterator.
+ */
+int kam_snapshot_iter_result(kam_snapshot_iter *it, kam_result *out);
 
 #endif

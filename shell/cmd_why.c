@@ -12,6 +12,9 @@
 typedef struct why {
 	const kam_result *r;
 	kam_snapshot_info info; /* id 0: computed now, not stored */
+	/* The region's current value snapshot's result for the account; vr.account_id NULL: none */
+	kam_result vr;
+	kam_snapshot_info vinfo;
 } why;
 
 static void time_text(int64_t t, char buf[32])
@@ -20,6 +23,54 @@ static void time_text(int64_t t, char buf[32])
 	struct tm tm;
 	if (!gmtime_r(&tt, &tm) || !strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
 		snprintf(buf, 32, "%lld", (long long)t);
+}
+
+/* The value beside the tier: the current value snapshot's result, its metrics and factors. */
+static void print_value_table(const why *w)
+{
+	char num[32], day[KAM_DATE_BUFSZ], when[32];
+	const kam_result *v = &w->vr;
+	if (!v->account_id) {
+		printf("\nvalue      none stored for region \"%s\" (run 'kam value')\n", w->r->region);
+		return;
+	}
+	kam_date_format((kam_date){ w->vinfo.as_of, KAM_NO_TIME }, day);
+	time_text(w->vinfo.taken_at, when);
+	if (v->has_value)
+		kam_number_format(v->value, num);
+	printf("\n%-10s %s\n", "value", v->has_value ? num : "-");
+	printf("%-10s %s\n", "recommend", v->recommendation ? v->recommendation : "-");
+	printf("%-10s %s %s\n", "model", w->vinfo.model, w->vinfo.model_version);
+	printf("%-10s %llu (taken %s)\n", "snapshot", (unsigned long long)w->vinfo.id, when);
+	printf("%-10s %s\n", "as_of", day);
+	printf("%-10s", "params");
+	for (size_t i = 0; i < w->vinfo.nparams; i++)
+		printf(" %s=%s", w->vinfo.params[i].name, w->vinfo.params[i].value);
+	printf("\n\n");
+	static const kam_col mcols[] = { { "metric", false }, { "value", true } };
+	kam_out *out = kam_out_begin(stdout, KAM_FMT_TABLE, mcols, 2);
+	for (size_t i = 0; out && i < v->nmetrics; i++) {
+		kam_str t[2] = { kam_str_c(v->metrics[i].name),
+				 { num, (uint32_t)kam_number_format(v->metrics[i].value, num) } };
+		kam_out_row(out, t);
+	}
+	if (out)
+		kam_out_end(out);
+	if (!v->nmetrics)
+		printf("(the value model gave no metrics)\n");
+	if (!v->nfactors)
+		return;
+	putchar('\n');
+	static const kam_col fcols[] = { { "factor", false }, { "value", true }, { "note", false } };
+	out = kam_out_begin(stdout, KAM_FMT_TABLE, fcols, 3);
+	for (size_t i = 0; out && i < v->nfactors; i++) {
+		const kam_factor *f = &v->factors[i];
+		kam_str t[3] = { kam_str_c(f->name), { num, (uint32_t)kam_number_format(f->value, num) },
+				 kam_str_c(f->note) };
+		kam_out_row(out, t);
+	}
+	if (out)
+		kam_out_end(out);
 }
 
 static void print_table(const why *w)
@@ -56,6 +107,7 @@ static void print_table(const why *w)
 		kam_out_end(out);
 	if (!r->nfactors)
 		printf("(the model gave no factors)\n");
+	print_value_table(w);
 }
 
 static void json_number(double v)
@@ -77,6 +129,57 @@ static void json_text(const char *s)
 		kam_json_string(stdout, s, strlen(s));
 	else
 		fputs("null", stdout);
+}
+
+/* ,"valuation":{...} or null: the value beside the tier. */
+static void print_value_json(const why *w)
+{
+	const kam_result *v = &w->vr;
+	char day[KAM_DATE_BUFSZ], when[32];
+	putchar(',');
+	json_key("valuation");
+	if (!v->account_id) {
+		fputs("null", stdout);
+		return;
+	}
+	kam_date_format((kam_date){ w->vinfo.as_of, KAM_NO_TIME }, day);
+	time_text(w->vinfo.taken_at, when);
+	putchar('{');
+	json_key("model"), json_text(w->vinfo.model), putchar(',');
+	json_key("version"), json_text(w->vinfo.model_version), putchar(',');
+	json_key("snapshot"), printf("%llu,", (unsigned long long)w->vinfo.id);
+	json_key("as_of"), json_text(day), putchar(',');
+	json_key("taken_at"), json_text(when), putchar(',');
+	json_key("params"), putchar('{');
+	for (size_t i = 0; i < w->vinfo.nparams; i++) {
+		if (i)
+			putchar(',');
+		json_key(w->vinfo.params[i].name), json_text(w->vinfo.params[i].value);
+	}
+	fputs("},", stdout);
+	json_key("value");
+	if (v->has_value)
+		json_number(v->value);
+	else
+		fputs("null", stdout);
+	putchar(',');
+	json_key("recommendation"), json_text(v->recommendation), putchar(',');
+	json_key("metrics"), putchar('{');
+	for (size_t i = 0; i < v->nmetrics; i++) {
+		if (i)
+			putchar(',');
+		json_key(v->metrics[i].name), json_number(v->metrics[i].value);
+	}
+	fputs("},", stdout);
+	json_key("factors"), putchar('[');
+	for (size_t i = 0; i < v->nfactors; i++) {
+		const kam_factor *f = &v->factors[i];
+		fputs(i ? ",{" : "{", stdout);
+		json_key("name"), json_text(f->name), putchar(',');
+		json_key("value"), json_number(f->value), putchar(',');
+		json_key("note"), json_text(f->note), putchar('}');
+	}
+	fputs("]}", stdout);
 }
 
 static void print_json(const why *w)
@@ -121,7 +224,49 @@ static void print_json(const why *w)
 		json_key("value"), json_number(f->value), putchar(',');
 		json_key("note"), json_text(f->note), putchar('}');
 	}
-	fputs("]}\n", stdout);
+	putchar(']');
+	print_value_json(w);
+	fputs("}\n", stdout);
+}
+
+/*
+ * The value rows of the csv (part "value": factor "value" with the recommendation as note;
+ * "metric": one per metric; "value-factor": the value model's factors), with the value
+ * snapshot's model, version, snapshot and as_of. `v` holds the tier rows' texts.
+ */
+static int csv_value_rows(kam_out *out, const why *w, kam_str *v)
+{
+	const kam_result *r = &w->vr;
+	char snap[24], day[KAM_DATE_BUFSZ], value[32];
+	if (!r->account_id)
+		return 0;
+	kam_date_format((kam_date){ w->vinfo.as_of, KAM_NO_TIME }, day);
+	v[4] = kam_str_c(w->vinfo.model);
+	v[5] = kam_str_c(w->vinfo.model_version);
+	v[6] = (kam_str){ snap, (uint32_t)snprintf(snap, sizeof(snap), "%llu",
+						   (unsigned long long)w->vinfo.id) };
+	v[7] = kam_str_c(day);
+	v[8] = KAM_STR("value");
+	v[9] = r->has_value ? (kam_str){ value, (uint32_t)kam_number_format(r->value, value) }
+			    : (kam_str){ NULL, 0 };
+	v[10] = kam_str_c(r->recommendation);
+	v[11] = KAM_STR("value");
+	int rc = kam_out_row(out, v);
+	for (size_t i = 0; !rc && i < r->nmetrics; i++) {
+		v[8] = kam_str_c(r->metrics[i].name);
+		v[9] = (kam_str){ value, (uint32_t)kam_number_format(r->metrics[i].value, value) };
+		v[10] = (kam_str){ NULL, 0 };
+		v[11] = KAM_STR("metric");
+		rc = kam_out_row(out, v);
+	}
+	for (size_t i = 0; !rc && i < r->nfactors; i++) {
+		v[8] = kam_str_c(r->factors[i].name);
+		v[9] = (kam_str){ value, (uint32_t)kam_number_format(r->factors[i].value, value) };
+		v[10] = kam_str_c(r->factors[i].note);
+		v[11] = KAM_STR("value-factor");
+		rc = kam_out_row(out, v);
+	}
+	return rc;
 }
 
 static int print_csv(const why *w)
@@ -129,15 +274,15 @@ static int print_csv(const why *w)
 	static const kam_col cols[] = {
 		{ "account_id", false }, { "region", false }, { "tier", false }, { "score", true },
 		{ "model", false }, { "version", false }, { "snapshot", true }, { "as_of", false },
-		{ "factor", false }, { "value", true }, { "note", false },
+		{ "factor", false }, { "value", true }, { "note", false }, { "part", false },
 	};
 	const kam_result *r = w->r;
 	char score[32], snap[24], day[KAM_DATE_BUFSZ], value[32], tier[2] = { r->tier, 0 };
 	kam_date_format((kam_date){ w->info.as_of, KAM_NO_TIME }, day);
-	kam_out *out = kam_out_begin(stdout, KAM_FMT_CSV, cols, 11);
+	kam_out *out = kam_out_begin(stdout, KAM_FMT_CSV, cols, 12);
 	if (!out)
 		return KAM_ENOMEM;
-	kam_str v[11] = {
+	kam_str v[12] = {
 		kam_str_c(r->account_id), kam_str_c(r->region), kam_str_c(r->tier ? tier : NULL),
 		{ score, (uint32_t)kam_number_format(r->score, score) }, kam_str_c(w->info.model),
 		kam_str_c(w->info.model_version), { 0 }, kam_str_c(day),
@@ -153,8 +298,11 @@ static int print_csv(const why *w)
 			v[9] = (kam_str){ value, (uint32_t)kam_number_format(f->value, value) };
 			v[10] = kam_str_c(f->note);
 		}
+		v[11] = KAM_STR("tier");
 		rc = kam_out_row(out, v);
 	}
+	if (!rc)
+		rc = csv_value_rows(out, w, v);
 	int end = kam_out_end(out);
 	return rc ? rc : end;
 }
@@ -221,6 +369,25 @@ static int why_computed(kam_txn *txn, const kam_registry *reg, kam_str id, kam_s
 	return 0;
 }
 
+/* The account's result in its region's current value snapshot, when there is one. */
+static int why_value(kam_txn *txn, kam_str id, kam_str region, why *w)
+{
+	uint64_t vid;
+	int rc = kam_snapshot_current_kind(txn, KAM_PLUGIN_VALUE, region, &vid);
+	if (rc == KAM_ENOTFOUND)
+		return 0;
+	if (!rc)
+		rc = kam_snapshot_result(txn, vid, id, &w->vr);
+	if (rc == KAM_ENOTFOUND)
+		return 0; /* valued before the account came: as good as no valuation */
+	if (!rc && (rc = kam_snapshot_get(txn, vid, &w->vinfo)))
+		kam_result_free(&w->vr);
+	if (rc)
+		return cli_fail("why: reading value snapshot %llu: %s", (unsigned long long)vid,
+				kam_strerror(rc));
+	return 0;
+}
+
 static int explain(cli *c, const char *account, const char *config, kam_format fmt)
 {
 	kam_store *store;
@@ -279,6 +446,8 @@ static int explain(cli *c, const char *account, const char *config, kam_format f
 	} else {
 		w.r = &stored;
 	}
+	if (!rc)
+		rc = why_value(txn, id, region, &w);
 	if (!rc) {
 		if (fmt == KAM_FMT_JSON)
 			print_json(&w);
@@ -291,6 +460,8 @@ static int explain(cli *c, const char *account, const char *config, kam_format f
 	}
 out:
 	kam_snapshot_info_free(&w.info);
+	kam_snapshot_info_free(&w.vinfo);
+	kam_result_free(&w.vr);
 	kam_result_free(&stored);
 	kam_run_output_free(&run);
 	kam_txn_abort(txn);
@@ -333,7 +504,13 @@ const command cmd_why = {
 	"the model gave (name, value, note) in the model's order. When the region was never\n"
 	"segmented, the tier is computed now with abc and its defaults (not stored; stderr says\n"
 	"so).\n\n"
-	"Formats: table (default); json, one object with params and factors nested; csv, one row\n"
-	"per factor: account_id, region, tier, score, model, version, snapshot, as_of, factor,\n"
-	"value, note.\n",
+	"Beside the tier it shows the account's value from the current value snapshot of its\n"
+	"region ('kam value'): the value, the recommendation, the model, snapshot, as-of day and\n"
+	"parameters, the metrics and the value model's factors (or says that none is stored).\n\n"
+	"Formats: table (default); json, one object with params and factors nested, and\n"
+	"\"valuation\" (null when none is stored) with the value, recommendation, metrics and\n"
+	"factors; csv, one row per factor: account_id, region, tier, score, model, version,\n"
+	"snapshot, as_of, factor, value, note, part (\"tier\"; then, from the value snapshot, one\n"
+	"\"value\" row with the recommendation as note, a \"metric\" row per metric and a\n"
+	"\"value-factor\" row per factor of the value model).\n",
 };

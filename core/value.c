@@ -1,0 +1,968 @@
+/* value.c - value models per region, value snapshots, and alerts on slipping key accounts. */
+#include "value.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "date.h"
+#include "error.h"
+
+#define CUSTOMER_VALUE "customer-value"
+
+static void say(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void say(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+}
+
+static kam_str account_region(const kam_account *a)
+{
+	return KAM_HAS(a, KAM_A_REGION) ? a->region : (kam_str){ "", 0 };
+}
+
+static const char *param_last(const kam_param *p, size_t n, const char *name)
+{
+	const char *v = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(p[i].name, name) == 0)
+			v = p[i].value;
+	return v;
+}
+
+/* ---- choosing: which value model with which parameters for which regions ---- */
+
+/* The value model called `name`, or NULL with the error said. */
+static const kam_model *model_get(const kam_registry *reg, const char *name, const char *whose,
+				  char *err, size_t errlen, int *rc)
+{
+	const kam_model *m = reg ? kam_registry_find(reg, name) : NULL;
+	char loaded[256];
+	if (!m) {
+		kam_models_list(reg, KAM_PLUGIN_VALUE, loaded, sizeof(loaded));
+		say(err, errlen, "%sno value model \"%s\" is loaded (loaded: %s)", whose, name,
+		    loaded);
+		*rc = KAM_ENOTFOUND;
+		return NULL;
+	}
+	if (m->desc->kind != KAM_PLUGIN_VALUE) {
+		say(err, errlen, "%s\"%s\" is a %s model, not a value model", whose, name,
+		    kam_plugin_kind_name(m->desc->kind));
+		*rc = KAM_EINVAL;
+		return NULL;
+	}
+	return m;
+}
+
+static const kam_param_def *param_def(const kam_model *m, const char *name)
+{
+	for (size_t i = 0; i < m->desc->nparams; i++)
+		if (strcmp(m->desc->params[i].name, name) == 0)
+			return &m->desc->params[i];
+	return NULL;
+}
+
+/* Declared, and of the declared type; `whose` prefixes configured ones, NULL: --param. */
+static int params_check(const kam_model *m, const kam_param *p, size_t n, const char *whose,
+			char *err, size_t errlen)
+{
+	for (size_t i = 0; i < n; i++) {
+		const kam_param_def *d = param_def(m, p[i].name);
+		char what[300];
+		if (whose)
+			snprintf(what, sizeof(what), "%sparameter %s", whose, p[i].name);
+		else
+			snprintf(what, sizeof(what), "--param %s=%s", p[i].name, p[i].value);
+		if (!d) {
+			char names[256] = "";
+			size_t used = 0;
+			for (size_t k = 0; k < m->desc->nparams && used < sizeof(names); k++) {
+				int w = snprintf(names + used, sizeof(names) - used, "%s%s",
+						 k ? ", " : "", m->desc->params[k].name);
+				if (w > 0)
+					used += (size_t)w;
+			}
+			say(err, errlen, "%s: model %s has no parameter \"%s\" (it has: %s)", what,
+			    m->desc->name, p[i].name, m->desc->nparams ? names : "none");
+			return KAM_EINVAL;
+		}
+		if (kam_param_check(d->type, p[i].value)) {
+			say(err, errlen, "%s: model %s expects %s, found \"%s\"", what, m->desc->name,
+			    kam_param_type_phrase(d->type), p[i].value);
+			return KAM_EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* A distinct (model, resolved parameters) and the regions that use it. */
+typedef struct group {
+	const kam_model *model;
+	kam_param *params; /* resolved: views into the config, the options or the descriptor */
+	size_t nparams;
+	kam_str *regions;
+	size_t nregions;
+	bool all;     /* no filter */
+	bool exclude; /* keep the accounts whose region is NOT in regions */
+} group;
+
+typedef struct plan {
+	group *groups;
+	size_t n;
+	char as_of_text[KAM_DATE_BUFSZ];
+	int32_t as_of;
+	const kam_value_opts *opts;
+	char *err;
+	size_t errlen;
+	bool bad_opts;
+} plan;
+
+static void plan_free(plan *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->groups[i].params);
+		free(p->groups[i].regions);
+	}
+	free(p->groups);
+}
+
+/* Every declared parameter with its value: the user's, else the configured, else the default. */
+static int resolve(plan *p, const kam_registry *reg, const kam_model_choice *choice,
+		   const char *whose, group *g)
+{
+	const kam_value_opts *o = p->opts;
+	int rc = 0;
+	g->model = model_get(reg, choice->model, o->model ? "--model: " : whose, p->err, p->errlen,
+			     &rc);
+	if (!g->model) {
+		p->bad_opts = o->model != NULL;
+		return rc;
+	}
+	if ((rc = params_check(g->model, choice->params, choice->nparams, whose, p->err, p->errlen)))
+		return rc;
+	if ((rc = params_check(g->model, o->params, o->nparams, NULL, p->err, p->errlen))) {
+		p->bad_opts = true;
+		return rc;
+	}
+	const kam_plugin *d = g->model->desc;
+	if (!(g->params = calloc(d->nparams ? d->nparams : 1, sizeof(*g->params))))
+		return KAM_ENOMEM;
+	for (size_t i = 0; i < d->nparams; i++) {
+		const kam_param_def *def = &d->params[i];
+		const char *v;
+		/* One day for every run: the options' (the configuration cannot pin it). */
+		if (strcmp(def->name, "as_of") == 0 && def->type == KAM_PARAM_DATE)
+			v = p->as_of_text;
+		else if (!(v = param_last(o->params, o->nparams, def->name)) &&
+			 !(v = param_last(choice->params, choice->nparams, def->name)))
+			v = def->default_value;
+		if (v)
+			g->params[g->nparams++] = (kam_param){ def->name, v };
+	}
+	return 0;
+}
+
+static bool group_same(const group *a, const group *b)
+{
+	if (a->model != b->model || a->nparams != b->nparams)
+		return false;
+	for (size_t i = 0; i < a->nparams; i++)
+		if (strcmp(a->params[i].name, b->params[i].name) ||
+		    strcmp(a->params[i].value, b->params[i].value))
+			return false;
+	return true;
+}
+
+static int group_add_region(group *g, kam_str region)
+{
+	kam_str *r = realloc(g->regions, (g->nregions + 1) * sizeof(*r));
+	if (!r)
+		return KAM_ENOMEM;
+	g->regions = r;
+	g->regions[g->nregions++] = region;
+	return 0;
+}
+
+static void group_free(group *g)
+{
+	free(g->params);
+	free(g->regions);
+	g->params = NULL;
+	g->regions = NULL;
+}
+
+static int plan_push(plan *p, group *g)
+{
+	group *gs = realloc(p->groups, (p->n + 1) * sizeof(*gs));
+	if (!gs) {
+		group_free(g);
+		return KAM_ENOMEM;
+	}
+	p->groups = gs;
+	p->groups[p->n++] = *g;
+	return 0;
+}
+
+static void whose_config(const kam_config *cfg, const char *region, bool configured, char *buf,
+			 size_t len)
+{
+	const char *file = cfg && cfg->path ? cfg->path : KAM_CONFIG_FILE;
+	if (!configured)
+		snprintf(buf, len, "the default value model: ");
+	else if (region)
+		snprintf(buf, len, "%s: value.regions[\"%s\"]: ", file, region);
+	else
+		snprintf(buf, len, "%s: value.default: ", file);
+}
+
+static const kam_model_choice fallback = { (char *)KAM_DEFAULT_VALUE, NULL, 0 };
+
+/* The configured regions whose choice differs from the default get groups of their own. */
+static int plan_regions(plan *p, const kam_registry *reg, const kam_config *cfg)
+{
+	group def = { .exclude = true };
+	char whose[512];
+	whose_config(cfg, NULL, cfg && cfg->val_default.model, whose, sizeof(whose));
+	int rc = resolve(p, reg, cfg && cfg->val_default.model ? &cfg->val_default : &fallback,
+			 whose, &def);
+	if (rc) {
+		group_free(&def);
+		return rc;
+	}
+	size_t first = p->n;
+	for (size_t i = 0; !rc && cfg && i < cfg->nval_regions; i++) {
+		const kam_region_choice *rch = &cfg->val_regions[i];
+		kam_str region = kam_str_c(rch->region);
+		group g = { 0 };
+		whose_config(cfg, rch->region, true, whose, sizeof(whose));
+		if ((rc = resolve(p, reg, &rch->choice, whose, &g))) {
+			group_free(&g);
+			break;
+		}
+		if (group_same(&g, &def)) {
+			group_free(&g);
+			continue;
+		}
+		if ((rc = group_add_region(&def, region))) {
+			group_free(&g);
+			break;
+		}
+		size_t k = first;
+		while (k < p->n && !group_same(&p->groups[k], &g))
+			k++;
+		if (k < p->n) {
+			group_free(&g);
+			rc = group_add_region(&p->groups[k], region);
+		} else if (!(rc = group_add_region(&g, region))) {
+			rc = plan_push(p, &g);
+		} else {
+			group_free(&g);
+		}
+	}
+	if (rc) {
+		group_free(&def);
+		return rc;
+	}
+	/* The default group runs first: it usually holds most of the book. */
+	if ((rc = plan_push(p, &def)))
+		return rc;
+	memmove(p->groups + 1, p->groups, (p->n - 1) * sizeof(*p->groups));
+	p->groups[0] = def;
+	return 0;
+}
+
+static int plan_build(plan *p, const kam_registry *reg, const kam_config *cfg)
+{
+	const kam_value_opts *o = p->opts;
+	char whose[512];
+	if (!o->model && !o->region)
+		return plan_regions(p, reg, cfg);
+	group g = { 0 };
+	kam_model_choice given = { (char *)o->model, NULL, 0 };
+	const kam_model_choice *c = &given;
+	bool configured = true;
+	const char *region = o->region;
+	if (!o->model) {
+		bool own = false;
+		c = kam_config_value(cfg, kam_str_c(o->region));
+		for (size_t i = 0; cfg && i < cfg->nval_regions; i++)
+			own = own || c == &cfg->val_regions[i].choice;
+		if (!own)
+			region = NULL;
+		configured = own || (cfg && cfg->val_default.model);
+	}
+	whose_config(cfg, region, configured, whose, sizeof(whose));
+	int rc = resolve(p, reg, c, whose, &g);
+	if (!rc && o->region)
+		rc = group_add_region(&g, kam_str_c(o->region));
+	if (rc) {
+		group_free(&g);
+		return rc;
+	}
+	g.all = !o->region;
+	return plan_push(p, &g);
+}
+
+/* ---- running and storing ---- */
+
+static int group_filter(void *ctx, const kam_account *a)
+{
+	const group *g = ctx;
+	kam_str r = account_region(a);
+	bool in = false;
+	for (size_t i = 0; i < g->nregions && !in; i++)
+		in = kam_str_eq(g->regions[i], r);
+	return in != g->exclude;
+}
+
+static int cmp_cstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The distinct regions of a run's results, sorted (results share interned region texts). */
+static int run_regions(const kam_run_output *out, char ***regions, size_t *n)
+{
+	const char **seen = NULL, *last = NULL;
+	size_t cnt = 0, cap = 0;
+	for (size_t i = 0; i < out->count; i++) {
+		const char *r = out->results[i].region ? out->results[i].region : "";
+		if (r == last)
+			continue;
+		size_t k = 0;
+		while (k < cnt && seen[k] != r && strcmp(seen[k], r))
+			k++;
+		last = r;
+		if (k < cnt)
+			continue;
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 8;
+			const char **s = realloc(seen, cap * sizeof(*s));
+			if (!s) {
+				free(seen);
+				return KAM_ENOMEM;
+			}
+			seen = s;
+		}
+		seen[cnt++] = r;
+	}
+	char **copy = calloc(cnt ? cnt : 1, sizeof(*copy));
+	for (size_t k = 0; copy && k < cnt; k++)
+		if (!(copy[k] = strdup(seen[k]))) {
+			while (k--)
+				free(copy[k]);
+			free(copy);
+			copy = NULL;
+		}
+	free(seen);
+	if (!copy)
+		return KAM_ENOMEM;
+	qsort(copy, cnt, sizeof(*copy), cmp_cstr);
+	*regions = copy;
+	*n = cnt;
+	return 0;
+}
+
+static int info_fill(kam_snapshot_info *info, const group *g, const kam_run_output *out,
+		     int64_t now)
+{
+	const kam_plugin *d = g->model->desc;
+	memset(info, 0, sizeof(*info));
+	info->kind = d->kind;
+	info->as_of = out->as_of;
+	info->taken_at = now;
+	info->accounts = out->count;
+	info->model = strdup(d->name);
+	info->model_version = strdup(d->version ? d->version : "");
+	info->params = calloc(g->nparams ? g->nparams : 1, sizeof(*info->params));
+	if (!info->model || !info->model_version || !info->params)
+		return KAM_ENOMEM;
+	for (size_t i = 0; i < g->nparams; i++) {
+		info->nparams = i + 1;
+		info->params[i].name = strdup(g->params[i].name);
+		info->params[i].value = strdup(g->params[i].value);
+		if (!info->params[i].name || !info->params[i].value)
+			return KAM_ENOMEM;
+	}
+	return run_regions(out, &info->regions, &info->nregions);
+}
+
+void kam_value_result_free(kam_value_result *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->nruns; i++) {
+		kam_snapshot_info_free(&r->runs[i].info);
+		kam_run_output_free(&r->runs[i].out);
+	}
+	free(r->runs);
+	r->runs = NULL;
+	r->nruns = 0;
+}
+
+static int runs_save(kam_txn *txn, void *arg)
+{
+	kam_value_result *r = arg;
+	for (size_t i = 0; i < r->nruns; i++) {
+		int rc = kam_snapshot_save(txn, &r->runs[i].info, &r->runs[i].out);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int runs_compute(kam_txn *txn, plan *p, kam_value_result *out)
+{
+	int64_t now = (int64_t)time(NULL);
+	int rc = 0;
+	if (!(out->runs = calloc(p->n ? p->n : 1, sizeof(*out->runs))))
+		return KAM_ENOMEM;
+	for (size_t i = 0; !rc && i < p->n; i++) {
+		group *g = &p->groups[i];
+		bool keep_all = g->all || (g->exclude && g->nregions == 0);
+		kam_run_spec spec = {
+			.model = g->model, .params = g->params, .nparams = g->nparams,
+			.as_of = p->as_of, .filter = keep_all ? NULL : group_filter, .filter_ctx = g,
+		};
+		kam_segment_run *run = &out->runs[out->nruns];
+		if ((rc = kam_run_model(txn, &spec, &run->out))) {
+			say(p->err, p->errlen, "%s", run->out.error[0] ? run->out.error : kam_strerror(rc));
+			kam_run_output_free(&run->out);
+			break;
+		}
+		if (run->out.count == 0) {
+			kam_run_output_free(&run->out);
+			continue;
+		}
+		out->nruns++;
+		if ((rc = info_fill(&run->info, g, &run->out, now)))
+			say(p->err, p->errlen, "out of memory");
+	}
+	if (!rc && p->opts->region && out->nruns == 0) {
+		say(p->err, p->errlen, "no accounts in region \"%s\"", p->opts->region);
+		p->bad_opts = true;
+		rc = KAM_ENOTFOUND;
+	}
+	return rc;
+}
+
+int kam_value(kam_store *store, const kam_registry *reg, const kam_config *cfg,
+	      const kam_value_opts *opts, kam_value_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	plan p = { .opts = opts, .as_of = opts->as_of, .err = out->error,
+		   .errlen = sizeof(out->error) };
+	int rc = 0;
+	const char *given = param_last(opts->params, opts->nparams, "as_of");
+	if (given) {
+		kam_date d;
+		if (strlen(given) != 10 || kam_date_parse(given, 10, &d)) {
+			say(out->error, sizeof(out->error),
+			    "--param as_of=%s: expected a date YYYY-MM-DD", given);
+			out->bad_opts = true;
+			return KAM_EINVAL;
+		}
+		p.as_of = d.day;
+	}
+	kam_date_format((kam_date){ p.as_of, KAM_NO_TIME }, p.as_of_text);
+	if ((rc = plan_build(&p, reg, cfg)))
+		goto done;
+	kam_txn *txn;
+	if ((rc = kam_txn_begin(store, 0, &txn))) {
+		say(out->error, sizeof(out->error), "reading the database: %s", kam_strerror(rc));
+		goto done;
+	}
+	rc = runs_compute(txn, &p, out);
+	/* The read transaction ends before the write: a live reader would pin the map's size. */
+	kam_txn_abort(txn);
+	if (rc)
+		goto done;
+	if (!opts->dry_run && out->nruns && (rc = kam_store_write(store, runs_save, out))) {
+		say(out->error, sizeof(out->error), "storing the snapshots: %s", kam_strerror(rc));
+		for (size_t i = 0; i < out->nruns; i++)
+			out->runs[i].info.id = 0;
+	}
+done:
+	if (rc && !out->error[0])
+		say(out->error, sizeof(out->error), "%s", kam_strerror(rc));
+	out->bad_opts = p.bad_opts || out->bad_opts;
+	plan_free(&p);
+	if (rc)
+		kam_value_result_free(out);
+	return rc;
+}
+
+int kam_value_rows(const kam_value_result *r, kam_value_row **rows, size_t *count)
+{
+	size_t total = 0;
+	for (size_t i = 0; i < r->nruns; i++)
+		total += r->runs[i].out.count;
+	size_t *next = calloc(r->nruns ? r->nruns : 1, sizeof(*next));
+	kam_value_row *out = malloc((total ? total : 1) * sizeof(*out));
+	if (!next || !out) {
+		free(next);
+		free(out);
+		return KAM_ENOMEM;
+	}
+	/* Runs cover disjoint regions, each in id order: a merge of a few sorted lists. */
+	for (size_t k = 0; k < total; k++) {
+		size_t best = SIZE_MAX;
+		kam_str best_id = { 0 };
+		for (size_t i = 0; i < r->nruns; i++) {
+			if (next[i] == r->runs[i].out.count)
+				continue;
+			kam_str id = kam_str_c(r->runs[i].out.results[next[i]].account_id);
+			if (best == SIZE_MAX || kam_str_cmp(id, best_id) < 0) {
+				best = i;
+				best_id = id;
+			}
+		}
+		out[k] = (kam_value_row){ &r->runs[best].out.results[next[best]++],
+					  &r->runs[best].info };
+	}
+	free(next);
+	*rows = out;
+	*count = total;
+	return 0;
+}
+
+/* ---- alerts ---- */
+
+/* P(alive) of an account, from a stored snapshot or a run. */
+typedef struct palive {
+	const char *id; /* view: into a run's output or the copies of `stored` */
+	double p;
+	uint64_t snapshot;
+} palive;
+
+typedef struct palive_set {
+	palive *v;
+	size_t n, cap;
+	char **ids; /* copies of the stored rows' ids */
+	size_t nids;
+} palive_set;
+
+static void palive_free(palive_set *s)
+{
+	for (size_t i = 0; i < s->nids; i++)
+		free(s->ids[i]);
+	free(s->ids);
+	free(s->v);
+}
+
+static int palive_push(palive_set *s, const char *id, double p, uint64_t snapshot)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 1024;
+		palive *v = realloc(s->v, cap * sizeof(*v));
+		if (!v)
+			return KAM_ENOMEM;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n++] = (palive){ id, p, snapshot };
+	return 0;
+}
+
+static int palive_cmp(const void *a, const void *b)
+{
+	const palive *x = a, *y = b;
+	return kam_str_cmp(kam_str_c(x->id), kam_str_c(y->id));
+}
+
+static const palive *palive_find(const palive_set *s, kam_str id)
+{
+	size_t lo = 0, hi = s->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = kam_str_cmp(kam_str_c(s->v[mid].id), id);
+		if (c == 0)
+			return &s->v[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static double metric_of(const kam_result *r, const char *name, bool *found)
+{
+	for (size_t i = 0; i < r->nmetrics; i++)
+		if (r->metrics[i].name && strcmp(r->metrics[i].name, name) == 0) {
+			*found = true;
+			return r->metrics[i].value;
+		}
+	*found = false;
+	return NAN;
+}
+
+/* The regions whose current value snapshot customer-value made as of the day. */
+typedef struct stored_ptr {
+	kam_str region;
+	uint64_t id;
+	bool usable;
+} stored_ptr;
+
+typedef struct stored {
+	kam_txn *txn;
+	int32_t as_of;
+	stored_ptr *p;
+	size_t n, cap;
+} stored;
+
+static int stored_collect(void *ctx, kam_str region, uint64_t id)
+{
+	stored *s = ctx;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		stored_ptr *p = realloc(s->p, cap * sizeof(*p));
+		if (!p)
+			return KAM_ENOMEM;
+		s->p = p;
+		s->cap = cap;
+	}
+	kam_snapshot_info info;
+	int rc = kam_snapshot_get(s->txn, id, &info);
+	if (rc)
+		return rc;
+	bool usable = info.kind == KAM_PLUGIN_VALUE && strcmp(info.model, CUSTOMER_VALUE) == 0 &&
+		      info.as_of == s->as_of;
+	kam_snapshot_info_free(&info);
+	s->p[s->n++] = (stored_ptr){ region, id, usable };
+	return 0;
+}
+
+static const stored_ptr *stored_find(const stored *s, kam_str region)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (kam_str_eq(s->p[i].region, region))
+			return &s->p[i];
+	return NULL;
+}
+
+/* Reads p_alive of the rows of usable snapshots whose region still points at them. */
+static int stored_read(stored *s, palive_set *out)
+{
+	int rc = 0;
+	for (size_t i = 0; !rc && i < s->n; i++) {
+		if (!s->p[i].usable)
+			continue;
+		size_t k = 0;
+		while (k < i && s->p[k].id != s->p[i].id)
+			k++;
+		if (k < i)
+			continue; /* read already, for another of its regions */
+		kam_snapshot_iter *it;
+		if ((rc = kam_snapshot_iter_open(s->txn, s->p[i].id, &it)))
+			break;
+		kam_result r;
+		while ((rc = kam_snapshot_iter_result(it, &r)) > 0) {
+			rc = 0;
+			const stored_ptr *sp = stored_find(s, kam_str_c(r.region));
+			bool found;
+			double p = metric_of(&r, "p_alive", &found);
+			if (sp && sp->id == s->p[i].id && found) {
+				char **ids = realloc(out->ids, (out->nids + 1) * sizeof(*ids));
+				if (!ids) {
+					rc = KAM_ENOMEM;
+				} else {
+					out->ids = ids;
+					ids[out->nids] = r.account_id;
+					r.account_id = NULL;
+					rc = palive_push(out, ids[out->nids++], p, s->p[i].id);
+				}
+			}
+			kam_result_free(&r);
+			if (rc)
+				break;
+		}
+		kam_snapshot_iter_close(it);
+	}
+	return rc < 0 ? rc : 0;
+}
+
+typedef struct fresh_filter {
+	const stored *s;
+	bool fresh;
+} fresh_filter;
+
+/* The accounts whose region has no usable stored P(alive). */
+static int needs_fresh(void *ctx, const kam_account *a)
+{
+	const fresh_filter *f = ctx;
+	if (f->fresh)
+		return 1;
+	const stored_ptr *sp = stored_find(f->s, account_region(a));
+	return !sp || !sp->usable;
+}
+
+/* Is there a tier-A account in a region that needs a fresh run? */
+static bool fresh_needed(const kam_tier_set *tiers, const stored *s, bool fresh)
+{
+	for (size_t i = 0; i < tiers->count; i++) {
+		if (tiers->rows[i].tier != 'A')
+			continue;
+		if (fresh)
+			return true;
+		const stored_ptr *sp = stored_find(s, tiers->rows[i].region);
+		if (!sp || !sp->usable)
+			return true;
+	}
+	return false;
+}
+
+static int fresh_run(kam_txn *txn, const kam_registry *reg, const kam_config *cfg,
+		     const kam_alert_opts *o, const stored *s, kam_run_output *run,
+		     palive_set *out, char *err, size_t errlen)
+{
+	const kam_model *m = reg ? kam_registry_find(reg, CUSTOMER_VALUE) : NULL;
+	if (!m || m->desc->kind != KAM_PLUGIN_VALUE) {
+		say(err, errlen, "the value model %s is not loaded (P(alive) comes from it)",
+		    CUSTOMER_VALUE);
+		return KAM_ENOTFOUND;
+	}
+	kam_param params[64];
+	size_t n = 0;
+	char day[KAM_DATE_BUFSZ];
+	kam_date_format((kam_date){ o->as_of, KAM_NO_TIME }, day);
+	const kam_model_choice *c = cfg ? &cfg->val_default : NULL;
+	if (c && c->model && strcmp(c->model, CUSTOMER_VALUE) == 0) {
+		char perr[512];
+		if (params_check(m, c->params, c->nparams, "value.default: ", perr, sizeof(perr))) {
+			say(err, errlen, "%s", perr);
+			return KAM_EINVAL;
+		}
+		for (size_t i = 0; i < c->nparams && n < 63; i++)
+			if (strcmp(c->params[i].name, "as_of"))
+				params[n++] = c->params[i];
+	}
+	params[n++] = (kam_param){ "as_of", day };
+	fresh_filter f = { s, o->fresh };
+	kam_run_spec spec = { .model = m, .params = params, .nparams = n, .as_of = o->as_of,
+			      .filter = needs_fresh, .filter_ctx = &f };
+	int rc = kam_run_model(txn, &spec, run);
+	if (rc) {
+		say(err, errlen, "%s", run->error[0] ? run->error : kam_strerror(rc));
+		return rc;
+	}
+	for (size_t i = 0; !rc && i < run->count; i++) {
+		bool found;
+		double p = metric_of(&run->results[i], "p_alive", &found);
+		if (found)
+			rc = palive_push(out, run->results[i].account_id, p, 0);
+	}
+	return rc;
+}
+
+void kam_alert_set_free(kam_alert_set *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->count; i++) {
+		free(s->alerts[i].account_id);
+		free(s->alerts[i].owner);
+		free(s->alerts[i].region);
+	}
+	free(s->alerts);
+	s->alerts = NULL;
+	s->count = 0;
+}
+
+size_t kam_alert_signal_names(unsigned bits, char *buf, size_t len)
+{
+	static const char *const names[] = { "p_alive", "order_rate", "share_of_wallet",
+					      "revenue" };
+	size_t used = 0;
+	if (len)
+		buf[0] = 0;
+	for (unsigned i = 0; i < 4; i++) {
+		if (!(bits & (1u << i)))
+			continue;
+		int w = snprintf(buf + used, len - used, "%s%s", used ? ";" : "", names[i]);
+		if (w < 0 || (size_t)w >= len - used)
+			break;
+		used += (size_t)w;
+	}
+	return used;
+}
+
+static char *dup_str(kam_str s)
+{
+	char *p = malloc((size_t)s.len + 1);
+	if (p) {
+		if (s.len)
+			memcpy(p, s.ptr, s.len);
+		p[s.len] = 0;
+	}
+	return p;
+}
+
+static int popcount(unsigned v)
+{
+	int n = 0;
+	for (; v; v &= v - 1)
+		n++;
+	return n;
+}
+
+static int alert_cmp(const void *a, const void *b)
+{
+	const kam_alert *x = a, *y = b;
+	int nx = popcount(x->signals), ny = popcount(y->signals);
+	if (nx != ny)
+		return ny - nx;
+	return kam_str_cmp(kam_str_c(x->account_id), kam_str_c(y->account_id));
+}
+
+/* The order and revenue figures of one account, and which of them fired. */
+static void alert_figures(kam_alert *al, const kam_order_fact *o, size_t n, int32_t d,
+			  const kam_account *a, const kam_alert_opts *opts)
+{
+	uint32_t recent = 0, previous = 0;
+	kam_money rev = 0, prev = 0;
+	for (size_t i = 0; i < n; i++) {
+		int32_t day = o[i].date.day;
+		if (day > d - KAM_ALERT_RECENT_DAYS)
+			recent++;
+		else if (day > d - KAM_ALERT_RECENT_DAYS - KAM_ALERT_PREVIOUS_DAYS)
+			previous++;
+		if (day > d - 365)
+			rev += o[i].amount;
+		else
+			prev += o[i].amount; /* the facts asked for start at d - 729 */
+	}
+	al->orders_recent = recent;
+	al->orders_previous = previous;
+	al->order_rate_change = NAN;
+	if (previous) {
+		double r = (double)recent / KAM_ALERT_RECENT_DAYS;
+		double p = (double)previous / KAM_ALERT_PREVIOUS_DAYS;
+		al->order_rate_change = r / p - 1;
+		if (al->order_rate_change <= -opts->drop)
+			al->signals |= KAM_ALERT_ORDER_RATE;
+	}
+	al->revenue_12m = rev;
+	al->revenue_prev_12m = prev;
+	al->revenue_change = NAN;
+	al->has_wallet = KAM_HAS(a, KAM_A_WALLET) && a->wallet > 0;
+	if (al->has_wallet) {
+		al->share_of_wallet = (double)rev / (double)a->wallet;
+		al->share_of_wallet_prev = (double)prev / (double)a->wallet;
+	}
+	if (prev > 0) {
+		al->revenue_change = (double)rev / (double)prev - 1;
+		if (al->revenue_change <= -opts->drop)
+			al->signals |= al->has_wallet ? KAM_ALERT_SHARE_OF_WALLET : KAM_ALERT_REVENUE;
+	}
+}
+
+static int alerts_walk(kam_txn *txn, const kam_tier_set *tiers, const palive_set *pa,
+		       const kam_alert_opts *opts, kam_alert_set *out)
+{
+	kam_cursor *cur = NULL;
+	kam_facts *facts = NULL;
+	size_t cap = 0, t = 0;
+	kam_account a;
+	int rc = kam_cursor_open(txn, KAM_ACCOUNT, KAM_SCAN_ALL, (kam_str){ NULL, 0 }, INT32_MIN,
+				 INT32_MAX, &cur);
+	if (!rc)
+		rc = kam_facts_open(txn, KAM_ORDER, &facts);
+	while (!rc && (rc = kam_cursor_next(cur, &a)) > 0) {
+		rc = 0;
+		/* The tiers are in account id order too: walk both together. */
+		while (t < tiers->count && kam_str_cmp(tiers->rows[t].account_id, a.id) < 0)
+			t++;
+		if (t == tiers->count || !kam_str_eq(tiers->rows[t].account_id, a.id) ||
+		    tiers->rows[t].tier != 'A')
+			continue;
+		out->tier_a++;
+		kam_alert al = { .tier = 'A' };
+		const palive *p = palive_find(pa, a.id);
+		if (p) {
+			if (p->snapshot)
+				out->from_snapshots++;
+			else
+				out->computed++;
+			al.has_p_alive = true;
+			al.p_alive = p->p;
+			al.p_alive_snapshot = p->snapshot;
+			if (p->p < opts->p_alive_below)
+				al.signals |= KAM_ALERT_P_ALIVE;
+		}
+		const void *rows;
+		size_t n;
+		int32_t d = opts->as_of;
+		if ((rc = kam_facts_get(facts, a.id, d - 729, d, &rows, &n)))
+			break;
+		alert_figures(&al, rows, n, d, &a, opts);
+		if (!al.signals && !opts->all)
+			continue;
+		if (out->count == cap) {
+			cap = cap ? cap * 2 : 256;
+			kam_alert *v = realloc(out->alerts, cap * sizeof(*v));
+			if (!v) {
+				rc = KAM_ENOMEM;
+				break;
+			}
+			out->alerts = v;
+		}
+		al.account_id = dup_str(a.id);
+		al.owner = dup_str(KAM_HAS(&a, KAM_A_OWNER) ? a.owner : (kam_str){ "", 0 });
+		al.region = dup_str(account_region(&a));
+		out->alerts[out->count++] = al;
+		if (!al.account_id || !al.owner || !al.region)
+			rc = KAM_ENOMEM;
+	}
+	kam_facts_close(facts);
+	kam_cursor_close(cur);
+	return rc < 0 ? rc : 0;
+}
+
+int kam_alerts(kam_txn *txn, const kam_registry *reg, const kam_config *cfg,
+	       const kam_alert_opts *opts, kam_alert_set *out)
+{
+	memset(out, 0, sizeof(*out));
+	kam_tier_set tiers;
+	stored s = { .txn = txn, .as_of = opts->as_of };
+	palive_set pa = { 0 };
+	kam_run_output run = { 0 };
+	int rc = kam_tiers_current(txn, reg, NULL, opts->as_of, &tiers);
+	if (rc) {
+		say(out->error, sizeof(out->error), "%s", tiers.error);
+		return rc;
+	}
+	if (!opts->fresh && (rc = kam_snapshot_current_each_kind(txn, KAM_PLUGIN_VALUE,
+								 stored_collect, &s)))
+		say(out->error, sizeof(out->error), "reading the value snapshots: %s",
+		    kam_strerror(rc));
+	if (!rc && !opts->fresh && (rc = stored_read(&s, &pa)))
+		say(out->error, sizeof(out->error), "reading the value snapshots: %s",
+		    kam_strerror(rc));
+	if (!rc && fresh_needed(&tiers, &s, opts->fresh))
+		rc = fresh_run(txn, reg, cfg, opts, &s, &run, &pa, out->error, sizeof(out->error));
+	if (!rc) {
+		qsort(pa.v, pa.n, sizeof(*pa.v), palive_cmp);
+		if ((rc = alerts_walk(txn, &tiers, &pa, opts, out)))
+			say(out->error, sizeof(out->error), "reading the orders: %s",
+			    kam_strerror(rc));
+	}
+	if (!rc)
+		qsort(out->alerts, out->count, sizeof(*out->alerts), alert_cmp);
+	kam_run_output_free(&run);
+	palive_free(&pa);
+	free(s.p);
+	kam_tier_set_free(&tiers);
+	if (rc) {
+		if (!out->error[0])
+			say(out->error, sizeof(out->error), "%s", kam_strerror(rc));
+		kam_alert_set_free(out);
+	}
+	return rc;
+}
