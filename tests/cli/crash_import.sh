@@ -13,8 +13,8 @@
 # target state, nothing in between. Half of the delays fall near the end of an import, where the
 # commit writes its pages.
 #
-# Environment: KAM_CRASH_ROUNDS (default 20), KAM_CRASH_ACCOUNTS (default 60000, about 600,000
-# orders; 20000 in a KAM_SANITIZE build), KAM_CRASH_SEED (default: from the clock; printed, to
+# Environment: KAM_CRASH_ROUNDS (default 20), KAM_CRASH_ACCOUNTS (default 45000, about 450,000
+# orders; 15000 in a KAM_SANITIZE build), KAM_CRASH_SEED (default: from the clock; printed, to
 # replay the same delays).
 # bench/crash_stress.sh runs this with 200 rounds.
 . "$(dirname "$0")/lib/common.sh"
@@ -22,14 +22,18 @@
 SMALL=
 grep -qs '^KAM_SANITIZE:BOOL=ON' "${KAM_BUILD:-.}/CMakeCache.txt" && SMALL=1
 ROUNDS=${KAM_CRASH_ROUNDS:-20}
-DEFAULT_ACCOUNTS=60000
-[ -n "$SMALL" ] && DEFAULT_ACCOUNTS=20000
+DEFAULT_ACCOUNTS=45000
+[ -n "$SMALL" ] && DEFAULT_ACCOUNTS=15000
 ACCOUNTS=${KAM_CRASH_ACCOUNTS:-$DEFAULT_ACCOUNTS}
 SEED=${KAM_CRASH_SEED:-$(date +%s)}
 DB="$T/db"
 REF="$T/ref"
 G="$T/data"
 echo "crash_import: $ROUNDS rounds, $ACCOUNTS accounts, seed $SEED"
+command -v timeout >/dev/null || {
+	echo "crash_import: timeout (coreutils) is needed" >&2
+	exit 1
+}
 
 die() {
 	fail "$*"
@@ -89,6 +93,16 @@ IMPORT_MS=$((t1 - t0))
 echo "crash_import: an uninterrupted import of $NORDERS orders takes up to ${IMPORT_MS} ms"
 
 # ---- kill, check, repeat ----
+# The delays, in seconds: even rounds anywhere from the start to past the end of an import, odd
+# rounds around its end.
+awk -v s="$SEED" -v n="$ROUNDS" -v t="$IMPORT_MS" 'BEGIN {
+	srand(s % 2147483647)
+	for (r = 1; r <= n; r++) {
+		u = rand()
+		ms = (r % 2) ? t * (0.85 + 0.5 * u) : t * 1.2 * u
+		printf "%.3f\n", (ms < 1 ? 1 : ms) / 1000
+	}
+}' >"$T/delays"
 state=S0
 killed=0
 completed=0
@@ -98,16 +112,9 @@ while [ "$r" -le "$ROUNDS" ]; do
 	S0 | S2) file="$G/orders.csv" target=S1 ;;
 	S1) file="$G/orders2.csv" target=S2 ;;
 	esac
-	# Even rounds: anywhere from the start to past the end; odd rounds: around the end.
-	delay=$(awk -v s="$SEED" -v r="$r" -v t="$IMPORT_MS" 'BEGIN {
-		srand(s * 1000 + r); u = rand()
-		ms = (r % 2) ? t * (0.85 + 0.5 * u) : t * 1.2 * u
-		printf "%.3f", ms / 1000 }')
-	"$KAM" --db "$DB" import orders "$file" --quiet >"$T/import.out" 2>&1 &
-	pid=$!
-	sleep "$delay"
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	delay=$(sed -n "${r}p" "$T/delays")
+	# SIGKILL after the delay, unless the import ended first (timeout then returns at once).
+	timeout -s KILL "$delay" "$KAM" --db "$DB" import orders "$file" --quiet >"$T/import.out" 2>&1
 	rc=$?
 	case $rc in
 	137) killed=$((killed + 1)) ;;
