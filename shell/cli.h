@@ -58,6 +58,9 @@ int cli_day_arg(const command *cmd, const char *opt, const char *text, int32_t *
 struct kam_agenda;
 void cli_agenda_notes(const char *who, const struct kam_agenda *a, int32_t as_of);
 
+/* Writes `text` on stdout wrapped at `width` columns, each line indented (cmd_playbook.c). */
+void cli_wrap(const char *text, int indent, int width);
+
 /* Reps (account owners) numbered in the order first seen (cmd_activity.c). */
 typedef struct cli_reps {
 	char **names;

@@ -123,10 +123,14 @@ static int print_items(const kam_agenda *a, const kam_config *cfg, kam_format fm
 		if (!any)
 			printf("\nPrepared responses (kam playbook):\n");
 		any = true;
-		printf("  %-20s %s\n", kam_objection_slug(k), kam_playbook_response(cfg, k));
+		printf("  %s (\"%s\"):\n", kam_objection_slug(k), kam_objection_phrase(k));
+		cli_wrap(kam_playbook_response(cfg, k), 4, 96);
 	}
-	if (any)
-		printf("  %-20s %s\n", "", kam_playbook_rule);
+	if (any) {
+		printf("  Rule:\n");
+		cli_wrap(kam_playbook_rule, 4, 96);
+	}
+	fflush(stdout);
 	return 0;
 }
 

@@ -101,6 +101,13 @@ static int run(cli *c, int argc, char **argv)
 		rc = step(c, "One account: its record, rollup, contacts and latest interactions",
 			  (char *[]){ "get", "account", "A0000001", "--latest", "5", NULL });
 	if (!rc)
+		rc = step(c, "Segment: tier A/B/C per region (revenue Pareto), stored as a snapshot",
+			  (char *[]){ "segment", "--as-of", "2026-06-30", "--quiet", NULL });
+	if (!rc)
+		rc = step(c, "One rep's agenda: calls, follow-ups and visits due, A first, most overdue first",
+			  (char *[]){ "agenda", "--as-of", "2026-06-30", "--owner", "rep07", "--within", "7",
+				      NULL });
+	if (!rc)
 		printf("\nDone. Explore with: kam --db %s help\n", db);
 	return rc;
 }

@@ -10,8 +10,7 @@ static const kam_col cols[] = {
 };
 #define NCOLS (sizeof(cols) / sizeof(cols[0]))
 
-/* Writes `text` wrapped at `width` columns, each line indented by `indent` spaces. */
-static void wrap(const char *text, int indent, int width)
+void cli_wrap(const char *text, int indent, int width)
 {
 	const char *p = text;
 	while (*p) {
@@ -39,10 +38,10 @@ static int print_text(const kam_config *cfg, int only)
 		printf("%s%d. %s: \"%s\"%s\n", k > 1 && !only ? "\n" : "", k, kam_objection_slug(k),
 		       kam_objection_phrase(k),
 		       cfg->playbook[k - 1] ? " (from the configuration)" : "");
-		wrap(kam_playbook_response(cfg, k), 3, 96);
+		cli_wrap(kam_playbook_response(cfg, k), 3, 96);
 	}
 	printf("\nRule: ");
-	wrap(kam_playbook_rule, 0, 90);
+	cli_wrap(kam_playbook_rule, 0, 90);
 	return 0;
 }
 
