@@ -214,7 +214,8 @@ static int cmp_money_desc(const void *x, const void *y)
 
 static void gacc_finish(gacc *a, size_t top)
 {
-	qsort(a->heap, a->nheap, sizeof(*a->heap), cmp_money_desc);
+	if (a->nheap)
+		qsort(a->heap, a->nheap, sizeof(*a->heap), cmp_money_desc);
 	for (size_t i = 0; i < a->nheap; i++) {
 		if (i < 1)
 			a->g.top1 += a->heap[i];
@@ -385,7 +386,8 @@ int kam_portfolio_compute(kam_txn *txn, const kam_portfolio_opts *o, kam_portfol
 		groups.v[i].g.key = NULL; /* moved */
 	}
 	out->ngroups = groups.n;
-	qsort(out->groups, out->ngroups, sizeof(*out->groups), cmp_group_key);
+	if (out->ngroups)
+		qsort(out->groups, out->ngroups, sizeof(*out->groups), cmp_group_key);
 done:
 	gacc_free(&total);
 	gmap_free(&groups);
@@ -593,8 +595,10 @@ static int receivables_collect(const kam_portfolio_opts *o, const rbook *b,
 	}
 	gmap_free(&keys);
 	if (!rc) {
-		qsort(out->rows, out->count, sizeof(*out->rows), cmp_receivable);
-		qsort(out->groups, out->ngroups, sizeof(*out->groups), cmp_rgroup);
+		if (out->count)
+			qsort(out->rows, out->count, sizeof(*out->rows), cmp_receivable);
+		if (out->ngroups)
+			qsort(out->groups, out->ngroups, sizeof(*out->groups), cmp_rgroup);
 	}
 	return rc;
 }

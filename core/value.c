@@ -948,13 +948,15 @@ int kam_alerts(kam_txn *txn, const kam_registry *reg, const kam_config *cfg,
 	if (!rc && fresh_needed(&tiers, &s, opts->fresh))
 		rc = fresh_run(txn, reg, cfg, opts, &s, &run, &pa, out->error, sizeof(out->error));
 	if (!rc) {
-		qsort(pa.v, pa.n, sizeof(*pa.v), palive_cmp);
+		if (pa.n)
+			qsort(pa.v, pa.n, sizeof(*pa.v), palive_cmp);
 		if ((rc = alerts_walk(txn, &tiers, &pa, opts, out)))
 			say(out->error, sizeof(out->error), "reading the orders: %s",
 			    kam_strerror(rc));
 	}
 	if (!rc)
-		qsort(out->alerts, out->count, sizeof(*out->alerts), alert_cmp);
+		if (out->count)
+			qsort(out->alerts, out->count, sizeof(*out->alerts), alert_cmp);
 	kam_run_output_free(&run);
 	palive_free(&pa);
 	free(s.p);
