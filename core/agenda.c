@@ -100,6 +100,7 @@ typedef struct group {
 	bool all;          /* no region filter */
 	/* during the run */
 	const char **owners; /* the owner of each account the run keeps, in order */
+	char *tiers;         /* and its tier (0: none) */
 	size_t nowners, capowners;
 	int err;
 } group;
@@ -122,7 +123,8 @@ typedef struct plan {
 	/* shared by the filter and tier callbacks */
 	owner_table *owners;
 	const kam_tier_row *tiers;
-	size_t ntiers, tier_pos;
+	size_t ntiers;
+	size_t filter_pos, tier_pos; /* cursors of the filter's and the model's tier lookups */
 } plan;
 
 static void group_free(group *g)
@@ -131,6 +133,7 @@ static void group_free(group *g)
 	free(g->holidays);
 	free(g->regions);
 	free(g->owners);
+	free(g->tiers);
 }
 
 static void plan_free(plan *p)
@@ -361,6 +364,43 @@ typedef struct run_ctx {
 	group *g;
 } run_ctx;
 
+/*
+ * The tier row of an account. Runs ask in id order, so a cursor that moves forward finds most
+ * rows in a step or two; a miss behind it falls back to a binary search.
+ */
+static const kam_tier_row *tier_find(const plan *p, size_t *cursor, kam_str id)
+{
+	size_t pos = *cursor;
+	if (pos < p->ntiers && kam_str_cmp(p->tiers[pos].account_id, id) <= 0) {
+		for (int step = 0; step < 8 && pos < p->ntiers; step++, pos++) {
+			int c = kam_str_cmp(p->tiers[pos].account_id, id);
+			if (c == 0) {
+				*cursor = pos + 1;
+				return &p->tiers[pos];
+			}
+			if (c > 0) {
+				*cursor = pos;
+				return NULL;
+			}
+		}
+	}
+	size_t lo = 0, hi = p->ntiers;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = kam_str_cmp(p->tiers[mid].account_id, id);
+		if (c == 0) {
+			*cursor = mid + 1;
+			return &p->tiers[mid];
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*cursor = lo;
+	return NULL;
+}
+
 static int run_filter(void *ctx, const kam_account *a)
 {
 	run_ctx *c = ctx;
@@ -383,61 +423,30 @@ static int run_filter(void *ctx, const kam_account *a)
 	if (g->nowners == g->capowners) {
 		size_t cap = g->capowners ? g->capowners * 2 : 1024;
 		const char **o = realloc(g->owners, cap * sizeof(*o));
-		if (!o) {
+		if (o)
+			g->owners = o;
+		char *t = o ? realloc(g->tiers, cap) : NULL;
+		if (!t) {
 			g->err = KAM_ENOMEM;
 			return 1;
 		}
-		g->owners = o;
+		g->tiers = t;
 		g->capowners = cap;
 	}
 	const char *s = owners_get(c->p->owners, own);
+	const kam_tier_row *row = tier_find(c->p, &c->p->filter_pos, a->id);
 	if (!s)
 		g->err = KAM_ENOMEM;
+	g->tiers[g->nowners] = row ? row->tier : 0;
 	g->owners[g->nowners++] = s ? s : "";
 	return 1;
-}
-
-/*
- * The tier row of an account. Runs ask in id order, so a cursor that moves forward finds most
- * rows in a step or two; a miss behind it falls back to a binary search.
- */
-static const kam_tier_row *tier_find(plan *p, kam_str id)
-{
-	size_t pos = p->tier_pos;
-	if (pos < p->ntiers && kam_str_cmp(p->tiers[pos].account_id, id) <= 0) {
-		for (int step = 0; step < 8 && pos < p->ntiers; step++, pos++) {
-			int c = kam_str_cmp(p->tiers[pos].account_id, id);
-			if (c == 0) {
-				p->tier_pos = pos + 1;
-				return &p->tiers[pos];
-			}
-			if (c > 0) {
-				p->tier_pos = pos;
-				return NULL;
-			}
-		}
-	}
-	size_t lo = 0, hi = p->ntiers;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = kam_str_cmp(p->tiers[mid].account_id, id);
-		if (c == 0) {
-			p->tier_pos = mid + 1;
-			return &p->tiers[mid];
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	p->tier_pos = lo;
-	return NULL;
 }
 
 static char run_tier(void *ctx, const kam_account_view *v)
 {
 	run_ctx *c = ctx;
-	const kam_tier_row *row = tier_find(c->p, (kam_str){ v->id.ptr, (uint32_t)v->id.len });
+	const kam_tier_row *row = tier_find(c->p, &c->p->tier_pos,
+					    (kam_str){ v->id.ptr, (uint32_t)v->id.len });
 	return row ? row->tier : 0;
 }
 
@@ -455,7 +464,7 @@ static int runs_compute(kam_txn *txn, plan *p, kam_agenda *out)
 			.tier_of = run_tier, .tier_ctx = &ctx,
 		};
 		kam_run_output *o = &mem->outs[mem->nouts];
-		p->tier_pos = 0;
+		p->tier_pos = p->filter_pos = 0;
 		int rc = kam_run_model(txn, &spec, o);
 		if (!rc && g->err)
 			rc = g->err;
@@ -748,11 +757,9 @@ static int items_collect(plan *p, kam_agenda *out)
 			rc = KAM_ELIMIT;
 			break;
 		}
-		p->tier_pos = 0;
 		for (size_t k = 0; !rc && k < ro->count; k++, flat++) {
 			const kam_result *res = &ro->results[k];
-			const kam_tier_row *row = tier_find(p, kam_str_c(res->account_id));
-			char tier = row ? row->tier : 0;
+			char tier = g->tiers[k];
 			if (!tier)
 				out->untiered++;
 			for (size_t a = 0; !rc && a < res->nactions; a++) {

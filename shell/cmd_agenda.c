@@ -82,8 +82,148 @@ static kam_str day_text(int32_t day, char *buf)
 	return (kam_str){ buf, (uint32_t)kam_date_format((kam_date){ day, KAM_NO_TIME }, buf) };
 }
 
+/*
+ * CSV written row by row into one buffer: a million rows through kam_out cost a dozen stdio
+ * calls each. Quoting follows kam_csv_write_field: a field with a comma, a quote, CR or LF (or a
+ * leading BOM) is quoted, its quotes doubled.
+ */
+typedef struct csvbuf {
+	char *data;
+	size_t len, cap;
+	FILE *f;
+	int err;
+} csvbuf;
+
+static void csv_flush(csvbuf *b)
+{
+	if (b->len && fwrite(b->data, 1, b->len, b->f) != b->len)
+		b->err = KAM_EIO;
+	b->len = 0;
+}
+
+static char *csv_room(csvbuf *b, size_t n)
+{
+	if (b->cap - b->len < n) {
+		csv_flush(b);
+		if (b->cap < n) {
+			char *d = realloc(b->data, n);
+			if (!d) {
+				b->err = KAM_ENOMEM;
+				return NULL;
+			}
+			b->data = d;
+			b->cap = n;
+		}
+	}
+	return b->data + b->len;
+}
+
+static void csv_field(csvbuf *b, const char *s, size_t len, bool comma)
+{
+	bool quote = len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0;
+	for (size_t i = 0; i < len && !quote; i++)
+		quote = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
+	char *p = csv_room(b, 2 * len + 3);
+	if (!p)
+		return;
+	char *start = p;
+	if (comma)
+		*p++ = ',';
+	if (!quote) {
+		memcpy(p, s, len);
+		p += len;
+	} else {
+		*p++ = '"';
+		for (size_t i = 0; i < len; i++) {
+			if (s[i] == '"')
+				*p++ = '"';
+			*p++ = s[i];
+		}
+		*p++ = '"';
+	}
+	b->len += (size_t)(p - start);
+}
+
+static void csv_newline(csvbuf *b)
+{
+	char *p = csv_room(b, 1);
+	if (p) {
+		*p = '\n';
+		b->len++;
+	}
+}
+
+static void csv_cstr(csvbuf *b, const char *s, bool comma)
+{
+	csv_field(b, s ? s : "", s ? strlen(s) : 0, comma);
+}
+
+/* A day's text; `memo` keeps the last one (in agenda order, neighbours share due days). */
+typedef struct day_memo {
+	int32_t day;
+	size_t len;
+	char text[KAM_DATE_BUFSZ];
+} day_memo;
+
+static void csv_day(csvbuf *b, int32_t day, day_memo *memo)
+{
+	if (day == KAM_NO_DAY) {
+		csv_field(b, "", 0, true);
+		return;
+	}
+	if (memo->day != day || !memo->len) {
+		memo->day = day;
+		memo->len = kam_date_format((kam_date){ day, KAM_NO_TIME }, memo->text);
+	}
+	csv_field(b, memo->text, memo->len, true);
+}
+
+static int print_csv(const kam_agenda *a, const kam_config *cfg)
+{
+	csvbuf b = { .f = stdout };
+	if (!(b.data = malloc(b.cap = 1 << 16)))
+		return KAM_ENOMEM;
+	for (size_t c = 0; c < NCOLS; c++)
+		csv_cstr(&b, cols[c].name, c > 0);
+	csv_newline(&b);
+	const char *owner = NULL;
+	size_t owner_len = 0;
+	day_memo due = { 0 }, last = { 0 };
+	for (size_t i = 0; !b.err && i < a->count; i++) {
+		const kam_agenda_item *x = &a->items[i];
+		char over[24], tier = x->tier;
+		/* Items are in agenda order, their ids scattered over the runs' memory: ask early. */
+		if (i + 16 < a->count)
+			__builtin_prefetch(a->items[i + 16].account_id);
+		int obj = x->detail ? kam_objection_parse(x->detail) : 0;
+		csv_cstr(&b, x->account_id, false);
+		csv_cstr(&b, x->action, true);
+		csv_field(&b, &tier, tier ? 1 : 0, true);
+		csv_day(&b, x->due, &due);
+		csv_field(&b, over, (size_t)snprintf(over, sizeof(over), "%lld",
+						     (long long)x->overdue_days), true);
+		if (x->owner != owner) {
+			owner = x->owner;
+			owner_len = strlen(owner);
+		}
+		csv_field(&b, owner, owner_len, true);
+		csv_day(&b, x->last, &last);
+		csv_cstr(&b, x->detail, true);
+		csv_cstr(&b, obj ? kam_playbook_response(cfg, obj) : NULL, true);
+		csv_cstr(&b, x->region, true);
+		csv_newline(&b);
+	}
+	csv_flush(&b);
+	free(b.data);
+	if (!b.err && fflush(stdout))
+		b.err = KAM_EIO;
+	return b.err;
+}
+
 static int print_items(const kam_agenda *a, const kam_config *cfg, kam_format fmt)
 {
+	if (fmt == KAM_FMT_CSV)
+		return print_csv(a, cfg);
 	bool table = fmt == KAM_FMT_TABLE;
 	kam_out *out = kam_out_begin(stdout, fmt, table ? table_cols : cols,
 				     table ? TABLE_NCOLS : NCOLS);
