@@ -238,17 +238,17 @@ static kam_str account_region(const kam_account *a)
 	return KAM_HAS(a, KAM_A_REGION) ? a->region : (kam_str){ "", 0 };
 }
 
-static kam_str group_key(const kam_portfolio_opts *o, const kam_account *a, char tier,
-			 char *tbuf)
+static kam_str group_key(const kam_portfolio_opts *o, const kam_account *a,
+			 const kam_tier_row *row, char *tbuf)
 {
 	switch (o->by) {
 	case KAM_PORTFOLIO_REP:
 		return KAM_HAS(a, KAM_A_OWNER) ? a->owner : (kam_str){ "", 0 };
 	case KAM_PORTFOLIO_REGION:
-		return account_region(a);
+		return row->region;
 	case KAM_PORTFOLIO_TIER:
-		tbuf[0] = tier;
-		return (kam_str){ tbuf, tier ? 1u : 0u };
+		tbuf[0] = row->tier;
+		return (kam_str){ tbuf, row->tier ? 1u : 0u };
 	default:
 		return (kam_str){ "", 0 };
 	}
@@ -276,42 +276,56 @@ static int window_of(const kam_portfolio_opts *o, int32_t *from, char *err, size
 	return 0;
 }
 
+/*
+ * The pass: the tier rows hold every account in id order with its region, so only grouping by
+ * rep needs the account records (read alongside, in the same order).
+ */
 static int portfolio_walk(kam_txn *txn, const kam_portfolio_opts *o, const kam_tier_set *tiers,
 			  int32_t from, gacc *total, gmap *groups)
 {
 	kam_cursor *cur = NULL;
 	kam_facts *orders = NULL, *inter = NULL;
-	kam_account a;
-	size_t tpos = 0, k = o->top > 5 ? o->top : 5;
-	int rc = kam_cursor_open(txn, KAM_ACCOUNT, KAM_SCAN_ALL, (kam_str){ NULL, 0 }, INT32_MIN,
-				 INT32_MAX, &cur);
+	kam_account a = { 0 };
+	size_t k = o->top > 5 ? o->top : 5, last = SIZE_MAX;
+	int rc = 0;
+	if (o->by == KAM_PORTFOLIO_REP)
+		rc = kam_cursor_open(txn, KAM_ACCOUNT, KAM_SCAN_ALL, (kam_str){ NULL, 0 }, INT32_MIN,
+				     INT32_MAX, &cur);
 	if (!rc)
 		rc = kam_facts_open(txn, KAM_ORDER, &orders);
 	if (!rc)
 		rc = kam_facts_open(txn, KAM_INTERACTION, &inter);
-	size_t last = SIZE_MAX;
-	while (!rc && (rc = kam_cursor_next(cur, &a)) > 0) {
+	for (size_t t = 0; !rc && t < tiers->count; t++) {
+		const kam_tier_row *row = &tiers->rows[t];
 		const void *rows;
 		size_t n;
 		kam_money rev = 0;
 		int64_t minutes = 0;
-		if ((rc = kam_facts_get(orders, a.id, from, o->as_of, &rows, &n)))
+		if (cur && (rc = kam_cursor_next(cur, &a)) <= 0) {
+			rc = rc ? rc : KAM_ECORRUPT;
+			break;
+		}
+		if (cur && !kam_str_eq(a.id, row->account_id)) {
+			rc = KAM_ECORRUPT; /* one transaction: both walks see the same accounts */
+			break;
+		}
+		if ((rc = kam_facts_get(orders, row->account_id, from, o->as_of, &rows, &n)))
 			break;
 		const kam_order_fact *of = rows;
 		for (size_t i = 0; i < n; i++)
 			rev += of[i].amount;
-		if ((rc = kam_facts_get(inter, a.id, from, o->as_of, &rows, &n)))
+		if ((rc = kam_facts_get(inter, row->account_id, from, o->as_of, &rows, &n)))
 			break;
 		const kam_interaction_fact *inf = rows;
 		for (size_t i = 0; i < n; i++)
 			if (inf[i].has_minutes)
 				minutes += inf[i].minutes;
-		char tier = tier_at(tiers, &tpos, a.id), tbuf[1];
-		if ((rc = gacc_add(total, k, rev, minutes, tier)))
+		if ((rc = gacc_add(total, k, rev, minutes, row->tier)))
 			break;
 		if (o->by == KAM_PORTFOLIO_TOTAL)
 			continue;
-		kam_str key = group_key(o, &a, tier, tbuf);
+		char tbuf[1];
+		kam_str key = group_key(o, &a, row, tbuf);
 		/* Accounts of one rep or region often follow each other: try the last group first. */
 		gacc *g = last != SIZE_MAX && kam_str_eq(kam_str_c(groups->v[last].g.key), key)
 				  ? &groups->v[last]
@@ -321,7 +335,7 @@ static int portfolio_walk(kam_txn *txn, const kam_portfolio_opts *o, const kam_t
 			break;
 		}
 		last = (size_t)(g - groups->v);
-		rc = gacc_add(g, k, rev, minutes, tier);
+		rc = gacc_add(g, k, rev, minutes, row->tier);
 	}
 	kam_facts_close(inter);
 	kam_facts_close(orders);

@@ -9,6 +9,7 @@
 
 #define DEMO_ACCOUNTS "2000"
 #define DEMO_SEED "42"
+#define DEMO_AS_OF "2026-06-30" /* the last day of the generated history */
 
 /* Prints the command as a user would type it, then runs it. */
 static int step(cli *c, const char *title, char **argv)
@@ -107,6 +108,14 @@ static int run(cli *c, int argc, char **argv)
 		rc = step(c, "One rep's agenda: calls, follow-ups and visits due, A first, most overdue first",
 			  (char *[]){ "agenda", "--as-of", "2026-06-30", "--owner", "rep07", "--within", "7",
 				      NULL });
+	if (!rc)
+		rc = step(c, "Client value (customer-value: profit, share of wallet, tenure, BG/NBD "
+			     "forecast): the 10 most valuable accounts, stored as a value snapshot",
+			  (char *[]){ "value", "--as-of", DEMO_AS_OF, "--top", "10", NULL });
+	if (!rc)
+		rc = step(c, "The portfolio per tier: concentration (top-10 share, HHI), hours and "
+			     "revenue per hour",
+			  (char *[]){ "portfolio", "--by", "tier", "--as-of", DEMO_AS_OF, NULL });
 	if (!rc)
 		printf("\nDone. Explore with: kam --db %s help\n", db);
 	return rc;

@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# Value benchmark: `kam value` (customer-value with fixed BG/NBD parameters, i.e. without the
+# fit; with the fit; consumables), `kam portfolio` and `kam alerts` over the 1,000,000-account
+# book. See bench/README.md.
+#
+# Environment:
+#   KAM                 the kam binary (default: build/kam of this repository)
+#   KAM_BENCH_DIR       scratch and cache directory (default /tmp/kam-bench)
+#   KAM_BENCH_ACCOUNTS  accounts (default 1000000); the data is bench/import.sh's cache
+#   KAM_BENCH_SEED      generator seed (default 1)
+#   KAM_BENCH_AS_OF     the as-of day (default 2026-06-30, inside the generated history)
+#   KAM_BENCH_RUNS      timed runs per command; the best is reported (default 3)
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+KAM=${KAM:-$root/build/kam}
+BENCH=${KAM_BENCH_DIR:-/tmp/kam-bench}
+ACCOUNTS=${KAM_BENCH_ACCOUNTS:-1000000}
+SEED=${KAM_BENCH_SEED:-1}
+AS_OF=${KAM_BENCH_AS_OF:-2026-06-30}
+RUNS=${KAM_BENCH_RUNS:-3}
+# The paper's CDNOW figures (Fader, Hardie and Lee 2005): fixed, so no fit.
+FIXED=(--param bgnbd_r=0.243 --param bgnbd_alpha=4.414 --param bgnbd_a=0.793
+       --param bgnbd_b=2.426)
+
+die() {
+	echo "bench: $*" >&2
+	exit 1
+}
+
+[ -x "$KAM" ] || die "no kam binary at $KAM (build first, or set KAM)"
+date -d "$AS_OF" +%F >/dev/null 2>&1 || die "KAM_BENCH_AS_OF: not a date: $AS_OF"
+
+DATA=$BENCH/data-$ACCOUNTS-$SEED
+WORK=$BENCH/value-$ACCOUNTS-$SEED
+LOG=$BENCH/log
+mkdir -p "$WORK" "$LOG"
+
+# GNU time gives CPU seconds too (the machine may be shared: wall time then waits for a CPU).
+TIME=/usr/bin/time
+if [ ! -x "$TIME" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null 2>&1 || true
+fi
+[ -x "$TIME" ] || TIME=
+
+ms() { date +%s%3N; }
+# best NAME CMD...: runs CMD $RUNS times (output in $LOG/NAME.out); sets BEST (wall seconds of
+# the fastest run), CPU (user + system seconds of that run, or "n/a") and MEM (its peak RSS).
+best() {
+	local name=$1 t0 t1 d b=
+	shift
+	CPU=n/a
+	MEM=n/a
+	for _ in $(seq "$RUNS"); do
+		t0=$(ms)
+		if [ -n "$TIME" ]; then
+			"$TIME" -f '%U %S %M' -o "$LOG/$name.time" "$@" >"$LOG/$name.out" 2>&1 || {
+				sed 's/^/  | /' "$LOG/$name.out" | tail -20 >&2
+				die "$name failed: $*"
+			}
+		else
+			"$@" >"$LOG/$name.out" 2>&1 || {
+				sed 's/^/  | /' "$LOG/$name.out" | tail -20 >&2
+				die "$name failed: $*"
+			}
+		fi
+		t1=$(ms)
+		d=$((t1 - t0))
+		if [ -z "$b" ] || [ "$d" -lt "$b" ]; then
+			b=$d
+			if [ -n "$TIME" ]; then
+				CPU=$(awk '{ printf "%.2f", $1 + $2 }' "$LOG/$name.time")
+				MEM=$(awk '{ printf "%d MB", $3 / 1024 }' "$LOG/$name.time")
+			fi
+		fi
+	done
+	BEST=$(awk -v m="$b" 'BEGIN { printf "%.3f", m / 1000 }')
+}
+
+# ---- data: bench/import.sh's cache, generated when missing ----
+for k in accounts contacts orders interactions; do
+	if [ ! -f "$DATA/$k.csv" ]; then
+		echo "data:    generating $ACCOUNTS accounts (seed $SEED) into $DATA"
+		"$KAM" gen "$DATA" --accounts "$ACCOUNTS" --seed "$SEED" --quiet
+		break
+	fi
+done
+echo "data:    $DATA"
+
+# ---- kam database (cached; complete once its marker exists) ----
+KDB=$WORK/kam.db
+if [ -f "$WORK/kam.ok" ] && ! { "$KAM" --db "$KDB" stats &&
+	"$KAM" --db "$KDB" get account "$(sed -n 2p "$DATA/accounts.csv" | cut -d, -f1)"; } \
+	>/dev/null 2>&1; then
+	echo "kam:     $KDB is not readable by this kam: rebuilding it"
+	rm -f "$WORK/kam.ok"
+fi
+if [ ! -f "$WORK/kam.ok" ]; then
+	echo "kam:     importing into $KDB (once; cached), then segmenting as of $AS_OF"
+	rm -rf "$KDB"
+	"$KAM" --db "$KDB" init >/dev/null
+	for k in accounts contacts orders interactions; do
+		"$KAM" --db "$KDB" import "$k" "$DATA/$k.csv" --quiet
+	done
+	# Stored tiers, as a team would have them: portfolio and alerts read them.
+	"$KAM" --db "$KDB" segment --as-of "$AS_OF" --quiet
+	touch "$WORK/kam.ok"
+fi
+cat "$KDB"/*.mdb >/dev/null # a warm page cache for every run
+
+K=("$KAM" --db "$KDB")
+V=("${K[@]}" value --model customer-value --as-of "$AS_OF" --quiet)
+echo "timing:  best of $RUNS runs each, as of $AS_OF"
+best value-fixed "${V[@]}" "${FIXED[@]}" --dry-run
+fixed=$BEST fixed_cpu=$CPU fixed_mem=$MEM
+best value-fit "${V[@]}" --dry-run
+fit=$BEST fit_cpu=$CPU fit_mem=$MEM
+fit_log=$(grep -m1 -o 'fitted.*' "$LOG/value-fit.out" || true)
+best value-consumables "${K[@]}" value --model consumables --as-of "$AS_OF" --quiet --dry-run
+cons=$BEST cons_cpu=$CPU
+size0=$(du -sb "$KDB" | cut -f1)
+RUNS=1 best value-stored "${V[@]}" "${FIXED[@]}"
+stored=$BEST stored_cpu=$CPU
+size1=$(du -sb "$KDB" | cut -f1)
+best value-csv sh -c '"$@" --format csv >/dev/null' sh "${K[@]}" value --model customer-value \
+	--as-of "$AS_OF" "${FIXED[@]}" --dry-run
+csv=$BEST csv_cpu=$CPU
+best portfolio-rep "${K[@]}" portfolio --by rep --as-of "$AS_OF"
+prep=$BEST prep_cpu=$CPU
+best portfolio-tier "${K[@]}" portfolio --by tier --as-of "$AS_OF"
+ptier=$BEST ptier_cpu=$CPU
+best receivables "${K[@]}" portfolio --receivables --by rep --as-of "$AS_OF"
+rcv=$BEST rcv_cpu=$CPU
+# alerts read P(alive) from the snapshot just stored (customer-value as of the same day)
+best alerts "${K[@]}" alerts --as-of "$AS_OF" --format csv
+alerts=$BEST alerts_cpu=$CPU
+alerts_what=$(grep -m1 'kam: alerts:' "$LOG/alerts.out" | sed 's/^kam: alerts: //')
+
+load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo n/a)
+row() { printf '%-34s %-8s %-7s %s\n' "$1" "$2" "$3" "${4:-}"; }
+echo
+row "accounts:" "$ACCOUNTS" "" "(seed $SEED), $(($(grep -c '' "$DATA/orders.csv") - 1)) orders"
+row "" "wall s" "cpu s"
+row "value, customer-value, no fit:" "$fixed" "$fixed_cpu" "dry run, peak $fixed_mem"
+row "value, customer-value, with fit:" "$fit" "$fit_cpu" "dry run, peak $fit_mem"
+row "value, consumables:" "$cons" "$cons_cpu" "dry run"
+row "value, no fit, stored:" "$stored" "$stored_cpu" "one run: +$(((size1 - size0) / 1048576)) MB of snapshot"
+row "value, no fit, csv to /dev/null:" "$csv" "$csv_cpu" "dry run, 1M rows of 19 columns printed"
+row "portfolio --by rep:" "$prep" "$prep_cpu"
+row "portfolio --by tier:" "$ptier" "$ptier_cpu"
+row "portfolio --receivables --by rep:" "$rcv" "$rcv_cpu" "reads every order record"
+row "alerts:" "$alerts" "$alerts_cpu" "$alerts_what"
+[ -z "$fit_log" ] || echo "fit:                               $fit_log"
+echo "load average:                      $load (wall times wait for a CPU on a busy machine)"
+echo "targets:                           value without the fit <= 1 s, with the fit <= 5 s;"
+echo "                                   portfolio well under 1 s"
