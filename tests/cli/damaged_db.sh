@@ -4,16 +4,18 @@
 # exit 0 (the damage hit unused space) or exit 1 with an error: never a signal, a sanitizer
 # report or a hang.
 #
-# The damage is random but reproducible from KAM_DAMAGE_SEED (default: from the clock; printed).
-# KAM_DAMAGE_FLIPS (default 60) bit flips are tried; every page is zeroed in turn, up to
-# KAM_DAMAGE_PAGES (default 40) of them, spread over the file.
+# The damage is pseudo-random from KAM_DAMAGE_SEED (default 1, so that CI always tries the same
+# copies; set another seed to explore). KAM_DAMAGE_FLIPS (default 60) single-bit flips are tried;
+# every page is zeroed in turn, up to KAM_DAMAGE_PAGES (default 40) of them spread over the file.
 #
-# Known issue: a full scan that reaches a zeroed (or otherwise non-leaf) leaf page stops in
-# liblmdb's own assertion (mdb.c: "Assertion 'IS_LEAF(mp)' failed in mdb_cursor_next()", SIGABRT)
-# before the store can report KAM_ECORRUPT. Those aborts, and only those, are counted as KNOWN and
-# do not fail the test unless KAM_DAMAGE_STRICT=1 (docs/reliability.md).
+# Known limitation: liblmdb trusts its B-tree pages. When a whole page is overwritten (zeroed, or
+# random bytes), a scan that reaches it can stop inside liblmdb: its assertion "Assertion
+# 'IS_LEAF(mp)' failed in mdb_cursor_next()" (SIGABRT), or a SIGSEGV in liblmdb code. For
+# whole-page damage only, those crashes are counted as KNOWN and do not fail the test, unless
+# KAM_DAMAGE_STRICT=1; under ASan only a crash whose top frame is in liblmdb counts as known.
+# Truncation, bit flips and lock files must never crash. See docs/reliability.md.
 . "$(dirname "$0")/lib/common.sh"
-SEED=${KAM_DAMAGE_SEED:-$(date +%s)}
+SEED=${KAM_DAMAGE_SEED:-1}
 FLIPS=${KAM_DAMAGE_FLIPS:-60}
 MAXPAGES=${KAM_DAMAGE_PAGES:-40}
 STRICT=${KAM_DAMAGE_STRICT:-0}
@@ -56,9 +58,22 @@ IFS=' '
 CASES=0
 BAD=0
 KNOWN=0
-# probe LABEL DIR: runs every reading command on the damaged copy DIR.
+# known_crash RC: 0 when exit status RC with $T/err is the known liblmdb crash on a bad page.
+known_crash() {
+	[ "$STRICT" = 1 ] && return 1
+	case $1 in
+	134) grep -q "^mdb\.c:[0-9]*: Assertion 'IS_LEAF(mp)' failed in mdb_cursor_next()" "$T/err" ;;
+	135 | 139) ! grep -q 'Sanitizer' "$T/err" ;;
+	86) grep -q 'AddressSanitizer: \(SEGV\|BUS\)' "$T/err" &&
+		grep -m 1 '^ *#0 ' "$T/err" | grep -q 'liblmdb\.so' ;;
+	*) return 1 ;;
+	esac
+}
+
+# probe LABEL DIR [page]: runs every reading command on the damaged copy DIR; "page" marks
+# whole-page damage, where the known liblmdb crashes are tolerated.
 probe() {
-	label=$1 dir=$2
+	label=$1 dir=$2 whole=${3:-}
 	CASES=$((CASES + 1))
 	IFS='|'
 	for cmd in $CMDS; do
@@ -66,9 +81,8 @@ probe() {
 		# shellcheck disable=SC2086
 		timeout -s KILL "$LIMIT" "$KAM" --db "$dir" $cmd >/dev/null 2>"$T/err"
 		rc=$?
-		if [ "$rc" -eq 134 ] && [ "$STRICT" != 1 ] &&
-			grep -q "^mdb\.c:[0-9]*: Assertion 'IS_LEAF(mp)' failed in mdb_cursor_next()" "$T/err"; then
-			echo "KNOWN: $label: kam $cmd: $(head -n 1 "$T/err")"
+		if [ -n "$whole" ] && known_crash "$rc"; then
+			echo "KNOWN: $label: kam $cmd: exit $rc: $(grep -m 1 'mdb\.c\|ERROR' "$T/err")"
 			KNOWN=$((KNOWN + 1))
 			continue
 		elif [ "$rc" -eq 137 ]; then
@@ -86,7 +100,7 @@ probe() {
 			continue
 		fi
 		fail "$label: kam $cmd $why"
-		head -5 "$T/err" | sed 's/^/  | /' >&2
+		head -12 "$T/err" | sed 's/^/  | /' >&2
 		BAD=$((BAD + 1))
 		# Keep the first few damaged copies to look at.
 		[ "$BAD" -le 3 ] && cp -r "$dir" "${TMPDIR:-/tmp}/kam-damaged.$SEED.$BAD" 2>/dev/null &&
@@ -136,20 +150,24 @@ p=0
 while [ "$p" -lt "$NPAGES" ]; do
 	copy
 	dd if=/dev/zero of="$T/d/data.mdb" bs="$PAGE" seek="$p" count=1 conv=notrunc 2>/dev/null
-	probe "page $p zeroed" "$T/d"
+	probe "page $p zeroed" "$T/d" page
 	p=$((p + step))
 done
 # Both meta pages at once: not a database any more.
 copy
 dd if=/dev/zero of="$T/d/data.mdb" bs="$PAGE" count=2 conv=notrunc 2>/dev/null
-probe "both meta pages zeroed" "$T/d"
+probe "both meta pages zeroed" "$T/d" page
 expect_exit 1 "$KAM" --db "$T/d" stats
-# Random bytes over a whole page past the metas.
-if [ "$NPAGES" -gt 3 ]; then
+# Pseudo-random bytes over a few whole pages past the metas.
+for p in 2 3 $((NPAGES / 2)) $((NPAGES - 1)); do
+	[ "$p" -ge 2 ] && [ "$p" -lt "$NPAGES" ] || continue
 	copy
-	dd if=/dev/urandom of="$T/d/data.mdb" bs="$PAGE" seek=2 count=1 conv=notrunc 2>/dev/null
-	probe "page 2 random" "$T/d"
-fi
+	awk -v s="$SEED" -v p="$p" -v n="$PAGE" 'BEGIN {
+		srand(s * 7919 + p)
+		for (i = 0; i < n; i++) printf "%c", 1 + int(rand() * 255)
+	}' | dd of="$T/d/data.mdb" bs="$PAGE" seek="$p" count=1 conv=notrunc 2>/dev/null
+	probe "page $p random" "$T/d" page
+done
 
 # ---- the lock file ----
 copy
@@ -172,5 +190,5 @@ copy
 mkdir "$T/d/x" && rm -f "$T/d/data.mdb" && mv "$T/d/x" "$T/d/data.mdb"
 probe "data.mdb is a directory" "$T/d"
 
-echo "damaged_db: $CASES damaged copies, $BAD failures, $KNOWN known LMDB assertion aborts"
+echo "damaged_db: $CASES damaged copies, $BAD failures, $KNOWN known liblmdb crashes on whole-page damage"
 finish
