@@ -779,7 +779,7 @@ static int accounts_load(kam_run *r, const kam_run_spec *spec, char *err, size_t
 		if (spec->filter && !spec->filter(spec->filter_ctx, &a))
 			continue;
 		kam_rollup ro;
-		if ((rc = kam_rollup_get(r->txn, a.id, &ro))) {
+		if ((rc = kam_cursor_rollup(cur, &ro))) {
 			snprintf(err, errlen, "reading the rollup of account %.*s: %s", (int)a.id.len,
 				 a.id.ptr, kam_strerror(rc));
 			break;

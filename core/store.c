@@ -201,6 +201,19 @@ struct kam_txn {
 	uint64_t writes;         /* records written so far (facts readers notice changes) */
 };
 
+/*
+ * A rollup half read in lockstep with an account cursor (kam_cursor_rollup): accounts come in
+ * id order, so the half's cursor only moves forward, mostly by one entry, instead of descending
+ * the tree for every account.
+ */
+enum { HW_UNPLACED, HW_AT, HW_END };
+
+struct half_walk {
+	struct curlink l;
+	int state;
+	MDB_val k, v; /* the entry the cursor is on (HW_AT) */
+};
+
 struct kam_cursor {
 	struct curlink l;
 	struct curlink rl; /* on the records, for index scans */
@@ -210,6 +223,10 @@ struct kam_cursor {
 	int32_t from, to;
 	uint32_t plen;
 	uint8_t prefix[KAM_KEYTEXT_MAX + 1];
+	/* Account cursors: the id read last, for kam_cursor_rollup, and the rollup halves. */
+	uint32_t idlen; /* 0: no account read (yet) */
+	char id[KAM_ID_MAX];
+	struct half_walk hw[2];
 };
 
 /* ---- errors ---- */
@@ -2313,6 +2330,16 @@ static int cursor_step(kam_cursor *c, MDB_val *k, MDB_val *v)
 	return mdb_cursor_get(c->l.mc, k, v, MDB_SET_RANGE);
 }
 
+/* Remembers the id of the account just read, for kam_cursor_rollup. */
+static void cursor_note(kam_cursor *c, const void *rec)
+{
+	if (c->kind != KAM_ACCOUNT)
+		return;
+	const kam_account *a = rec;
+	memcpy(c->id, a->id.ptr, a->id.len);
+	c->idlen = a->id.len;
+}
+
 int kam_cursor_next(kam_cursor *c, void *rec)
 {
 	if (!c || !rec)
@@ -2336,7 +2363,10 @@ int kam_cursor_next(kam_cursor *c, void *rec)
 			return kam_from_mdb(mrc);
 		if (c->scan == KAM_SCAN_ALL) {
 			int rc = rec_decode(sch, &k, &v, rec);
-			return rc ? rc : 1;
+			if (rc)
+				return rc;
+			cursor_note(c, rec);
+			return 1;
 		}
 		if (!prefix_match(&k, c->prefix, c->plen)) {
 			c->done = 1;
@@ -2365,6 +2395,7 @@ int kam_cursor_next(kam_cursor *c, void *rec)
 			rc = get_rec(c->rl.mc, c->kind, id, rec);
 		if (rc)
 			return rc == KAM_ENOTFOUND ? KAM_ECORRUPT : rc;
+		cursor_note(c, rec);
 		return 1;
 	}
 }
@@ -2375,7 +2406,75 @@ void kam_cursor_close(kam_cursor *c)
 		return;
 	curlink_close(&c->l);
 	curlink_close(&c->rl);
+	curlink_close(&c->hw[0].l);
+	curlink_close(&c->hw[1].l);
 	free(c);
+}
+
+/*
+ * Steps a half walk takes with MDB_NEXT towards a later account before it seeks instead (a scan
+ * of one region skips the accounts of the others).
+ */
+#define HALF_MAX_STEPS 8
+
+/* Moves a half walk to the first entry >= id. */
+static int half_walk_to(kam_txn *t, struct half_walk *w, int db, kam_str id)
+{
+	int mrc = 0;
+	if (!w->l.txn) {
+		int rc = curlink_open(t, db, &w->l);
+		if (rc)
+			return rc;
+		w->state = HW_UNPLACED;
+	}
+	if (w->state == HW_END)
+		return 0;
+	if (w->state == HW_AT) {
+		int steps = 0;
+		while (key_cmp(w->k.mv_data, w->k.mv_size, id.ptr, id.len) < 0) {
+			if (++steps > HALF_MAX_STEPS) {
+				w->state = HW_UNPLACED;
+				break;
+			}
+			mrc = mdb_cursor_get(w->l.mc, &w->k, &w->v, MDB_NEXT);
+			if (mrc) {
+				w->state = mrc == MDB_NOTFOUND ? HW_END : HW_UNPLACED;
+				return mrc == MDB_NOTFOUND ? 0 : kam_from_mdb(mrc);
+			}
+		}
+	}
+	if (w->state == HW_UNPLACED) {
+		w->k = mval(id.ptr, id.len);
+		mrc = mdb_cursor_get(w->l.mc, &w->k, &w->v, MDB_SET_RANGE);
+		w->state = mrc == 0 ? HW_AT : mrc == MDB_NOTFOUND ? HW_END : HW_UNPLACED;
+	}
+	return mrc == MDB_NOTFOUND ? 0 : kam_from_mdb(mrc);
+}
+
+int kam_cursor_rollup(kam_cursor *c, kam_rollup *out)
+{
+	if (!c || !out || c->kind != KAM_ACCOUNT || !c->idlen)
+		return KAM_EINVAL;
+	kam_txn *t = c->l.txn;
+	if (!t)
+		return KAM_EINVAL; /* its transaction has ended */
+	kam_str id = { c->id, c->idlen };
+	/* A write transaction may hold changed rollups in its cache, and move pages under us. */
+	if (t->write)
+		return kam_rollup_get(t, id, out);
+	kam_rollup r = t->store->none;
+	for (int i = 0; i < 2; i++) {
+		struct half_walk *w = &c->hw[i];
+		int half = i ? HALF_INTERACTIONS : HALF_ORDERS;
+		int rc = half_walk_to(t, w, i ? DB_INTER_ROLLUPS : DB_ORDER_ROLLUPS, id);
+		if (rc)
+			return rc;
+		if (w->state == HW_AT && key_cmp(w->k.mv_data, w->k.mv_size, id.ptr, id.len) == 0 &&
+		    (rc = rollup_unpack(&w->v, half, &r)))
+			return rc;
+	}
+	*out = r;
+	return 0;
 }
 
 /* ---- statistics ---- */

@@ -136,6 +136,14 @@ int kam_cursor_open(kam_txn *txn, kam_kind kind, kam_scan scan, kam_str key, int
 int kam_cursor_next(kam_cursor *cur, void *rec);
 void kam_cursor_close(kam_cursor *cur);
 
+/*
+ * The rollup of the account that kam_cursor_next last read on an account cursor (any scan), as
+ * kam_rollup_get would give it. Accounts come in id order, so in a read-only transaction the
+ * rollups are read in lockstep with the scan: no lookup per account. Returns 0, KAM_EINVAL (not
+ * an account cursor, no account read yet, or its transaction has ended), KAM_ECORRUPT, KAM_EIO.
+ */
+int kam_cursor_rollup(kam_cursor *cur, kam_rollup *out);
+
 /* Figures for `kam stats`. */
 typedef struct kam_store_stats {
 	uint64_t records[KAM_KIND_COUNT];

@@ -67,7 +67,7 @@ static int list(kam_txn *txn, const query *q)
 	int rc = kam_cursor_open(txn, KAM_ACCOUNT, q->scan, q->key, INT32_MIN, INT32_MAX, &cur);
 	entry e;
 	while (!rc && (rc = kam_cursor_next(cur, &e.a)) > 0) {
-		if ((rc = kam_rollup_get(txn, e.a.id, &e.r)))
+		if ((rc = kam_cursor_rollup(cur, &e.r)))
 			break;
 		if (q->where && !kam_where_match(q->where, &e.a, &e.r))
 			continue;

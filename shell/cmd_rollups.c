@@ -19,7 +19,7 @@ static int list(kam_txn *txn, kam_scan scan, kam_str key, kam_format fmt)
 		kam_rollup r;
 		kam_str v[1 + CLI_ROLLUP_NCOLS];
 		char scratch[CLI_ROLLUP_NCOLS][48];
-		if ((rc = kam_rollup_get(txn, a.id, &r)))
+		if ((rc = kam_cursor_rollup(cur, &r)))
 			break;
 		v[0] = a.id;
 		cli_rollup_texts(&r, v + 1, scratch);

@@ -191,7 +191,7 @@ static int cursor_step(lua_State *L, kl_cursor *c, int cidx)
 			continue;
 		kam_rollup r;
 		if ((c->rollup || c->need_rollup) &&
-		    (rc = kam_rollup_get(c->tx->txn, rec.account.id, &r))) {
+		    (rc = kam_cursor_rollup(c->cur, &r))) {
 			cursor_close(c);
 			return luaL_error(L, "reading the rollup of %s: %s", rec.account.id.ptr,
 					  kam_strerror(rc));
