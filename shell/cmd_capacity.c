@@ -79,7 +79,8 @@ static int seen_add(book *b, const char *id)
 /* Adds an agenda of every action (whatever its due day) to one side. */
 static int book_add(book *b, const kam_agenda *a, bool cand)
 {
-	memset(b->seen, 0, b->seen_cap * sizeof(*b->seen));
+	if (b->seen)
+		memset(b->seen, 0, b->seen_cap * sizeof(*b->seen));
 	b->seen_n = 0;
 	for (size_t i = 0; i < a->count; i++) {
 		const kam_agenda_item *x = &a->items[i];
