@@ -8,6 +8,7 @@
 
 #include "date.h"
 #include "error.h"
+#include "snapshot.h"
 
 static void say(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void say(char *buf, size_t len, const char *fmt, ...)
@@ -101,7 +102,9 @@ typedef struct group {
 	/* during the run */
 	const char **owners; /* the owner of each account the run keeps, in order */
 	char *tiers;         /* and its tier (0: none) */
+	kam_str *ids;        /* and its id (a view into the transaction) */
 	size_t nowners, capowners;
+	size_t tier_pos;     /* the model's tier() lookups: a cursor into ids */
 	int err;
 } group;
 
@@ -124,8 +127,39 @@ typedef struct plan {
 	owner_table *owners;
 	const kam_tier_row *tiers;
 	size_t ntiers;
-	size_t filter_pos, tier_pos; /* cursors of the filter's and the model's tier lookups */
+	size_t filter_pos;   /* the filter's cursor into tiers */
+	/*
+	 * The fast way to the current tiers: each region's current snapshot walked beside the
+	 * run's accounts (both in id order), instead of kam_tiers_current's own pass over the
+	 * accounts. A region without a snapshot needs abc computed: then `fallback` is set and the
+	 * runs are made again over kam_tiers_current's rows.
+	 */
+	struct snaps *snaps;
+	bool fallback;
+	size_t missing;
 } plan;
+
+typedef struct snap_ptr {
+	kam_str region;
+	uint64_t id;
+	size_t walker;
+} snap_ptr;
+
+typedef struct snap_walker {
+	kam_snapshot_iter *it;
+	kam_snapshot_row head;
+	int state; /* 1: head holds a row, 0: at the end, < 0: error */
+} snap_walker;
+
+struct snaps {
+	snap_ptr *ptrs;
+	size_t n, cap;
+	snap_walker *walkers;
+	size_t nwalkers;
+	const snap_ptr *last;
+	kam_str last_region;
+	int err;
+};
 
 static void group_free(group *g)
 {
@@ -134,6 +168,7 @@ static void group_free(group *g)
 	free(g->regions);
 	free(g->owners);
 	free(g->tiers);
+	free(g->ids);
 }
 
 static void plan_free(plan *p)
@@ -364,6 +399,117 @@ typedef struct run_ctx {
 	group *g;
 } run_ctx;
 
+/* ---- the current tiers, read from the snapshots beside the run ---- */
+
+static int snap_collect(void *ctx, kam_str region, uint64_t id)
+{
+	struct snaps *sn = ctx;
+	if (sn->n == sn->cap) {
+		size_t cap = sn->cap ? sn->cap * 2 : 16;
+		snap_ptr *p = realloc(sn->ptrs, cap * sizeof(*p));
+		if (!p)
+			return KAM_ENOMEM;
+		sn->ptrs = p;
+		sn->cap = cap;
+	}
+	sn->ptrs[sn->n++] = (snap_ptr){ region, id, 0 };
+	return 0;
+}
+
+static int snap_ptr_cmp(const void *a, const void *b)
+{
+	return kam_str_cmp(((const snap_ptr *)a)->region, ((const snap_ptr *)b)->region);
+}
+
+static void snaps_close(struct snaps *sn)
+{
+	for (size_t i = 0; sn->walkers && i < sn->nwalkers; i++)
+		kam_snapshot_iter_close(sn->walkers[i].it);
+	free(sn->walkers);
+	sn->walkers = NULL;
+	sn->nwalkers = 0;
+	sn->last = NULL;
+	sn->last_region = (kam_str){ NULL, 0 };
+}
+
+static void snaps_free(struct snaps *sn)
+{
+	if (!sn)
+		return;
+	snaps_close(sn);
+	free(sn->ptrs);
+	free(sn);
+}
+
+/* Opens one walker per distinct current snapshot, at its first row (again for each run). */
+static int snaps_open(kam_txn *txn, struct snaps *sn)
+{
+	snaps_close(sn);
+	sn->err = 0;
+	if (!(sn->walkers = calloc(sn->n ? sn->n : 1, sizeof(*sn->walkers))))
+		return KAM_ENOMEM;
+	for (size_t i = 0; i < sn->n; i++) {
+		size_t k = 0;
+		while (k < i && sn->ptrs[k].id != sn->ptrs[i].id)
+			k++;
+		if (k < i) {
+			sn->ptrs[i].walker = sn->ptrs[k].walker;
+			continue;
+		}
+		snap_walker *w = &sn->walkers[sn->nwalkers];
+		int rc = kam_snapshot_iter_open(txn, sn->ptrs[i].id, &w->it);
+		if (rc)
+			return rc;
+		sn->ptrs[i].walker = sn->nwalkers++;
+		w->state = kam_snapshot_iter_next(w->it, &w->head);
+	}
+	return 0;
+}
+
+static const snap_ptr *snap_find(struct snaps *sn, kam_str region)
+{
+	if (sn->last_region.ptr && kam_str_eq(sn->last_region, region))
+		return sn->last;
+	size_t lo = 0, hi = sn->n;
+	const snap_ptr *found = NULL;
+	while (lo < hi && !found) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = kam_str_cmp(sn->ptrs[mid].region, region);
+		if (c == 0)
+			found = &sn->ptrs[mid];
+		else if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	sn->last = found;
+	sn->last_region = region.ptr ? region : (kam_str){ "", 0 };
+	return found;
+}
+
+/* An account's tier in its region's current snapshot (kam_tiers_current's rule). */
+static char snap_tier(plan *p, const kam_account *a)
+{
+	struct snaps *sn = p->snaps;
+	kam_str r = KAM_HAS(a, KAM_A_REGION) ? a->region : (kam_str){ "", 0 };
+	const snap_ptr *ptr = snap_find(sn, r);
+	if (!ptr) {
+		p->fallback = true;
+		return 0;
+	}
+	snap_walker *w = &sn->walkers[ptr->walker];
+	while (w->state == 1 && kam_str_cmp(w->head.account_id, a->id) < 0)
+		w->state = kam_snapshot_iter_next(w->it, &w->head);
+	if (w->state < 0) {
+		sn->err = w->state;
+		return 0;
+	}
+	if (w->state == 1 && kam_str_eq(w->head.account_id, a->id))
+		return w->head.tier;
+	p->missing++;
+	return 0;
+}
+
 /*
  * The tier row of an account. Runs ask in id order, so a cursor that moves forward finds most
  * rows in a step or two; a miss behind it falls back to a binary search.
@@ -426,28 +572,56 @@ static int run_filter(void *ctx, const kam_account *a)
 		if (o)
 			g->owners = o;
 		char *t = o ? realloc(g->tiers, cap) : NULL;
-		if (!t) {
+		if (t)
+			g->tiers = t;
+		kam_str *ids = t ? realloc(g->ids, cap * sizeof(*ids)) : NULL;
+		if (!ids) {
 			g->err = KAM_ENOMEM;
 			return 1;
 		}
-		g->tiers = t;
+		g->ids = ids;
 		g->capowners = cap;
 	}
 	const char *s = owners_get(c->p->owners, own);
-	const kam_tier_row *row = tier_find(c->p, &c->p->filter_pos, a->id);
+	char tier;
+	if (c->p->snaps) {
+		tier = snap_tier(c->p, a);
+	} else {
+		const kam_tier_row *row = tier_find(c->p, &c->p->filter_pos, a->id);
+		tier = row ? row->tier : 0;
+	}
 	if (!s)
 		g->err = KAM_ENOMEM;
-	g->tiers[g->nowners] = row ? row->tier : 0;
+	g->tiers[g->nowners] = tier;
+	g->ids[g->nowners] = a->id;
 	g->owners[g->nowners++] = s ? s : "";
 	return 1;
 }
 
+/* The model's tier(): what the filter found, by the account's place among the kept ones. */
 static char run_tier(void *ctx, const kam_account_view *v)
 {
-	run_ctx *c = ctx;
-	const kam_tier_row *row = tier_find(c->p, &c->p->tier_pos,
-					    (kam_str){ v->id.ptr, (uint32_t)v->id.len });
-	return row ? row->tier : 0;
+	group *g = ((run_ctx *)ctx)->g;
+	kam_str id = { v->id.ptr, (uint32_t)v->id.len };
+	size_t pos = g->tier_pos;
+	if (pos < g->nowners && kam_str_eq(g->ids[pos], id)) {
+		g->tier_pos = pos + 1;
+		return g->tiers[pos];
+	}
+	size_t lo = 0, hi = g->nowners;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int cmp = kam_str_cmp(g->ids[mid], id);
+		if (cmp == 0) {
+			g->tier_pos = mid + 1;
+			return g->tiers[mid];
+		}
+		if (cmp < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
 }
 
 static int runs_compute(kam_txn *txn, plan *p, kam_agenda *out)
@@ -464,10 +638,22 @@ static int runs_compute(kam_txn *txn, plan *p, kam_agenda *out)
 			.tier_of = run_tier, .tier_ctx = &ctx,
 		};
 		kam_run_output *o = &mem->outs[mem->nouts];
-		p->tier_pos = p->filter_pos = 0;
-		int rc = kam_run_model(txn, &spec, o);
+		p->filter_pos = g->tier_pos = g->nowners = 0;
+		g->err = 0;
+		int rc = p->snaps ? snaps_open(txn, p->snaps) : 0;
+		if (rc) {
+			say(out->error, sizeof(out->error), "reading the current snapshots: %s",
+			    kam_strerror(rc));
+			return rc;
+		}
+		rc = kam_run_model(txn, &spec, o);
 		if (!rc && g->err)
 			rc = g->err;
+		if (!rc && p->snaps && p->snaps->err) {
+			say(out->error, sizeof(out->error), "reading the current snapshots: %s",
+			    kam_strerror(p->snaps->err));
+			rc = p->snaps->err;
+		}
 		if (!rc && g->nowners != o->count) {
 			say(out->error, sizeof(out->error), "model %s: %zu results for %zu accounts",
 			    g->model->desc->name, o->count, g->nowners);
@@ -490,6 +676,18 @@ static int runs_compute(kam_txn *txn, plan *p, kam_agenda *out)
 		return KAM_ENOTFOUND;
 	}
 	return 0;
+}
+
+/* Forgets the runs made (to make them again over other tiers). */
+static void runs_discard(kam_agenda *out)
+{
+	struct kam_agenda_mem *mem = out->mem;
+	for (size_t i = 0; i < mem->nouts; i++)
+		kam_run_output_free(&mem->outs[i]);
+	free(mem->outs);
+	mem->outs = NULL;
+	mem->nouts = 0;
+	out->nruns = out->accounts = 0;
 }
 
 /* ---- collecting and ordering ---- */
@@ -848,10 +1046,35 @@ int kam_agenda_compute(kam_store *store, const kam_registry *reg, const kam_conf
 		say(out->error, sizeof(out->error), "reading the database: %s", kam_strerror(rc));
 		goto done;
 	}
-	if (opts->tiers) {
+	bool fast = false;
+	if (!opts->tiers) {
+		/* First from the snapshots beside the runs; computed tiers need the slow way. */
+		if (!(p.snaps = calloc(1, sizeof(*p.snaps)))) {
+			rc = KAM_ENOMEM;
+			goto done;
+		}
+		if ((rc = kam_snapshot_current_each(txn, snap_collect, p.snaps))) {
+			say(out->error, sizeof(out->error), "reading the current snapshots: %s",
+			    kam_strerror(rc));
+			goto done;
+		}
+		qsort(p.snaps->ptrs, p.snaps->n, sizeof(*p.snaps->ptrs), snap_ptr_cmp);
+		if (p.snaps->n) {
+			if ((rc = runs_compute(txn, &p, out)))
+				goto done;
+			fast = !p.fallback;
+			if (fast)
+				out->missing = p.missing;
+			else
+				runs_discard(out);
+		}
+		snaps_free(p.snaps);
+		p.snaps = NULL;
+	}
+	if (!fast && opts->tiers) {
 		p.tiers = opts->tiers;
 		p.ntiers = opts->ntiers;
-	} else {
+	} else if (!fast) {
 		kam_tier_set *s = &out->mem->tiers;
 		if ((rc = kam_tiers_current(txn, reg, opts->region, opts->as_of, s))) {
 			say(out->error, sizeof(out->error), "%s", s->error);
@@ -863,12 +1086,13 @@ int kam_agenda_compute(kam_store *store, const kam_registry *reg, const kam_conf
 		if ((rc = copy_regions(s, out)))
 			goto done;
 	}
-	if ((rc = runs_compute(txn, &p, out)))
+	if (!fast && (rc = runs_compute(txn, &p, out)))
 		goto done;
 	rc = items_collect(&p, out);
 	/* The items keep no view into the transaction: their texts live in the runs' results. */
 	kam_tier_set_free(&out->mem->tiers);
 done:
+	snaps_free(p.snaps);
 	kam_txn_abort(txn);
 	if (rc && !out->error[0])
 		say(out->error, sizeof(out->error), "%s", kam_strerror(rc));

@@ -254,4 +254,17 @@ expect_exit 1 K agenda --as-of $D
 expect_in "$T/err" 'cadence.holidays["north"][1]: expected a day'
 rm -f "$DB/kam.conf.lua"
 
+# ---- accounts added since the segmentation ----
+printf 'id,name,region,owner,created\nNEW-1,New one,east,rep01,2026-06-01\nNEW-2,New two,mars,rep01,2026-06-02\n' >"$T/new.csv"
+K import accounts "$T/new.csv" >/dev/null 2>&1 || fail "import of new accounts failed"
+expect_exit 0 K agenda --as-of $D --format csv
+# a new region has no snapshot: its tiers are computed with abc now (C without revenue)
+expect_in "$T/err" "no segmentation stored for region mars"
+expect_in "$T/out" "NEW-2,call,C,2026-06-02,28,rep01,"
+# a new account of a segmented region is in no snapshot: no tier, no action, said on stderr
+expect_in "$T/err" "1 account has no tier"
+grep -q "^NEW-1," "$T/out" && fail "an account without a tier got actions" || ok
+expect_exit 0 K agenda --as-of $D --region east --format csv
+expect_in "$T/err" "1 account has no tier"
+
 finish
