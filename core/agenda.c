@@ -1058,8 +1058,8 @@ int kam_agenda_compute(kam_store *store, const kam_registry *reg, const kam_conf
 			    kam_strerror(rc));
 			goto done;
 		}
-		qsort(p.snaps->ptrs, p.snaps->n, sizeof(*p.snaps->ptrs), snap_ptr_cmp);
 		if (p.snaps->n) {
+			qsort(p.snaps->ptrs, p.snaps->n, sizeof(*p.snaps->ptrs), snap_ptr_cmp);
 			if ((rc = runs_compute(txn, &p, out)))
 				goto done;
 			fast = !p.fallback;
