@@ -3,7 +3,8 @@
 # As root it runs apt-get; otherwise it prints the exact command to run and fails.
 set -eu
 
-need="cmake make gcc pkg-config liblmdb-dev liblua5.4-dev lua5.4 libcriterion-dev libreadline-dev sqlite3"
+# chromium: the headless browser that renders the HTML report in tests/cli/report.sh
+need="cmake make gcc pkg-config liblmdb-dev liblua5.4-dev lua5.4 libcriterion-dev libreadline-dev sqlite3 chromium"
 missing=""
 for pkg in $need; do
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" ||

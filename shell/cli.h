@@ -38,6 +38,8 @@ int cli_load_models(struct kam_registry *reg, const struct kam_config *cfg, char
 		    size_t errlen);
 /* Portfolio, value models and alerts (cmd_portfolio.c, cmd_value.c, cmd_alerts.c). */
 extern const command cmd_portfolio, cmd_value, cmd_alerts;
+/* The HTML report (cmd_report.c). */
+extern const command cmd_report;
 /* The Lua commands (cmd_run.c, cmd_shell.c). */
 extern const command cmd_run, cmd_shell;
 

@@ -1,6 +1,7 @@
 /* cmd_demo.c - `kam demo`: a fresh database from sample data, and a tour of what Kam does. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -116,6 +117,18 @@ static int run(cli *c, int argc, char **argv)
 		rc = step(c, "The portfolio per tier: concentration (top-10 share, HHI), hours and "
 			     "revenue per hour",
 			  (char *[]){ "portfolio", "--by", "tier", "--as-of", DEMO_AS_OF, NULL });
+	char report[4200];
+	snprintf(report, sizeof(report), "%s/report.html", dir);
+	if (!rc)
+		rc = step(c, "The report: one HTML page, per region the revenue Pareto with the tier "
+			     "cut-offs, concentration, agenda load, value ranking and tier changes",
+			  (char *[]){ "report", "--as-of", DEMO_AS_OF, "--out", report, NULL });
+	if (!rc) {
+		char *abs = realpath(report, NULL);
+		printf("Report: %s (open it in a browser; it needs no network and prints)\n",
+		       abs ? abs : report);
+		free(abs);
+	}
 	if (!rc)
 		printf("\nDone. Explore with: kam --db %s help\n", db);
 	return rc;
@@ -126,5 +139,6 @@ const command cmd_demo = {
 	"Usage: kam demo [--dir DIR] [--accounts N]\n"
 	"Generates sample data (N accounts, default " DEMO_ACCOUNTS ") into DIR/data (default\n"
 	"kam-demo/data), builds a fresh database DIR/kam.db from it and runs a tour of the commands,\n"
-	"printing each command line before its output.\n",
+	"printing each command line before its output; it ends with the HTML report\n"
+	"DIR/report.html and prints its path.\n",
 };
