@@ -178,6 +178,23 @@ static void csv_day(csvbuf *b, int32_t day, day_memo *memo)
 	csv_field(b, memo->text, memo->len, true);
 }
 
+/* Decimal text of v into buf (at least 21 bytes); returns its length. snprintf is slow here. */
+static size_t int_text(int64_t v, char *buf)
+{
+	char tmp[24];
+	size_t n = 0, len = 0;
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		buf[len++] = '-';
+	while (n)
+		buf[len++] = tmp[--n];
+	return len;
+}
+
 static int print_csv(const kam_agenda *a, const kam_config *cfg)
 {
 	csvbuf b = { .f = stdout };
@@ -200,8 +217,7 @@ static int print_csv(const kam_agenda *a, const kam_config *cfg)
 		csv_cstr(&b, x->action, true);
 		csv_field(&b, &tier, tier ? 1 : 0, true);
 		csv_day(&b, x->due, &due);
-		csv_field(&b, over, (size_t)snprintf(over, sizeof(over), "%lld",
-						     (long long)x->overdue_days), true);
+		csv_field(&b, over, int_text(x->overdue_days, over), true);
 		if (x->owner != owner) {
 			owner = x->owner;
 			owner_len = strlen(owner);
