@@ -17,13 +17,35 @@ typedef struct args {
 	const char *config, *out;
 } args;
 
+/* Writes the page straight into what `path` names (a device, a pipe, a symbolic link). */
+static int write_in_place(const kam_report *r, const char *path)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return cli_fail("report: cannot write %s: %s", path, strerror(errno));
+	errno = 0;
+	int w = kam_report_write(r, f);
+	if (fflush(f) || w || ferror(f)) {
+		int e = errno;
+		fclose(f);
+		return cli_fail("report: writing %s failed: %s", path, e ? strerror(e) : "write error");
+	}
+	if (fclose(f))
+		return cli_fail("report: writing %s failed: %s", path, strerror(errno));
+	return 0;
+}
+
 /*
  * Writes the page to `path` through a temporary file in the same directory, renamed over it
  * at the end: a reader (a browser reloading, a mail job) never sees half a report, and a failed
- * run leaves the previous one in place.
+ * run leaves the previous one in place. Only a regular file (or a new one) is replaced so;
+ * anything else the path names is written into, never replaced by a file.
  */
 static int write_file(const kam_report *r, const char *path)
 {
+	struct stat st;
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return write_in_place(r, path);
 	size_t len = strlen(path);
 	char *tmp = malloc(len + 16);
 	if (!tmp)
@@ -44,9 +66,11 @@ static int write_file(const kam_report *r, const char *path)
 		rc = cli_fail("report: cannot write %s: %s", path, strerror(errno));
 		close(fd);
 	} else {
+		errno = 0;
 		int w = kam_report_write(r, f);
 		if (fflush(f) || w || fsync(fileno(f)))
-			rc = cli_fail("report: writing %s failed: %s", path, strerror(errno));
+			rc = cli_fail("report: writing %s failed: %s", path,
+				      errno ? strerror(errno) : "write error");
 		if (fclose(f) && !rc)
 			rc = cli_fail("report: writing %s failed: %s", path, strerror(errno));
 	}

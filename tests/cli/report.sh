@@ -15,6 +15,7 @@ DB="$T/db"
 K() { "$KAM" --db "$DB" "$@"; }
 D=2026-06-30
 WEEKS=8
+expect_eq() { if [ "$2" = "$3" ]; then ok; else fail "$1: got \"$2\", wanted \"$3\""; fi; }
 
 "$KAM" gen "$T/data" --accounts 300 --seed 11 >/dev/null 2>&1 || { echo "gen failed"; exit 1; }
 K init >/dev/null || exit 1
@@ -59,7 +60,6 @@ grep -v 'generated 20' "$T/report.html" >"$T/file.cmp"
 expect_same "$T/stdout.cmp" "$T/file.cmp"
 
 # self-contained: no script, no external resource; the hostile name is text
-expect_eq() { if [ "$2" = "$3" ]; then ok; else fail "$1: got \"$2\", wanted \"$3\""; fi; }
 expect_eq "script elements" "$(grep -ci '<script' "$T/report.html")" 0
 expect_eq "external resources" "$(grep -Eci '(src|href)="(https?:)?//' "$T/report.html")" 0
 expect_eq "img elements" "$(grep -ci '<img' "$T/report.html")" 0
@@ -81,6 +81,24 @@ expect_exit 0 K report --help
 expect_in "$T/out" "Usage: kam [--db PATH] report"
 expect_exit 1 "$KAM" --db "$T/none" report
 expect_exit 1 K report --out "$T/no/such/dir/r.html"
+# a write error is a runtime error
+if [ -w /dev/full ]; then
+	K report --as-of $D >/dev/full 2>"$T/err"
+	expect_eq "exit writing to /dev/full" "$?" 1
+	expect_in "$T/err" "writing the output failed"
+fi
+# --out writes into what is not a regular file (a pipe, a symbolic link), never replaces it
+mkfifo "$T/fifo"
+timeout 60 cat "$T/fifo" >"$T/from-fifo" &
+expect_exit 0 K report --as-of $D --out "$T/fifo"
+wait
+[ -p "$T/fifo" ] && ok || fail "--out replaced a pipe"
+expect_in "$T/from-fifo" "</html>"
+echo old >"$T/target.html"
+ln -s target.html "$T/link.html"
+expect_exit 0 K report --as-of $D --out "$T/link.html"
+[ -L "$T/link.html" ] && ok || fail "--out replaced a symbolic link"
+expect_in "$T/target.html" "</html>"
 expect_exit 0 K report --region north --as-of $D --out "$T/north.html"
 expect_in "$T/err" "north.html: 1 region, 301 accounts"
 expect_exit 0 K report --region '' --as-of $D --out "$T/none.html"
@@ -115,6 +133,16 @@ else
 		ok
 	else
 		fail "chromium --screenshot failed"
+		tail -5 "$T/chromium.log" >&2
+	fi
+	# printed: a PDF with at least a page per region besides the overview (the print style
+	# sheet starts each region on a new page)
+	if browse 3 --no-pdf-header-footer --print-to-pdf="$T/report.pdf" "file://$T/report.html" \
+		>/dev/null && [ -s "$T/report.pdf" ]; then
+		pages=$(python3 -c 'import re, sys; print(len(re.findall(rb"/Type\s*/Page[^s]", open(sys.argv[1], "rb").read())))' "$T/report.pdf")
+		[ "$pages" -ge 9 ] && ok || fail "the printed report has $pages pages, fewer than 1 + 8 regions"
+	else
+		fail "chromium --print-to-pdf failed"
 		tail -5 "$T/chromium.log" >&2
 	fi
 fi
