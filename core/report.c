@@ -1037,6 +1037,7 @@ static const char css[] =
 	"table{border-collapse:collapse;margin:.3em 0}\n"
 	"th,td{padding:2px 10px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}\n"
 	"th{font-weight:600;border-bottom:1.5px solid var(--fg)}\n"
+	"tbody th{border-bottom:1px solid var(--line)}\n"
 	"td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
 	"tr.total td{font-weight:600;border-top:1.5px solid var(--fg)}\n"
 	".row{display:flex;flex-wrap:wrap;gap:12px 32px;align-items:flex-start}\n"
