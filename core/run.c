@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,6 +114,18 @@ static int intern_grow(intern *t)
 	return 0;
 }
 
+/*
+ * Equality of short texts, byte by byte: libc's memcmp uses masked vector loads, which turned
+ * out very slow on some virtual machines once the process had a second thread.
+ */
+static int bytes_eq(const char *a, const char *b, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (a[i] != b[i])
+			return 0;
+	return 1;
+}
+
 /* The arena copy of s[0..len), made once per distinct text. NULL when out of memory. */
 static const char *intern_get(intern *t, struct kam_run_mem *m, const char *s, size_t len)
 {
@@ -124,7 +137,7 @@ static const char *intern_get(intern *t, struct kam_run_mem *m, const char *s, s
 	size_t j = h & (t->cap - 1);
 	for (; t->slots[j].s; j = (j + 1) & (t->cap - 1)) {
 		slot *e = &t->slots[j];
-		if (e->hash == h && e->len == len && memcmp(e->s, s, len) == 0)
+		if (e->hash == h && e->len == len && bytes_eq(e->s, s, len))
 			return e->s;
 	}
 	char *copy = arena_strndup(m, s, len);
@@ -144,6 +157,8 @@ typedef struct acc_list {
 	uint32_t *acc;
 	size_t n, cap, size; /* size: bytes of an item */
 } acc_list;
+
+#define RECENT_NAMES 8
 
 /* The run: what the host functions see through the opaque kam_run handle. */
 typedef struct run_account {
@@ -167,6 +182,45 @@ typedef struct run_param {
 	} v;
 } run_param;
 
+/*
+ * Orders read ahead by a helper thread. Models that scan a book ask for the orders of every
+ * account in index order, with one window (abc: the last window_days). At the first such call
+ * the host cuts the accounts from there on into blocks and gives every second block to a helper
+ * thread with a twin transaction (the same snapshot): it reads that block's orders while the
+ * model goes through the block before, which the host reads itself, and the host then serves
+ * them without copying. The helper runs at most AHEAD_SLOTS blocks ahead, in a ring of buffers
+ * that are reused, so its memory stays small and warm in the caches. Any other call (another
+ * window, an account the helper has not read or has dropped), or a failure of the helper, reads
+ * directly.
+ */
+#define AHEAD_MIN_ACCOUNTS 20000 /* fewer: not worth a thread */
+#define AHEAD_BLOCK 2048         /* accounts per block */
+#define AHEAD_SLOTS 4            /* helper blocks in the ring */
+
+typedef struct ahead_slot {
+	size_t block;          /* the block it holds, when ready */
+	int ready;
+	kam_order_view *rows;  /* the block's rows, account after account */
+	size_t cap;
+	size_t first[AHEAD_BLOCK + 1]; /* account k of the block: rows first[k] .. first[k+1]-1 */
+} ahead_slot;
+
+typedef struct ahead {
+	int state;                   /* AHEAD_IDLE, AHEAD_ON, AHEAD_OFF */
+	pthread_t thread;
+	kam_txn *txn;                /* the twin: the helper's while it runs */
+	const struct run_account *acc;
+	size_t start, n;             /* block b holds accounts start + b * AHEAD_BLOCK ... (< n) */
+	int32_t from, to;
+	ahead_slot *slots;           /* helper block b (odd) lives in slots[(b / 2) % AHEAD_SLOTS] */
+	pthread_mutex_t lock;        /* guards what follows, and the slots' ready flags */
+	pthread_cond_t cond;
+	size_t in_use;               /* the block of the model's latest request */
+	int ended, stop;
+} ahead;
+
+enum { AHEAD_IDLE, AHEAD_ON, AHEAD_OFF };
+
 struct kam_run {
 	kam_txn *txn;
 	const kam_plugin *desc;
@@ -178,6 +232,10 @@ struct kam_run {
 	const kam_run_spec *spec;
 	struct kam_run_mem *mem;
 	intern names; /* factor and metric names, actions, details, recommendations, regions */
+	struct recent_name {
+		const char *in, *out; /* a name as a model passed it, and its interned copy */
+	} recent[RECENT_NAMES];
+	unsigned recent_next;
 	acc_list factors, metrics, actions;
 
 	kam_facts *ofacts, *ifacts;
@@ -185,6 +243,7 @@ struct kam_run {
 	size_t ovcap;
 	kam_interaction_view *iv;
 	size_t ivcap;
+	ahead ah;
 
 	int err;       /* the first failure of the host itself; fails the run */
 	char msg[400]; /* its message */
@@ -537,6 +596,168 @@ static int facts_of(kam_run *r, kam_kind kind, size_t index, int32_t from, int32
 	return 0;
 }
 
+/* ---- orders read ahead (see struct ahead) ---- */
+
+/* Reads block b into its slot; returns 0 or a negative code. */
+static int ahead_fill(ahead *a, kam_facts *f, ahead_slot *sl, size_t b)
+{
+	size_t lo = a->start + b * AHEAD_BLOCK, hi = lo + AHEAD_BLOCK, used = 0;
+	if (hi > a->n)
+		hi = a->n;
+	for (size_t i = lo; i < hi; i++) {
+		const kam_account_view *v = &a->acc[i].view;
+		const void *rows;
+		size_t cnt;
+		int rc = kam_facts_get(f, (kam_str){ v->id.ptr, (uint32_t)v->id.len }, a->from, a->to,
+				       &rows, &cnt);
+		if (rc)
+			return rc;
+		if (used + cnt > sl->cap) {
+			size_t cap = sl->cap ? sl->cap : 4 * AHEAD_BLOCK;
+			while (cap < used + cnt)
+				cap *= 2;
+			kam_order_view *p = realloc(sl->rows, cap * sizeof(*p));
+			if (!p)
+				return KAM_ENOMEM;
+			sl->rows = p;
+			sl->cap = cap;
+		}
+		sl->first[i - lo] = used;
+		const kam_order_fact *o = rows;
+		for (size_t k = 0; k < cnt; k++)
+			sl->rows[used + k] = (kam_order_view){
+				.id = { o[k].id.ptr, o[k].id.len },
+				.day = o[k].date.day,
+				.sec = o[k].date.sec,
+				.amount = o[k].amount,
+				.profit = o[k].has_profit ? o[k].profit : 0,
+				.has_profit = o[k].has_profit,
+			};
+		used += cnt;
+	}
+	sl->first[hi - lo] = used;
+	return 0;
+}
+
+static void *ahead_main(void *arg)
+{
+	ahead *a = arg;
+	kam_facts *f;
+	int rc = kam_facts_open(a->txn, KAM_ORDER, &f);
+	size_t nblocks = (a->n - a->start + AHEAD_BLOCK - 1) / AHEAD_BLOCK;
+	for (size_t b = 1; !rc && b < nblocks; b += 2) {
+		ahead_slot *sl = &a->slots[(b / 2) % AHEAD_SLOTS];
+		/* Wait until the model is past the block this slot held before (b - 2 * SLOTS). */
+		pthread_mutex_lock(&a->lock);
+		while (!a->stop && b >= 2 * AHEAD_SLOTS && a->in_use <= b - 2 * AHEAD_SLOTS)
+			pthread_cond_wait(&a->cond, &a->lock);
+		int stop = a->stop;
+		sl->ready = 0;
+		pthread_mutex_unlock(&a->lock);
+		if (stop)
+			break;
+		rc = ahead_fill(a, f, sl, b);
+		if (rc)
+			break;
+		pthread_mutex_lock(&a->lock);
+		sl->block = b;
+		sl->ready = 1;
+		pthread_cond_broadcast(&a->cond);
+		pthread_mutex_unlock(&a->lock);
+	}
+	kam_facts_close(f); /* NULL when it did not open */
+	pthread_mutex_lock(&a->lock);
+	a->ended = 1;
+	pthread_cond_broadcast(&a->cond);
+	pthread_mutex_unlock(&a->lock);
+	return NULL;
+}
+
+/* Starts the helper for the accounts from `index` on; on any failure it stays off. */
+static void ahead_start(kam_run *r, size_t index, int32_t from, int32_t to)
+{
+	ahead *a = &r->ah;
+	a->state = AHEAD_OFF;
+	if (r->n - index < AHEAD_MIN_ACCOUNTS)
+		return;
+	a->start = index;
+	a->n = r->n;
+	a->from = from;
+	a->to = to;
+	a->acc = r->acc;
+	a->in_use = 0;
+	a->slots = calloc(AHEAD_SLOTS, sizeof(*a->slots));
+	if (!a->slots || kam_txn_twin(r->txn, &a->txn))
+		return;
+	if (pthread_mutex_init(&a->lock, NULL))
+		goto fail;
+	if (pthread_cond_init(&a->cond, NULL)) {
+		pthread_mutex_destroy(&a->lock);
+		goto fail;
+	}
+	if (pthread_create(&a->thread, NULL, ahead_main, a)) {
+		pthread_cond_destroy(&a->cond);
+		pthread_mutex_destroy(&a->lock);
+		goto fail;
+	}
+	a->state = AHEAD_ON;
+	return;
+fail:
+	kam_txn_abort(a->txn);
+	a->txn = NULL;
+}
+
+/*
+ * Serves the orders of account `index` from the helper when it reads them: returns 1 with *out
+ * and *count set, or 0 when the caller must read them itself.
+ */
+static int ahead_serve(kam_run *r, size_t index, int32_t from, int32_t to,
+		       const kam_order_view **out, size_t *count)
+{
+	ahead *a = &r->ah;
+	if (a->state == AHEAD_IDLE)
+		ahead_start(r, index, from, to);
+	if (a->state != AHEAD_ON || index < a->start)
+		return 0;
+	size_t b = (index - a->start) / AHEAD_BLOCK;
+	ahead_slot *sl = &a->slots[(b / 2) % AHEAD_SLOTS];
+	int mine = b % 2 && from == a->from && to == a->to;
+	pthread_mutex_lock(&a->lock);
+	/* The rows given for the previous request are no longer needed: its slot may be reused. */
+	if (b != a->in_use) {
+		a->in_use = b;
+		pthread_cond_broadcast(&a->cond);
+	}
+	while (mine && !a->ended && !(sl->ready && sl->block >= b))
+		pthread_cond_wait(&a->cond, &a->lock);
+	int ready = mine && sl->ready && sl->block == b;
+	pthread_mutex_unlock(&a->lock);
+	if (!ready)
+		return 0;
+	size_t k = index - a->start - b * AHEAD_BLOCK;
+	*out = sl->rows + sl->first[k];
+	*count = sl->first[k + 1] - sl->first[k];
+	return 1;
+}
+
+static void ahead_end(ahead *a)
+{
+	if (a->state == AHEAD_ON) {
+		pthread_mutex_lock(&a->lock);
+		a->stop = 1;
+		pthread_cond_broadcast(&a->cond);
+		pthread_mutex_unlock(&a->lock);
+		pthread_join(a->thread, NULL);
+		pthread_cond_destroy(&a->cond);
+		pthread_mutex_destroy(&a->lock);
+		kam_txn_abort(a->txn);
+	}
+	for (size_t i = 0; a->slots && i < AHEAD_SLOTS; i++)
+		free(a->slots[i].rows);
+	free(a->slots);
+	memset(a, 0, sizeof(*a));
+}
+
 int kam_host_orders(kam_run *r, size_t index, int32_t from_day, int32_t to_day,
 		    const kam_order_view **out, size_t *count)
 {
@@ -546,6 +767,8 @@ int kam_host_orders(kam_run *r, size_t index, int32_t from_day, int32_t to_day,
 		return KAM_EINVAL;
 	*out = r->ov;
 	*count = 0;
+	if (index < r->n && from_day <= to_day && ahead_serve(r, index, from_day, to_day, out, count))
+		return 0;
 	int rc = facts_of(r, KAM_ORDER, index, from_day, to_day, &rows, &n);
 	if (rc || n == 0)
 		return rc;
@@ -631,9 +854,27 @@ static const char *run_intern(kam_run *r, const char *s, int *oom)
 {
 	if (!s)
 		return NULL;
+	/*
+	 * Models pass the same few names for every account, mostly as the same pointers: a text
+	 * seen at that address before, and still equal, needs no hashing.
+	 */
+	for (unsigned i = 0; i < RECENT_NAMES; i++) {
+		const char *in = r->recent[i].in, *out = r->recent[i].out;
+		if (in != s)
+			continue;
+		size_t k = 0;
+		while (out[k] && out[k] == s[k])
+			k++;
+		if (out[k] == s[k])
+			return out;
+	}
 	const char *p = intern_get(&r->names, r->mem, s, strlen(s));
-	if (!p)
+	if (!p) {
 		*oom = run_fail(r, KAM_ENOMEM, "out of memory for result text");
+		return NULL;
+	}
+	r->recent[r->recent_next] = (struct recent_name){ s, p };
+	r->recent_next = (r->recent_next + 1) % RECENT_NAMES;
 	return p;
 }
 
@@ -897,6 +1138,7 @@ static int results_build(kam_run *r, kam_run_output *out)
 
 static void run_free(kam_run *r)
 {
+	ahead_end(&r->ah);
 	kam_facts_close(r->ofacts);
 	kam_facts_close(r->ifacts);
 	free(r->ov);

@@ -288,12 +288,18 @@ static int wres(kam_txn *t, int mrc)
 
 /* ---- appending ---- */
 
-/* The bytewise order of LMDB's default comparison: memcmp, then the shorter first. */
-static int key_cmp(const void *a, size_t alen, const void *b, size_t blen)
+/*
+ * The bytewise order of LMDB's default comparison: memcmp, then the shorter first. Keys are short
+ * and mostly differ early, so a plain loop beats a call to memcmp (whose masked vector loads were
+ * also seen to be very slow near the end of a mapping on virtual machines).
+ */
+static inline int key_cmp(const void *a, size_t alen, const void *b, size_t blen)
 {
-	int c = memcmp(a, b, alen < blen ? alen : blen);
-	if (c)
-		return c;
+	const uint8_t *x = a, *y = b;
+	size_t n = alen < blen ? alen : blen;
+	for (size_t i = 0; i < n; i++)
+		if (x[i] != y[i])
+			return x[i] < y[i] ? -1 : 1;
 	return (alen > blen) - (alen < blen);
 }
 
@@ -396,9 +402,14 @@ static int date_cmp(kam_date a, kam_date b)
 	return (a.sec > b.sec) - (a.sec < b.sec);
 }
 
-static int id_ok(kam_str s)
+static inline int id_ok(kam_str s)
 {
-	return s.len >= 1 && s.len <= KAM_ID_MAX && !memchr(s.ptr, 0, s.len);
+	if (s.len < 1 || s.len > KAM_ID_MAX)
+		return 0;
+	for (uint32_t i = 0; i < s.len; i++)
+		if (!s.ptr[i])
+			return 0;
+	return 1;
 }
 
 static int keytext_ok(kam_str s)
@@ -528,9 +539,15 @@ static int dated_key_parse(const MDB_val *k, size_t plen, kam_date *d, kam_str *
 	return 0;
 }
 
-static int prefix_match(const MDB_val *k, const uint8_t *prefix, size_t plen)
+static inline int prefix_match(const MDB_val *k, const uint8_t *prefix, size_t plen)
 {
-	return k->mv_size >= plen && memcmp(k->mv_data, prefix, plen) == 0;
+	if (k->mv_size < plen)
+		return 0;
+	const uint8_t *p = k->mv_data;
+	for (size_t i = 0; i < plen; i++)
+		if (p[i] != prefix[i])
+			return 0;
+	return 1;
 }
 
 /* What the index keeps of an order or interaction, and what rollups use. */
@@ -579,10 +596,27 @@ static uint8_t *put_money(uint8_t *p, kam_money v)
 	return r ? put_uvarint(p, kam_zigzag(r)) : p;
 }
 
+/* kam_varint_get, inlined for the index values a whole-book scan reads millions of. */
+static inline int varint_get(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+	const uint8_t *q = *p;
+	if (q < end && *q < 0x80) {
+		*v = *q;
+		*p = q + 1;
+		return 0;
+	}
+	if (q + 1 < end && q[1] < 0x80) {
+		*v = (uint64_t)(q[0] & 0x7f) | (uint64_t)q[1] << 7;
+		*p = q + 2;
+		return 0;
+	}
+	return kam_varint_get(p, end, v);
+}
+
 static int get_money(const uint8_t **p, const uint8_t *end, kam_money *v)
 {
 	uint64_t u, ur = 0;
-	if (kam_varint_get(p, end, &u) || ((u & 1) && kam_varint_get(p, end, &ur)))
+	if (varint_get(p, end, &u) || ((u & 1) && varint_get(p, end, &ur)))
 		return KAM_ECORRUPT;
 	int64_t q = kam_unzigzag(u >> 1), r = kam_unzigzag(ur), m;
 	/* only what put_money writes: a remainder of 1..99 with the sign of the whole */
@@ -1566,6 +1600,26 @@ int kam_txn_begin(kam_store *s, int write, kam_txn **out)
 	return 0;
 }
 
+int kam_txn_twin(kam_txn *t, kam_txn **out)
+{
+	if (!out)
+		return KAM_EINVAL;
+	*out = NULL;
+	if (!t || t->write)
+		return KAM_EINVAL;
+	kam_txn *u;
+	int rc = kam_txn_begin(t->store, 0, &u);
+	if (rc)
+		return rc;
+	/* A read transaction sees the snapshot of the last commit before it began. */
+	if (mdb_txn_id(u->txn) != mdb_txn_id(t->txn)) {
+		kam_txn_abort(u);
+		return KAM_EBUSY;
+	}
+	*out = u;
+	return 0;
+}
+
 /* Detaches the open cursors: LMDB frees a write transaction's cursors when it ends. */
 static void txn_close_cursors(kam_txn *t)
 {
@@ -2417,10 +2471,19 @@ void kam_cursor_close(kam_cursor *c)
  */
 #define HALF_MAX_STEPS 8
 
-/* Moves a half walk to the first entry >= id. */
+/* How an entry's key compares with an id. */
+static inline int id_cmp(const MDB_val *k, kam_str id)
+{
+	return key_cmp(k->mv_data, k->mv_size, id.ptr, id.len);
+}
+
+/*
+ * Moves a half walk to the first entry >= id; returns 1 when that entry is id's, 0 when there is
+ * none, or a negative code.
+ */
 static int half_walk_to(kam_txn *t, struct half_walk *w, int db, kam_str id)
 {
-	int mrc = 0;
+	int mrc = 0, c = 0;
 	if (!w->l.txn) {
 		int rc = curlink_open(t, db, &w->l);
 		if (rc)
@@ -2431,7 +2494,7 @@ static int half_walk_to(kam_txn *t, struct half_walk *w, int db, kam_str id)
 		return 0;
 	if (w->state == HW_AT) {
 		int steps = 0;
-		while (key_cmp(w->k.mv_data, w->k.mv_size, id.ptr, id.len) < 0) {
+		while ((c = id_cmp(&w->k, id)) < 0) {
 			if (++steps > HALF_MAX_STEPS) {
 				w->state = HW_UNPLACED;
 				break;
@@ -2446,9 +2509,14 @@ static int half_walk_to(kam_txn *t, struct half_walk *w, int db, kam_str id)
 	if (w->state == HW_UNPLACED) {
 		w->k = mval(id.ptr, id.len);
 		mrc = mdb_cursor_get(w->l.mc, &w->k, &w->v, MDB_SET_RANGE);
-		w->state = mrc == 0 ? HW_AT : mrc == MDB_NOTFOUND ? HW_END : HW_UNPLACED;
+		if (mrc) {
+			w->state = mrc == MDB_NOTFOUND ? HW_END : HW_UNPLACED;
+			return mrc == MDB_NOTFOUND ? 0 : kam_from_mdb(mrc);
+		}
+		w->state = HW_AT;
+		c = id_cmp(&w->k, id);
 	}
-	return mrc == MDB_NOTFOUND ? 0 : kam_from_mdb(mrc);
+	return c == 0;
 }
 
 int kam_cursor_rollup(kam_cursor *c, kam_rollup *out)
@@ -2467,10 +2535,9 @@ int kam_cursor_rollup(kam_cursor *c, kam_rollup *out)
 		struct half_walk *w = &c->hw[i];
 		int half = i ? HALF_INTERACTIONS : HALF_ORDERS;
 		int rc = half_walk_to(t, w, i ? DB_INTER_ROLLUPS : DB_ORDER_ROLLUPS, id);
-		if (rc)
+		if (rc < 0)
 			return rc;
-		if (w->state == HW_AT && key_cmp(w->k.mv_data, w->k.mv_size, id.ptr, id.len) == 0 &&
-		    (rc = rollup_unpack(&w->v, half, &r)))
+		if (rc && (rc = rollup_unpack(&w->v, half, &r)))
 			return rc;
 	}
 	*out = r;
@@ -2560,6 +2627,7 @@ struct kam_facts {
 	int placed;      /* the invariant above holds */
 	uint64_t writes; /* the transaction's write count when it was established */
 	int at_end;      /* the cursor is past the last key */
+	MDB_val ck, cv;  /* the entry the cursor is on, while placed and not at_end */
 	uint32_t lowlen;
 	uint8_t low[FKEY_MAX];
 	void *rows;
@@ -2607,7 +2675,9 @@ static int facts_position(kam_facts *f, const uint8_t *start, size_t slen, MDB_v
 		return facts_seek(f, start, slen, k, v);
 	if (f->at_end)
 		return 0;
-	int mrc = mdb_cursor_get(f->l.mc, k, v, MDB_GET_CURRENT);
+	int mrc = 0;
+	*k = f->ck;
+	*v = f->cv;
 	for (int steps = 0; mrc == 0 && key_cmp(k->mv_data, k->mv_size, start, slen) < 0; steps++) {
 		if (steps == FACTS_MAX_STEPS)
 			return facts_seek(f, start, slen, k, v);
@@ -2724,6 +2794,8 @@ int kam_facts_get(kam_facts *f, kam_str account, int32_t from_day, int32_t to_da
 	}
 	/* Nothing lies between the end of the window and where the cursor stopped. */
 	f->lowlen = (uint32_t)facts_window_end(f->low, account, to_day);
+	f->ck = k;
+	f->cv = v;
 	f->placed = 1;
 	f->writes = t->writes;
 	*rows = f->rows;

@@ -64,6 +64,16 @@ int kam_txn_commit(kam_txn *txn);
 void kam_txn_abort(kam_txn *txn);
 
 /*
+ * Begins a second read-only transaction that sees the same snapshot as the read-only `txn`, for
+ * work shared with a helper thread: the twin and its cursors may be used by another thread (one
+ * thread at a time per transaction), while this thread goes on with txn. Begin and end the twin
+ * on the thread that uses the store handle, with the helper stopped. Returns 0, KAM_EBUSY (a
+ * write has been committed since txn began: that snapshot can no longer be shared), KAM_EINVAL
+ * (txn is a write transaction), and kam_txn_begin's codes.
+ */
+int kam_txn_twin(kam_txn *txn, kam_txn **out);
+
+/*
  * Runs fn(txn, arg) in a write transaction and commits. A nonzero return of fn aborts and is
  * returned. When the map fills (in fn or at commit), the transaction is aborted, the map is grown
  * and fn runs again from the start: fn must be restartable, and users never see KAM_EMAPFULL

@@ -1,0 +1,248 @@
+/*
+ * test_run_ahead.c - orders served to models on books large enough for the host to read ahead
+ * in a helper thread: every account's orders must be exactly what the store holds, whatever
+ * the order and windows the model asks in, and a model that stops early must end cleanly.
+ */
+#include <criterion/criterion.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "plugin.h"
+#include "run.h"
+#include "store.h"
+
+#define NACC 30000 /* above the read-ahead threshold */
+#define FROM 20000
+#define TO 20300
+
+static char tmp[64], dbdir[128];
+static kam_store *store;
+
+static void rm_rf(const char *path)
+{
+	DIR *d = opendir(path);
+	if (d) {
+		struct dirent *e;
+		while ((e = readdir(d))) {
+			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+				continue;
+			char sub[512];
+			snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
+			rm_rf(sub);
+		}
+		closedir(d);
+		rmdir(path);
+	} else {
+		unlink(path);
+	}
+}
+
+#define SET(r, f) (((kam_rec *)(r))->present |= 1u << (f))
+
+/* Account i has i % 7 orders, on days spread around the window. */
+static int fill(kam_txn *t, void *arg)
+{
+	(void)arg;
+	char id[32], oid[48];
+	for (int i = 0; i < NACC; i++) {
+		kam_account a;
+		kam_rec_clear(kam_schema_of(KAM_ACCOUNT), &a);
+		snprintf(id, sizeof(id), "a%06d", i);
+		a.id = kam_str_c(id);
+		a.name = KAM_STR("n");
+		SET(&a, KAM_A_ID);
+		SET(&a, KAM_A_NAME);
+		int rc = kam_put(t, KAM_ACCOUNT, &a, NULL);
+		if (rc)
+			return rc;
+		for (int k = 0; k < i % 7; k++) {
+			kam_order o;
+			kam_rec_clear(kam_schema_of(KAM_ORDER), &o);
+			snprintf(oid, sizeof(oid), "o%06d-%d", i, k);
+			o.id = kam_str_c(oid);
+			o.account_id = a.id;
+			o.date = (kam_date){ FROM - 200 + (i * 37 + k * 101) % 700, KAM_NO_TIME };
+			o.amount = 10000 * (i % 13) + k;
+			SET(&o, KAM_O_ID);
+			SET(&o, KAM_O_ACCOUNT_ID);
+			SET(&o, KAM_O_DATE);
+			SET(&o, KAM_O_AMOUNT);
+			if ((rc = kam_put(t, KAM_ORDER, &o, NULL)))
+				return rc;
+		}
+	}
+	return 0;
+}
+
+static void setup(void)
+{
+	strcpy(tmp, "/tmp/kam-ahead-XXXXXX");
+	cr_assert_not_null(mkdtemp(tmp));
+	snprintf(dbdir, sizeof(dbdir), "%s/db", tmp);
+	cr_assert_eq(kam_store_open(dbdir, KAM_STORE_CREATE, &store), 0);
+	cr_assert_eq(kam_store_write(store, fill, NULL), 0);
+}
+
+static void teardown(void)
+{
+	kam_store_close(store);
+	rm_rf(tmp);
+}
+
+TestSuite(ahead, .init = setup, .fini = teardown);
+
+/* How a test model asks for orders. */
+enum { ASK_FORWARD, ASK_TWO_WINDOWS, ASK_BACKWARD, ASK_STOP_EARLY };
+static int mode;
+static kam_txn *check_txn; /* a transaction of the test, to read the expected orders */
+static size_t checked;
+
+/* The orders the store holds for an account in a window, read apart from the run. */
+static void expect_same(const kam_account_view *v, int32_t from, int32_t to,
+			const kam_order_view *got, size_t n)
+{
+	kam_cursor *c;
+	kam_order o;
+	size_t k = 0;
+	int rc;
+	cr_assert_eq(kam_cursor_open(check_txn, KAM_ORDER, KAM_SCAN_OF_ACCOUNT,
+				     (kam_str){ v->id.ptr, (uint32_t)v->id.len }, from, to, &c), 0);
+	while ((rc = kam_cursor_next(c, &o)) > 0) {
+		cr_assert_lt(k, n, "account %.*s: fewer orders than stored", (int)v->id.len,
+			     v->id.ptr);
+		cr_assert_eq(got[k].day, o.date.day);
+		cr_assert_eq(got[k].amount, o.amount);
+		cr_assert_eq(got[k].id.len, o.id.len);
+		cr_assert_eq(memcmp(got[k].id.ptr, o.id.ptr, o.id.len), 0);
+		k++;
+	}
+	cr_assert_eq(rc, 0);
+	cr_assert_eq(k, n, "account %.*s: %zu orders, %zu stored", (int)v->id.len, v->id.ptr, n, k);
+	kam_cursor_close(c);
+	checked++;
+}
+
+static int ask(const kam_host *host, kam_run *run, size_t i, int32_t from, int32_t to)
+{
+	const kam_order_view *o;
+	size_t n;
+	int rc = host->orders(run, i, from, to, &o, &n);
+	if (rc)
+		return rc;
+	expect_same(host->account(run, i), from, to, o, n);
+	return 0;
+}
+
+static int model_run(void *state, const kam_host *host, kam_run *run)
+{
+	(void)state;
+	size_t n = host->account_count(run);
+	int rc = 0;
+	cr_assert_eq(n, NACC);
+	for (size_t k = 0; !rc && k < n; k++) {
+		size_t i = mode == ASK_BACKWARD ? n - 1 - k : k;
+		if (mode == ASK_STOP_EARLY && k == n / 2 + 3000)
+			return KAM_EINVAL;
+		rc = ask(host, run, i, FROM, TO);
+		/* another window now and then, and the same account twice */
+		if (!rc && mode == ASK_TWO_WINDOWS && i % 1000 == 999)
+			rc = ask(host, run, i, FROM - 100, TO + 100);
+		if (!rc && mode == ASK_TWO_WINDOWS && i % 1500 == 0)
+			rc = ask(host, run, i, FROM, TO);
+	}
+	/* after the pass, an account of every part of the book again */
+	for (size_t i = 0; !rc && i < n; i += 4999)
+		rc = ask(host, run, i, FROM, TO);
+	return rc;
+}
+
+static const kam_plugin desc = {
+	.abi_major = KAM_ABI_MAJOR,
+	.size = sizeof(kam_plugin),
+	.name = "ahead",
+	.kind = KAM_PLUGIN_SEGMENTATION,
+	.version = "1",
+	.run = model_run,
+};
+
+static int run_with(int how)
+{
+	kam_model m = { .desc = &desc };
+	kam_run_spec spec = { .model = &m, .as_of = TO };
+	kam_run_output out;
+	kam_txn *t;
+	mode = how;
+	checked = 0;
+	cr_assert_eq(kam_txn_begin(store, 0, &t), 0);
+	cr_assert_eq(kam_txn_begin(store, 0, &check_txn), 0);
+	int rc = kam_run_model(t, &spec, &out);
+	kam_run_output_free(&out);
+	kam_txn_abort(check_txn);
+	kam_txn_abort(t);
+	return rc;
+}
+
+Test(ahead, forward)
+{
+	cr_assert_eq(run_with(ASK_FORWARD), 0);
+	cr_assert_eq(checked, NACC + 7);
+}
+
+Test(ahead, two_windows)
+{
+	cr_assert_eq(run_with(ASK_TWO_WINDOWS), 0);
+	cr_assert_gt(checked, NACC + 30);
+}
+
+Test(ahead, backward)
+{
+	cr_assert_eq(run_with(ASK_BACKWARD), 0);
+	cr_assert_eq(checked, NACC + 7);
+}
+
+Test(ahead, model_stops_early)
+{
+	cr_assert_eq(run_with(ASK_STOP_EARLY), KAM_EPLUGIN);
+}
+
+/* A write committed after the run's transaction began: no twin, the run reads alone. */
+static int touch(kam_txn *t, void *arg)
+{
+	(void)arg;
+	kam_order o;
+	kam_rec_clear(kam_schema_of(KAM_ORDER), &o);
+	o.id = KAM_STR("late");
+	o.account_id = KAM_STR("a000001");
+	o.date = (kam_date){ FROM + 5, KAM_NO_TIME };
+	o.amount = 1;
+	SET(&o, KAM_O_ID);
+	SET(&o, KAM_O_ACCOUNT_ID);
+	SET(&o, KAM_O_DATE);
+	SET(&o, KAM_O_AMOUNT);
+	return kam_put(t, KAM_ORDER, &o, NULL);
+}
+
+Test(ahead, snapshot_moved_on)
+{
+	kam_model m = { .desc = &desc };
+	kam_run_spec spec = { .model = &m, .as_of = TO };
+	kam_run_output out;
+	kam_txn *t, *twin;
+	cr_assert_eq(kam_txn_begin(store, 0, &t), 0);
+	cr_assert_eq(kam_txn_begin(store, 0, &check_txn), 0);
+	cr_assert_eq(kam_txn_twin(t, &twin), 0);
+	kam_txn_abort(twin);
+	cr_assert_eq(kam_store_write(store, touch, NULL), 0);
+	cr_assert_eq(kam_txn_twin(t, &twin), KAM_EBUSY);
+	mode = ASK_FORWARD;
+	checked = 0;
+	cr_assert_eq(kam_run_model(t, &spec, &out), 0);
+	cr_assert_eq(checked, NACC + 7);
+	kam_run_output_free(&out);
+	kam_txn_abort(check_txn);
+	kam_txn_abort(t);
+}
