@@ -6,6 +6,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,7 +209,7 @@ typedef struct ahead_slot {
 typedef struct ahead {
 	int state;                   /* AHEAD_IDLE, AHEAD_ON, AHEAD_OFF */
 	pthread_t thread;
-	kam_txn *txn;                /* the twin: the helper's while it runs */
+	kam_txn *txn;                /* the run's twin: the helper's while it runs */
 	const struct run_account *acc;
 	size_t start, n;             /* block b holds accounts start + b * AHEAD_BLOCK ... (< n) */
 	int32_t from, to;
@@ -243,6 +244,8 @@ struct kam_run {
 	size_t ovcap;
 	kam_interaction_view *iv;
 	size_t ivcap;
+	kam_txn *twin;  /* the helper threads' transaction (kam_txn_twin), made once */
+	int twin_tried;
 	ahead ah;
 
 	int err;       /* the first failure of the host itself; fails the run */
@@ -596,6 +599,17 @@ static int facts_of(kam_run *r, kam_kind kind, size_t index, int32_t from, int32
 	return 0;
 }
 
+/* The run's twin transaction for a helper thread; NULL when there can be none. */
+static kam_txn *run_twin(kam_run *r)
+{
+	if (!r->twin_tried) {
+		r->twin_tried = 1;
+		if (kam_txn_twin(r->txn, &r->twin))
+			r->twin = NULL;
+	}
+	return r->twin;
+}
+
 /* ---- orders read ahead (see struct ahead) ---- */
 
 /* Reads block b into its slot; returns 0 or a negative code. */
@@ -687,7 +701,7 @@ static void ahead_start(kam_run *r, size_t index, int32_t from, int32_t to)
 	a->acc = r->acc;
 	a->in_use = 0;
 	a->slots = calloc(AHEAD_SLOTS, sizeof(*a->slots));
-	if (!a->slots || kam_txn_twin(r->txn, &a->txn))
+	if (!a->slots || !(a->txn = run_twin(r)))
 		return;
 	if (pthread_mutex_init(&a->lock, NULL))
 		goto fail;
@@ -703,7 +717,6 @@ static void ahead_start(kam_run *r, size_t index, int32_t from, int32_t to)
 	a->state = AHEAD_ON;
 	return;
 fail:
-	kam_txn_abort(a->txn);
 	a->txn = NULL;
 }
 
@@ -750,7 +763,6 @@ static void ahead_end(ahead *a)
 		pthread_join(a->thread, NULL);
 		pthread_cond_destroy(&a->cond);
 		pthread_mutex_destroy(&a->lock);
-		kam_txn_abort(a->txn);
 	}
 	for (size_t i = 0; a->slots && i < AHEAD_SLOTS; i++)
 		free(a->slots[i].rows);
@@ -1006,7 +1018,16 @@ static void view_fill(kam_account_view *v, const kam_account *a, const kam_rollu
 	v->minutes = ro->minutes;
 }
 
-static int accounts_load(kam_run *r, const kam_run_spec *spec, char *err, size_t errlen)
+static void account_init(run_account *ra, const kam_account *a, const kam_rollup *ro)
+{
+	view_fill(&ra->view, a, ro);
+	ra->attrs = a->rec.nattrs ? a->rec.attrs : (kam_str){ 0 };
+	ra->tier = ra->tier_in = ra->tier_known = ra->has_value = 0;
+	ra->score = ra->value = 0;
+	ra->recommendation = NULL;
+}
+
+static int accounts_load_one(kam_run *r, const kam_run_spec *spec, char *err, size_t errlen)
 {
 	kam_cursor *cur;
 	kam_account a;
@@ -1035,17 +1056,135 @@ static int accounts_load(kam_run *r, const kam_run_spec *spec, char *err, size_t
 			rc = KAM_ENOMEM;
 			break;
 		}
-		run_account *ra = &r->acc[r->n++];
-		view_fill(&ra->view, &a, &ro);
-		ra->attrs = a.rec.nattrs ? a.rec.attrs : (kam_str){ 0 };
-		ra->tier = ra->tier_in = ra->tier_known = ra->has_value = 0;
-		ra->score = ra->value = 0;
-		ra->recommendation = NULL;
+		account_init(&r->acc[r->n++], &a, &ro);
 	}
 	if (rc < 0 && !*err)
 		snprintf(err, errlen, "reading accounts: %s", kam_strerror(rc));
 	kam_cursor_close(cur);
 	return rc < 0 ? rc : 0;
+}
+
+/*
+ * Loading a large book with two threads: this one reads accounts from the first id up while a
+ * helper reads them from the last id down, each with its rollups; they take accounts in batches
+ * from a shared count, so they stop where they meet, having read each account once. This one
+ * puts what it keeps at the front of the array, the helper at the back (in id order too), and
+ * the back part then moves up to close the gap.
+ */
+#define LOAD_MIN_ACCOUNTS 50000 /* fewer: not worth a thread */
+#define LOAD_BATCH 256
+
+typedef struct load_share {
+	kam_run *r;
+	const kam_run_spec *spec;
+	size_t total;
+	_Atomic size_t claimed; /* accounts taken by either side */
+	_Atomic int stop;       /* a side failed */
+} load_share;
+
+typedef struct load_side {
+	load_share *sh;
+	kam_txn *txn;
+	int desc;     /* the helper: from the last id down */
+	size_t kept;  /* accounts kept (the helper's end at total - kept) */
+	int rc;
+	char err[300];
+} load_side;
+
+/* Takes up to `want` accounts; returns how many (0: none left, or stop). */
+static size_t load_claim(load_share *sh, size_t want)
+{
+	if (atomic_load(&sh->stop))
+		return 0;
+	size_t old = atomic_fetch_add(&sh->claimed, want);
+	if (old >= sh->total)
+		return 0;
+	return sh->total - old < want ? sh->total - old : want;
+}
+
+static void *load_side_run(void *arg)
+{
+	load_side *ls = arg;
+	load_share *sh = ls->sh;
+	kam_cursor *cur;
+	kam_account a;
+	kam_rollup ro;
+	size_t got;
+	int rc = kam_cursor_open(ls->txn, KAM_ACCOUNT, ls->desc ? KAM_SCAN_ALL_DESC : KAM_SCAN_ALL,
+				 (kam_str){ 0 }, INT32_MIN, INT32_MAX, &cur);
+	if (rc)
+		snprintf(ls->err, sizeof(ls->err), "reading accounts: %s", kam_strerror(rc));
+	while (!rc && (got = load_claim(sh, LOAD_BATCH)) > 0) {
+		for (size_t j = 0; !rc && j < got; j++) {
+			rc = kam_cursor_next(cur, &a);
+			if (rc <= 0) {
+				/* the count said there were more: the database disagrees with itself */
+				rc = rc ? rc : KAM_ECORRUPT;
+				snprintf(ls->err, sizeof(ls->err), "reading accounts: %s",
+					 kam_strerror(rc));
+				break;
+			}
+			rc = 0;
+			if (sh->spec->filter && !sh->spec->filter(sh->spec->filter_ctx, &a))
+				continue;
+			if ((rc = kam_cursor_rollup(cur, &ro))) {
+				snprintf(ls->err, sizeof(ls->err),
+					 "reading the rollup of account %.*s: %s", (int)a.id.len,
+					 a.id.ptr, kam_strerror(rc));
+				break;
+			}
+			size_t at = ls->desc ? sh->total - 1 - ls->kept : ls->kept;
+			ls->kept++;
+			account_init(&sh->r->acc[at], &a, &ro);
+		}
+	}
+	if (rc)
+		atomic_store(&sh->stop, 1);
+	kam_cursor_close(cur);
+	ls->rc = rc;
+	return NULL;
+}
+
+/* Returns 1 when it loaded (or failed: *rc says), 0 when the book is for one thread. */
+static int accounts_load_two(kam_run *r, const kam_run_spec *spec, char *err, size_t errlen,
+			     int *rc)
+{
+	kam_store_stats st;
+	if ((spec->filter && !spec->filter_concurrent) || kam_store_stats_get(r->txn, &st) ||
+	    st.records[KAM_ACCOUNT] < LOAD_MIN_ACCOUNTS || st.records[KAM_ACCOUNT] > UINT32_MAX)
+		return 0;
+	load_share sh = { .r = r, .spec = spec, .total = (size_t)st.records[KAM_ACCOUNT] };
+	load_side me = { .sh = &sh, .txn = r->txn }, helper = { .sh = &sh, .desc = 1 };
+	pthread_t th;
+	if (!(r->acc = malloc(sh.total * sizeof(*r->acc))))
+		return 0;
+	r->cap = sh.total;
+	if (!(helper.txn = run_twin(r)) || pthread_create(&th, NULL, load_side_run, &helper)) {
+		free(r->acc);
+		r->acc = NULL;
+		r->cap = 0;
+		return 0;
+	}
+	load_side_run(&me);
+	pthread_join(th, NULL);
+	*rc = me.rc ? me.rc : helper.rc;
+	if (*rc) {
+		snprintf(err, errlen, "%s", me.rc ? me.err : helper.err);
+		return 1;
+	}
+	if (me.kept + helper.kept < sh.total)
+		memmove(r->acc + me.kept, r->acc + sh.total - helper.kept,
+			helper.kept * sizeof(*r->acc));
+	r->n = me.kept + helper.kept;
+	return 1;
+}
+
+static int accounts_load(kam_run *r, const kam_run_spec *spec, char *err, size_t errlen)
+{
+	int rc = 0;
+	if (accounts_load_two(r, spec, err, errlen, &rc))
+		return rc;
+	return accounts_load_one(r, spec, err, errlen);
 }
 
 /*
@@ -1139,6 +1278,7 @@ static int results_build(kam_run *r, kam_run_output *out)
 static void run_free(kam_run *r)
 {
 	ahead_end(&r->ah);
+	kam_txn_abort(r->twin); /* after every helper has stopped */
 	kam_facts_close(r->ofacts);
 	kam_facts_close(r->ifacts);
 	free(r->ov);

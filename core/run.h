@@ -73,6 +73,12 @@ typedef struct kam_run_spec {
 	 */
 	char (*tier_of)(void *ctx, const kam_account_view *account);
 	void *tier_ctx;
+	/*
+	 * Nonzero: filter may be called from a helper thread of the run, at the same time as from
+	 * this one (it reads only what does not change during the run). 0: from this thread only.
+	 * Large books load faster when it may.
+	 */
+	int filter_concurrent;
 } kam_run_spec;
 
 typedef struct kam_run_output {

@@ -430,6 +430,7 @@ static int runs_compute(kam_txn *txn, plan *p, kam_segment_result *out)
 		kam_run_spec spec = {
 			.model = g->model, .params = g->params, .nparams = g->nparams,
 			.as_of = p->as_of, .filter = keep_all ? NULL : group_filter, .filter_ctx = g,
+			.filter_concurrent = 1, /* group_filter only reads the group */
 		};
 		kam_segment_run *run = &out->runs[out->nruns];
 		if ((rc = kam_run_model(txn, &spec, &run->out))) {
@@ -660,7 +661,8 @@ static int tiers_compute(kam_txn *txn, const kam_registry *reg, group *g, int32_
 	if (!m || m->desc->kind != KAM_PLUGIN_SEGMENTATION)
 		return 0; /* those accounts keep no tier; the regions are still listed */
 	g->model = m;
-	kam_run_spec spec = { .model = m, .as_of = today, .filter = group_filter, .filter_ctx = g };
+	kam_run_spec spec = { .model = m, .as_of = today, .filter = group_filter, .filter_ctx = g,
+			      .filter_concurrent = 1 };
 	int rc = kam_run_model(txn, &spec, &out->computed);
 	if (rc) {
 		say(out->error, sizeof(out->error), "%s", out->computed.error);

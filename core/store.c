@@ -2325,6 +2325,7 @@ int kam_cursor_open(kam_txn *t, kam_kind kind, kam_scan scan, kam_str key, int32
 	int db;
 	switch (scan) {
 	case KAM_SCAN_ALL:
+	case KAM_SCAN_ALL_DESC:
 		db = kind;
 		break;
 	case KAM_SCAN_REGION:
@@ -2350,7 +2351,7 @@ int kam_cursor_open(kam_txn *t, kam_kind kind, kam_scan scan, kam_str key, int32
 	c->scan = scan;
 	c->from = from_day;
 	c->to = to_day;
-	if (scan != KAM_SCAN_ALL) {
+	if (scan != KAM_SCAN_ALL && scan != KAM_SCAN_ALL_DESC) {
 		/* Keys that cannot be stored match nothing. */
 		int ok = scan == KAM_SCAN_OF_ACCOUNT ? id_ok(key) : keytext_ok(key);
 		if (!ok || (scan == KAM_SCAN_OWNER && key.len == 0) || from_day > to_day)
@@ -2371,10 +2372,12 @@ int kam_cursor_open(kam_txn *t, kam_kind kind, kam_scan scan, kam_str key, int32
 static int cursor_step(kam_cursor *c, MDB_val *k, MDB_val *v)
 {
 	if (c->started)
-		return mdb_cursor_get(c->l.mc, k, v, MDB_NEXT);
+		return mdb_cursor_get(c->l.mc, k, v, c->scan == KAM_SCAN_ALL_DESC ? MDB_PREV : MDB_NEXT);
 	c->started = 1;
 	if (c->scan == KAM_SCAN_ALL)
 		return mdb_cursor_get(c->l.mc, k, v, MDB_FIRST);
+	if (c->scan == KAM_SCAN_ALL_DESC)
+		return mdb_cursor_get(c->l.mc, k, v, MDB_LAST);
 	uint8_t start[KAM_KEYTEXT_MAX + 1 + DATED_MAX];
 	memcpy(start, c->prefix, c->plen);
 	size_t len = c->plen;
@@ -2415,7 +2418,7 @@ int kam_cursor_next(kam_cursor *c, void *rec)
 		}
 		if (mrc)
 			return kam_from_mdb(mrc);
-		if (c->scan == KAM_SCAN_ALL) {
+		if (c->scan == KAM_SCAN_ALL || c->scan == KAM_SCAN_ALL_DESC) {
 			int rc = rec_decode(sch, &k, &v, rec);
 			if (rc)
 				return rc;
@@ -2477,11 +2480,19 @@ static inline int id_cmp(const MDB_val *k, kam_str id)
 	return key_cmp(k->mv_data, k->mv_size, id.ptr, id.len);
 }
 
+/* A half walk reached the end of its database, or failed (then it must seek again). */
+static int half_walk_stop(struct half_walk *w, int mrc)
+{
+	w->state = mrc == MDB_NOTFOUND ? HW_END : HW_UNPLACED;
+	return mrc == MDB_NOTFOUND ? 0 : kam_from_mdb(mrc);
+}
+
 /*
- * Moves a half walk to the first entry >= id; returns 1 when that entry is id's, 0 when there is
- * none, or a negative code.
+ * Moves a half walk to the entry of `id`, or where it would be: the first entry >= id when the
+ * accounts come in increasing order, the last entry <= id when they come in decreasing order
+ * (desc). Returns 1 when the entry is id's, 0 when there is none, or a negative code.
  */
-static int half_walk_to(kam_txn *t, struct half_walk *w, int db, kam_str id)
+static int half_walk_to(kam_txn *t, struct half_walk *w, int db, kam_str id, int desc)
 {
 	int mrc = 0, c = 0;
 	if (!w->l.txn) {
@@ -2494,25 +2505,25 @@ static int half_walk_to(kam_txn *t, struct half_walk *w, int db, kam_str id)
 		return 0;
 	if (w->state == HW_AT) {
 		int steps = 0;
-		while ((c = id_cmp(&w->k, id)) < 0) {
+		while ((c = id_cmp(&w->k, id)) != 0 && (c < 0) != desc) {
 			if (++steps > HALF_MAX_STEPS) {
 				w->state = HW_UNPLACED;
 				break;
 			}
-			mrc = mdb_cursor_get(w->l.mc, &w->k, &w->v, MDB_NEXT);
-			if (mrc) {
-				w->state = mrc == MDB_NOTFOUND ? HW_END : HW_UNPLACED;
-				return mrc == MDB_NOTFOUND ? 0 : kam_from_mdb(mrc);
-			}
+			mrc = mdb_cursor_get(w->l.mc, &w->k, &w->v, desc ? MDB_PREV : MDB_NEXT);
+			if (mrc)
+				return half_walk_stop(w, mrc);
 		}
 	}
 	if (w->state == HW_UNPLACED) {
 		w->k = mval(id.ptr, id.len);
 		mrc = mdb_cursor_get(w->l.mc, &w->k, &w->v, MDB_SET_RANGE);
-		if (mrc) {
-			w->state = mrc == MDB_NOTFOUND ? HW_END : HW_UNPLACED;
-			return mrc == MDB_NOTFOUND ? 0 : kam_from_mdb(mrc);
-		}
+		if (desc && mrc == MDB_NOTFOUND)
+			mrc = mdb_cursor_get(w->l.mc, &w->k, &w->v, MDB_LAST);
+		else if (desc && mrc == 0 && id_cmp(&w->k, id) > 0)
+			mrc = mdb_cursor_get(w->l.mc, &w->k, &w->v, MDB_PREV);
+		if (mrc)
+			return half_walk_stop(w, mrc);
 		w->state = HW_AT;
 		c = id_cmp(&w->k, id);
 	}
@@ -2534,7 +2545,8 @@ int kam_cursor_rollup(kam_cursor *c, kam_rollup *out)
 	for (int i = 0; i < 2; i++) {
 		struct half_walk *w = &c->hw[i];
 		int half = i ? HALF_INTERACTIONS : HALF_ORDERS;
-		int rc = half_walk_to(t, w, i ? DB_INTER_ROLLUPS : DB_ORDER_ROLLUPS, id);
+		int rc = half_walk_to(t, w, i ? DB_INTER_ROLLUPS : DB_ORDER_ROLLUPS, id,
+				      c->scan == KAM_SCAN_ALL_DESC);
 		if (rc < 0)
 			return rc;
 		if (rc && (rc = rollup_unpack(&w->v, half, &r)))

@@ -129,6 +129,7 @@ typedef enum kam_scan {
 	KAM_SCAN_OWNER,        /* accounts whose owner equals `key`, by id */
 	KAM_SCAN_OF_ACCOUNT,   /* contacts, orders or interactions of account `key`; orders and
 	                          interactions in (date, id) order, contacts by id */
+	KAM_SCAN_ALL_DESC,     /* every record of a kind, by id from the greatest down */
 } kam_scan;
 
 /*
@@ -148,8 +149,9 @@ void kam_cursor_close(kam_cursor *cur);
 
 /*
  * The rollup of the account that kam_cursor_next last read on an account cursor (any scan), as
- * kam_rollup_get would give it. Accounts come in id order, so in a read-only transaction the
- * rollups are read in lockstep with the scan: no lookup per account. Returns 0, KAM_EINVAL (not
+ * kam_rollup_get would give it. Accounts come in id order (descending for KAM_SCAN_ALL_DESC), so
+ * in a read-only transaction the rollups are read in lockstep with the scan: no lookup per
+ * account. Returns 0, KAM_EINVAL (not
  * an account cursor, no account read yet, or its transaction has ended), KAM_ECORRUPT, KAM_EIO.
  */
 int kam_cursor_rollup(kam_cursor *cur, kam_rollup *out);

@@ -144,6 +144,8 @@ static kam_store *book(void)
 			put_call(t, oid, id, 20100 + i, i);
 		}
 	}
+	/* the greatest id with no rollup half at all: a reverse walk starts past both halves */
+	put_account(t, "zzz", NULL, NULL);
 	cr_assert_eq(kam_txn_commit(t), 0);
 	return s;
 }
@@ -155,6 +157,7 @@ static int walk(kam_txn *t, kam_scan scan, const char *key)
 	kam_account a;
 	kam_rollup got, want;
 	int n = 0, rc;
+	char prev[KAM_ID_MAX + 1] = "";
 	cr_assert_eq(kam_cursor_open(t, KAM_ACCOUNT, scan, key ? kam_str_c(key) : (kam_str){ 0 },
 				     INT32_MIN, INT32_MAX, &c), 0);
 	cr_assert_eq(kam_cursor_rollup(c, &got), KAM_EINVAL, "no account read yet");
@@ -165,6 +168,13 @@ static int walk(kam_txn *t, kam_scan scan, const char *key)
 		/* asking twice gives the same */
 		cr_assert_eq(kam_cursor_rollup(c, &got), 0);
 		cr_assert(rollup_same(&got, &want));
+		/* in id order, or the reverse */
+		char id[KAM_ID_MAX + 1];
+		memcpy(id, a.id.ptr, a.id.len);
+		id[a.id.len] = 0;
+		if (n)
+			cr_assert(scan == KAM_SCAN_ALL_DESC ? strcmp(id, prev) < 0 : strcmp(id, prev) > 0);
+		strcpy(prev, id);
 		n++;
 	}
 	cr_assert_eq(rc, 0);
@@ -177,10 +187,11 @@ Test(scan, cursor_rollup_matches_rollup_get)
 	kam_store *s = book();
 	kam_txn *t;
 	cr_assert_eq(kam_txn_begin(s, 0, &t), 0);
-	cr_assert_eq(walk(t, KAM_SCAN_ALL, NULL), NACC);
+	cr_assert_eq(walk(t, KAM_SCAN_ALL, NULL), NACC + 1);
+	cr_assert_eq(walk(t, KAM_SCAN_ALL_DESC, NULL), NACC + 1);
 	cr_assert_eq(walk(t, KAM_SCAN_REGION, "north"), 50);
 	cr_assert_eq(walk(t, KAM_SCAN_REGION, "south"), 100);
-	cr_assert_eq(walk(t, KAM_SCAN_REGION, ""), 50);
+	cr_assert_eq(walk(t, KAM_SCAN_REGION, ""), 51);
 	cr_assert_eq(walk(t, KAM_SCAN_OWNER, "rep1"), 40);
 	cr_assert_eq(walk(t, KAM_SCAN_OWNER, "rep2"), 10); /* gaps long enough to seek */
 	cr_assert_eq(walk(t, KAM_SCAN_REGION, "nowhere"), 0);
@@ -190,7 +201,8 @@ Test(scan, cursor_rollup_matches_rollup_get)
 	cr_assert_eq(kam_txn_begin(s, 1, &t), 0);
 	put_order(t, "late", "acc001", 21000, 5);
 	put_call(t, "late-call", "acc002", 21000, 7);
-	cr_assert_eq(walk(t, KAM_SCAN_ALL, NULL), NACC);
+	cr_assert_eq(walk(t, KAM_SCAN_ALL, NULL), NACC + 1);
+	cr_assert_eq(walk(t, KAM_SCAN_ALL_DESC, NULL), NACC + 1);
 	kam_rollup r;
 	kam_cursor *c;
 	kam_account a;
