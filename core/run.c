@@ -218,6 +218,8 @@ typedef struct ahead {
 	pthread_cond_t cond;
 	size_t in_use;               /* the block of the model's latest request */
 	int ended, stop;
+	size_t seen;                 /* this thread's: in_use as it last set it, */
+	int seen_ready;              /* and whether the helper had read that block */
 } ahead;
 
 enum { AHEAD_IDLE, AHEAD_ON, AHEAD_OFF };
@@ -699,7 +701,8 @@ static void ahead_start(kam_run *r, size_t index, int32_t from, int32_t to)
 	a->from = from;
 	a->to = to;
 	a->acc = r->acc;
-	a->in_use = 0;
+	a->in_use = a->seen = 0;
+	a->seen_ready = 0;
 	a->slots = calloc(AHEAD_SLOTS, sizeof(*a->slots));
 	if (!a->slots || !(a->txn = run_twin(r)))
 		return;
@@ -735,17 +738,24 @@ static int ahead_serve(kam_run *r, size_t index, int32_t from, int32_t to,
 	size_t b = (index - a->start) / AHEAD_BLOCK;
 	ahead_slot *sl = &a->slots[(b / 2) % AHEAD_SLOTS];
 	int mine = b % 2 && from == a->from && to == a->to;
-	pthread_mutex_lock(&a->lock);
-	/* The rows given for the previous request are no longer needed: its slot may be reused. */
-	if (b != a->in_use) {
-		a->in_use = b;
-		pthread_cond_broadcast(&a->cond);
+	/*
+	 * Within the block of the previous request nothing can change under us (the helper reuses
+	 * only slots of blocks before it): no need to lock for every account.
+	 */
+	if (b != a->seen || (mine && !a->seen_ready)) {
+		pthread_mutex_lock(&a->lock);
+		/* The rows given for the previous request are no longer needed: its slot may go. */
+		if (b != a->in_use) {
+			a->in_use = b;
+			pthread_cond_broadcast(&a->cond);
+		}
+		while (mine && !a->ended && !(sl->ready && sl->block >= b))
+			pthread_cond_wait(&a->cond, &a->lock);
+		a->seen = b;
+		a->seen_ready = mine && sl->ready && sl->block == b;
+		pthread_mutex_unlock(&a->lock);
 	}
-	while (mine && !a->ended && !(sl->ready && sl->block >= b))
-		pthread_cond_wait(&a->cond, &a->lock);
-	int ready = mine && sl->ready && sl->block == b;
-	pthread_mutex_unlock(&a->lock);
-	if (!ready)
+	if (!mine || !a->seen_ready)
 		return 0;
 	size_t k = index - a->start - b * AHEAD_BLOCK;
 	*out = sl->rows + sl->first[k];
@@ -846,6 +856,16 @@ static void *acc_list_push(kam_run *r, acc_list *l, size_t index)
 {
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 256;
+		/*
+		 * Models add about as many items to every account: size the list for all of them
+		 * from what the first accounts had, instead of copying it again at each doubling.
+		 */
+		size_t seen = l->n ? (size_t)l->acc[l->n - 1] + 1 : 0;
+		if (seen && seen < r->n && l->n / seen < 64) {
+			size_t est = (l->n + seen - 1) / seen * r->n + r->n / 16;
+			if (est > cap)
+				cap = est;
+		}
 		void *items = realloc(l->items, cap * l->size);
 		if (items)
 			l->items = items;
