@@ -1170,8 +1170,10 @@ static int accounts_load_two(kam_run *r, const kam_run_spec *spec, char *err, si
 			     int *rc)
 {
 	kam_store_stats st;
-	if ((spec->filter && !spec->filter_concurrent) || kam_store_stats_get(r->txn, &st) ||
-	    st.records[KAM_ACCOUNT] < LOAD_MIN_ACCOUNTS || st.records[KAM_ACCOUNT] > UINT32_MAX)
+	/* (no twin in a write transaction: one thread reads it, with its own changes) */
+	if ((spec->filter && !spec->filter_concurrent) || !run_twin(r) ||
+	    kam_store_stats_get(r->txn, &st) || st.records[KAM_ACCOUNT] < LOAD_MIN_ACCOUNTS ||
+	    st.records[KAM_ACCOUNT] > UINT32_MAX)
 		return 0;
 	load_share sh = { .r = r, .spec = spec, .total = (size_t)st.records[KAM_ACCOUNT] };
 	load_side me = { .sh = &sh, .txn = r->txn }, helper = { .sh = &sh, .desc = 1 };
@@ -1179,7 +1181,8 @@ static int accounts_load_two(kam_run *r, const kam_run_spec *spec, char *err, si
 	if (!(r->acc = malloc(sh.total * sizeof(*r->acc))))
 		return 0;
 	r->cap = sh.total;
-	if (!(helper.txn = run_twin(r)) || pthread_create(&th, NULL, load_side_run, &helper)) {
+	helper.txn = r->twin;
+	if (pthread_create(&th, NULL, load_side_run, &helper)) {
 		free(r->acc);
 		r->acc = NULL;
 		r->cap = 0;
