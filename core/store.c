@@ -596,7 +596,7 @@ static uint8_t *put_money(uint8_t *p, kam_money v)
 	return r ? put_uvarint(p, kam_zigzag(r)) : p;
 }
 
-/* kam_varint_get, inlined for the index values a whole-book scan reads millions of. */
+/* kam_varint_get, inlined for the index values and rollups a whole-book scan reads millions of. */
 static inline int varint_get(const uint8_t **p, const uint8_t *end, uint64_t *v)
 {
 	const uint8_t *q = *p;
@@ -683,7 +683,7 @@ static int inter_ival_parse(const MDB_val *v, struct inter_fact *f)
 			return KAM_ECORRUPT;
 		f->objection = *p++;
 	}
-	if (f->has_minutes && kam_varint_get(&p, end, &u))
+	if (f->has_minutes && varint_get(&p, end, &u))
 		return KAM_ECORRUPT;
 	f->minutes = (int64_t)u;
 	return p == end ? 0 : KAM_ECORRUPT;
@@ -714,14 +714,14 @@ static uint8_t *pack_date(uint8_t *p, kam_date d)
 static int unpack_date(const uint8_t **p, const uint8_t *end, kam_date *d)
 {
 	uint64_t u, sec;
-	if (kam_varint_get(p, end, &u))
+	if (varint_get(p, end, &u))
 		return KAM_ECORRUPT;
 	if (u == 0) {
 		*d = (kam_date){ KAM_NO_DAY, KAM_NO_TIME };
 		return 0;
 	}
 	int64_t day = kam_unzigzag(u - 1);
-	if (kam_varint_get(p, end, &sec) || day < INT32_MIN || day > INT32_MAX || sec > 86400)
+	if (varint_get(p, end, &sec) || day < INT32_MIN || day > INT32_MAX || sec > 86400)
 		return KAM_ECORRUPT;
 	*d = (kam_date){ (int32_t)day, (int32_t)sec - 1 };
 	return 0;
@@ -730,7 +730,7 @@ static int unpack_date(const uint8_t **p, const uint8_t *end, kam_date *d)
 static int unpack_count(const uint8_t **p, const uint8_t *end, uint32_t *n)
 {
 	uint64_t u;
-	if (kam_varint_get(p, end, &u) || u > UINT32_MAX)
+	if (varint_get(p, end, &u) || u > UINT32_MAX)
 		return KAM_ECORRUPT;
 	*n = (uint32_t)u;
 	return 0;
@@ -739,7 +739,7 @@ static int unpack_count(const uint8_t **p, const uint8_t *end, uint32_t *n)
 static int unpack_sum(const uint8_t **p, const uint8_t *end, int64_t *v)
 {
 	uint64_t u;
-	if (kam_varint_get(p, end, &u))
+	if (varint_get(p, end, &u))
 		return KAM_ECORRUPT;
 	*v = kam_unzigzag(u);
 	return 0;
