@@ -49,11 +49,20 @@ extern const command cmd_agenda, cmd_log, cmd_playbook, cmd_activity, cmd_capaci
  * For commands that run models over a read-only database: loads the configuration (--config
  * FILE, else the database's kam.conf.lua), opens the store read-only and fills a registry
  * (cli_load_models). Returns 0, or EXIT_RUNTIME having reported the failure as "kam: WHO: ..."
- * (nothing is left open). Release with cli_models_close. Implemented in cmd_agenda.c.
+ * (nothing is left open). Release with cli_models_close. Implemented in cli_models.c.
  */
 int cli_models_open(cli *c, const char *who, const char *config, struct kam_config *cfg,
 		    kam_store **store, struct kam_registry **reg);
+/* cli_models_open with the store opened with `flags` (0: for writing, or KAM_STORE_*). */
+int cli_models_open_mode(cli *c, const char *who, const char *config, unsigned flags,
+			 struct kam_config *cfg, kam_store **store, struct kam_registry **reg);
 void cli_models_close(struct kam_config *cfg, kam_store *store, struct kam_registry *reg);
+/*
+ * Only the registry of cli_models_open, for a command that has its configuration and store
+ * already: a new registry filled with cli_load_models(cfg). Returns 0, or EXIT_RUNTIME having
+ * reported "kam: WHO: ..." and left *reg NULL.
+ */
+int cli_models_registry(const char *who, const struct kam_config *cfg, struct kam_registry **reg);
 /* Parses a YYYY-MM-DD option value into a day; returns 0 or EXIT_USAGE (reported). */
 int cli_day_arg(const command *cmd, const char *opt, const char *text, int32_t *day);
 /* Says on stderr what an agenda cannot show: regions tiered now, accounts without a tier. */

@@ -7,31 +7,6 @@
 #include "date.h"
 #include "error.h"
 
-int cli_models_open(cli *c, const char *who, const char *config, kam_config *cfg,
-		    kam_store **store, kam_registry **reg)
-{
-	char err[512];
-	*store = NULL;
-	*reg = NULL;
-	if (kam_config_load(config, c->db, cfg, err, sizeof(err)))
-		return cli_fail("%s: %s", who, err);
-	int rc = cli_open(c, KAM_STORE_RDONLY, store);
-	if (!rc && kam_registry_new(reg))
-		rc = cli_fail("%s: out of memory", who);
-	if (!rc && cli_load_models(*reg, cfg, err, sizeof(err)))
-		rc = cli_fail("%s: %s", who, err);
-	if (rc)
-		cli_models_close(cfg, *store, *reg);
-	return rc;
-}
-
-void cli_models_close(kam_config *cfg, kam_store *store, kam_registry *reg)
-{
-	kam_registry_free(reg);
-	kam_store_close(store);
-	kam_config_free(cfg);
-}
-
 int cli_day_arg(const command *cmd, const char *opt, const char *text, int32_t *day)
 {
 	kam_date d;

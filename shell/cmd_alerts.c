@@ -71,23 +71,12 @@ typedef struct args {
 static int alerts(cli *c, const args *a)
 {
 	kam_config cfg;
-	char err[512];
-	int rc = kam_config_load(a->config, c->db, &cfg, err, sizeof(err));
-	if (rc)
-		return cli_fail("alerts: %s", err);
-	kam_store *store = NULL;
-	kam_registry *reg = NULL;
+	kam_store *store;
+	kam_registry *reg;
 	kam_txn *txn = NULL;
-	if ((rc = cli_open(c, KAM_STORE_RDONLY, &store)))
-		goto out;
-	if (kam_registry_new(&reg)) {
-		rc = cli_fail("alerts: out of memory");
-		goto out;
-	}
-	if (cli_load_models(reg, &cfg, err, sizeof(err))) {
-		rc = cli_fail("alerts: %s", err);
-		goto out;
-	}
+	int rc = cli_models_open(c, "alerts", a->config, &cfg, &store, &reg);
+	if (rc)
+		return rc;
 	if ((rc = kam_txn_begin(store, 0, &txn))) {
 		rc = cli_fail("alerts: reading the database: %s", kam_strerror(rc));
 		goto out;
@@ -108,9 +97,7 @@ static int alerts(cli *c, const args *a)
 		rc = cli_fail("alerts: writing the output failed");
 out:
 	kam_txn_abort(txn);
-	kam_registry_free(reg);
-	kam_store_close(store);
-	kam_config_free(&cfg);
+	cli_models_close(&cfg, store, reg);
 	return rc;
 }
 

@@ -192,23 +192,12 @@ static void notes(const kam_portfolio *p)
 static int portfolio(cli *c, args *a)
 {
 	kam_config cfg;
-	char err[512];
-	int rc = kam_config_load(a->config, c->db, &cfg, err, sizeof(err));
-	if (rc)
-		return cli_fail("portfolio: %s", err);
-	kam_store *store = NULL;
-	kam_registry *reg = NULL;
+	kam_store *store;
+	kam_registry *reg;
 	kam_txn *txn = NULL;
-	if ((rc = cli_open(c, KAM_STORE_RDONLY, &store)))
-		goto out;
-	if (kam_registry_new(&reg)) {
-		rc = cli_fail("portfolio: out of memory");
-		goto out;
-	}
-	if (cli_load_models(reg, &cfg, err, sizeof(err))) {
-		rc = cli_fail("portfolio: %s", err);
-		goto out;
-	}
+	int rc = cli_models_open(c, "portfolio", a->config, &cfg, &store, &reg);
+	if (rc)
+		return rc;
 	if ((rc = kam_txn_begin(store, 0, &txn))) {
 		rc = cli_fail("portfolio: reading the database: %s", kam_strerror(rc));
 		goto out;
@@ -236,9 +225,7 @@ static int portfolio(cli *c, args *a)
 		rc = cli_fail("portfolio: writing the output failed");
 out:
 	kam_txn_abort(txn);
-	kam_registry_free(reg);
-	kam_store_close(store);
-	kam_config_free(&cfg);
+	cli_models_close(&cfg, store, reg);
 	return rc;
 }
 

@@ -77,25 +77,13 @@ typedef struct args {
 static int segment(cli *c, args *a)
 {
 	kam_config cfg;
-	char err[512];
-	int rc = kam_config_load(a->config, c->db, &cfg, err, sizeof(err));
+	kam_store *store;
+	kam_registry *reg;
+	int rc = cli_models_open_mode(c, "segment", a->config, a->o.dry_run ? KAM_STORE_RDONLY : 0,
+				      &cfg, &store, &reg);
 	if (rc)
-		return cli_fail("segment: %s", err);
-	kam_store *store = NULL;
-	kam_registry *reg = NULL;
-	if ((rc = cli_open(c, a->o.dry_run ? KAM_STORE_RDONLY : 0, &store))) {
-		kam_config_free(&cfg);
 		return rc;
-	}
 	kam_segment_result res;
-	if (kam_registry_new(&reg)) {
-		rc = cli_fail("segment: out of memory");
-		goto out;
-	}
-	if (cli_load_models(reg, &cfg, err, sizeof(err))) {
-		rc = cli_fail("segment: %s", err);
-		goto out;
-	}
 	if ((rc = kam_segment(store, reg, &cfg, &a->o, &res))) {
 		rc = res.bad_opts ? cli_usage(&cmd_segment, "%s", res.error)
 				  : cli_fail("segment: %s", res.error);
@@ -115,9 +103,7 @@ static int segment(cli *c, args *a)
 	}
 	kam_segment_result_free(&res);
 out:
-	kam_registry_free(reg);
-	kam_store_close(store);
-	kam_config_free(&cfg);
+	cli_models_close(&cfg, store, reg);
 	return rc;
 }
 

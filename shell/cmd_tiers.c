@@ -256,25 +256,14 @@ static int side_candidate(kam_store *store, const kam_registry *reg, const kam_c
 static int tiers(cli *c, const args *a)
 {
 	kam_config cfg;
-	char err[512];
-	int rc = kam_config_load(a->config, c->db, &cfg, err, sizeof(err));
-	if (rc)
-		return cli_fail("tiers: %s", err);
-	kam_store *store = NULL;
-	kam_registry *reg = NULL;
+	kam_store *store;
+	kam_registry *reg;
 	kam_txn *txn = NULL;
 	side sa = { 0 }, sb = { 0 };
 	int32_t today = kam_today();
-	if ((rc = cli_open(c, KAM_STORE_RDONLY, &store)))
-		goto out;
-	if (kam_registry_new(&reg)) {
-		rc = cli_fail("tiers: out of memory");
-		goto out;
-	}
-	if (cli_load_models(reg, &cfg, err, sizeof(err))) {
-		rc = cli_fail("tiers: %s", err);
-		goto out;
-	}
+	int rc = cli_models_open(c, "tiers", a->config, &cfg, &store, &reg);
+	if (rc)
+		return rc;
 	if (a->model && (rc = side_candidate(store, reg, &cfg, a, &sb)))
 		goto out;
 	if ((rc = kam_txn_begin(store, 0, &txn))) {
@@ -303,9 +292,7 @@ out:
 	side_free(&sa);
 	side_free(&sb);
 	kam_txn_abort(txn);
-	kam_registry_free(reg);
-	kam_store_close(store);
-	kam_config_free(&cfg);
+	cli_models_close(&cfg, store, reg);
 	return rc;
 }
 

@@ -182,25 +182,13 @@ static void summary(const kam_value_result *r, bool dry_run)
 static int value(cli *c, args *a)
 {
 	kam_config cfg;
-	char err[512];
-	int rc = kam_config_load(a->config, c->db, &cfg, err, sizeof(err));
+	kam_store *store;
+	kam_registry *reg;
+	int rc = cli_models_open_mode(c, "value", a->config, a->o.dry_run ? KAM_STORE_RDONLY : 0,
+				      &cfg, &store, &reg);
 	if (rc)
-		return cli_fail("value: %s", err);
-	kam_store *store = NULL;
-	kam_registry *reg = NULL;
-	if ((rc = cli_open(c, a->o.dry_run ? KAM_STORE_RDONLY : 0, &store))) {
-		kam_config_free(&cfg);
 		return rc;
-	}
 	kam_value_result res;
-	if (kam_registry_new(&reg)) {
-		rc = cli_fail("value: out of memory");
-		goto out;
-	}
-	if (cli_load_models(reg, &cfg, err, sizeof(err))) {
-		rc = cli_fail("value: %s", err);
-		goto out;
-	}
 	if ((rc = kam_value(store, reg, &cfg, &a->o, &res))) {
 		rc = res.bad_opts ? cli_usage(&cmd_value, "%s", res.error)
 				  : cli_fail("value: %s", res.error);
@@ -226,9 +214,7 @@ static int value(cli *c, args *a)
 	}
 	kam_value_result_free(&res);
 out:
-	kam_registry_free(reg);
-	kam_store_close(store);
-	kam_config_free(&cfg);
+	cli_models_close(&cfg, store, reg);
 	return rc;
 }
 

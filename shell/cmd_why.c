@@ -421,14 +421,8 @@ static int explain(cli *c, const char *account, const char *config, kam_format f
 			rc = cli_fail("why: %s", err);
 			goto out;
 		}
-		if (kam_registry_new(&reg)) {
-			rc = cli_fail("why: out of memory");
+		if ((rc = cli_models_registry("why", &cfg, &reg)))
 			goto out;
-		}
-		if (cli_load_models(reg, &cfg, err, sizeof(err))) {
-			rc = cli_fail("why: %s", err);
-			goto out;
-		}
 		rc = why_computed(txn, reg, id, region, &run, &w);
 	} else if (rc) {
 		rc = cli_fail("why: reading the current snapshot: %s", kam_strerror(rc));
