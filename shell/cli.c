@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "date.h"
 #include "error.h"
+#include "run.h"
 
 int cli_usage(const command *cmd, const char *fmt, ...)
 {
@@ -47,6 +49,27 @@ int cli_uint(const command *cmd, const char *opt, const char *text, unsigned lon
 	char *end;
 	if (!*text || *text == '-' || (*out = strtoull(text, &end, 10), *end))
 		return cli_usage(cmd, "%s: expected a non-negative integer, found \"%s\"", opt, text);
+	return 0;
+}
+
+int cli_day_arg(const command *cmd, const char *opt, const char *text, int32_t *day)
+{
+	kam_date d;
+	if (strlen(text) != 10 || kam_date_parse(text, 10, &d))
+		return cli_usage(cmd, "%s: expected a date YYYY-MM-DD, found \"%s\"", opt, text);
+	*day = d.day;
+	return 0;
+}
+
+int cli_param_arg(const command *cmd, char *text, kam_param *params, size_t *n)
+{
+	char *eq = strchr(text, '=');
+	if (!eq || eq == text)
+		return cli_usage(cmd, "--param: expected NAME=VALUE, found \"%s\"", text);
+	if (*n == CLI_MAX_PARAMS)
+		return cli_usage(cmd, "--param: at most %d", CLI_MAX_PARAMS);
+	*eq = 0; /* the name ends where the '=' was */
+	params[(*n)++] = (kam_param){ text, eq + 1 };
 	return 0;
 }
 

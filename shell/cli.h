@@ -63,8 +63,6 @@ void cli_models_close(struct kam_config *cfg, kam_store *store, struct kam_regis
  * reported "kam: WHO: ..." and left *reg NULL.
  */
 int cli_models_registry(const char *who, const struct kam_config *cfg, struct kam_registry **reg);
-/* Parses a YYYY-MM-DD option value into a day; returns 0 or EXIT_USAGE (reported). */
-int cli_day_arg(const command *cmd, const char *opt, const char *text, int32_t *day);
 /* Says on stderr what an agenda cannot show: regions tiered now, accounts without a tier. */
 struct kam_agenda;
 void cli_agenda_notes(const char *who, const struct kam_agenda *a, int32_t as_of);
@@ -111,6 +109,18 @@ int cli_format(const command *cmd, const char *name, kam_format *out);
 int cli_open(cli *c, unsigned flags, kam_store **out);
 /* Parses a non-negative integer option value; returns 0 or EXIT_USAGE (reported). */
 int cli_uint(const command *cmd, const char *opt, const char *text, unsigned long long *out);
+/* Parses a YYYY-MM-DD option value into a day; returns 0 or EXIT_USAGE (reported). */
+int cli_day_arg(const command *cmd, const char *opt, const char *text, int32_t *day);
+
+/* How many --param NAME=VALUE a command that runs models takes. */
+#define CLI_MAX_PARAMS 64
+/*
+ * Adds the value of a --param (NAME=VALUE) as params[*n], *n < CLI_MAX_PARAMS, cutting `text`
+ * at the '=' (argv is the command's to change). Returns 0, or EXIT_USAGE (reported) for a text
+ * without a name and an '=', or when there are CLI_MAX_PARAMS already.
+ */
+struct kam_param;
+int cli_param_arg(const command *cmd, char *text, struct kam_param *params, size_t *n);
 
 /*
  * getopt_long over a command's arguments (argv[0] is the command name) with the common options

@@ -7,15 +7,6 @@
 #include "date.h"
 #include "error.h"
 
-int cli_day_arg(const command *cmd, const char *opt, const char *text, int32_t *day)
-{
-	kam_date d;
-	if (strlen(text) != 10 || kam_date_parse(text, 10, &d))
-		return cli_usage(cmd, "%s: expected a date YYYY-MM-DD, found \"%s\"", opt, text);
-	*day = d.day;
-	return 0;
-}
-
 void cli_agenda_notes(const char *who, const kam_agenda *a, int32_t as_of)
 {
 	if (a->ncomputed) {

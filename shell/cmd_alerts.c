@@ -130,7 +130,6 @@ static int run(cli *c, int argc, char **argv)
 	a.o.p_alive_below = 0.5;
 	a.o.drop = 0.3;
 	int ch;
-	kam_date d;
 	while ((ch = cli_getopt(c, &cmd_alerts, argc, argv, "", opts)) != -1) {
 		switch (ch) {
 		case 'f':
@@ -149,10 +148,8 @@ static int run(cli *c, int argc, char **argv)
 				return EXIT_USAGE;
 			break;
 		case 'a':
-			if (strlen(optarg) != 10 || kam_date_parse(optarg, 10, &d))
-				return cli_usage(&cmd_alerts,
-						 "--as-of: expected a date YYYY-MM-DD, found \"%s\"", optarg);
-			a.o.as_of = d.day;
+			if (cli_day_arg(&cmd_alerts, "--as-of", optarg, &a.o.as_of))
+				return EXIT_USAGE;
 			break;
 		default: return ch == 'h' ? EXIT_OK : EXIT_USAGE;
 		}

@@ -7,7 +7,6 @@
 #include "date.h"
 #include "error.h"
 
-#define MAX_PARAMS 64
 
 enum { L_ACCOUNTS, L_A, L_B, L_C, L_NCOUNTS };
 
@@ -116,7 +115,7 @@ static void book_free(book *b)
 typedef struct args {
 	int32_t as_of;
 	const char *config, *model;
-	kam_param params[MAX_PARAMS];
+	kam_param params[CLI_MAX_PARAMS];
 	size_t nparams;
 	kam_format fmt;
 } args;
@@ -263,17 +262,7 @@ static int run(cli *c, int argc, char **argv)
 		case 'm': a.model = optarg; break;
 		case 'c': a.config = optarg; break;
 		case 'a': rc = cli_day_arg(&cmd_capacity, "--as-of", optarg, &a.as_of); break;
-		case 'p': {
-			char *eq = strchr(optarg, '=');
-			if (!eq || eq == optarg)
-				return cli_usage(&cmd_capacity, "--param: expected NAME=VALUE, found \"%s\"",
-						 optarg);
-			if (a.nparams == MAX_PARAMS)
-				return cli_usage(&cmd_capacity, "--param: at most %d", MAX_PARAMS);
-			*eq = 0;
-			a.params[a.nparams++] = (kam_param){ optarg, eq + 1 };
-			break;
-		}
+		case 'p': rc = cli_param_arg(&cmd_capacity, optarg, a.params, &a.nparams); break;
 		default: return ch == 'h' ? EXIT_OK : EXIT_USAGE;
 		}
 		if (rc)

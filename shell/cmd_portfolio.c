@@ -247,7 +247,6 @@ static int run(cli *c, int argc, char **argv)
 	a.o.top = 10;
 	int ch;
 	unsigned long long n;
-	kam_date d;
 	while ((ch = cli_getopt(c, &cmd_portfolio, argc, argv, "", opts)) != -1) {
 		switch (ch) {
 		case 'f':
@@ -262,10 +261,8 @@ static int run(cli *c, int argc, char **argv)
 						 "--by: expected rep, region or tier, found \"%s\"", optarg);
 			break;
 		case 'a':
-			if (strlen(optarg) != 10 || kam_date_parse(optarg, 10, &d))
-				return cli_usage(&cmd_portfolio,
-						 "--as-of: expected a date YYYY-MM-DD, found \"%s\"", optarg);
-			a.o.as_of = d.day;
+			if (cli_day_arg(&cmd_portfolio, "--as-of", optarg, &a.o.as_of))
+				return EXIT_USAGE;
 			break;
 		case 'w':
 			if (cli_uint(&cmd_portfolio, "--window-days", optarg, &n))

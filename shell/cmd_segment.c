@@ -7,8 +7,6 @@
 #include "error.h"
 #include "segment.h"
 
-#define MAX_PARAMS 64
-
 static const kam_col cols[] = {
 	{ "account_id", false }, { "region", false }, { "tier", false }, { "score", true },
 	{ "snapshot", true },
@@ -68,7 +66,7 @@ static void summary(const kam_segment_result *r, bool dry_run)
 
 typedef struct args {
 	kam_segment_opts o;
-	kam_param params[MAX_PARAMS];
+	kam_param params[CLI_MAX_PARAMS];
 	const char *config;
 	kam_format fmt;
 	bool quiet;
@@ -124,7 +122,6 @@ static int run(cli *c, int argc, char **argv)
 	a.o.params = a.params;
 	a.o.as_of = kam_today();
 	int ch, rc = 0;
-	kam_date d;
 	while ((ch = cli_getopt(c, &cmd_segment, argc, argv, "", opts)) != -1) {
 		switch (ch) {
 		case 'f': rc = cli_format(&cmd_segment, optarg, &a.fmt); break;
@@ -133,24 +130,8 @@ static int run(cli *c, int argc, char **argv)
 		case 'c': a.config = optarg; break;
 		case 'n': a.o.dry_run = true; break;
 		case 'q': a.quiet = true; break;
-		case 'a':
-			if (strlen(optarg) != 10 || kam_date_parse(optarg, 10, &d))
-				return cli_usage(&cmd_segment, "--as-of: expected a date YYYY-MM-DD, found \"%s\"",
-						 optarg);
-			a.o.as_of = d.day;
-			break;
-		case 'p': {
-			char *eq = strchr(optarg, '=');
-			if (!eq || eq == optarg)
-				return cli_usage(&cmd_segment, "--param: expected NAME=VALUE, found \"%s\"",
-						 optarg);
-			if (a.o.nparams == MAX_PARAMS)
-				return cli_usage(&cmd_segment, "--param: at most %d", MAX_PARAMS);
-			/* argv is ours to cut: the name ends where the '=' was */
-			*eq = 0;
-			a.params[a.o.nparams++] = (kam_param){ optarg, eq + 1 };
-			break;
-		}
+		case 'a': rc = cli_day_arg(&cmd_segment, "--as-of", optarg, &a.o.as_of); break;
+		case 'p': rc = cli_param_arg(&cmd_segment, optarg, a.params, &a.o.nparams); break;
 		default: return ch == 'h' ? EXIT_OK : EXIT_USAGE;
 		}
 		if (rc)

@@ -7,7 +7,6 @@
 #include "error.h"
 #include "segment.h"
 
-#define MAX_PARAMS 64
 
 static kam_str tier_text(const char *t)
 {
@@ -200,7 +199,7 @@ static int print_diff(const side *a, const side *b, kam_format fmt)
 
 typedef struct args {
 	const char *region, *diff_a, *diff_b, *config, *model;
-	kam_param params[MAX_PARAMS];
+	kam_param params[CLI_MAX_PARAMS];
 	size_t nparams;
 	int32_t as_of;
 	bool as_of_given;
@@ -311,7 +310,6 @@ static int run(cli *c, int argc, char **argv)
 	args a = { .fmt = KAM_FMT_TABLE, .as_of = kam_today() };
 	int ch, rc = 0;
 	uint64_t id;
-	kam_date d;
 	while ((ch = cli_getopt(c, &cmd_tiers, argc, argv, "", opts)) != -1) {
 		switch (ch) {
 		case 'f': rc = cli_format(&cmd_tiers, optarg, &a.fmt); break;
@@ -320,23 +318,10 @@ static int run(cli *c, int argc, char **argv)
 		case 'm': a.model = optarg; break;
 		case 'c': a.config = optarg; break;
 		case 'a':
-			if (strlen(optarg) != 10 || kam_date_parse(optarg, 10, &d))
-				return cli_usage(&cmd_tiers, "--as-of: expected a date YYYY-MM-DD, found \"%s\"",
-						 optarg);
-			a.as_of = d.day;
+			rc = cli_day_arg(&cmd_tiers, "--as-of", optarg, &a.as_of);
 			a.as_of_given = true;
 			break;
-		case 'p': {
-			char *eq = strchr(optarg, '=');
-			if (!eq || eq == optarg)
-				return cli_usage(&cmd_tiers, "--param: expected NAME=VALUE, found \"%s\"",
-						 optarg);
-			if (a.nparams == MAX_PARAMS)
-				return cli_usage(&cmd_tiers, "--param: at most %d", MAX_PARAMS);
-			*eq = 0;
-			a.params[a.nparams++] = (kam_param){ optarg, eq + 1 };
-			break;
-		}
+		case 'p': rc = cli_param_arg(&cmd_tiers, optarg, a.params, &a.nparams); break;
 		default: return ch == 'h' ? EXIT_OK : EXIT_USAGE;
 		}
 		if (rc)

@@ -8,7 +8,6 @@
 #include "error.h"
 #include "value.h"
 
-#define MAX_PARAMS 64
 #define FIXED_COLS 6 /* account_id, model, value, recommendation, region, snapshot */
 
 static const kam_col fixed_cols[FIXED_COLS] = {
@@ -18,7 +17,7 @@ static const kam_col fixed_cols[FIXED_COLS] = {
 
 typedef struct args {
 	kam_value_opts o;
-	kam_param params[MAX_PARAMS];
+	kam_param params[CLI_MAX_PARAMS];
 	const char *config;
 	kam_format fmt;
 	bool quiet;
@@ -237,7 +236,6 @@ static int run(cli *c, int argc, char **argv)
 	a.o.as_of = kam_today();
 	int ch;
 	unsigned long long n;
-	kam_date d;
 	while ((ch = cli_getopt(c, &cmd_value, argc, argv, "", opts)) != -1) {
 		switch (ch) {
 		case 'f':
@@ -258,22 +256,13 @@ static int run(cli *c, int argc, char **argv)
 			a.top = (size_t)n;
 			break;
 		case 'a':
-			if (strlen(optarg) != 10 || kam_date_parse(optarg, 10, &d))
-				return cli_usage(&cmd_value,
-						 "--as-of: expected a date YYYY-MM-DD, found \"%s\"", optarg);
-			a.o.as_of = d.day;
+			if (cli_day_arg(&cmd_value, "--as-of", optarg, &a.o.as_of))
+				return EXIT_USAGE;
 			break;
-		case 'p': {
-			char *eq = strchr(optarg, '=');
-			if (!eq || eq == optarg)
-				return cli_usage(&cmd_value, "--param: expected NAME=VALUE, found \"%s\"",
-						 optarg);
-			if (a.o.nparams == MAX_PARAMS)
-				return cli_usage(&cmd_value, "--param: at most %d", MAX_PARAMS);
-			*eq = 0; /* argv is ours to cut: the name ends where the '=' was */
-			a.params[a.o.nparams++] = (kam_param){ optarg, eq + 1 };
+		case 'p':
+			if (cli_param_arg(&cmd_value, optarg, a.params, &a.o.nparams))
+				return EXIT_USAGE;
 			break;
-		}
 		default: return ch == 'h' ? EXIT_OK : EXIT_USAGE;
 		}
 	}
