@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <lauxlib.h>
@@ -20,8 +21,15 @@
 #define CONFIG_MAX_INSTRUCTIONS 10000000 /* a configuration is data: stop runaway loops */
 #define CONFIG_MAX_MEMORY (64u << 20)
 
+typedef struct budget {
+	long checks;   /* hook calls so far */
+	clock_t start; /* CPU time at the start */
+} budget;
+
+/* What one configuration run may use: memory (checked by the allocator) and time (the hook). */
 typedef struct limits {
 	size_t used;
+	budget time;
 } limits;
 
 /* A lua_Alloc that refuses to grow past CONFIG_MAX_MEMORY. */
@@ -42,11 +50,26 @@ static void *limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 	return p;
 }
 
+#define CONFIG_HOOK_EVERY 10000     /* instructions between checks */
+#define CONFIG_MAX_CPU_SECONDS 2.0  /* one instruction (string.rep, table.concat) can be long */
+
+static budget *budget_of(lua_State *L)
+{
+	void *ud;
+	lua_getallocf(L, &ud);
+	return &((limits *)ud)->time;
+}
+
 static void count_hook(lua_State *L, lua_Debug *ar)
 {
 	(void)ar;
-	luaL_error(L, "the configuration ran for too long (more than %d instructions)",
-		   CONFIG_MAX_INSTRUCTIONS);
+	budget *b = budget_of(L);
+	if (++b->checks * CONFIG_HOOK_EVERY > CONFIG_MAX_INSTRUCTIONS)
+		luaL_error(L, "the configuration ran for too long (more than %d instructions)",
+			   CONFIG_MAX_INSTRUCTIONS);
+	if ((double)(clock() - b->start) / CLOCKS_PER_SEC > CONFIG_MAX_CPU_SECONDS)
+		luaL_error(L, "the configuration ran for too long (more than %d s of CPU time)",
+			   (int)CONFIG_MAX_CPU_SECONDS);
 }
 
 /* Opens only what a data file needs; nothing that reaches files, processes or other code. */
@@ -64,10 +87,16 @@ static void open_sandbox(lua_State *L)
 		lua_pushnil(L);
 		lua_setglobal(L, unsafe[i]);
 	}
-	/* string.dump makes binary chunks; nothing here may produce or run one. */
+	/*
+	 * string.dump makes binary chunks, which nothing here may produce or run; patterns can
+	 * backtrack for hours inside one instruction, out of the time check's reach.
+	 */
+	static const char *const unsafe_string[] = { "dump", "find", "match", "gmatch", "gsub" };
 	lua_getglobal(L, LUA_STRLIBNAME);
-	lua_pushnil(L);
-	lua_setfield(L, -2, "dump");
+	for (size_t i = 0; i < sizeof(unsafe_string) / sizeof(unsafe_string[0]); i++) {
+		lua_pushnil(L);
+		lua_setfield(L, -2, unsafe_string[i]);
+	}
 	lua_pop(L, 1);
 }
 
@@ -512,7 +541,8 @@ static int run_file(const char *path, kam_config *cfg, char *err, size_t errlen)
 	if (snprintf(chunkname, sizeof(chunkname), "@%s", path) >= (int)sizeof(chunkname))
 		memcpy(chunkname + sizeof(chunkname) - 4, "...", 4); /* Lua shortens it anyway */
 	reader r = { L, err, errlen, path };
-	lua_sethook(L, count_hook, LUA_MASKCOUNT, CONFIG_MAX_INSTRUCTIONS);
+	lim.time.start = clock();
+	lua_sethook(L, count_hook, LUA_MASKCOUNT, CONFIG_HOOK_EVERY);
 	/* "t": text only, so a precompiled (binary) chunk cannot be slipped in. */
 	if (luaL_loadbufferx(L, (const char *)text.data, text.len, chunkname, "t") != LUA_OK ||
 	    lua_pcall(L, 0, 0, 0) != LUA_OK) {

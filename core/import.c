@@ -633,7 +633,12 @@ static int import_run(kam_txn *txn, void *arg)
 	}
 	if (rc < 0) {
 		const kam_csv_error *e = kam_csv_last_error(im->csv);
-		if (rc == KAM_EPARSE || rc == KAM_ELIMIT)
+		if ((rc == KAM_EPARSE || rc == KAM_ELIMIT) && im->cols && e->column >= 1 &&
+		    e->column <= im->ncols)
+			fail_at(im, e->line, "column %u (%.*s): %s", e->column,
+				(int)im->cols[e->column - 1].header.len, im->cols[e->column - 1].header.ptr,
+				e->what);
+		else if (rc == KAM_EPARSE || rc == KAM_ELIMIT)
 			fail_at(im, e->line, "column %u: %s", e->column, e->what);
 		else
 			snprintf(res->error, sizeof(res->error), "%s: %s", im->name, kam_strerror(rc));

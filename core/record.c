@@ -64,6 +64,7 @@ static const struct {
 #define PHRASE_TEXT "text of at most 65535 bytes"
 #define PHRASE_COUNT "a non-negative integer"
 #define PHRASE_MONEY "an amount with at most 4 decimal places"
+#define PHRASE_MONEY_RANGE "an amount between -922337203685477.5808 and 922337203685477.5807"
 #define PHRASE_DATE "a date YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]"
 #define PHRASE_BOOL "true or false"
 
@@ -276,9 +277,11 @@ static int field_value_parse(const kam_field *f, void *dst, const char *text, si
 	case KAM_T_COUNT:
 		*expected = PHRASE_COUNT;
 		return count_parse(text, len, dst);
-	case KAM_T_MONEY:
-		*expected = PHRASE_MONEY;
-		return kam_money_parse(text, len, dst);
+	case KAM_T_MONEY: {
+		int rc = kam_money_parse(text, len, dst);
+		*expected = rc == KAM_ERANGE ? PHRASE_MONEY_RANGE : PHRASE_MONEY;
+		return rc;
+	}
 	case KAM_T_DATE:
 		*expected = PHRASE_DATE;
 		return kam_date_parse(text, len, dst);

@@ -171,7 +171,8 @@ void kam_rec_clear(const kam_schema *s, void *rec);
  * KAM_ELIMIT: text or an id longer than the field's max_len; KAM_EPARSE: anything else.
  * On error the field is left as it was. KAM_EINVAL (no phrase) for a bad field number.
  * The phrases: "an id of 1 to 64 bytes", "text of at most 256 bytes", "text of at most 65535
- * bytes", "a non-negative integer", "an amount with at most 4 decimal places", "a date
+ * bytes", "a non-negative integer", "an amount with at most 4 decimal places" (for money that
+ * does not fit: "an amount between -922337203685477.5808 and 922337203685477.5807"), "a date
  * YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]", "one of <every slug, comma-separated>", "true or false".
  * Enum slugs and booleans are matched exactly (lower case).
  */

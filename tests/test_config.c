@@ -116,7 +116,12 @@ Test(config, sandbox_has_no_os_io_or_loading)
 		cr_expect_eq(kam_config_load(p, NULL, &cfg, err, sizeof(err)), KAM_EPARSE,
 			     "%s was allowed", attempts[i]);
 	}
-	const char *p = write_conf("loop.lua", "while true do end\n");
+	const char *p = write_conf("rep.lua", "for i = 5, 1e308 do local s = ('x'):rep(i) end\n");
+	cr_expect_eq(kam_config_load(p, NULL, &cfg, err, sizeof(err)), KAM_EPARSE);
+	cr_expect(strstr(err, "too long") != NULL, "got: %s", err);
+	p = write_conf("pattern.lua", "local x = ('a'):rep(3000):find('.-.-.-.-.-.-b')\n");
+	cr_expect_eq(kam_config_load(p, NULL, &cfg, err, sizeof(err)), KAM_EPARSE);
+	p = write_conf("loop.lua", "while true do end\n");
 	cr_expect_eq(kam_config_load(p, NULL, &cfg, err, sizeof(err)), KAM_EPARSE);
 	cr_expect(strstr(err, "too long") != NULL, "got: %s", err);
 	p = write_conf("mem.lua", "local s = ('x'):rep(1 << 30)\n");

@@ -242,7 +242,7 @@ static const struct pcase parse_cases[] = {
 	{ KAM_ACCOUNT, KAM_A_WALLET, "1.23456", KAM_EPARSE, "an amount with at most 4 decimal places" },
 	{ KAM_ACCOUNT, KAM_A_NET_ASSETS, "1,000", KAM_EPARSE, "an amount with at most 4 decimal places" },
 	{ KAM_ACCOUNT, KAM_A_ANNUAL_REVENUE, "1e6", KAM_EPARSE, "an amount with at most 4 decimal places" },
-	{ KAM_ORDER, KAM_O_AMOUNT, "1000000000000000", KAM_ERANGE, "an amount with at most 4 decimal places" },
+	{ KAM_ORDER, KAM_O_AMOUNT, "1000000000000000", KAM_ERANGE, "an amount between -922337203685477.5808 and 922337203685477.5807" },
 	/* dates */
 	{ KAM_ORDER, KAM_O_DATE, "2024-02-29", 0, "2024-02-29" },
 	{ KAM_INTERACTION, KAM_I_DATE, "2024-02-29T09:05", 0, "2024-02-29T09:05:00" },

@@ -103,7 +103,7 @@ check_case "$T" interactions_note_65536_bytes interactions 1 \
 head -c 1048577 /dev/zero | tr '\0' f >"$T/field"
 { printf 'id,name,comment\nA9,x,'; cat "$T/field"; echo; } >"$T/accounts_field_over_1MiB.csv"
 check_case "$T" accounts_field_over_1MiB accounts 1 \
-	'accounts_field_over_1MiB.csv:2: column 3: field too long'
+	'accounts_field_over_1MiB.csv:2: column 3 (comment): field too long'
 # Exactly at the limits is fine: a 64-byte id and 65535 bytes of note.
 id64=$(printf '%064d' 7)
 head -c 65535 /dev/zero | tr '\0' n >"$T/note"
