@@ -63,6 +63,14 @@ void cli_models_close(struct kam_config *cfg, kam_store *store, struct kam_regis
  * reported "kam: WHO: ..." and left *reg NULL.
  */
 int cli_models_registry(const char *who, const struct kam_config *cfg, struct kam_registry **reg);
+/*
+ * The line on stderr that says what a run of `who` (segment, value) did: "kam: WHO: snapshot
+ * ID: " (or "dry run, nothing stored: "), the model, its version and day, the accounts with
+ * `counts` in parentheses, and the first 8 regions.
+ */
+struct kam_segment_run;
+void cli_run_summary(const char *who, const struct kam_segment_run *run, bool dry_run,
+		     const char *counts);
 /* Says on stderr what an agenda cannot show: regions tiered now, accounts without a tier. */
 struct kam_agenda;
 void cli_agenda_notes(const char *who, const struct kam_agenda *a, int32_t as_of);

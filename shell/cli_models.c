@@ -2,7 +2,9 @@
 #include "cli.h"
 
 #include "config.h"
+#include "date.h"
 #include "plugin.h"
+#include "segment.h"
 
 int cli_models_registry(const char *who, const kam_config *cfg, kam_registry **reg)
 {
@@ -44,4 +46,23 @@ void cli_models_close(kam_config *cfg, kam_store *store, kam_registry *reg)
 	kam_registry_free(reg);
 	kam_store_close(store);
 	kam_config_free(cfg);
+}
+
+void cli_run_summary(const char *who, const kam_segment_run *run, bool dry_run,
+		     const char *counts)
+{
+	char day[KAM_DATE_BUFSZ];
+	kam_date_format((kam_date){ run->info.as_of, KAM_NO_TIME }, day);
+	if (dry_run)
+		fprintf(stderr, "kam: %s: dry run, nothing stored: ", who);
+	else
+		fprintf(stderr, "kam: %s: snapshot %llu: ", who, (unsigned long long)run->info.id);
+	fprintf(stderr, "%s %s as of %s, %zu accounts (%s) in %zu region%s:", run->info.model,
+		run->info.model_version, day, run->out.count, counts, run->info.nregions,
+		run->info.nregions == 1 ? "" : "s");
+	for (size_t k = 0; k < run->info.nregions && k < 8; k++)
+		fprintf(stderr, " %s", *run->info.regions[k] ? run->info.regions[k] : "(none)");
+	if (run->info.nregions > 8)
+		fprintf(stderr, " ...");
+	fputc('\n', stderr);
 }

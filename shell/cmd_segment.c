@@ -43,24 +43,12 @@ static void summary(const kam_segment_result *r, bool dry_run)
 			char t = run->out.results[k].tier;
 			tiers[t == 'A' ? 0 : t == 'B' ? 1 : t == 'C' ? 2 : 3]++;
 		}
-		char day[KAM_DATE_BUFSZ];
-		kam_date_format((kam_date){ run->info.as_of, KAM_NO_TIME }, day);
-		if (dry_run)
-			fprintf(stderr, "kam: segment: dry run, nothing stored: ");
-		else
-			fprintf(stderr, "kam: segment: snapshot %llu: ",
-				(unsigned long long)run->info.id);
-		fprintf(stderr, "%s %s as of %s, %zu accounts (A %zu, B %zu, C %zu", run->info.model,
-			run->info.model_version, day, run->out.count, tiers[0], tiers[1], tiers[2]);
+		char counts[128];
+		int len = snprintf(counts, sizeof(counts), "A %zu, B %zu, C %zu", tiers[0], tiers[1],
+				   tiers[2]);
 		if (tiers[3])
-			fprintf(stderr, ", none %zu", tiers[3]);
-		fprintf(stderr, ") in %zu region%s:", run->info.nregions,
-			run->info.nregions == 1 ? "" : "s");
-		for (size_t k = 0; k < run->info.nregions && k < 8; k++)
-			fprintf(stderr, " %s", *run->info.regions[k] ? run->info.regions[k] : "(none)");
-		if (run->info.nregions > 8)
-			fprintf(stderr, " ...");
-		fputc('\n', stderr);
+			snprintf(counts + len, sizeof(counts) - (size_t)len, ", none %zu", tiers[3]);
+		cli_run_summary("segment", run, dry_run, counts);
 	}
 }
 

@@ -160,21 +160,10 @@ static void summary(const kam_value_result *r, bool dry_run)
 			valued += run->out.results[k].has_value != 0;
 			recommended += run->out.results[k].recommendation != NULL;
 		}
-		char day[KAM_DATE_BUFSZ];
-		kam_date_format((kam_date){ run->info.as_of, KAM_NO_TIME }, day);
-		if (dry_run)
-			fprintf(stderr, "kam: value: dry run, nothing stored: ");
-		else
-			fprintf(stderr, "kam: value: snapshot %llu: ", (unsigned long long)run->info.id);
-		fprintf(stderr, "%s %s as of %s, %zu accounts (%zu valued, %zu with a "
-				"recommendation) in %zu region%s:",
-			run->info.model, run->info.model_version, day, run->out.count, valued,
-			recommended, run->info.nregions, run->info.nregions == 1 ? "" : "s");
-		for (size_t k = 0; k < run->info.nregions && k < 8; k++)
-			fprintf(stderr, " %s", *run->info.regions[k] ? run->info.regions[k] : "(none)");
-		if (run->info.nregions > 8)
-			fprintf(stderr, " ...");
-		fputc('\n', stderr);
+		char counts[128];
+		snprintf(counts, sizeof(counts), "%zu valued, %zu with a recommendation", valued,
+			 recommended);
+		cli_run_summary("value", run, dry_run, counts);
 	}
 }
 
