@@ -1390,16 +1390,40 @@ static uint64_t initial_mapsize(uint64_t file_size)
 }
 
 /* Checks the directory and data file; creates the directory when asked. */
+/* mkdir -p for the parents of `dir` (mode 0755 before the umask, as mkdir -p makes them). */
+static int make_parents(const char *dir)
+{
+	char *path = strdup(dir);
+	if (!path)
+		return KAM_ENOMEM;
+	int rc = 0;
+	for (char *p = path + 1; *p && !rc; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(path, 0755) && errno != EEXIST)
+			rc = errno_to_kam(errno);
+		*p = '/';
+	}
+	free(path);
+	return rc;
+}
+
 static int prepare_dir(const char *dir, int create, uint64_t *file_size)
 {
 	struct stat st;
+	int created_dir = 0;
 	if (stat(dir, &st)) {
 		if (errno != ENOENT)
 			return errno_to_kam(errno);
 		if (!create)
 			return KAM_ENOTFOUND;
+		int rc = make_parents(dir);
+		if (rc)
+			return rc == KAM_ENOTFOUND ? KAM_EIO : rc;
 		if (mkdir(dir, 0700) && errno != EEXIST)
-			return errno_to_kam(errno);
+			return errno == ENOENT ? KAM_EIO : errno_to_kam(errno);
+		created_dir = 1;
 	} else if (!S_ISDIR(st.st_mode)) {
 		errno = ENOTDIR;
 		return KAM_EIO;
@@ -1419,11 +1443,33 @@ static int prepare_dir(const char *dir, int create, uint64_t *file_size)
 	} else if (errno == ENOENT) {
 		if (!create)
 			rc = KAM_ENOTFOUND;
+		/*
+		 * A new database in a directory that already existed: make the directory private, as
+		 * one Kam creates is (like ~/.ssh), so that nobody else can list or open its files.
+		 */
+		else if (!created_dir && stat(dir, &st) == 0 && st.st_uid == geteuid() &&
+			 (st.st_mode & 077) && chmod(dir, st.st_mode & 0700))
+			rc = errno_to_kam(errno);
 	} else {
 		rc = errno_to_kam(errno);
 	}
 	free(path);
 	return rc;
+}
+
+/*
+ * LMDB checks its pages with assertions and aborts when one fails: that is a damaged database
+ * file, not a bug to debug with a core dump. Say so and stop with the runtime-error status;
+ * nothing uncommitted is kept, so the database is no worse than it was.
+ */
+static void on_lmdb_assert(MDB_env *env, const char *msg)
+{
+	const char *path = NULL;
+	mdb_env_get_path(env, &path);
+	fprintf(stderr, "kam: the database %s is damaged (LMDB: %s); nothing was written. Restore "
+		"a backup, or export what still reads and import it into a new database.\n",
+		path ? path : "", msg);
+	_exit(1);
 }
 
 int kam_store_open(const char *dir, unsigned flags, kam_store **out)
@@ -1453,6 +1499,7 @@ int kam_store_open(const char *dir, unsigned flags, kam_store **out)
 		goto fail;
 	}
 	uint64_t mapsize = initial_mapsize(file_size);
+	mdb_env_set_assert(s->env, on_lmdb_assert);
 	int mrc = mdb_env_set_maxdbs(s->env, MAXDBS);
 	if (!mrc)
 		mrc = mdb_env_set_mapsize(s->env, (size_t)mapsize);

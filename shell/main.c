@@ -1,6 +1,8 @@
 /* main.c - the `kam` command line: global options, then one command. */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -51,8 +53,47 @@ int cli_dispatch(cli *c, int argc, char **argv)
 	return cmd->run(c, argc, argv);
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define KAM_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define KAM_SANITIZED 1
+#endif
+#endif
+
+/*
+ * LMDB trusts the pages it maps: a damaged database file can make it read through a wild
+ * pointer. Rather than dying with a bare "Segmentation fault", say what probably happened and
+ * exit with the runtime-error status. Nothing is lost by stopping here: a write transaction that
+ * did not commit leaves the database as it was. Sanitizer builds keep their own reports.
+ */
+static void on_fatal_signal(int sig)
+{
+	static const char msg[] =
+		"kam: fatal: invalid memory access while reading the database; its files may be "
+		"damaged (truncated or overwritten). Nothing was written. Restore a backup, or "
+		"export what still reads and import it into a new database.\n";
+	(void)sig;
+	ssize_t ignored = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	(void)ignored;
+	_exit(EXIT_RUNTIME);
+}
+
+static void catch_fatal_signals(void)
+{
+#ifndef KAM_SANITIZED
+	struct sigaction sa = { 0 };
+	sa.sa_handler = on_fatal_signal;
+	sa.sa_flags = SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+#endif
+}
+
 int main(int argc, char **argv)
 {
+	catch_fatal_signals();
 	cli c = { .db = getenv("KAM_DB") };
 	if (!c.db || !*c.db)
 		c.db = "kam.db";
