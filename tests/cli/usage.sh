@@ -39,4 +39,10 @@ expect_exit 1 "$KAM" --db "$T/fromenv" get account NOPE
 expect_in "$T/err" 'no account with id "NOPE"'
 expect_exit 1 "$KAM" --db "$T/fromenv" import accounts "$T/none.csv"
 expect_in "$T/err" "$T/none.csv"
+# init creates missing parents, and makes an existing directory of the user's private.
+expect_exit 0 "$KAM" --db "$T/deep/er/db" init
+[ "$(stat -c %a "$T/deep/er/db")" = 700 ] && ok || fail "nested database directory is not 0700"
+mkdir -m 777 "$T/open"
+expect_exit 0 "$KAM" --db "$T/open" init
+[ "$(stat -c %a "$T/open")" = 700 ] && ok || fail "existing directory was left $(stat -c %a "$T/open")"
 finish
