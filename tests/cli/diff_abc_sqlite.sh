@@ -18,41 +18,16 @@
 #
 # Environment: KAM (the kam binary, required); KAM_DIFF_ACCOUNTS (default 4000) and
 # KAM_DIFF_SEED (default 11) choose the generated data.
-set -u
-: "${KAM:?set KAM to the kam binary}"
+NAME=diff_abc_sqlite
+. "$(dirname "$0")/lib/sqlite.sh"
 ACCOUNTS=${KAM_DIFF_ACCOUNTS:-4000}
 SEED=${KAM_DIFF_SEED:-11}
 AS_OFS="2026-06-30 2025-12-31 2024-07-15"
 WINDOWS="365 90"
 THRESHOLDS="80:95 50:90" # a% : b%
-
-die() {
-	echo "diff_abc_sqlite: $*" >&2
-	exit 1
-}
-
-command -v sqlite3 >/dev/null 2>&1 ||
-	die "sqlite3 is not installed (scripts/setup-deps.sh installs it)"
-T=$(mktemp -d "${TMPDIR:-/tmp}/kam-diff-abc.XXXXXX") || die "mktemp failed"
-trap 'rm -rf "$T"' EXIT
-trap 'exit 130' HUP INT PIPE TERM
-DIR="$T/data"
-DB="$T/db"
 SDB="$T/ref.sqlite"
 
-# run LOG CMD...: runs CMD with its output in LOG; on failure shows LOG and stops.
-run() {
-	log=$1
-	shift
-	if ! "$@" >"$log" 2>&1; then
-		echo "diff_abc_sqlite: failed: $*" >&2
-		sed 's/^/  | /' "$log" | head -20 >&2
-		exit 1
-	fi
-}
-
 # ---- data, into kam and into SQLite ----
-run "$T/gen.log" "$KAM" gen "$DIR" --accounts "$ACCOUNTS" --seed "$SEED"
 # Hand-made accounts for the exact edges that random data rarely hits: in region "tie", a
 # cum_prev exactly at a threshold (80% and 90% of the total) and two equal metrics ordered by
 # id; in region "neg", a negative metric. Every account has one order on each as-of day (one
@@ -74,39 +49,19 @@ printf 'Z-tie-2,Tie two,tie\nZ-neg-1,Neg one,neg\nZ-neg-2,Neg two,neg\n' >>"$X/a
 	done
 } >"$X/orders.csv"
 EXTRA=$(($(wc -l <"$X/accounts.csv") - 1))
-run "$T/init.log" "$KAM" --db "$DB" init
-for kind in accounts orders; do
-	run "$T/import.log" "$KAM" --db "$DB" import "$kind" "$DIR/$kind.csv"
-	run "$T/import.log" "$KAM" --db "$DB" import "$kind" "$X/$kind.csv"
-done
+kam_load accounts orders
 ACCOUNTS=$((ACCOUNTS + EXTRA))
 
 cat >"$T/load.sql" <<EOF
-.bail on
-.mode csv
-.import "$DIR/accounts.csv" accounts
-.import "$DIR/orders.csv" orders
-.import "$X/accounts.csv" x_accounts
-.import "$X/orders.csv" x_orders
-INSERT INTO accounts(id, name, region) SELECT id, name, region FROM x_accounts;
-INSERT INTO orders(id, account_id, date, amount) SELECT id, account_id, date, amount FROM x_orders;
--- Each amount as integer ten-thousandths, parsed from its digits: sign, integer part, up to
--- four decimals padded with zeros; and the day of its date.
+$(sql_load accounts orders)
+-- Each amount as integer ten-thousandths (lib/sqlite.sh), and the day of its date.
 CREATE TABLE parts AS
-	SELECT account_id, substr(date, 1, 10) AS day, amount AS t,
-	       CASE WHEN substr(amount, 1, 1) = '-' THEN -1 ELSE 1 END AS sgn,
-	       CASE WHEN instr(u, '.') > 0 THEN substr(u, 1, instr(u, '.') - 1) ELSE u END AS ip,
-	       CASE WHEN instr(u, '.') > 0 THEN substr(u, instr(u, '.') + 1) ELSE '' END AS fp
-	FROM (SELECT account_id, date, amount, ltrim(amount, '+-') AS u FROM orders);
-CREATE TABLE om AS
-	SELECT account_id, day,
-	       sgn * (CAST(ip AS INTEGER) * 10000 + CAST(substr(fp || '0000', 1, 4) AS INTEGER)) AS v
-	FROM parts;
+$(sql_money_parts "account_id, day" "(SELECT account_id, substr(date, 1, 10) AS day, amount AS t FROM orders)");
+CREATE TABLE om AS SELECT account_id, day, $SQL_MONEY_VALUE AS v FROM parts;
 CREATE INDEX om_day ON om(day);
 .mode list
 SELECT 'bad money text: ' || t FROM parts
-	WHERE ip = '' OR ip GLOB '*[^0-9]*' OR fp GLOB '*[^0-9]*' OR length(fp) > 4
-	   OR (instr(t, '.') > 0 AND fp = '')
+	WHERE $SQL_MONEY_BAD
 	LIMIT 5;
 SELECT 'bad date: ' || day FROM om WHERE day NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
 	LIMIT 5;

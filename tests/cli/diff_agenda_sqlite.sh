@@ -25,38 +25,14 @@
 #
 # Environment: KAM (the kam binary, required); KAM_DIFF_ACCOUNTS (default 3000) and
 # KAM_DIFF_SEED (default 5) choose the generated data.
-set -u
-: "${KAM:?set KAM to the kam binary}"
+NAME=diff_agenda_sqlite
+. "$(dirname "$0")/lib/sqlite.sh"
 ACCOUNTS=${KAM_DIFF_ACCOUNTS:-3000}
 SEED=${KAM_DIFF_SEED:-5}
 AS_OFS="2026-06-30 2025-12-31 2024-03-31"
-
-die() {
-	echo "diff_agenda_sqlite: $*" >&2
-	exit 1
-}
-
-command -v sqlite3 >/dev/null 2>&1 ||
-	die "sqlite3 is not installed (scripts/setup-deps.sh installs it)"
-T=$(mktemp -d "${TMPDIR:-/tmp}/kam-diff-agenda.XXXXXX") || die "mktemp failed"
-trap 'rm -rf "$T"' EXIT
-trap 'exit 130' HUP INT PIPE TERM
-DIR="$T/data"
-DB="$T/db"
 SDB="$T/ref.sqlite"
 
-run() {
-	log=$1
-	shift
-	if ! "$@" >"$log" 2>&1; then
-		echo "diff_agenda_sqlite: failed: $*" >&2
-		sed 's/^/  | /' "$log" | head -20 >&2
-		exit 1
-	fi
-}
-
 # ---- data: generated, plus hand-made edges ----
-run "$T/gen.log" "$KAM" gen "$DIR" --accounts "$ACCOUNTS" --seed "$SEED"
 X="$T/extra"
 mkdir -p "$X"
 cat >"$X/accounts.csv" <<'EOF'
@@ -99,26 +75,13 @@ ZA-2,Z-A,2023-11-30,visit,60,,
 ZA-3,Z-A,2026-05-31,call,5,connected,
 ZA-4,Z-A,2025-10-31,call,5,objection,
 EOF
-run "$T/init.log" "$KAM" --db "$DB" init
-for kind in accounts orders interactions; do
-	run "$T/import.log" "$KAM" --db "$DB" import "$kind" "$DIR/$kind.csv"
-	run "$T/import.log" "$KAM" --db "$DB" import "$kind" "$X/$kind.csv"
-done
+kam_load accounts orders interactions
 run "$T/segment.log" "$KAM" --db "$DB" segment --as-of 2026-06-30 --quiet
 "$KAM" --db "$DB" tiers --format csv >"$T/tiers.csv" 2>"$T/tiers.err" || die "kam tiers failed"
 
 cat >"$T/load.sql" <<EOF
-.bail on
-.mode csv
-.import "$DIR/accounts.csv" accounts
-.import "$DIR/interactions.csv" interactions
-.import "$X/accounts.csv" x_accounts
-.import "$X/interactions.csv" x_interactions
+$(sql_load accounts interactions)
 .import "$T/tiers.csv" tiers
-INSERT INTO accounts(id, name, region, owner, created)
-	SELECT id, name, region, owner, created FROM x_accounts;
-INSERT INTO interactions(id, account_id, date, kind, minutes, outcome, objection)
-	SELECT id, account_id, date, kind, minutes, outcome, objection FROM x_interactions;
 CREATE TABLE ix AS
 	SELECT id, account_id, date, substr(date, 1, 10) AS day, kind, outcome, objection
 	FROM interactions WHERE kind IN ('call', 'visit');

@@ -16,74 +16,29 @@
 #
 # Environment: KAM (the kam binary, required); KAM_DIFF_ACCOUNTS (default 3000) and
 # KAM_DIFF_SEED (default 11) choose the generated data.
-set -u
-: "${KAM:?set KAM to the kam binary}"
+NAME=diff_portfolio_sqlite
+. "$(dirname "$0")/lib/sqlite.sh"
 ACCOUNTS=${KAM_DIFF_ACCOUNTS:-3000}
 SEED=${KAM_DIFF_SEED:-11}
-
-die() {
-	echo "diff_portfolio_sqlite: $*" >&2
-	exit 1
-}
-
-command -v sqlite3 >/dev/null 2>&1 ||
-	die "sqlite3 is not installed (scripts/setup-deps.sh installs it)"
-T=$(mktemp -d "${TMPDIR:-/tmp}/kam-diffp.XXXXXX") || die "mktemp failed"
-trap 'rm -rf "$T"' EXIT
-trap 'exit 130' HUP INT PIPE TERM
-DIR="$T/data"
-DB="$T/db"
 K() { "$KAM" --db "$DB" "$@"; }
 
-# run LOG CMD...: runs CMD with its output in LOG; on failure shows LOG and stops.
-run() {
-	log=$1
-	shift
-	if ! "$@" >"$log" 2>&1; then
-		echo "diff_portfolio_sqlite: failed: $*" >&2
-		sed 's/^/  | /' "$log" | head -20 >&2
-		exit 1
-	fi
-}
-
-run "$T/gen.log" "$KAM" gen "$DIR" --accounts "$ACCOUNTS" --seed "$SEED"
-run "$T/init.log" K init
-for kind in accounts contacts orders interactions; do
-	run "$T/import.log" K import "$kind" "$DIR/$kind.csv"
-done
+kam_load accounts contacts orders interactions
 run "$T/segment.log" K segment --as-of 2026-06-30 --quiet
 
-# money SQL: renders the integer ten-thousandths EXPR as kam prints money.
-money() {
-	printf "(CASE WHEN (%s) %% 10000 = 0 THEN CAST((%s) / 10000 AS TEXT) ELSE (CASE WHEN (%s) < 0 THEN '-' ELSE '' END) || CAST(abs(%s) / 10000 AS TEXT) || '.' || rtrim(printf('%%04d', abs(%s) %% 10000), '0') END)" \
-		"$1" "$1" "$1" "$1" "$1"
-}
 # ratio SQL: a double as 17 significant digits, '' for NULL.
 ratio() { printf "(CASE WHEN (%s) IS NULL THEN '' ELSE printf('%%.17g', %s) END)" "$1" "$1"; }
 
 # The reference database: the CSV files, with every money text parsed exactly.
 cat >"$T/load.sql" <<EOF
-.bail on
-.mode csv
-.import "$DIR/accounts.csv" accounts
-.import "$DIR/orders.csv" orders
-.import "$DIR/interactions.csv" interactions
+$(sql_load accounts orders interactions)
 CREATE TABLE money_src AS
 	SELECT id, 'amount' AS k, amount AS t FROM orders
 	UNION ALL SELECT id, 'paid', paid FROM orders WHERE paid <> '';
 CREATE TABLE money_parts AS
-	SELECT id, k, t,
-	       CASE WHEN substr(t, 1, 1) = '-' THEN -1 ELSE 1 END AS sgn,
-	       CASE WHEN instr(u, '.') > 0 THEN substr(u, 1, instr(u, '.') - 1) ELSE u END AS ip,
-	       CASE WHEN instr(u, '.') > 0 THEN substr(u, instr(u, '.') + 1) ELSE '' END AS fp
-	FROM (SELECT id, k, t, ltrim(t, '+-') AS u FROM money_src);
+$(sql_money_parts "id, k" money_src);
 CREATE TABLE bad_money AS SELECT t FROM money_parts
-	WHERE ip = '' OR ip GLOB '*[^0-9]*' OR fp GLOB '*[^0-9]*' OR length(fp) > 4
-	   OR (instr(t, '.') > 0 AND fp = '');
-CREATE TABLE money AS
-	SELECT id, k,
-	       sgn * (CAST(ip AS INTEGER) * 10000 + CAST(substr(fp || '0000', 1, 4) AS INTEGER)) AS v
-	FROM money_parts;
+	WHERE $SQL_MONEY_BAD;
+CREATE TABLE money AS SELECT id, k, $SQL_MONEY_VALUE AS v FROM money_parts;
 CREATE TABLE ord AS
 	SELECT o.id, o.account_id, substr(o.date, 1, 10) AS day, a.v AS amount,
 	       coalesce(p.v, 0) AS paid
@@ -183,7 +138,7 @@ SELECT 'by,group,accounts,revenue,top1_share,top5_share,top_n,top_n_share,hhi,mi
        || 'a_accounts,a_revenue,a_hours,b_accounts,b_revenue,b_hours,c_accounts,c_revenue,c_hours,'
        || 'untiered_accounts';
 SELECT CASE WHEN grp IS NULL THEN 'total' ELSE '$by' END, coalesce(grp, ''), count(*),
-       $(money 'sum(rev)'),
+       $(sql_money_text 'sum(rev)'),
        $(ratio "CASE WHEN sum(rev) > 0 THEN CAST(sum(CASE WHEN rn <= 1 THEN rev ELSE 0 END) AS REAL) / sum(rev) END"),
        $(ratio "CASE WHEN sum(rev) > 0 THEN CAST(sum(CASE WHEN rn <= 5 THEN rev ELSE 0 END) AS REAL) / sum(rev) END"),
        $top,
@@ -191,11 +146,11 @@ SELECT CASE WHEN grp IS NULL THEN 'total' ELSE '$by' END, coalesce(grp, ''), cou
        $(ratio "CASE WHEN max(total) > 0 THEN sum((100.0 * rev / total) * (100.0 * rev / total)) END"),
        sum(minutes), $(ratio "sum(minutes) / 60.0"),
        $(ratio "CASE WHEN sum(minutes) > 0 THEN sum(rev) * 60.0 / (sum(minutes) * 10000.0) END"),
-       sum(tier = 'A'), $(money "sum(CASE WHEN tier = 'A' THEN rev ELSE 0 END)"),
+       sum(tier = 'A'), $(sql_money_text "sum(CASE WHEN tier = 'A' THEN rev ELSE 0 END)"),
        $(ratio "sum(CASE WHEN tier = 'A' THEN minutes ELSE 0 END) / 60.0"),
-       sum(tier = 'B'), $(money "sum(CASE WHEN tier = 'B' THEN rev ELSE 0 END)"),
+       sum(tier = 'B'), $(sql_money_text "sum(CASE WHEN tier = 'B' THEN rev ELSE 0 END)"),
        $(ratio "sum(CASE WHEN tier = 'B' THEN minutes ELSE 0 END) / 60.0"),
-       sum(tier = 'C'), $(money "sum(CASE WHEN tier = 'C' THEN rev ELSE 0 END)"),
+       sum(tier = 'C'), $(sql_money_text "sum(CASE WHEN tier = 'C' THEN rev ELSE 0 END)"),
        $(ratio "sum(CASE WHEN tier = 'C' THEN minutes ELSE 0 END) / 60.0"),
        sum(tier = '')
 FROM ranked GROUP BY grp ORDER BY grp IS NULL, CAST(grp AS BLOB);
@@ -227,7 +182,7 @@ EOF
 		die "kam portfolio --receivables failed: $(cat "$T/kam.err")"
 	{ cat "$T/rcv.sql"; cat <<EOF; } >"$T/q.sql"
 SELECT 'account_id,owner,region,tier,receivables,open_orders,oldest_open';
-SELECT id, owner, region, tier, $(money amount), open, coalesce(oldest, '')
+SELECT id, owner, region, tier, $(sql_money_text amount), open, coalesce(oldest, '')
 FROM rcv ORDER BY amount DESC, CAST(id AS BLOB);
 EOF
 	sqlite3 "$T/ref.db" ".read $T/q.sql" >"$T/sqlite.csv" 2>"$T/sqlite.err" ||
@@ -238,9 +193,9 @@ EOF
 		2>"$T/kam.err" || die "kam portfolio --receivables --by rep failed: $(cat "$T/kam.err")"
 	{ cat "$T/rcv.sql"; cat <<EOF; } >"$T/q.sql"
 SELECT 'by,group,accounts,receivables,open_orders,oldest_open';
-SELECT 'rep', owner, count(*), $(money 'sum(amount)'), sum(open), coalesce(min(oldest), '')
+SELECT 'rep', owner, count(*), $(sql_money_text 'sum(amount)'), sum(open), coalesce(min(oldest), '')
 FROM rcv GROUP BY owner ORDER BY sum(amount) DESC, CAST(owner AS BLOB);
-SELECT 'total', '', count(*), $(money 'sum(amount)'), sum(open), coalesce(min(oldest), '')
+SELECT 'total', '', count(*), $(sql_money_text 'sum(amount)'), sum(open), coalesce(min(oldest), '')
 FROM rcv;
 EOF
 	sqlite3 "$T/ref.db" ".read $T/q.sql" >"$T/sqlite.csv" 2>"$T/sqlite.err" ||

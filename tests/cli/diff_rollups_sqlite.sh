@@ -9,83 +9,37 @@
 #
 # Environment: KAM (the kam binary, required); KAM_DIFF_ACCOUNTS (default 3000) and
 # KAM_DIFF_SEED (default 7) choose the generated data.
-set -u
-: "${KAM:?set KAM to the kam binary}"
+NAME=diff_rollups_sqlite
+. "$(dirname "$0")/lib/sqlite.sh"
 ACCOUNTS=${KAM_DIFF_ACCOUNTS:-3000}
 SEED=${KAM_DIFF_SEED:-7}
 
-die() {
-	echo "diff_rollups_sqlite: $*" >&2
-	exit 1
-}
-
-command -v sqlite3 >/dev/null 2>&1 ||
-	die "sqlite3 is not installed (scripts/setup-deps.sh installs it)"
-T=$(mktemp -d "${TMPDIR:-/tmp}/kam-diff.XXXXXX") || die "mktemp failed"
-trap 'rm -rf "$T"' EXIT
-trap 'exit 130' HUP INT PIPE TERM
-DIR="$T/data"
-DB="$T/db"
-
-# run LOG CMD...: runs CMD with its output in LOG; on failure shows LOG and stops.
-run() {
-	log=$1
-	shift
-	if ! "$@" >"$log" 2>&1; then
-		echo "diff_rollups_sqlite: failed: $*" >&2
-		sed 's/^/  | /' "$log" | head -20 >&2
-		exit 1
-	fi
-}
-
 # ---- kam ----
-run "$T/gen.log" "$KAM" gen "$DIR" --accounts "$ACCOUNTS" --seed "$SEED"
-run "$T/init.log" "$KAM" --db "$DB" init
-for kind in accounts contacts orders interactions; do
-	run "$T/import.log" "$KAM" --db "$DB" import "$kind" "$DIR/$kind.csv"
-done
+kam_load accounts contacts orders interactions
 "$KAM" --db "$DB" rollups --format csv >"$T/kam.csv" 2>"$T/rollups.log" || {
 	sed 's/^/  | /' "$T/rollups.log" >&2
 	die "kam rollups failed"
 }
 
 # ---- SQLite ----
-# money_text EXPR: SQL that renders the integer ten-thousandths EXPR canonically.
-money_text() {
-	printf "CASE WHEN (%s) %% 10000 = 0 THEN CAST((%s) / 10000 AS TEXT) ELSE %s END" "$1" "$1" \
-		"(CASE WHEN ($1) < 0 THEN '-' ELSE '' END) || CAST(abs($1) / 10000 AS TEXT) || '.' || rtrim(printf('%04d', abs($1) % 10000), '0')"
-}
-
 cat >"$T/ref.sql" <<EOF
-.bail on
-.mode csv
-.import "$DIR/accounts.csv" accounts
-.import "$DIR/orders.csv" orders
-.import "$DIR/interactions.csv" interactions
+$(sql_load accounts orders interactions)
 
--- Every money text (amounts, and the profits that are present) as integer ten-thousandths,
--- parsed from its digits: sign, integer part, up to four decimals padded with zeros.
+-- Every money text (amounts, and the profits that are present) as integer ten-thousandths
+-- (lib/sqlite.sh).
 CREATE TABLE money_text AS
 	SELECT account_id, 'amount' AS k, amount AS t FROM orders
 	UNION ALL
 	SELECT account_id, 'profit', profit FROM orders WHERE profit <> '';
 CREATE TABLE money_parts AS
-	SELECT account_id, k, t,
-	       CASE WHEN substr(t, 1, 1) = '-' THEN -1 ELSE 1 END AS sgn,
-	       CASE WHEN instr(u, '.') > 0 THEN substr(u, 1, instr(u, '.') - 1) ELSE u END AS ip,
-	       CASE WHEN instr(u, '.') > 0 THEN substr(u, instr(u, '.') + 1) ELSE '' END AS fp
-	FROM (SELECT account_id, k, t, ltrim(t, '+-') AS u FROM money_text);
+$(sql_money_parts "account_id, k" money_text);
 
 -- The parse above is only valid for plain decimals with at most four places.
 SELECT 'bad money text: ' || t FROM money_parts
-	WHERE ip = '' OR ip GLOB '*[^0-9]*' OR fp GLOB '*[^0-9]*' OR length(fp) > 4
-	   OR (instr(t, '.') > 0 AND fp = '')
+	WHERE $SQL_MONEY_BAD
 	LIMIT 5;
 
-CREATE TABLE money AS
-	SELECT account_id, k,
-	       sgn * (CAST(ip AS INTEGER) * 10000 + CAST(substr(fp || '0000', 1, 4) AS INTEGER)) AS v
-	FROM money_parts;
+CREATE TABLE money AS SELECT account_id, k, $SQL_MONEY_VALUE AS v FROM money_parts;
 
 CREATE TABLE ord AS
 	SELECT account_id, count(*) AS n, min(date) AS first, max(date) AS last
@@ -109,7 +63,7 @@ CREATE TABLE itr AS
 SELECT 'account_id,order_count,first_order,last_order,revenue,profit,interaction_count,'
        || 'last_call,last_visit,last_interaction,minutes';
 SELECT id, n_orders, first_order, last_order,
-       $(money_text revenue), $(money_text profit),
+       $(sql_money_text revenue), $(sql_money_text profit),
        n_interactions, last_call, last_visit, last_interaction, minutes
 FROM (SELECT a.id AS id,
 	     coalesce(o.n, 0) AS n_orders,
