@@ -12,16 +12,7 @@ DB="$T/db"
 K() { "$KAM" --db "$DB" "$@"; }
 D=2026-06-30
 
-expect_eq() {
-	if [ "$2" = "$3" ]; then ok; else fail "$1: got \"$2\", wanted \"$3\""; fi
-}
-rows() { tail -n +2 "$1" | wc -l | tr -d ' '; }
-
-"$KAM" gen "$T/data" --accounts 300 --seed 3 >/dev/null 2>&1 || { echo "gen failed"; exit 1; }
-K init >/dev/null || exit 1
-for kind in accounts contacts orders interactions; do
-	K import "$kind" "$T/data/$kind.csv" >/dev/null 2>&1 || { echo "import $kind failed"; exit 1; }
-done
+load_book 300 3
 
 # ---- before any segmentation: tiers computed with abc, said on stderr ----
 expect_exit 0 K agenda --as-of $D --format csv

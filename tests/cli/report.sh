@@ -15,13 +15,8 @@ DB="$T/db"
 K() { "$KAM" --db "$DB" "$@"; }
 D=2026-06-30
 WEEKS=8
-expect_eq() { if [ "$2" = "$3" ]; then ok; else fail "$1: got \"$2\", wanted \"$3\""; fi; }
 
-"$KAM" gen "$T/data" --accounts 300 --seed 11 >/dev/null 2>&1 || { echo "gen failed"; exit 1; }
-K init >/dev/null || exit 1
-for kind in accounts contacts orders interactions; do
-	K import "$kind" "$T/data/$kind.csv" >/dev/null 2>&1 || { echo "import $kind failed"; exit 1; }
-done
+load_book 300 11
 # An account whose name is markup: it buys big after the first segmentation, so it moves C -> A
 # and the report lists it among the tier changes.
 cat >"$T/evil_accounts.csv" <<'EOF'

@@ -14,16 +14,7 @@ K() { "$KAM" --db "$DB" "$@"; }
 # snapshot_count: the number of stored snapshots.
 snapshot_count() { K snapshots --format csv | tail -n +2 | wc -l | tr -d ' '; }
 
-# expect_eq WHAT GOT WANT
-expect_eq() {
-	if [ "$2" = "$3" ]; then ok; else fail "$1: got \"$2\", wanted \"$3\""; fi
-}
-
-"$KAM" gen "$T/data" --accounts 300 --seed 3 >/dev/null 2>&1 || { echo "gen failed"; exit 1; }
-K init >/dev/null || exit 1
-for kind in accounts contacts orders interactions; do
-	K import "$kind" "$T/data/$kind.csv" >/dev/null 2>&1 || { echo "import $kind failed"; exit 1; }
-done
+load_book 300 3
 
 # ---- before any segmentation: tiers are computed with abc's defaults, nothing stored ----
 expect_exit 0 K snapshots --format csv

@@ -37,12 +37,31 @@ expect_in() {
 	fi
 }
 
+# expect_eq WHAT GOT WANT: GOT is WANT.
+expect_eq() {
+	if [ "$2" = "$3" ]; then ok; else fail "$1: got \"$2\", wanted \"$3\""; fi
+}
+
 # expect_same A B: the two files are identical.
 expect_same() {
 	if cmp -s "$1" "$2"; then ok; else
 		fail "$1 and $2 differ"
 		diff "$1" "$2" | head -20 >&2
 	fi
+}
+
+# rows CSV: the number of rows below the header.
+rows() { tail -n +2 "$1" | wc -l | tr -d ' '; }
+
+# load_book ACCOUNTS SEED: a generated book of ACCOUNTS accounts (kam gen --seed SEED) in
+# $T/data, imported into a new database $DB; stops the test when that fails.
+load_book() {
+	"$KAM" gen "$T/data" --accounts "$1" --seed "$2" >/dev/null 2>&1 || { echo "gen failed"; exit 1; }
+	"$KAM" --db "$DB" init >/dev/null || exit 1
+	for kind in accounts contacts orders interactions; do
+		"$KAM" --db "$DB" import "$kind" "$T/data/$kind.csv" >/dev/null 2>&1 ||
+			{ echo "import $kind failed"; exit 1; }
+	done
 }
 
 finish() {
