@@ -5,10 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "date.h"
 #include "error.h"
+#include "regional.h"
 
 static void say(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void say(char *buf, size_t len, const char *fmt, ...)
@@ -17,11 +17,6 @@ static void say(char *buf, size_t len, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, len, fmt, ap);
 	va_end(ap);
-}
-
-static kam_str account_region(const kam_account *a)
-{
-	return KAM_HAS(a, KAM_A_REGION) ? a->region : (kam_str){ "", 0 };
 }
 
 void kam_models_list(const kam_registry *reg, int kind, char *buf, size_t len)
@@ -43,283 +38,9 @@ void kam_models_list(const kam_registry *reg, int kind, char *buf, size_t len)
 		snprintf(buf, len, "none");
 }
 
-/* ---- choosing: which model with which parameters for which regions ---- */
-
-/* The segmentation model called `name`, or NULL with the error said. */
-static const kam_model *model_get(const kam_registry *reg, const char *name, const char *whose,
-				  char *err, size_t errlen, int *rc)
+static kam_str account_region(const kam_account *a)
 {
-	const kam_model *m = reg ? kam_registry_find(reg, name) : NULL;
-	char loaded[256];
-	if (!m) {
-		kam_models_list(reg, KAM_PLUGIN_SEGMENTATION, loaded, sizeof(loaded));
-		say(err, errlen, "%sno segmentation model \"%s\" is loaded (loaded: %s)", whose, name,
-		    loaded);
-		*rc = KAM_ENOTFOUND;
-		return NULL;
-	}
-	if (m->desc->kind != KAM_PLUGIN_SEGMENTATION) {
-		say(err, errlen, "%s\"%s\" is a %s model, not a segmentation model", whose, name,
-		    kam_plugin_kind_name(m->desc->kind));
-		*rc = KAM_EINVAL;
-		return NULL;
-	}
-	return m;
-}
-
-static const kam_param_def *param_def(const kam_model *m, const char *name)
-{
-	for (size_t i = 0; i < m->desc->nparams; i++)
-		if (strcmp(m->desc->params[i].name, name) == 0)
-			return &m->desc->params[i];
-	return NULL;
-}
-
-static const char *param_last(const kam_param *p, size_t n, const char *name)
-{
-	const char *v = NULL;
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(p[i].name, name) == 0)
-			v = p[i].value;
-	return v;
-}
-
-/*
- * Checks parameters against the model: declared, and of the declared type. `whose` prefixes
- * messages about configured parameters; NULL means the user's --param.
- */
-static int params_check(const kam_model *m, const kam_param *p, size_t n, const char *whose,
-			char *err, size_t errlen)
-{
-	for (size_t i = 0; i < n; i++) {
-		const kam_param_def *d = param_def(m, p[i].name);
-		char what[300];
-		if (whose)
-			snprintf(what, sizeof(what), "%sparameter %s", whose, p[i].name);
-		else
-			snprintf(what, sizeof(what), "--param %s=%s", p[i].name, p[i].value);
-		if (!d) {
-			char names[256] = "";
-			size_t used = 0;
-			for (size_t k = 0; k < m->desc->nparams && used < sizeof(names); k++) {
-				int w = snprintf(names + used, sizeof(names) - used, "%s%s",
-						 k ? ", " : "", m->desc->params[k].name);
-				if (w > 0)
-					used += (size_t)w;
-			}
-			say(err, errlen, "%s: model %s has no parameter \"%s\" (it has: %s)", what,
-			    m->desc->name, p[i].name, m->desc->nparams ? names : "none");
-			return KAM_EINVAL;
-		}
-		if (kam_param_check(d->type, p[i].value)) {
-			say(err, errlen, "%s: model %s expects %s, found \"%s\"", what, m->desc->name,
-			    kam_param_type_phrase(d->type), p[i].value);
-			return KAM_EINVAL;
-		}
-	}
-	return 0;
-}
-
-/* A distinct (model, resolved parameters) and the regions that use it. */
-typedef struct group {
-	const kam_model *model;
-	kam_param *params; /* resolved: views into the config, the options or the descriptor */
-	size_t nparams;
-	kam_str *regions;  /* the filter's regions */
-	size_t nregions;
-	bool all;          /* no filter: every account */
-	bool exclude;      /* keep the accounts whose region is NOT in regions */
-} group;
-
-typedef struct plan {
-	group *groups;
-	size_t n;
-	char as_of_text[KAM_DATE_BUFSZ];
-	int32_t as_of;
-	const kam_segment_opts *opts;
-	char *err;
-	size_t errlen;
-	bool bad_opts;
-} plan;
-
-static void plan_free(plan *p)
-{
-	for (size_t i = 0; i < p->n; i++) {
-		free(p->groups[i].params);
-		free(p->groups[i].regions);
-	}
-	free(p->groups);
-}
-
-/* Resolves a choice: every declared parameter with its value (user, then config, then default). */
-static int resolve(plan *p, const kam_registry *reg, const kam_model_choice *choice,
-		   const char *whose, group *g)
-{
-	const kam_segment_opts *o = p->opts;
-	int rc = 0;
-	g->model = model_get(reg, choice->model, o->model ? "--model: " : whose, p->err, p->errlen,
-			     &rc);
-	if (!g->model) {
-		p->bad_opts = o->model != NULL;
-		return rc;
-	}
-	if ((rc = params_check(g->model, choice->params, choice->nparams, whose, p->err, p->errlen)))
-		return rc;
-	if ((rc = params_check(g->model, o->params, o->nparams, NULL, p->err, p->errlen))) {
-		p->bad_opts = true;
-		return rc;
-	}
-	const kam_plugin *d = g->model->desc;
-	if (!(g->params = calloc(d->nparams ? d->nparams : 1, sizeof(*g->params))))
-		return KAM_ENOMEM;
-	for (size_t i = 0; i < d->nparams; i++) {
-		const kam_param_def *def = &d->params[i];
-		const char *v;
-		/* One day for every run: the options' (the configuration cannot pin it). */
-		if (strcmp(def->name, "as_of") == 0 && def->type == KAM_PARAM_DATE)
-			v = p->as_of_text;
-		else if (!(v = param_last(o->params, o->nparams, def->name)) &&
-			 !(v = param_last(choice->params, choice->nparams, def->name)))
-			v = def->default_value;
-		if (v)
-			g->params[g->nparams++] = (kam_param){ def->name, v };
-	}
-	return 0;
-}
-
-static bool group_same(const group *a, const group *b)
-{
-	if (a->model != b->model || a->nparams != b->nparams)
-		return false;
-	for (size_t i = 0; i < a->nparams; i++)
-		if (strcmp(a->params[i].name, b->params[i].name) ||
-		    strcmp(a->params[i].value, b->params[i].value))
-			return false;
-	return true;
-}
-
-static int group_add_region(group *g, kam_str region)
-{
-	kam_str *r = realloc(g->regions, (g->nregions + 1) * sizeof(*r));
-	if (!r)
-		return KAM_ENOMEM;
-	g->regions = r;
-	g->regions[g->nregions++] = region;
-	return 0;
-}
-
-static int plan_push(plan *p, group *g)
-{
-	group *gs = realloc(p->groups, (p->n + 1) * sizeof(*gs));
-	if (!gs) {
-		free(g->params);
-		free(g->regions);
-		return KAM_ENOMEM;
-	}
-	p->groups = gs;
-	p->groups[p->n++] = *g;
-	return 0;
-}
-
-static void whose_config(const kam_config *cfg, const char *region, char *buf, size_t len)
-{
-	const char *file = cfg && cfg->path ? cfg->path : KAM_CONFIG_FILE;
-	if (region)
-		snprintf(buf, len, "%s: segmentation.regions[\"%s\"]: ", file, region);
-	else
-		snprintf(buf, len, "%s: segmentation.default: ", file);
-}
-
-static const kam_model_choice fallback = { (char *)KAM_DEFAULT_SEGMENTATION, NULL, 0 };
-
-/* The configured regions whose choice differs from the default get groups of their own. */
-static int plan_regions(plan *p, const kam_registry *reg, const kam_config *cfg)
-{
-	group def = { .exclude = true };
-	char whose[512];
-	whose_config(cfg, NULL, whose, sizeof(whose));
-	int rc = resolve(p, reg, cfg ? &cfg->seg_default : &fallback, whose, &def);
-	if (rc) {
-		free(def.params);
-		return rc;
-	}
-	size_t first = p->n;
-	for (size_t i = 0; !rc && cfg && i < cfg->nseg_regions; i++) {
-		const kam_region_choice *rc_ = &cfg->seg_regions[i];
-		kam_str region = kam_str_c(rc_->region);
-		group g = { 0 };
-		whose_config(cfg, rc_->region, whose, sizeof(whose));
-		if ((rc = resolve(p, reg, &rc_->choice, whose, &g))) {
-			free(g.params);
-			break;
-		}
-		if (group_same(&g, &def)) {
-			free(g.params);
-			continue;
-		}
-		if ((rc = group_add_region(&def, region))) {
-			free(g.params);
-			break;
-		}
-		size_t k = first;
-		while (k < p->n && !group_same(&p->groups[k], &g))
-			k++;
-		if (k < p->n) {
-			free(g.params);
-			rc = group_add_region(&p->groups[k], region);
-		} else if (!(rc = group_add_region(&g, region))) {
-			rc = plan_push(p, &g);
-		} else {
-			free(g.params);
-		}
-	}
-	if (rc) {
-		free(def.params);
-		free(def.regions);
-		return rc;
-	}
-	/* The default group runs first: it usually holds most of the book. */
-	if ((rc = plan_push(p, &def)))
-		return rc;
-	memmove(p->groups + 1, p->groups, (p->n - 1) * sizeof(*p->groups));
-	p->groups[0] = def;
-	return 0;
-}
-
-static int plan_build(plan *p, const kam_registry *reg, const kam_config *cfg)
-{
-	const kam_segment_opts *o = p->opts;
-	char whose[512];
-	if (!o->model && !o->region)
-		return plan_regions(p, reg, cfg);
-	group g = { 0 };
-	kam_model_choice given = { (char *)o->model, NULL, 0 };
-	const kam_model_choice *c = &given;
-	if (!o->model)
-		c = cfg ? kam_config_segmentation(cfg, kam_str_c(o->region)) : &fallback;
-	whose_config(cfg, cfg && c == &cfg->seg_default ? NULL : o->region, whose, sizeof(whose));
-	int rc = resolve(p, reg, c, whose, &g);
-	if (!rc && o->region)
-		rc = group_add_region(&g, kam_str_c(o->region));
-	if (rc) {
-		free(g.params);
-		free(g.regions);
-		return rc;
-	}
-	g.all = !o->region;
-	return plan_push(p, &g);
-}
-
-/* ---- running ---- */
-
-static int group_filter(void *ctx, const kam_account *a)
-{
-	const group *g = ctx;
-	kam_str r = account_region(a);
-	bool in = false;
-	for (size_t i = 0; i < g->nregions && !in; i++)
-		in = kam_str_eq(g->regions[i], r);
-	return in != g->exclude;
+	return KAM_HAS(a, KAM_A_REGION) ? a->region : (kam_str){ "", 0 };
 }
 
 static int cmp_cstr(const void *a, const void *b)
@@ -327,180 +48,51 @@ static int cmp_cstr(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The distinct regions of a run's results, sorted (results share interned region texts). */
-static int run_regions(const kam_run_output *out, char ***regions, size_t *n)
-{
-	const char **seen = NULL, *last = NULL;
-	size_t cnt = 0, cap = 0;
-	for (size_t i = 0; i < out->count; i++) {
-		const char *r = out->results[i].region ? out->results[i].region : "";
-		if (r == last)
-			continue;
-		size_t k = 0;
-		while (k < cnt && seen[k] != r && strcmp(seen[k], r))
-			k++;
-		last = r;
-		if (k < cnt)
-			continue;
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 8;
-			const char **s = realloc(seen, cap * sizeof(*s));
-			if (!s) {
-				free(seen);
-				return KAM_ENOMEM;
-			}
-			seen = s;
-		}
-		seen[cnt++] = r;
-	}
-	char **copy = calloc(cnt ? cnt : 1, sizeof(*copy));
-	for (size_t k = 0; copy && k < cnt; k++)
-		if (!(copy[k] = strdup(seen[k]))) {
-			while (k--)
-				free(copy[k]);
-			free(copy);
-			copy = NULL;
-		}
-	free(seen);
-	if (!copy)
-		return KAM_ENOMEM;
-	qsort(copy, cnt, sizeof(*copy), cmp_cstr);
-	*regions = copy;
-	*n = cnt;
-	return 0;
-}
-
-static int info_fill(kam_snapshot_info *info, const group *g, const kam_run_output *out,
-		     int64_t now)
-{
-	const kam_plugin *d = g->model->desc;
-	memset(info, 0, sizeof(*info));
-	info->kind = d->kind;
-	info->as_of = out->as_of;
-	info->taken_at = now;
-	info->accounts = out->count;
-	info->model = strdup(d->name);
-	info->model_version = strdup(d->version ? d->version : "");
-	info->params = calloc(g->nparams ? g->nparams : 1, sizeof(*info->params));
-	if (!info->model || !info->model_version || !info->params)
-		return KAM_ENOMEM;
-	for (size_t i = 0; i < g->nparams; i++) {
-		info->nparams = i + 1;
-		info->params[i].name = strdup(g->params[i].name);
-		info->params[i].value = strdup(g->params[i].value);
-		if (!info->params[i].name || !info->params[i].value)
-			return KAM_ENOMEM;
-	}
-	return run_regions(out, &info->regions, &info->nregions);
-}
+/* ---- choosing and running: one model per group of regions (regional.h) ---- */
 
 void kam_segment_result_free(kam_segment_result *r)
 {
 	if (!r)
 		return;
-	for (size_t i = 0; i < r->nruns; i++) {
-		kam_snapshot_info_free(&r->runs[i].info);
-		kam_run_output_free(&r->runs[i].out);
-	}
-	free(r->runs);
+	kam_regional_runs_free(r->runs, r->nruns);
 	r->runs = NULL;
 	r->nruns = 0;
 }
 
-static int runs_save(kam_txn *txn, void *arg)
-{
-	kam_segment_result *r = arg;
-	for (size_t i = 0; i < r->nruns; i++) {
-		int rc = kam_snapshot_save(txn, &r->runs[i].info, &r->runs[i].out);
-		if (rc)
-			return rc;
-	}
-	return 0;
-}
-
-static int runs_compute(kam_txn *txn, plan *p, kam_segment_result *out)
-{
-	int64_t now = (int64_t)time(NULL);
-	int rc = 0;
-	if (!(out->runs = calloc(p->n, sizeof(*out->runs))))
-		return KAM_ENOMEM;
-	for (size_t i = 0; !rc && i < p->n; i++) {
-		group *g = &p->groups[i];
-		bool keep_all = g->all || (g->exclude && g->nregions == 0);
-		kam_run_spec spec = {
-			.model = g->model, .params = g->params, .nparams = g->nparams,
-			.as_of = p->as_of, .filter = keep_all ? NULL : group_filter, .filter_ctx = g,
-			.filter_concurrent = 1, /* group_filter only reads the group */
-		};
-		kam_segment_run *run = &out->runs[out->nruns];
-		if ((rc = kam_run_model(txn, &spec, &run->out))) {
-			say(p->err, p->errlen, "%s", run->out.error[0] ? run->out.error : kam_strerror(rc));
-			kam_run_output_free(&run->out);
-			break;
-		}
-		if (run->out.count == 0) {
-			kam_run_output_free(&run->out);
-			continue;
-		}
-		out->nruns++;
-		if ((rc = info_fill(&run->info, g, &run->out, now)))
-			say(p->err, p->errlen, "out of memory");
-	}
-	if (!rc && p->opts->region && out->nruns == 0) {
-		say(p->err, p->errlen, "no accounts in region \"%s\"", p->opts->region);
-		p->bad_opts = true;
-		rc = KAM_ENOTFOUND;
-	}
-	return rc;
-}
+static const kam_model_choice fallback = { (char *)KAM_DEFAULT_SEGMENTATION, NULL, 0 };
 
 int kam_segment(kam_store *store, const kam_registry *reg, const kam_config *cfg,
 		const kam_segment_opts *opts, kam_segment_result *out)
 {
 	memset(out, 0, sizeof(*out));
-	plan p = { .opts = opts, .as_of = opts->as_of, .err = out->error,
-		   .errlen = sizeof(out->error) };
-	int rc = 0;
-	const char *given = param_last(opts->params, opts->nparams, "as_of");
-	if (given) {
-		kam_date d;
-		if (strlen(given) != 10 || kam_date_parse(given, 10, &d)) {
-			say(out->error, sizeof(out->error),
-			    "--param as_of=%s: expected a date YYYY-MM-DD", given);
-			out->bad_opts = true;
-			return KAM_EINVAL;
-		}
-		p.as_of = d.day;
+	kam_regional rg = {
+		.kind = KAM_PLUGIN_SEGMENTATION, .table = "segmentation", .cfg = cfg,
+		.model = opts->model, .params = opts->params, .nparams = opts->nparams,
+		.region = opts->region, .as_of = opts->as_of,
+		.err = out->error, .errlen = sizeof(out->error),
+	};
+	kam_run_spec base = {
+		.filter_concurrent = 1, /* the region filter only reads its group */
+	};
+	int rc = kam_regional_as_of(&rg);
+	if (rc) {
+		out->bad_opts = rg.bad_opts;
+		return rc;
 	}
-	kam_date_format((kam_date){ p.as_of, KAM_NO_TIME }, p.as_of_text);
-	if ((rc = plan_build(&p, reg, cfg)))
-		goto done;
-
-	kam_txn *txn;
-	if ((rc = kam_txn_begin(store, 0, &txn))) {
-		say(out->error, sizeof(out->error), "reading the database: %s", kam_strerror(rc));
-		goto done;
-	}
-	rc = runs_compute(txn, &p, out);
-	/* The read transaction ends before the write: a live reader would pin the map's size. */
-	kam_txn_abort(txn);
-	if (rc)
-		goto done;
-	if (!opts->dry_run && out->nruns) {
-		if ((rc = kam_store_write(store, runs_save, out))) {
-			say(out->error, sizeof(out->error), "storing the snapshots: %s",
-			    kam_strerror(rc));
-			for (size_t i = 0; i < out->nruns; i++)
-				out->runs[i].info.id = 0;
-		}
-	}
-done:
+	const kam_model_choice *c = &fallback;
+	if (cfg && opts->region)
+		c = kam_config_segmentation(cfg, kam_str_c(opts->region));
+	char whose[512];
+	kam_regional_whose(&rg, cfg && c == &cfg->seg_default ? NULL : opts->region, true, whose,
+			   sizeof(whose));
+	rc = kam_regional_plan(&rg, reg, cfg ? &cfg->seg_default : &fallback, true,
+			       cfg ? cfg->seg_regions : NULL, cfg ? cfg->nseg_regions : 0, c, whose);
+	if (!rc)
+		rc = kam_regional_run(&rg, store, &base, opts->dry_run, &out->runs, &out->nruns);
 	if (rc && !out->error[0])
-		say(out->error, sizeof(out->error), "%s", kam_strerror(rc));
-	out->bad_opts = p.bad_opts;
-	plan_free(&p);
-	if (rc)
-		kam_segment_result_free(out);
+		snprintf(out->error, sizeof(out->error), "%s", kam_strerror(rc));
+	out->bad_opts = rg.bad_opts;
+	kam_regional_free(&rg);
 	return rc;
 }
 
@@ -516,21 +108,11 @@ int kam_segment_rows(const kam_segment_result *r, kam_tier_row **rows, size_t *c
 		free(out);
 		return KAM_ENOMEM;
 	}
-	/* Runs cover disjoint regions, each in id order: a merge of a few sorted lists. */
 	for (size_t k = 0; k < total; k++) {
-		size_t best = SIZE_MAX;
-		kam_str best_id = { 0 };
-		for (size_t i = 0; i < r->nruns; i++) {
-			if (next[i] == r->runs[i].out.count)
-				continue;
-			kam_str id = kam_str_c(r->runs[i].out.results[next[i]].account_id);
-			if (best == SIZE_MAX || kam_str_cmp(id, best_id) < 0) {
-				best = i;
-				best_id = id;
-			}
-		}
+		size_t best = kam_regional_next(r->runs, r->nruns, next);
 		const kam_result *res = &r->runs[best].out.results[next[best]++];
-		out[k] = (kam_tier_row){ best_id, kam_str_c(res->region ? res->region : ""), res->tier,
+		out[k] = (kam_tier_row){ kam_str_c(res->account_id),
+					 kam_str_c(res->region ? res->region : ""), res->tier,
 					 res->score, r->runs[best].info.id };
 	}
 	free(next);
@@ -654,15 +236,15 @@ void kam_tier_set_free(kam_tier_set *s)
 }
 
 /* Runs the default model for the regions without a snapshot and fills their rows. */
-static int tiers_compute(kam_txn *txn, const kam_registry *reg, group *g, int32_t today,
-			 const size_t *pending, size_t npending, kam_tier_set *out)
+static int tiers_compute(kam_txn *txn, const kam_registry *reg, kam_regional_group *g,
+			 int32_t today, const size_t *pending, size_t npending, kam_tier_set *out)
 {
 	const kam_model *m = reg ? kam_registry_find(reg, KAM_DEFAULT_SEGMENTATION) : NULL;
 	if (!m || m->desc->kind != KAM_PLUGIN_SEGMENTATION)
 		return 0; /* those accounts keep no tier; the regions are still listed */
 	g->model = m;
-	kam_run_spec spec = { .model = m, .as_of = today, .filter = group_filter, .filter_ctx = g,
-			      .filter_concurrent = 1 };
+	kam_run_spec spec = { .model = m, .as_of = today, .filter = kam_regional_filter,
+			      .filter_ctx = g, .filter_concurrent = 1 };
 	int rc = kam_run_model(txn, &spec, &out->computed);
 	if (rc) {
 		say(out->error, sizeof(out->error), "%s", out->computed.error);
@@ -683,8 +265,8 @@ static int tiers_compute(kam_txn *txn, const kam_registry *reg, group *g, int32_
 	return 0;
 }
 
-static int tiers_walk(kam_txn *txn, const char *region, current *cur, group *g,
-		      size_t **pending, size_t *npending, kam_tier_set *out)
+static int tiers_walk(kam_txn *txn, const char *region, current *cur,
+		      kam_regional_group *g, size_t **pending, size_t *npending, kam_tier_set *out)
 {
 	kam_cursor *cc;
 	kam_account a;
@@ -738,7 +320,7 @@ static int tiers_walk(kam_txn *txn, const char *region, current *cur, group *g,
 		while (k < g->nregions && !kam_str_eq(g->regions[k], reg))
 			k++;
 		if (k == g->nregions)
-			rc = group_add_region(g, reg);
+			rc = kam_regional_add_region(g, reg);
 	}
 	kam_cursor_close(cc);
 	return rc < 0 ? rc : 0;
@@ -749,7 +331,7 @@ int kam_tiers_current(kam_txn *txn, const kam_registry *reg, const char *region,
 {
 	memset(out, 0, sizeof(*out));
 	current cur = { 0 };
-	group g = { 0 };
+	kam_regional_group g = { 0 };
 	size_t *pending = NULL, npending = 0;
 	int rc = current_open(txn, &cur);
 	if (rc)

@@ -10,6 +10,7 @@
 
 #include "date.h"
 #include "error.h"
+#include "regional.h"
 
 #define CUSTOMER_VALUE "customer-value"
 
@@ -27,474 +28,61 @@ static kam_str account_region(const kam_account *a)
 	return KAM_HAS(a, KAM_A_REGION) ? a->region : (kam_str){ "", 0 };
 }
 
-static const char *param_last(const kam_param *p, size_t n, const char *name)
-{
-	const char *v = NULL;
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(p[i].name, name) == 0)
-			v = p[i].value;
-	return v;
-}
-
-/* ---- choosing: which value model with which parameters for which regions ---- */
-
-/* The value model called `name`, or NULL with the error said. */
-static const kam_model *model_get(const kam_registry *reg, const char *name, const char *whose,
-				  char *err, size_t errlen, int *rc)
-{
-	const kam_model *m = reg ? kam_registry_find(reg, name) : NULL;
-	char loaded[256];
-	if (!m) {
-		kam_models_list(reg, KAM_PLUGIN_VALUE, loaded, sizeof(loaded));
-		say(err, errlen, "%sno value model \"%s\" is loaded (loaded: %s)", whose, name,
-		    loaded);
-		*rc = KAM_ENOTFOUND;
-		return NULL;
-	}
-	if (m->desc->kind != KAM_PLUGIN_VALUE) {
-		say(err, errlen, "%s\"%s\" is a %s model, not a value model", whose, name,
-		    kam_plugin_kind_name(m->desc->kind));
-		*rc = KAM_EINVAL;
-		return NULL;
-	}
-	return m;
-}
-
-static const kam_param_def *param_def(const kam_model *m, const char *name)
-{
-	for (size_t i = 0; i < m->desc->nparams; i++)
-		if (strcmp(m->desc->params[i].name, name) == 0)
-			return &m->desc->params[i];
-	return NULL;
-}
-
-/* Declared, and of the declared type; `whose` prefixes configured ones, NULL: --param. */
-static int params_check(const kam_model *m, const kam_param *p, size_t n, const char *whose,
-			char *err, size_t errlen)
-{
-	for (size_t i = 0; i < n; i++) {
-		const kam_param_def *d = param_def(m, p[i].name);
-		char what[300];
-		if (whose)
-			snprintf(what, sizeof(what), "%sparameter %s", whose, p[i].name);
-		else
-			snprintf(what, sizeof(what), "--param %s=%s", p[i].name, p[i].value);
-		if (!d) {
-			char names[256] = "";
-			size_t used = 0;
-			for (size_t k = 0; k < m->desc->nparams && used < sizeof(names); k++) {
-				int w = snprintf(names + used, sizeof(names) - used, "%s%s",
-						 k ? ", " : "", m->desc->params[k].name);
-				if (w > 0)
-					used += (size_t)w;
-			}
-			say(err, errlen, "%s: model %s has no parameter \"%s\" (it has: %s)", what,
-			    m->desc->name, p[i].name, m->desc->nparams ? names : "none");
-			return KAM_EINVAL;
-		}
-		if (kam_param_check(d->type, p[i].value)) {
-			say(err, errlen, "%s: model %s expects %s, found \"%s\"", what, m->desc->name,
-			    kam_param_type_phrase(d->type), p[i].value);
-			return KAM_EINVAL;
-		}
-	}
-	return 0;
-}
-
-/* A distinct (model, resolved parameters) and the regions that use it. */
-typedef struct group {
-	const kam_model *model;
-	kam_param *params; /* resolved: views into the config, the options or the descriptor */
-	size_t nparams;
-	kam_str *regions;
-	size_t nregions;
-	bool all;     /* no filter */
-	bool exclude; /* keep the accounts whose region is NOT in regions */
-} group;
-
-typedef struct plan {
-	group *groups;
-	size_t n;
-	char as_of_text[KAM_DATE_BUFSZ];
-	int32_t as_of;
-	const kam_value_opts *opts;
-	char *err;
-	size_t errlen;
-	bool bad_opts;
-} plan;
-
-static void plan_free(plan *p)
-{
-	for (size_t i = 0; i < p->n; i++) {
-		free(p->groups[i].params);
-		free(p->groups[i].regions);
-	}
-	free(p->groups);
-}
-
-/* Every declared parameter with its value: the user's, else the configured, else the default. */
-static int resolve(plan *p, const kam_registry *reg, const kam_model_choice *choice,
-		   const char *whose, group *g)
-{
-	const kam_value_opts *o = p->opts;
-	int rc = 0;
-	g->model = model_get(reg, choice->model, o->model ? "--model: " : whose, p->err, p->errlen,
-			     &rc);
-	if (!g->model) {
-		p->bad_opts = o->model != NULL;
-		return rc;
-	}
-	if ((rc = params_check(g->model, choice->params, choice->nparams, whose, p->err, p->errlen)))
-		return rc;
-	if ((rc = params_check(g->model, o->params, o->nparams, NULL, p->err, p->errlen))) {
-		p->bad_opts = true;
-		return rc;
-	}
-	const kam_plugin *d = g->model->desc;
-	if (!(g->params = calloc(d->nparams ? d->nparams : 1, sizeof(*g->params))))
-		return KAM_ENOMEM;
-	for (size_t i = 0; i < d->nparams; i++) {
-		const kam_param_def *def = &d->params[i];
-		const char *v;
-		/* One day for every run: the options' (the configuration cannot pin it). */
-		if (strcmp(def->name, "as_of") == 0 && def->type == KAM_PARAM_DATE)
-			v = p->as_of_text;
-		else if (!(v = param_last(o->params, o->nparams, def->name)) &&
-			 !(v = param_last(choice->params, choice->nparams, def->name)))
-			v = def->default_value;
-		if (v)
-			g->params[g->nparams++] = (kam_param){ def->name, v };
-	}
-	return 0;
-}
-
-static bool group_same(const group *a, const group *b)
-{
-	if (a->model != b->model || a->nparams != b->nparams)
-		return false;
-	for (size_t i = 0; i < a->nparams; i++)
-		if (strcmp(a->params[i].name, b->params[i].name) ||
-		    strcmp(a->params[i].value, b->params[i].value))
-			return false;
-	return true;
-}
-
-static int group_add_region(group *g, kam_str region)
-{
-	kam_str *r = realloc(g->regions, (g->nregions + 1) * sizeof(*r));
-	if (!r)
-		return KAM_ENOMEM;
-	g->regions = r;
-	g->regions[g->nregions++] = region;
-	return 0;
-}
-
-static void group_free(group *g)
-{
-	free(g->params);
-	free(g->regions);
-	g->params = NULL;
-	g->regions = NULL;
-}
-
-static int plan_push(plan *p, group *g)
-{
-	group *gs = realloc(p->groups, (p->n + 1) * sizeof(*gs));
-	if (!gs) {
-		group_free(g);
-		return KAM_ENOMEM;
-	}
-	p->groups = gs;
-	p->groups[p->n++] = *g;
-	return 0;
-}
-
-static void whose_config(const kam_config *cfg, const char *region, bool configured, char *buf,
-			 size_t len)
-{
-	const char *file = cfg && cfg->path ? cfg->path : KAM_CONFIG_FILE;
-	if (!configured)
-		snprintf(buf, len, "the default value model: ");
-	else if (region)
-		snprintf(buf, len, "%s: value.regions[\"%s\"]: ", file, region);
-	else
-		snprintf(buf, len, "%s: value.default: ", file);
-}
+/* ---- choosing, running and storing: one model per group of regions (regional.h) ---- */
 
 static const kam_model_choice fallback = { (char *)KAM_DEFAULT_VALUE, NULL, 0 };
-
-/* The configured regions whose choice differs from the default get groups of their own. */
-static int plan_regions(plan *p, const kam_registry *reg, const kam_config *cfg)
-{
-	group def = { .exclude = true };
-	char whose[512];
-	whose_config(cfg, NULL, cfg && cfg->val_default.model, whose, sizeof(whose));
-	int rc = resolve(p, reg, cfg && cfg->val_default.model ? &cfg->val_default : &fallback,
-			 whose, &def);
-	if (rc) {
-		group_free(&def);
-		return rc;
-	}
-	size_t first = p->n;
-	for (size_t i = 0; !rc && cfg && i < cfg->nval_regions; i++) {
-		const kam_region_choice *rch = &cfg->val_regions[i];
-		kam_str region = kam_str_c(rch->region);
-		group g = { 0 };
-		whose_config(cfg, rch->region, true, whose, sizeof(whose));
-		if ((rc = resolve(p, reg, &rch->choice, whose, &g))) {
-			group_free(&g);
-			break;
-		}
-		if (group_same(&g, &def)) {
-			group_free(&g);
-			continue;
-		}
-		if ((rc = group_add_region(&def, region))) {
-			group_free(&g);
-			break;
-		}
-		size_t k = first;
-		while (k < p->n && !group_same(&p->groups[k], &g))
-			k++;
-		if (k < p->n) {
-			group_free(&g);
-			rc = group_add_region(&p->groups[k], region);
-		} else if (!(rc = group_add_region(&g, region))) {
-			rc = plan_push(p, &g);
-		} else {
-			group_free(&g);
-		}
-	}
-	if (rc) {
-		group_free(&def);
-		return rc;
-	}
-	/* The default group runs first: it usually holds most of the book. */
-	if ((rc = plan_push(p, &def)))
-		return rc;
-	memmove(p->groups + 1, p->groups, (p->n - 1) * sizeof(*p->groups));
-	p->groups[0] = def;
-	return 0;
-}
-
-static int plan_build(plan *p, const kam_registry *reg, const kam_config *cfg)
-{
-	const kam_value_opts *o = p->opts;
-	char whose[512];
-	if (!o->model && !o->region)
-		return plan_regions(p, reg, cfg);
-	group g = { 0 };
-	kam_model_choice given = { (char *)o->model, NULL, 0 };
-	const kam_model_choice *c = &given;
-	bool configured = true;
-	const char *region = o->region;
-	if (!o->model) {
-		bool own = false;
-		c = kam_config_value(cfg, kam_str_c(o->region));
-		for (size_t i = 0; cfg && i < cfg->nval_regions; i++)
-			own = own || c == &cfg->val_regions[i].choice;
-		if (!own)
-			region = NULL;
-		configured = own || (cfg && cfg->val_default.model);
-	}
-	whose_config(cfg, region, configured, whose, sizeof(whose));
-	int rc = resolve(p, reg, c, whose, &g);
-	if (!rc && o->region)
-		rc = group_add_region(&g, kam_str_c(o->region));
-	if (rc) {
-		group_free(&g);
-		return rc;
-	}
-	g.all = !o->region;
-	return plan_push(p, &g);
-}
-
-/* ---- running and storing ---- */
-
-static int group_filter(void *ctx, const kam_account *a)
-{
-	const group *g = ctx;
-	kam_str r = account_region(a);
-	bool in = false;
-	for (size_t i = 0; i < g->nregions && !in; i++)
-		in = kam_str_eq(g->regions[i], r);
-	return in != g->exclude;
-}
-
-static int cmp_cstr(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The distinct regions of a run's results, sorted (results share interned region texts). */
-static int run_regions(const kam_run_output *out, char ***regions, size_t *n)
-{
-	const char **seen = NULL, *last = NULL;
-	size_t cnt = 0, cap = 0;
-	for (size_t i = 0; i < out->count; i++) {
-		const char *r = out->results[i].region ? out->results[i].region : "";
-		if (r == last)
-			continue;
-		size_t k = 0;
-		while (k < cnt && seen[k] != r && strcmp(seen[k], r))
-			k++;
-		last = r;
-		if (k < cnt)
-			continue;
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 8;
-			const char **s = realloc(seen, cap * sizeof(*s));
-			if (!s) {
-				free(seen);
-				return KAM_ENOMEM;
-			}
-			seen = s;
-		}
-		seen[cnt++] = r;
-	}
-	char **copy = calloc(cnt ? cnt : 1, sizeof(*copy));
-	for (size_t k = 0; copy && k < cnt; k++)
-		if (!(copy[k] = strdup(seen[k]))) {
-			while (k--)
-				free(copy[k]);
-			free(copy);
-			copy = NULL;
-		}
-	free(seen);
-	if (!copy)
-		return KAM_ENOMEM;
-	qsort(copy, cnt, sizeof(*copy), cmp_cstr);
-	*regions = copy;
-	*n = cnt;
-	return 0;
-}
-
-static int info_fill(kam_snapshot_info *info, const group *g, const kam_run_output *out,
-		     int64_t now)
-{
-	const kam_plugin *d = g->model->desc;
-	memset(info, 0, sizeof(*info));
-	info->kind = d->kind;
-	info->as_of = out->as_of;
-	info->taken_at = now;
-	info->accounts = out->count;
-	info->model = strdup(d->name);
-	info->model_version = strdup(d->version ? d->version : "");
-	info->params = calloc(g->nparams ? g->nparams : 1, sizeof(*info->params));
-	if (!info->model || !info->model_version || !info->params)
-		return KAM_ENOMEM;
-	for (size_t i = 0; i < g->nparams; i++) {
-		info->nparams = i + 1;
-		info->params[i].name = strdup(g->params[i].name);
-		info->params[i].value = strdup(g->params[i].value);
-		if (!info->params[i].name || !info->params[i].value)
-			return KAM_ENOMEM;
-	}
-	return run_regions(out, &info->regions, &info->nregions);
-}
 
 void kam_value_result_free(kam_value_result *r)
 {
 	if (!r)
 		return;
-	for (size_t i = 0; i < r->nruns; i++) {
-		kam_snapshot_info_free(&r->runs[i].info);
-		kam_run_output_free(&r->runs[i].out);
-	}
-	free(r->runs);
+	kam_regional_runs_free(r->runs, r->nruns);
 	r->runs = NULL;
 	r->nruns = 0;
-}
-
-static int runs_save(kam_txn *txn, void *arg)
-{
-	kam_value_result *r = arg;
-	for (size_t i = 0; i < r->nruns; i++) {
-		int rc = kam_snapshot_save(txn, &r->runs[i].info, &r->runs[i].out);
-		if (rc)
-			return rc;
-	}
-	return 0;
-}
-
-static int runs_compute(kam_txn *txn, plan *p, kam_value_result *out)
-{
-	int64_t now = (int64_t)time(NULL);
-	int rc = 0;
-	if (!(out->runs = calloc(p->n ? p->n : 1, sizeof(*out->runs))))
-		return KAM_ENOMEM;
-	for (size_t i = 0; !rc && i < p->n; i++) {
-		group *g = &p->groups[i];
-		bool keep_all = g->all || (g->exclude && g->nregions == 0);
-		kam_run_spec spec = {
-			.model = g->model, .params = g->params, .nparams = g->nparams,
-			.as_of = p->as_of, .filter = keep_all ? NULL : group_filter, .filter_ctx = g,
-		};
-		kam_segment_run *run = &out->runs[out->nruns];
-		if ((rc = kam_run_model(txn, &spec, &run->out))) {
-			say(p->err, p->errlen, "%s", run->out.error[0] ? run->out.error : kam_strerror(rc));
-			kam_run_output_free(&run->out);
-			break;
-		}
-		if (run->out.count == 0) {
-			kam_run_output_free(&run->out);
-			continue;
-		}
-		out->nruns++;
-		if ((rc = info_fill(&run->info, g, &run->out, now)))
-			say(p->err, p->errlen, "out of memory");
-	}
-	if (!rc && p->opts->region && out->nruns == 0) {
-		say(p->err, p->errlen, "no accounts in region \"%s\"", p->opts->region);
-		p->bad_opts = true;
-		rc = KAM_ENOTFOUND;
-	}
-	return rc;
 }
 
 int kam_value(kam_store *store, const kam_registry *reg, const kam_config *cfg,
 	      const kam_value_opts *opts, kam_value_result *out)
 {
 	memset(out, 0, sizeof(*out));
-	plan p = { .opts = opts, .as_of = opts->as_of, .err = out->error,
-		   .errlen = sizeof(out->error) };
-	int rc = 0;
-	const char *given = param_last(opts->params, opts->nparams, "as_of");
-	if (given) {
-		kam_date d;
-		if (strlen(given) != 10 || kam_date_parse(given, 10, &d)) {
-			say(out->error, sizeof(out->error),
-			    "--param as_of=%s: expected a date YYYY-MM-DD", given);
-			out->bad_opts = true;
-			return KAM_EINVAL;
-		}
-		p.as_of = d.day;
+	kam_regional rg = {
+		.kind = KAM_PLUGIN_VALUE, .table = "value", .cfg = cfg,
+		.model = opts->model, .params = opts->params, .nparams = opts->nparams,
+		.region = opts->region, .as_of = opts->as_of,
+		.err = out->error, .errlen = sizeof(out->error),
+	};
+	/* The run's flags; regional.c fills in the model, parameters, day and filter. */
+	kam_run_spec base = { 0 };
+	int rc = kam_regional_as_of(&rg);
+	if (rc) {
+		out->bad_opts = rg.bad_opts;
+		return rc;
 	}
-	kam_date_format((kam_date){ p.as_of, KAM_NO_TIME }, p.as_of_text);
-	if ((rc = plan_build(&p, reg, cfg)))
-		goto done;
-	kam_txn *txn;
-	if ((rc = kam_txn_begin(store, 0, &txn))) {
-		say(out->error, sizeof(out->error), "reading the database: %s", kam_strerror(rc));
-		goto done;
+	/* With --region: that region's own choice, else value.default, else the fallback. */
+	const kam_model_choice *c = &fallback;
+	const char *region = opts->region;
+	bool configured = true;
+	if (opts->region) {
+		bool own = false;
+		c = kam_config_value(cfg, kam_str_c(opts->region));
+		for (size_t i = 0; cfg && i < cfg->nval_regions; i++)
+			own = own || c == &cfg->val_regions[i].choice;
+		if (!own)
+			region = NULL;
+		configured = own || (cfg && cfg->val_default.model);
 	}
-	rc = runs_compute(txn, &p, out);
-	/* The read transaction ends before the write: a live reader would pin the map's size. */
-	kam_txn_abort(txn);
-	if (rc)
-		goto done;
-	if (!opts->dry_run && out->nruns && (rc = kam_store_write(store, runs_save, out))) {
-		say(out->error, sizeof(out->error), "storing the snapshots: %s", kam_strerror(rc));
-		for (size_t i = 0; i < out->nruns; i++)
-			out->runs[i].info.id = 0;
-	}
-done:
+	char whose[512];
+	kam_regional_whose(&rg, region, configured, whose, sizeof(whose));
+	bool def_configured = cfg && cfg->val_default.model;
+	rc = kam_regional_plan(&rg, reg, def_configured ? &cfg->val_default : &fallback,
+			       def_configured, cfg ? cfg->val_regions : NULL,
+			       cfg ? cfg->nval_regions : 0, c, whose);
+	if (!rc)
+		rc = kam_regional_run(&rg, store, &base, opts->dry_run, &out->runs, &out->nruns);
 	if (rc && !out->error[0])
-		say(out->error, sizeof(out->error), "%s", kam_strerror(rc));
-	out->bad_opts = p.bad_opts || out->bad_opts;
-	plan_free(&p);
-	if (rc)
-		kam_value_result_free(out);
+		snprintf(out->error, sizeof(out->error), "%s", kam_strerror(rc));
+	out->bad_opts = rg.bad_opts;
+	kam_regional_free(&rg);
 	return rc;
 }
 
@@ -510,19 +98,8 @@ int kam_value_rows(const kam_value_result *r, kam_value_row **rows, size_t *coun
 		free(out);
 		return KAM_ENOMEM;
 	}
-	/* Runs cover disjoint regions, each in id order: a merge of a few sorted lists. */
 	for (size_t k = 0; k < total; k++) {
-		size_t best = SIZE_MAX;
-		kam_str best_id = { 0 };
-		for (size_t i = 0; i < r->nruns; i++) {
-			if (next[i] == r->runs[i].out.count)
-				continue;
-			kam_str id = kam_str_c(r->runs[i].out.results[next[i]].account_id);
-			if (best == SIZE_MAX || kam_str_cmp(id, best_id) < 0) {
-				best = i;
-				best_id = id;
-			}
-		}
+		size_t best = kam_regional_next(r->runs, r->nruns, next);
 		out[k] = (kam_value_row){ &r->runs[best].out.results[next[best]++],
 					  &r->runs[best].info };
 	}
@@ -735,7 +312,8 @@ static int fresh_run(kam_txn *txn, const kam_registry *reg, const kam_config *cf
 	const kam_model_choice *c = cfg ? &cfg->val_default : NULL;
 	if (c && c->model && strcmp(c->model, CUSTOMER_VALUE) == 0) {
 		char perr[512];
-		if (params_check(m, c->params, c->nparams, "value.default: ", perr, sizeof(perr))) {
+		if (kam_regional_params_check(m, c->params, c->nparams, "value.default: ", perr,
+					      sizeof(perr))) {
 			say(err, errlen, "%s", perr);
 			return KAM_EINVAL;
 		}
