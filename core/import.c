@@ -42,7 +42,9 @@ typedef struct prow {
 	kam_csv_row row;     /* fields copied into the batch's arena */
 	uint64_t bytes_read; /* the reader's position after this row */
 	bool bad;            /* did not parse: the writer redoes it to report it */
+	bool encoded;        /* enc holds the record's bytes (in the arena) */
 	kam_any rec;         /* views into the arena */
+	kam_encoded enc;
 } prow;
 
 typedef struct batch {
@@ -65,6 +67,7 @@ typedef struct pipeline {
 	bool stop;
 	batch b[BATCHES];
 	kam_buf attrs; /* the reader's scratch */
+	kam_buf enc;
 } pipeline;
 
 /* How one CSV column feeds the record: a schema field, or a custom attribute. */
@@ -252,13 +255,18 @@ static uint32_t column_of(const import *im, int f)
 	return 0;
 }
 
-/* Stores a parsed row; `row` is what a reject or message shows. */
-static int store_row(import *im, kam_txn *txn, const kam_csv_row *row, const kam_any *rec)
+/*
+ * Stores a parsed row, encoded already when `enc` is not NULL; `row` is what a reject or message
+ * shows.
+ */
+static int store_row(import *im, kam_txn *txn, const kam_csv_row *row, const kam_any *rec,
+		     const kam_encoded *enc)
 {
 	const kam_schema *s = im->schema;
 	char v[64];
 	int replaced = 0;
-	int rc = kam_put(txn, s->kind, rec, &replaced);
+	int rc = enc ? kam_put_encoded(txn, s->kind, rec, enc, &replaced)
+		     : kam_put(txn, s->kind, rec, &replaced);
 	if (rc == KAM_EREF) {
 		int f = s->account_ref;
 		const kam_str *ref = (const kam_str *)((const char *)rec + s->fields[f].offset);
@@ -307,7 +315,7 @@ static int import_row(import *im, kam_txn *txn, const kam_csv_row *row)
 	if (kam_rec_check(s, &im->rec, &missing))
 		return reject(im, row, KAM_EPARSE, "column %u (%s): expected a value, found an empty cell",
 			      column_of(im, missing), s->fields[missing].name);
-	return store_row(im, txn, row, &im->rec);
+	return store_row(im, txn, row, &im->rec, NULL);
 }
 
 static void progress_at(import *im, uint64_t bytes)
@@ -399,6 +407,7 @@ static void row_parse(pipeline *pl, arena *a, prow *r)
 	const kam_schema *s = im->schema;
 	const kam_csv_row *row = &r->row;
 	r->bad = true;
+	r->encoded = false;
 	if (row->nfields != im->ncols)
 		return;
 	kam_rec_clear(s, &r->rec);
@@ -431,6 +440,21 @@ static void row_parse(pipeline *pl, arena *a, prow *r)
 	if (kam_rec_check(s, &r->rec, &missing))
 		return;
 	r->bad = false;
+	/*
+	 * Encoding here takes work off the writer, the slower of the two threads. A record the
+	 * store would refuse is left to kam_put, for its exact error.
+	 */
+	kam_encoded enc;
+	if (kam_put_encode(s->kind, &r->rec, &pl->enc, &enc))
+		return;
+	size_t n = (size_t)enc.vlen + enc.iklen + enc.ivlen;
+	uint8_t *p = arena_alloc(a, n ? n : 1);
+	if (!p)
+		return;
+	memcpy(p, enc.bytes, n);
+	enc.bytes = p;
+	r->enc = enc;
+	r->encoded = true;
 }
 
 /* Fills batch b; returns false after its last batch. */
@@ -491,6 +515,7 @@ static void pipeline_free(pipeline *pl)
 		arena_free(&pl->b[i].mem);
 	}
 	kam_buf_free(&pl->attrs);
+	kam_buf_free(&pl->enc);
 	free(pl);
 }
 
@@ -557,7 +582,8 @@ static int pipeline_run(pipeline *pl, kam_txn *txn, int *csv_rc)
 			prow *r = &b->rows[j];
 			res->rows++;
 			int rc = r->bad ? import_row(im, txn, &r->row)
-					: store_row(im, txn, &r->row, &r->rec);
+					: store_row(im, txn, &r->row, &r->rec,
+						    r->encoded ? &r->enc : NULL);
 			if (rc)
 				return rc;
 			if (res->rows % PROGRESS_EVERY == 0)

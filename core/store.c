@@ -1872,20 +1872,17 @@ static int rec_decode(const kam_schema *sch, const MDB_val *k, const MDB_val *v,
 }
 
 /*
- * Encodes `rec` and inserts it unless its id exists. *existed tells which; then `old` holds the
- * stored record, whose views point into a page that put_overwrite may change: copy first.
+ * Inserts the encoded record `val` unless its id exists. *existed tells which; then `old` holds
+ * the stored record, whose views point into a page that put_overwrite may change: copy first.
  */
-static int put_primary(kam_txn *t, kam_kind kind, kam_str id, const void *rec, kam_any *old,
+static int put_primary(kam_txn *t, kam_kind kind, kam_str id, const MDB_val *val, kam_any *old,
 		       int *existed)
 {
 	kam_store *s = t->store;
 	const kam_schema *sch = kam_schema_of(kind);
-	int rc = rec_encode(s, sch, rec);
-	if (rc)
-		return rc;
-	MDB_val k = mval(id.ptr, id.len), v = mval(s->enc.data, s->enc.len);
+	MDB_val k = mval(id.ptr, id.len), v = *val;
 	*existed = 0;
-	rc = tail_append(t, kind, &k, &v);
+	int rc = tail_append(t, kind, &k, &v);
 	if (rc)
 		return rc < 0 ? rc : 0;
 	int mrc = mdb_put(t->txn, s->dbi[kind], &k, &v, MDB_NOOVERWRITE);
@@ -1895,11 +1892,26 @@ static int put_primary(kam_txn *t, kam_kind kind, kam_str id, const void *rec, k
 	return rec_decode(sch, &k, &v, old);
 }
 
-static int put_overwrite(kam_txn *t, kam_kind kind, kam_str id)
+static int put_overwrite(kam_txn *t, kam_kind kind, kam_str id, const MDB_val *val)
+{
+	MDB_val k = mval(id.ptr, id.len), v = *val;
+	return wres(t, mdb_put(t->txn, t->store->dbi[kind], &k, &v, 0));
+}
+
+/* The record's stored bytes: the prepared ones, or encoded now into the store's buffer. */
+static int rec_bytes(kam_txn *t, kam_kind kind, const void *rec, const kam_encoded *enc,
+		     MDB_val *val)
 {
 	kam_store *s = t->store;
-	MDB_val k = mval(id.ptr, id.len), v = mval(s->enc.data, s->enc.len);
-	return wres(t, mdb_put(t->txn, s->dbi[kind], &k, &v, 0));
+	if (enc) {
+		*val = mval(enc->bytes, enc->vlen);
+		return 0;
+	}
+	int rc = rec_encode(s, kam_schema_of(kind), rec);
+	if (rc)
+		return rc;
+	*val = mval(s->enc.data, s->enc.len);
+	return 0;
 }
 
 static int ikey_put(kam_txn *t, int db, const uint8_t *key, size_t klen, const void *val,
@@ -1929,7 +1941,7 @@ static int text_index_del(kam_txn *t, int db, kam_str text, kam_str id)
 	return ikey_del(t, db, k, key_text(k, text, id));
 }
 
-static int put_account(kam_txn *t, const kam_account *a, int *replaced)
+static int put_account(kam_txn *t, const kam_account *a, const kam_encoded *enc, int *replaced)
 {
 	kam_str region = text_of(a, KAM_A_REGION, a->region);
 	kam_str owner = text_of(a, KAM_A_OWNER, a->owner);
@@ -1937,7 +1949,10 @@ static int put_account(kam_txn *t, const kam_account *a, int *replaced)
 		return KAM_EINVAL;
 	kam_any old;
 	int existed;
-	int rc = put_primary(t, KAM_ACCOUNT, a->id, a, &old, &existed);
+	MDB_val val;
+	int rc = rec_bytes(t, KAM_ACCOUNT, a, enc, &val);
+	if (!rc)
+		rc = put_primary(t, KAM_ACCOUNT, a->id, &val, &old, &existed);
 	if (rc)
 		return rc;
 	*replaced = existed;
@@ -1957,7 +1972,7 @@ static int put_account(kam_txn *t, const kam_account *a, int *replaced)
 	oowner = str_copy(oowner, obuf);
 	rc = defer_flush(t);
 	if (!rc)
-		rc = put_overwrite(t, KAM_ACCOUNT, a->id);
+		rc = put_overwrite(t, KAM_ACCOUNT, a->id, &val);
 	if (!rc && !kam_str_eq(region, oregion)) {
 		rc = text_index_del(t, DB_ACCOUNTS_BY_REGION, oregion, a->id);
 		if (!rc)
@@ -1981,7 +1996,7 @@ static int old_account(kam_str acc, char *buf, kam_str *out)
 	return 0;
 }
 
-static int put_contact(kam_txn *t, const kam_contact *c, int *replaced)
+static int put_contact(kam_txn *t, const kam_contact *c, const kam_encoded *enc, int *replaced)
 {
 	if (!id_ok(c->id) || !id_ok(c->account_id))
 		return KAM_EINVAL;
@@ -1991,12 +2006,18 @@ static int put_contact(kam_txn *t, const kam_contact *c, int *replaced)
 		return rc;
 	kam_any old;
 	int existed;
-	rc = put_primary(t, KAM_CONTACT, c->id, c, &old, &existed);
+	MDB_val val;
+	rc = rec_bytes(t, KAM_CONTACT, c, enc, &val);
+	if (!rc)
+		rc = put_primary(t, KAM_CONTACT, c->id, &val, &old, &existed);
 	if (rc)
 		return rc;
 	*replaced = existed;
 	if (!existed) {
-		rc = text_index_put(t, DB_CONTACTS_BY_ACCOUNT, c->account_id, c->id);
+		if (enc)
+			rc = ikey_put(t, DB_CONTACTS_BY_ACCOUNT, enc->bytes + enc->vlen, enc->iklen, "", 0);
+		else
+			rc = text_index_put(t, DB_CONTACTS_BY_ACCOUNT, c->account_id, c->id);
 		return rc ? txn_fail(t, rc) : 0;
 	}
 	char abuf[KAM_ID_MAX];
@@ -2004,7 +2025,7 @@ static int put_contact(kam_txn *t, const kam_contact *c, int *replaced)
 	rc = old_account(old.contact.account_id, abuf, &oacc);
 	if (rc)
 		return rc;
-	rc = put_overwrite(t, KAM_CONTACT, c->id);
+	rc = put_overwrite(t, KAM_CONTACT, c->id, &val);
 	if (!rc && !kam_str_eq(oacc, c->account_id)) {
 		rc = text_index_del(t, DB_CONTACTS_BY_ACCOUNT, oacc, c->id);
 		if (!rc)
@@ -2013,27 +2034,32 @@ static int put_contact(kam_txn *t, const kam_contact *c, int *replaced)
 	return rc ? txn_fail(t, rc) : 0;
 }
 
+/* A dated index entry: its key k (klen bytes) and value. */
+struct dated_entry {
+	const uint8_t *k, *val;
+	size_t klen, vlen;
+};
+
 /*
- * Moves a dated index entry from (oacc, odate) to (acc, date) and writes its value. With
+ * Moves a dated index entry from (oacc, odate) to the new entry `ne` (key and value). With
  * `old` 0 there is no previous entry.
  */
-static int dated_index_move(kam_txn *t, int db, int old, kam_str oacc, kam_date odate, kam_str acc,
-			    kam_date date, kam_str id, const uint8_t *val, size_t vlen)
+static int dated_index_move(kam_txn *t, int db, int old, kam_str oacc, kam_date odate, kam_str id,
+			    const struct dated_entry *ne)
 {
-	uint8_t k[IKEY_MAX], ok[IKEY_MAX];
-	size_t klen = key_dated(k, acc, date, id);
+	uint8_t ok[IKEY_MAX];
 	if (old) {
 		size_t oklen = key_dated(ok, oacc, odate, id);
-		if (oklen != klen || memcmp(ok, k, klen) != 0) {
+		if (oklen != ne->klen || memcmp(ok, ne->k, oklen) != 0) {
 			int rc = ikey_del(t, db, ok, oklen);
 			if (rc)
 				return rc;
 		}
 	}
-	return ikey_put(t, db, k, klen, val, vlen);
+	return ikey_put(t, db, ne->k, ne->klen, ne->val, ne->vlen);
 }
 
-static int put_order(kam_txn *t, const kam_order *o, int *replaced)
+static int put_order(kam_txn *t, const kam_order *o, const kam_encoded *enc, int *replaced)
 {
 	if (!id_ok(o->id) || !id_ok(o->account_id))
 		return KAM_EINVAL;
@@ -2043,13 +2069,23 @@ static int put_order(kam_txn *t, const kam_order *o, int *replaced)
 		return rc;
 	kam_any old;
 	int existed;
-	rc = put_primary(t, KAM_ORDER, o->id, o, &old, &existed);
+	MDB_val val;
+	rc = rec_bytes(t, KAM_ORDER, o, enc, &val);
+	if (!rc)
+		rc = put_primary(t, KAM_ORDER, o->id, &val, &old, &existed);
 	if (rc)
 		return rc;
 	*replaced = existed;
 	struct order_fact nf = order_fact_of(o), of = { 0 };
-	uint8_t val[ORDER_IVAL_MAX];
-	size_t vlen = order_ival(val, &nf);
+	uint8_t k[IKEY_MAX], ival[ORDER_IVAL_MAX];
+	struct dated_entry de;
+	if (enc) {
+		de = (struct dated_entry){ enc->bytes + enc->vlen, enc->bytes + enc->vlen + enc->iklen,
+					   enc->iklen, enc->ivlen };
+	} else {
+		de = (struct dated_entry){ k, ival, key_dated(k, o->account_id, nf.date, o->id),
+					   order_ival(ival, &nf) };
+	}
 	char abuf[KAM_ID_MAX];
 	kam_str oacc = { 0 };
 	if (existed) {
@@ -2057,11 +2093,10 @@ static int put_order(kam_txn *t, const kam_order *o, int *replaced)
 		if (rc)
 			return rc;
 		of = order_fact_of(&old.order);
-		rc = put_overwrite(t, KAM_ORDER, o->id);
+		rc = put_overwrite(t, KAM_ORDER, o->id, &val);
 	}
 	if (!rc)
-		rc = dated_index_move(t, DB_ORDERS_BY_ACCOUNT, existed, oacc, of.date, o->account_id,
-				      nf.date, o->id, val, vlen);
+		rc = dated_index_move(t, DB_ORDERS_BY_ACCOUNT, existed, oacc, of.date, o->id, &de);
 	if (!rc && existed) {
 		rc = rollup_ref(t, oacc, HALF_ORDERS, &oe);
 		if (rc == KAM_ENOTFOUND)
@@ -2079,7 +2114,8 @@ static int put_order(kam_txn *t, const kam_order *o, int *replaced)
 	return 0;
 }
 
-static int put_interaction(kam_txn *t, const kam_interaction *in, int *replaced)
+static int put_interaction(kam_txn *t, const kam_interaction *in, const kam_encoded *enc,
+			   int *replaced)
 {
 	if (!id_ok(in->id) || !id_ok(in->account_id))
 		return KAM_EINVAL;
@@ -2089,13 +2125,23 @@ static int put_interaction(kam_txn *t, const kam_interaction *in, int *replaced)
 		return rc;
 	kam_any old;
 	int existed;
-	rc = put_primary(t, KAM_INTERACTION, in->id, in, &old, &existed);
+	MDB_val val;
+	rc = rec_bytes(t, KAM_INTERACTION, in, enc, &val);
+	if (!rc)
+		rc = put_primary(t, KAM_INTERACTION, in->id, &val, &old, &existed);
 	if (rc)
 		return rc;
 	*replaced = existed;
 	struct inter_fact nf = inter_fact_of(in), of = { 0 };
-	uint8_t val[INTER_IVAL_MAX];
-	size_t vlen = inter_ival(val, &nf);
+	uint8_t k[IKEY_MAX], ival[INTER_IVAL_MAX];
+	struct dated_entry de;
+	if (enc) {
+		de = (struct dated_entry){ enc->bytes + enc->vlen, enc->bytes + enc->vlen + enc->iklen,
+					   enc->iklen, enc->ivlen };
+	} else {
+		de = (struct dated_entry){ k, ival, key_dated(k, in->account_id, nf.date, in->id),
+					   inter_ival(ival, &nf) };
+	}
 	char abuf[KAM_ID_MAX];
 	kam_str oacc = { 0 };
 	if (existed) {
@@ -2103,11 +2149,11 @@ static int put_interaction(kam_txn *t, const kam_interaction *in, int *replaced)
 		if (rc)
 			return rc;
 		of = inter_fact_of(&old.interaction);
-		rc = put_overwrite(t, KAM_INTERACTION, in->id);
+		rc = put_overwrite(t, KAM_INTERACTION, in->id, &val);
 	}
 	if (!rc)
-		rc = dated_index_move(t, DB_INTERACTIONS_BY_ACCOUNT, existed, oacc, of.date,
-				      in->account_id, nf.date, in->id, val, vlen);
+		rc = dated_index_move(t, DB_INTERACTIONS_BY_ACCOUNT, existed, oacc, of.date, in->id,
+				      &de);
 	if (!rc && existed) {
 		rc = rollup_ref(t, oacc, HALF_INTERACTIONS, &oe);
 		if (rc == KAM_ENOTFOUND)
@@ -2126,6 +2172,30 @@ static int put_interaction(kam_txn *t, const kam_interaction *in, int *replaced)
 	return 0;
 }
 
+/* kam_put, with the record's bytes and index entry prepared (enc) or not (NULL). */
+static int put_any(kam_txn *t, kam_kind kind, const void *rec, const kam_encoded *enc,
+		   int *replaced)
+{
+	int dummy;
+	if (!replaced)
+		replaced = &dummy;
+	t->writes++;
+	/* An operation takes at most two cache entries (the old and the new account). */
+	int rc = rc_reserve(t, 2);
+	if (rc)
+		return rc;
+	switch (kind) {
+	case KAM_ACCOUNT:
+		return put_account(t, rec, enc, replaced);
+	case KAM_CONTACT:
+		return put_contact(t, rec, enc, replaced);
+	case KAM_ORDER:
+		return put_order(t, rec, enc, replaced);
+	default:
+		return put_interaction(t, rec, enc, replaced);
+	}
+}
+
 int kam_put(kam_txn *t, kam_kind kind, const void *rec, int *replaced)
 {
 	int rc = txn_writable(t);
@@ -2133,26 +2203,78 @@ int kam_put(kam_txn *t, kam_kind kind, const void *rec, int *replaced)
 		return rc;
 	if ((unsigned)kind >= KAM_KIND_COUNT || !rec)
 		return KAM_EINVAL;
-	int field, dummy;
+	int field;
 	if (kam_rec_check(kam_schema_of(kind), rec, &field))
 		return KAM_EINVAL;
-	if (!replaced)
-		replaced = &dummy;
-	t->writes++;
-	/* An operation takes at most two cache entries (the old and the new account). */
-	rc = rc_reserve(t, 2);
-	if (rc)
-		return rc;
+	return put_any(t, kind, rec, NULL, replaced);
+}
+
+/* Whether kam_put would take the ids (and region and owner) of a record. */
+static int ids_ok(kam_kind kind, const void *rec)
+{
+	const kam_account *a = rec;
 	switch (kind) {
 	case KAM_ACCOUNT:
-		return put_account(t, rec, replaced);
+		return id_ok(a->id) && keytext_ok(text_of(a, KAM_A_REGION, a->region)) &&
+		       keytext_ok(text_of(a, KAM_A_OWNER, a->owner));
 	case KAM_CONTACT:
-		return put_contact(t, rec, replaced);
+		return id_ok(((const kam_contact *)rec)->id) &&
+		       id_ok(((const kam_contact *)rec)->account_id);
 	case KAM_ORDER:
-		return put_order(t, rec, replaced);
+		return id_ok(((const kam_order *)rec)->id) && id_ok(((const kam_order *)rec)->account_id);
 	default:
-		return put_interaction(t, rec, replaced);
+		return id_ok(((const kam_interaction *)rec)->id) &&
+		       id_ok(((const kam_interaction *)rec)->account_id);
 	}
+}
+
+int kam_put_encode(kam_kind kind, const void *rec, kam_buf *buf, kam_encoded *enc)
+{
+	if ((unsigned)kind >= KAM_KIND_COUNT || !rec || !buf || !enc)
+		return KAM_EINVAL;
+	const kam_schema *sch = kam_schema_of(kind);
+	int field;
+	if (kam_rec_check(sch, rec, &field) || !ids_ok(kind, rec))
+		return KAM_EINVAL;
+	kam_any copy;
+	memcpy(&copy, rec, sch->size);
+	copy.rec.present &= ~1u;
+	kam_buf_reset(buf);
+	int rc = kam_rec_encode(sch, &copy, buf);
+	if (rc)
+		return rc;
+	size_t vlen = buf->len, iklen = 0, ivlen = 0;
+	if (kind != KAM_ACCOUNT && kam_buf_reserve(buf, IKEY_MAX + ORDER_IVAL_MAX + INTER_IVAL_MAX))
+		return KAM_ENOMEM;
+	uint8_t *k = buf->data + vlen;
+	if (kind == KAM_CONTACT) {
+		const kam_contact *c = rec;
+		iklen = key_text(k, c->account_id, c->id);
+	} else if (kind == KAM_ORDER) {
+		const kam_order *o = rec;
+		struct order_fact f = order_fact_of(o);
+		iklen = key_dated(k, o->account_id, f.date, o->id);
+		ivlen = order_ival(k + iklen, &f);
+	} else if (kind == KAM_INTERACTION) {
+		const kam_interaction *in = rec;
+		struct inter_fact f = inter_fact_of(in);
+		iklen = key_dated(k, in->account_id, f.date, in->id);
+		ivlen = inter_ival(k + iklen, &f);
+	}
+	buf->len = vlen + iklen + ivlen;
+	*enc = (kam_encoded){ buf->data, (uint32_t)vlen, (uint32_t)iklen, (uint32_t)ivlen };
+	return 0;
+}
+
+int kam_put_encoded(kam_txn *t, kam_kind kind, const void *rec, const kam_encoded *enc,
+		    int *replaced)
+{
+	int rc = txn_writable(t);
+	if (rc)
+		return rc;
+	if ((unsigned)kind >= KAM_KIND_COUNT || !rec || !enc)
+		return KAM_EINVAL;
+	return put_any(t, kind, rec, enc, replaced);
 }
 
 static int get_raw(kam_txn *t, kam_kind kind, kam_str id, MDB_val *v)

@@ -102,6 +102,31 @@ int kam_store_reserve(kam_store *store, uint64_t bytes);
 int kam_put(kam_txn *txn, kam_kind kind, const void *rec, int *replaced);
 
 /*
+ * A record made ready for kam_put_encoded outside the write transaction (by a thread that parses
+ * input while another one writes): its stored bytes and, for contacts, orders and interactions,
+ * its by-account index key and value, in `bytes` one after the other.
+ */
+typedef struct kam_encoded {
+	const uint8_t *bytes;
+	uint32_t vlen, iklen, ivlen; /* record, index key, index value */
+} kam_encoded;
+
+/*
+ * Checks and encodes `rec` of `kind` for kam_put_encoded, into `buf` (reset first; enc->bytes
+ * points into it, so copy the bytes elsewhere, or leave buf alone, until the put). Needs no
+ * transaction and may run on any thread. Returns 0, or KAM_EINVAL for a record kam_put would
+ * refuse as invalid; kam_put then gives that record's exact result.
+ */
+int kam_put_encode(kam_kind kind, const void *rec, kam_buf *buf, kam_encoded *enc);
+
+/*
+ * kam_put of a record that kam_put_encode has encoded into `enc` (rec and enc->bytes unchanged
+ * since): the same checks against the database, results and effects, without encoding again.
+ */
+int kam_put_encoded(kam_txn *txn, kam_kind kind, const void *rec, const kam_encoded *enc,
+		    int *replaced);
+
+/*
  * Reads the record `id` of `kind` into `rec` (a struct of that kind). Its text views point into
  * the database map and stay valid until the transaction ends. Returns 0, KAM_ENOTFOUND,
  * KAM_ECORRUPT, KAM_EVERSION.
