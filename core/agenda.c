@@ -8,6 +8,7 @@
 
 #include "date.h"
 #include "error.h"
+#include "regional.h"
 #include "snapshot.h"
 
 static void say(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -91,14 +92,8 @@ static void owners_free(owner_table *t)
 /* ---- choosing: which model with which parameters for which regions ---- */
 
 typedef struct group {
-	const kam_model *model;
-	kam_param *params; /* every declared parameter with a value; values below */
-	size_t nparams;
-	char *holidays;    /* the holidays value (owned), or NULL */
-	kam_str *regions;  /* the filter's regions (views into the configuration) */
-	size_t nregions;
-	bool exclude;      /* keep the accounts whose region is NOT in regions */
-	bool all;          /* no region filter */
+	kam_regional_group rg; /* the model, its parameters, the filter's regions */
+	char *holidays;        /* the holidays parameter's value (owned), or NULL */
 	/* during the run */
 	const char **owners; /* the owner of each account the run keeps, in order */
 	char *tiers;         /* and its tier (0: none) */
@@ -163,9 +158,9 @@ struct snaps {
 
 static void group_free(group *g)
 {
-	free(g->params);
+	free(g->rg.params);
 	free(g->holidays);
-	free(g->regions);
+	free(g->rg.regions);
 	free(g->owners);
 	free(g->tiers);
 	free(g->ids);
@@ -176,15 +171,6 @@ static void plan_free(plan *p)
 	for (size_t i = 0; i < p->n; i++)
 		group_free(&p->groups[i]);
 	free(p->groups);
-}
-
-static void whose_config(const kam_config *cfg, const char *region, char *buf, size_t len)
-{
-	const char *file = cfg && cfg->path ? cfg->path : KAM_CONFIG_FILE;
-	if (region)
-		snprintf(buf, len, "%s: cadence.regions[\"%s\"]: ", file, region);
-	else
-		snprintf(buf, len, "%s: cadence.default: ", file);
 }
 
 static const char *param_last(const kam_param *p, size_t n, const char *name)
@@ -213,21 +199,15 @@ static bool param_declared(const kam_model *m, const char *name, int *type)
 static int resolve(plan *p, const kam_registry *reg, const kam_model_choice *choice,
 		   const char *region, const char *days, group *g)
 {
-	char whose[512], loaded[256];
-	whose_config(p->cfg, p->cfg && choice != &p->cfg->cad_default ? region : NULL, whose,
-		     sizeof(whose));
-	const kam_model *m = reg ? kam_registry_find(reg, choice->model) : NULL;
-	if (!m) {
-		kam_models_list(reg, KAM_PLUGIN_CADENCE, loaded, sizeof(loaded));
-		say(p->err, p->errlen, "%sno cadence model \"%s\" is loaded (loaded: %s)", whose,
-		    choice->model, loaded);
-		return KAM_ENOTFOUND;
-	}
-	if (m->desc->kind != KAM_PLUGIN_CADENCE) {
-		say(p->err, p->errlen, "%s\"%s\" is a %s model, not a cadence model", whose,
-		    choice->model, kam_plugin_kind_name(m->desc->kind));
-		return KAM_EINVAL;
-	}
+	kam_regional rg = { .kind = KAM_PLUGIN_CADENCE, .table = "cadence", .cfg = p->cfg,
+			    .err = p->err, .errlen = p->errlen };
+	char whose[512];
+	int rc = 0;
+	kam_regional_whose(&rg, p->cfg && choice != &p->cfg->cad_default ? region : NULL, true,
+			   whose, sizeof(whose));
+	const kam_model *m = kam_regional_model(&rg, reg, choice->model, whose, &rc);
+	if (!m)
+		return rc;
 	for (size_t i = 0; i < choice->nparams; i++) {
 		int type;
 		if (!param_declared(m, choice->params[i].name, &type)) {
@@ -242,9 +222,9 @@ static int resolve(plan *p, const kam_registry *reg, const kam_model_choice *cho
 			return KAM_EINVAL;
 		}
 	}
-	g->model = m;
+	g->rg.model = m;
 	const kam_plugin *d = m->desc;
-	if (!(g->params = calloc(d->nparams ? d->nparams : 1, sizeof(*g->params))))
+	if (!(g->rg.params = calloc(d->nparams ? d->nparams : 1, sizeof(*g->rg.params))))
 		return KAM_ENOMEM;
 	for (size_t i = 0; i < d->nparams; i++) {
 		const kam_param_def *def = &d->params[i];
@@ -263,30 +243,19 @@ static int resolve(plan *p, const kam_registry *reg, const kam_model_choice *cho
 		if (!v)
 			v = def->default_value;
 		if (v)
-			g->params[g->nparams++] = (kam_param){ def->name, v };
+			g->rg.params[g->rg.nparams++] = (kam_param){ def->name, v };
 	}
 	return 0;
 }
 
 static bool group_same(const group *a, const group *b)
 {
-	if (a->model != b->model || a->nparams != b->nparams)
-		return false;
-	for (size_t i = 0; i < a->nparams; i++)
-		if (strcmp(a->params[i].name, b->params[i].name) ||
-		    strcmp(a->params[i].value, b->params[i].value))
-			return false;
-	return true;
+	return kam_regional_same(&a->rg, &b->rg);
 }
 
 static int group_add_region(group *g, kam_str region)
 {
-	kam_str *r = realloc(g->regions, (g->nregions + 1) * sizeof(*r));
-	if (!r)
-		return KAM_ENOMEM;
-	g->regions = r;
-	g->regions[g->nregions++] = region;
-	return 0;
+	return kam_regional_add_region(&g->rg, region);
 }
 
 static int plan_push(plan *p, group *g)
@@ -309,8 +278,8 @@ static int plan_region(plan *p, const kam_registry *reg, group *def, size_t firs
 {
 	const kam_config *cfg = p->cfg;
 	kam_str r = kam_str_c(region);
-	for (size_t k = 0; k < def->nregions; k++)
-		if (kam_str_eq(def->regions[k], r))
+	for (size_t k = 0; k < def->rg.nregions; k++)
+		if (kam_str_eq(def->rg.regions[k], r))
 			return 0; /* listed twice (regions and holidays) */
 	char *days = NULL;
 	group g = { 0 };
@@ -364,7 +333,7 @@ static int plan_build(plan *p, const kam_registry *reg)
 		}
 		return plan_push(p, &g);
 	}
-	group def = { .exclude = true };
+	group def = { .rg.exclude = true };
 	rc = kam_config_holidays(cfg, KAM_STR("*"), &days);
 	if (!rc)
 		rc = resolve(p, reg, cfg ? &cfg->cad_default : &fallback, NULL, days, &def);
@@ -383,7 +352,7 @@ static int plan_build(plan *p, const kam_registry *reg)
 		group_free(&def);
 		return rc;
 	}
-	def.all = def.nregions == 0;
+	def.rg.all = def.rg.nregions == 0;
 	if ((rc = plan_push(p, &def)))
 		return rc;
 	/* The default group runs first: it usually holds most of the book. */
@@ -555,14 +524,8 @@ static int run_filter(void *ctx, const kam_account *a)
 	kam_str own = KAM_HAS(a, KAM_A_OWNER) ? a->owner : (kam_str){ "", 0 };
 	if (owner && !kam_str_eq(own, kam_str_c(owner)))
 		return 0;
-	if (!g->all) {
-		kam_str r = KAM_HAS(a, KAM_A_REGION) ? a->region : (kam_str){ "", 0 };
-		bool in = false;
-		for (size_t i = 0; i < g->nregions && !in; i++)
-			in = kam_str_eq(g->regions[i], r);
-		if (in == g->exclude)
-			return 0;
-	}
+	if (!g->rg.all && !kam_regional_filter(&g->rg, a))
+		return 0;
 	/* Kept: remember its owner; the run's results come in this same order. */
 	if (g->err)
 		return 1;
@@ -633,7 +596,7 @@ static int runs_compute(kam_txn *txn, plan *p, kam_agenda *out)
 		group *g = &p->groups[i];
 		run_ctx ctx = { p, g };
 		kam_run_spec spec = {
-			.model = g->model, .params = g->params, .nparams = g->nparams,
+			.model = g->rg.model, .params = g->rg.params, .nparams = g->rg.nparams,
 			.as_of = p->opts->as_of, .filter = run_filter, .filter_ctx = &ctx,
 			.tier_of = run_tier, .tier_ctx = &ctx,
 		};
@@ -656,7 +619,7 @@ static int runs_compute(kam_txn *txn, plan *p, kam_agenda *out)
 		}
 		if (!rc && g->nowners != o->count) {
 			say(out->error, sizeof(out->error), "model %s: %zu results for %zu accounts",
-			    g->model->desc->name, o->count, g->nowners);
+			    g->rg.model->desc->name, o->count, g->nowners);
 			rc = KAM_EPLUGIN;
 		}
 		if (rc) {

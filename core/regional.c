@@ -75,9 +75,8 @@ void kam_regional_whose(const kam_regional *rg, const char *region, bool configu
 
 /* ---- choosing ---- */
 
-/* The model called `name` of rg's kind, or NULL with the error said. */
-static const kam_model *model_get(kam_regional *rg, const kam_registry *reg, const char *name,
-				  const char *whose, int *rc)
+const kam_model *kam_regional_model(kam_regional *rg, const kam_registry *reg, const char *name,
+				    const char *whose, int *rc)
 {
 	const kam_model *m = reg ? kam_registry_find(reg, name) : NULL;
 	const char *kind = kam_plugin_kind_name(rg->kind);
@@ -143,7 +142,7 @@ static int resolve(kam_regional *rg, const kam_registry *reg, const kam_model_ch
 		   const char *whose, kam_regional_group *g)
 {
 	int rc = 0;
-	g->model = model_get(rg, reg, choice->model, rg->model ? "--model: " : whose, &rc);
+	g->model = kam_regional_model(rg, reg, choice->model, rg->model ? "--model: " : whose, &rc);
 	if (!g->model) {
 		rg->bad_opts = rg->model != NULL;
 		return rc;

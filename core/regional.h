@@ -78,6 +78,14 @@ int kam_regional_plan(kam_regional *rg, const kam_registry *reg, const kam_model
 		      const kam_model_choice *chosen, const char *chosen_whose);
 
 /*
+ * The model called `name`, loaded and of rg->kind; or NULL with rg->err said ("WHOSEno KIND
+ * model ... is loaded (loaded: ...)", or "... is a X model, not a KIND model") and *rc set to
+ * KAM_ENOTFOUND or KAM_EINVAL.
+ */
+const kam_model *kam_regional_model(kam_regional *rg, const kam_registry *reg, const char *name,
+				    const char *whose, int *rc);
+
+/*
  * Checks parameters against a model: declared, and of the declared type. `whose` prefixes the
  * message about a configured one; NULL: it is the user's (--param NAME=VALUE). Returns 0 or
  * KAM_EINVAL with err said.
