@@ -184,15 +184,16 @@ typedef struct run_param {
 } run_param;
 
 /*
- * Orders read ahead by a helper thread. Models that scan a book ask for the orders of every
- * account in index order, with one window (abc: the last window_days). At the first such call
- * the host cuts the accounts from there on into blocks and gives every second block to a helper
+ * Orders or interactions read ahead by a helper thread. Models that scan a book ask for the
+ * orders (or interactions) of every account in index order, with one window (abc: the last
+ * window_days; a cadence: everything up to the as-of day). At the first such call of either
+ * kind the host cuts the accounts from there on into blocks and gives every second block to a helper
  * thread with a twin transaction (the same snapshot): it reads that block's orders while the
  * model goes through the block before, which the host reads itself, and the host then serves
  * them without copying. The helper runs at most AHEAD_SLOTS blocks ahead, in a ring of buffers
  * that are reused, so its memory stays small and warm in the caches. Any other call (another
- * window, an account the helper has not read or has dropped), or a failure of the helper, reads
- * directly.
+ * window, the other kind, an account the helper has not read or has dropped), or a failure of
+ * the helper, reads directly.
  */
 #define AHEAD_MIN_ACCOUNTS 20000 /* fewer: not worth a thread */
 #define AHEAD_BLOCK 2048         /* accounts per block */
@@ -201,8 +202,8 @@ typedef struct run_param {
 typedef struct ahead_slot {
 	size_t block;          /* the block it holds, when ready */
 	int ready;
-	kam_order_view *rows;  /* the block's rows, account after account */
-	size_t cap;
+	void *rows;            /* the block's views (of the helper's kind), account after account */
+	size_t cap;            /* in views */
 	size_t first[AHEAD_BLOCK + 1]; /* account k of the block: rows first[k] .. first[k+1]-1 */
 } ahead_slot;
 
@@ -211,6 +212,8 @@ typedef struct ahead {
 	pthread_t thread;
 	kam_txn *txn;                /* the run's twin: the helper's while it runs */
 	const struct run_account *acc;
+	kam_kind kind;               /* KAM_ORDER or KAM_INTERACTION */
+	size_t size;                 /* bytes of one view of that kind */
 	size_t start, n;             /* block b holds accounts start + b * AHEAD_BLOCK ... (< n) */
 	int32_t from, to;
 	ahead_slot *slots;           /* helper block b (odd) lives in slots[(b / 2) % AHEAD_SLOTS] */
@@ -612,7 +615,35 @@ static kam_txn *run_twin(kam_run *r)
 	return r->twin;
 }
 
-/* ---- orders read ahead (see struct ahead) ---- */
+/* ---- orders and interactions read ahead (see struct ahead) ---- */
+
+static void order_views(kam_order_view *v, const kam_order_fact *o, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		v[i] = (kam_order_view){
+			.id = text_of(o[i].id),
+			.day = o[i].date.day,
+			.sec = o[i].date.sec,
+			.amount = o[i].amount,
+			.profit = o[i].has_profit ? o[i].profit : 0,
+			.has_profit = o[i].has_profit,
+		};
+}
+
+static void interaction_views(kam_interaction_view *v, const kam_interaction_fact *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		v[i] = (kam_interaction_view){
+			.id = text_of(f[i].id),
+			.day = f[i].date.day,
+			.sec = f[i].date.sec,
+			.minutes = f[i].has_minutes ? f[i].minutes : 0,
+			.has_minutes = f[i].has_minutes,
+			.kind = f[i].kind,
+			.outcome = f[i].outcome,
+			.objection = f[i].objection,
+		};
+}
 
 /* Reads block b into its slot; returns 0 or a negative code. */
 static int ahead_fill(ahead *a, kam_facts *f, ahead_slot *sl, size_t b)
@@ -632,23 +663,17 @@ static int ahead_fill(ahead *a, kam_facts *f, ahead_slot *sl, size_t b)
 			size_t cap = sl->cap ? sl->cap : 4 * AHEAD_BLOCK;
 			while (cap < used + cnt)
 				cap *= 2;
-			kam_order_view *p = realloc(sl->rows, cap * sizeof(*p));
+			void *p = realloc(sl->rows, cap * a->size);
 			if (!p)
 				return KAM_ENOMEM;
 			sl->rows = p;
 			sl->cap = cap;
 		}
 		sl->first[i - lo] = used;
-		const kam_order_fact *o = rows;
-		for (size_t k = 0; k < cnt; k++)
-			sl->rows[used + k] = (kam_order_view){
-				.id = { o[k].id.ptr, o[k].id.len },
-				.day = o[k].date.day,
-				.sec = o[k].date.sec,
-				.amount = o[k].amount,
-				.profit = o[k].has_profit ? o[k].profit : 0,
-				.has_profit = o[k].has_profit,
-			};
+		if (a->kind == KAM_ORDER)
+			order_views((kam_order_view *)sl->rows + used, rows, cnt);
+		else
+			interaction_views((kam_interaction_view *)sl->rows + used, rows, cnt);
 		used += cnt;
 	}
 	sl->first[hi - lo] = used;
@@ -659,7 +684,7 @@ static void *ahead_main(void *arg)
 {
 	ahead *a = arg;
 	kam_facts *f;
-	int rc = kam_facts_open(a->txn, KAM_ORDER, &f);
+	int rc = kam_facts_open(a->txn, a->kind, &f);
 	size_t nblocks = (a->n - a->start + AHEAD_BLOCK - 1) / AHEAD_BLOCK;
 	for (size_t b = 1; !rc && b < nblocks; b += 2) {
 		ahead_slot *sl = &a->slots[(b / 2) % AHEAD_SLOTS];
@@ -690,12 +715,14 @@ static void *ahead_main(void *arg)
 }
 
 /* Starts the helper for the accounts from `index` on; on any failure it stays off. */
-static void ahead_start(kam_run *r, size_t index, int32_t from, int32_t to)
+static void ahead_start(kam_run *r, kam_kind kind, size_t index, int32_t from, int32_t to)
 {
 	ahead *a = &r->ah;
 	a->state = AHEAD_OFF;
 	if (r->n - index < AHEAD_MIN_ACCOUNTS)
 		return;
+	a->kind = kind;
+	a->size = kind == KAM_ORDER ? sizeof(kam_order_view) : sizeof(kam_interaction_view);
 	a->start = index;
 	a->n = r->n;
 	a->from = from;
@@ -724,20 +751,20 @@ fail:
 }
 
 /*
- * Serves the orders of account `index` from the helper when it reads them: returns 1 with *out
- * and *count set, or 0 when the caller must read them itself.
+ * Serves the facts of `kind` of account `index` from the helper when it reads them: returns 1
+ * with *out (views of that kind) and *count set, or 0 when the caller must read them itself.
  */
-static int ahead_serve(kam_run *r, size_t index, int32_t from, int32_t to,
-		       const kam_order_view **out, size_t *count)
+static int ahead_serve(kam_run *r, kam_kind kind, size_t index, int32_t from, int32_t to,
+		       const void **out, size_t *count)
 {
 	ahead *a = &r->ah;
 	if (a->state == AHEAD_IDLE)
-		ahead_start(r, index, from, to);
+		ahead_start(r, kind, index, from, to);
 	if (a->state != AHEAD_ON || index < a->start)
 		return 0;
 	size_t b = (index - a->start) / AHEAD_BLOCK;
 	ahead_slot *sl = &a->slots[(b / 2) % AHEAD_SLOTS];
-	int mine = b % 2 && from == a->from && to == a->to;
+	int mine = b % 2 && kind == a->kind && from == a->from && to == a->to;
 	/*
 	 * Within the block of the previous request nothing can change under us (the helper reuses
 	 * only slots of blocks before it): no need to lock for every account.
@@ -758,7 +785,7 @@ static int ahead_serve(kam_run *r, size_t index, int32_t from, int32_t to,
 	if (!mine || !a->seen_ready)
 		return 0;
 	size_t k = index - a->start - b * AHEAD_BLOCK;
-	*out = sl->rows + sl->first[k];
+	*out = (const char *)sl->rows + a->size * sl->first[k];
 	*count = sl->first[k + 1] - sl->first[k];
 	return 1;
 }
@@ -789,23 +816,17 @@ int kam_host_orders(kam_run *r, size_t index, int32_t from_day, int32_t to_day,
 		return KAM_EINVAL;
 	*out = r->ov;
 	*count = 0;
-	if (index < r->n && from_day <= to_day && ahead_serve(r, index, from_day, to_day, out, count))
+	if (index < r->n && from_day <= to_day &&
+	    ahead_serve(r, KAM_ORDER, index, from_day, to_day, &rows, count)) {
+		*out = rows;
 		return 0;
+	}
 	int rc = facts_of(r, KAM_ORDER, index, from_day, to_day, &rows, &n);
 	if (rc || n == 0)
 		return rc;
 	if (grow((void **)&r->ov, &r->ovcap, n, sizeof(*r->ov)))
 		return run_fail(r, KAM_ENOMEM, "out of memory for %zu orders", n);
-	const kam_order_fact *o = rows;
-	for (size_t i = 0; i < n; i++)
-		r->ov[i] = (kam_order_view){
-			.id = text_of(o[i].id),
-			.day = o[i].date.day,
-			.sec = o[i].date.sec,
-			.amount = o[i].amount,
-			.profit = o[i].has_profit ? o[i].profit : 0,
-			.has_profit = o[i].has_profit,
-		};
+	order_views(r->ov, rows, n);
 	*out = r->ov;
 	*count = n;
 	return 0;
@@ -820,23 +841,17 @@ int kam_host_interactions(kam_run *r, size_t index, int32_t from_day, int32_t to
 		return KAM_EINVAL;
 	*out = r->iv;
 	*count = 0;
+	if (index < r->n && from_day <= to_day &&
+	    ahead_serve(r, KAM_INTERACTION, index, from_day, to_day, &rows, count)) {
+		*out = rows;
+		return 0;
+	}
 	int rc = facts_of(r, KAM_INTERACTION, index, from_day, to_day, &rows, &n);
 	if (rc || n == 0)
 		return rc;
 	if (grow((void **)&r->iv, &r->ivcap, n, sizeof(*r->iv)))
 		return run_fail(r, KAM_ENOMEM, "out of memory for %zu interactions", n);
-	const kam_interaction_fact *f = rows;
-	for (size_t i = 0; i < n; i++)
-		r->iv[i] = (kam_interaction_view){
-			.id = text_of(f[i].id),
-			.day = f[i].date.day,
-			.sec = f[i].date.sec,
-			.minutes = f[i].has_minutes ? f[i].minutes : 0,
-			.has_minutes = f[i].has_minutes,
-			.kind = f[i].kind,
-			.outcome = f[i].outcome,
-			.objection = f[i].objection,
-		};
+	interaction_views(r->iv, rows, n);
 	*out = r->iv;
 	*count = n;
 	return 0;
