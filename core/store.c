@@ -307,29 +307,56 @@ static inline int key_cmp(const void *a, size_t alen, const void *b, size_t blen
  * Appends k -> v to `db` when k is greater than every key there. Returns 1 when appended, 0 when
  * the caller must put the usual way, or a negative code (the transaction has failed).
  */
+/* Learns the greatest key of `db` when it is not known yet. Returns 0 or a negative code. */
+static int tail_load(kam_txn *t, int db)
+{
+	struct tail *tl = &t->store->tail[db];
+	if (tl->state != TAIL_UNKNOWN)
+		return 0;
+	if (!tl->mc) {
+		int mrc = mdb_cursor_open(t->txn, t->store->dbi[db], &tl->mc);
+		if (mrc)
+			return txn_fail(t, kam_from_mdb(mrc));
+	}
+	MDB_val lk, lv;
+	int mrc = mdb_cursor_get(tl->mc, &lk, &lv, MDB_LAST);
+	if (mrc == MDB_NOTFOUND) {
+		tl->state = TAIL_EMPTY;
+	} else if (mrc) {
+		return txn_fail(t, kam_from_mdb(mrc));
+	} else if (lk.mv_size <= TAIL_KEY_MAX) {
+		memcpy(tl->key, lk.mv_data, lk.mv_size);
+		tl->len = (uint32_t)lk.mv_size;
+		tl->state = TAIL_KEY;
+	} /* else not ours to append to; stays unknown */
+	return 0;
+}
+
+/*
+ * Whether k is greater than every key of `db` (so not there): 1, 0 (perhaps there), or a negative
+ * code. Saves a search for keys an import has not written yet.
+ */
+static int tail_beyond(kam_txn *t, int db, const uint8_t *k, size_t klen)
+{
+	int rc = tail_load(t, db);
+	if (rc)
+		return rc;
+	struct tail *tl = &t->store->tail[db];
+	if (tl->state == TAIL_EMPTY)
+		return 1;
+	return tl->state == TAIL_KEY && key_cmp(k, klen, tl->key, tl->len) > 0;
+}
+
 static int tail_append(kam_txn *t, int db, const MDB_val *k, const MDB_val *v)
 {
 	struct tail *tl = &t->store->tail[db];
 	if (k->mv_size > TAIL_KEY_MAX)
 		return 0;
-	if (tl->state == TAIL_UNKNOWN) {
-		int mrc = mdb_cursor_open(t->txn, t->store->dbi[db], &tl->mc);
-		if (mrc)
-			return txn_fail(t, kam_from_mdb(mrc));
-		MDB_val lk, lv;
-		mrc = mdb_cursor_get(tl->mc, &lk, &lv, MDB_LAST);
-		if (mrc == MDB_NOTFOUND) {
-			tl->state = TAIL_EMPTY;
-		} else if (mrc) {
-			return txn_fail(t, kam_from_mdb(mrc));
-		} else if (lk.mv_size > TAIL_KEY_MAX) {
-			return 0; /* not ours to append to; stays unknown */
-		} else {
-			memcpy(tl->key, lk.mv_data, lk.mv_size);
-			tl->len = (uint32_t)lk.mv_size;
-			tl->state = TAIL_KEY;
-		}
-	}
+	int rc = tail_load(t, db);
+	if (rc)
+		return rc;
+	if (tl->state == TAIL_UNKNOWN)
+		return 0;
 	if (tl->state == TAIL_KEY && key_cmp(k->mv_data, k->mv_size, tl->key, tl->len) <= 0)
 		return 0;
 	MDB_val kk = *k, vv = *v;
@@ -790,14 +817,6 @@ static int rollup_unpack(const MDB_val *v, int half, kam_rollup *r)
 	return bad || p != end ? KAM_ECORRUPT : 0;
 }
 
-/* Whether a half holds nothing: then it is not stored. */
-static int rollup_half_empty(const kam_rollup *r, const kam_rollup *none, int half)
-{
-	uint8_t a[ROLLUP_MAX], b[ROLLUP_MAX];
-	size_t n = rollup_pack(r, half, a);
-	return n == rollup_pack(none, half, b) && memcmp(a, b, n) == 0;
-}
-
 /* Reads a stored half into r (left as it is when not stored). */
 static int rollup_load(kam_txn *t, kam_str acc, int half, kam_rollup *r)
 {
@@ -995,19 +1014,21 @@ static int rc_flush(kam_txn *t)
 		if (rc->tab[i].used && rc->tab[i].dirty)
 			dirty[n++] = &rc->tab[i];
 	qsort(dirty, n, sizeof(*dirty), rc_ent_cmp);
-	uint8_t buf[ROLLUP_MAX];
+	uint8_t buf[ROLLUP_MAX], empty[ROLLUP_MAX];
 	int rc2 = 0;
 	for (int half = HALF_ORDERS; half <= HALF_INTERACTIONS && !rc2; half <<= 1) {
 		int db = half == HALF_ORDERS ? DB_ORDER_ROLLUPS : DB_INTER_ROLLUPS;
+		/* A half that packs like the empty one holds nothing: it is not stored. */
+		size_t elen = rollup_pack(&s->none, half, empty);
 		for (size_t i = 0; i < n && !rc2; i++) {
 			struct rc_ent *e = dirty[i];
 			if (!(e->dirty & half))
 				continue;
-			if (rollup_half_empty(&e->r, &s->none, half)) {
+			size_t len = rollup_pack(&e->r, half, buf);
+			if (len == elen && memcmp(buf, empty, len) == 0) {
 				rc2 = ikey_del(t, db, (const uint8_t *)e->id, e->len);
 			} else {
-				MDB_val k = mval(e->id, e->len);
-				MDB_val v = mval(buf, rollup_pack(&e->r, half, buf));
+				MDB_val k = mval(e->id, e->len), v = mval(buf, len);
 				rc2 = put_fast(t, db, &k, &v);
 			}
 		}
@@ -1060,8 +1081,11 @@ static int rollup_ref(kam_txn *t, kam_str acc, int halves, struct rc_ent **out)
 	for (int half = HALF_ORDERS; half <= HALF_INTERACTIONS; half <<= 1) {
 		if (!(halves & half) || (e->loaded & half))
 			continue;
-		int rc = rollup_load(t, acc, half, &e->r);
-		if (rc)
+		int db = half == HALF_ORDERS ? DB_ORDER_ROLLUPS : DB_INTER_ROLLUPS;
+		int rc = tail_beyond(t, db, (const uint8_t *)acc.ptr, acc.len);
+		if (rc == 0)
+			rc = rollup_load(t, acc, half, &e->r);
+		if (rc < 0)
 			return rc;
 		e->loaded |= (uint8_t)half;
 	}
