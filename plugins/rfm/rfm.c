@@ -29,10 +29,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum rfm_part { PART_REGION, PART_OWNER, PART_CHANNEL, PART_NONE };
+#include "common/partition.h"
+#include "common/rank.h"
+#include "common/text.h"
+
 enum { DIM_R, DIM_F, DIM_M, NDIM };
 
-static const char *const part_names[] = { "region", "owner", "channel", "none" };
 
 /* A partition smaller than this gets fixed thresholds: quintiles of 4 accounts mean little. */
 #define RFM_MIN_QUINTILE 5
@@ -65,42 +67,6 @@ static const kam_param_def rfm_params[] = {
 	{ "monetary_4", KAM_PARAM_NUMBER, "25000", "small partitions: M = 4 from this sum" },
 	{ "monetary_3", KAM_PARAM_NUMBER, "5000", "small partitions: M = 3 from this sum" },
 };
-
-static int text_is(kam_text t, const char *s)
-{
-	size_t n = strlen(s);
-
-	return t.len == n && (n == 0 || memcmp(t.ptr, s, n) == 0);
-}
-
-/* The index of `t` in names[0..n), or -1. */
-static int text_pick(kam_text t, const char *const *names, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (text_is(t, names[i]))
-			return i;
-	return -1;
-}
-
-/* A text parameter that must be one of names[0..n); `expect` lists them for the message. */
-static int text_param(const kam_host *host, kam_run *run, const char *name,
-		      const char *const *names, int n, const char *expect, int *out)
-{
-	kam_text t;
-	int rc = host->param_text(run, name, &t);
-
-	if (rc) {
-		host->log(run, KAM_LOG_ERROR, "parameter %s: cannot read it (code %d)", name, rc);
-		return rc;
-	}
-	*out = text_pick(t, names, n);
-	if (*out < 0) {
-		host->log(run, KAM_LOG_ERROR, "parameter %s = '%.*s': expected %s", name,
-			  (int)(t.len > 100 ? 100 : t.len), t.ptr, expect);
-		return KAM_EINVAL;
-	}
-	return 0;
-}
 
 /* A money threshold parameter (a positive decimal) in ten-thousandths. */
 static int money_read(const kam_host *host, kam_run *run, const char *name, int64_t *out)
@@ -158,178 +124,6 @@ static int cfg_read(const kam_host *host, kam_run *run, struct rfm_cfg *c)
 			  "parameters monetary_5 >= monetary_4 >= monetary_3 do not hold");
 		rc = KAM_EINVAL;
 	}
-	return rc;
-}
-
-/* --- partitions: a small open-addressing table from partition key to a dense number -------- */
-
-struct part_key {
-	const char *ptr; /* text keys (region, owner): valid until the run ends */
-	size_t len;
-	int64_t num;     /* numeric keys (channel) */
-};
-
-struct part_table {
-	struct part_key *keys; /* by partition number */
-	uint32_t *slots;       /* partition number + 1, or 0 when free */
-	size_t cap, nkeys, keycap;
-};
-
-static uint64_t key_hash(const struct part_key *k)
-{
-	uint64_t h = 1469598103934665603ull ^ (uint64_t)k->num;
-
-	for (size_t i = 0; i < k->len; i++)
-		h = (h ^ (unsigned char)k->ptr[i]) * 1099511628211ull;
-	return h ^ (h >> 29);
-}
-
-static int key_eq(const struct part_key *a, const struct part_key *b)
-{
-	return a->num == b->num && a->len == b->len && (!a->len || !memcmp(a->ptr, b->ptr, a->len));
-}
-
-static int table_grow(struct part_table *t)
-{
-	size_t cap = t->cap ? t->cap * 2 : 64;
-	uint32_t *slots = calloc(cap, sizeof(*slots));
-
-	if (!slots)
-		return KAM_ENOMEM;
-	for (size_t p = 0; p < t->nkeys; p++) {
-		size_t s = key_hash(&t->keys[p]) & (cap - 1);
-
-		while (slots[s])
-			s = (s + 1) & (cap - 1);
-		slots[s] = (uint32_t)p + 1;
-	}
-	free(t->slots);
-	t->slots = slots;
-	t->cap = cap;
-	return 0;
-}
-
-/* The partition number of key k, adding it when new. */
-static int table_get(struct part_table *t, const struct part_key *k, uint32_t *out)
-{
-	size_t s;
-	int rc;
-
-	if (2 * (t->nkeys + 1) > t->cap && (rc = table_grow(t)))
-		return rc;
-	for (s = key_hash(k) & (t->cap - 1); t->slots[s]; s = (s + 1) & (t->cap - 1)) {
-		if (key_eq(&t->keys[t->slots[s] - 1], k)) {
-			*out = t->slots[s] - 1;
-			return 0;
-		}
-	}
-	if (t->nkeys == t->keycap) {
-		size_t cap = t->keycap ? t->keycap * 2 : 16;
-		struct part_key *keys = realloc(t->keys, cap * sizeof(*keys));
-
-		if (!keys)
-			return KAM_ENOMEM;
-		t->keys = keys;
-		t->keycap = cap;
-	}
-	t->keys[t->nkeys] = *k;
-	t->slots[s] = (uint32_t)t->nkeys + 1;
-	*out = (uint32_t)t->nkeys++;
-	return 0;
-}
-
-static void table_free(struct part_table *t)
-{
-	free(t->keys);
-	free(t->slots);
-}
-
-static int part_of(struct part_table *t, int part, const kam_account_view *v, uint32_t *out)
-{
-	struct part_key k = { NULL, 0, 0 };
-
-	switch (part) {
-	case PART_REGION:
-		k.ptr = v->region.ptr;
-		k.len = v->region.len;
-		break;
-	case PART_OWNER:
-		k.ptr = v->owner.ptr;
-		k.len = v->owner.len;
-		break;
-	case PART_CHANNEL:
-		k.num = v->channel;
-		break;
-	default:
-		*out = 0;
-		return 0;
-	}
-	return table_get(t, &k, out);
-}
-
-/* --- sorting ------------------------------------------------------------------------------- */
-
-/* An account in the ranking: what the sort moves, so the walk after it reads sequentially. */
-struct rank_item {
-	uint64_t key;   /* the metric, mapped so that ascending keys are descending metrics */
-	uint32_t index; /* the account */
-	uint32_t part;  /* its partition */
-};
-
-/*
- * Sorts items[0..n) by (part, key) ascending, stably, so that items equal in both keep their
- * order. An LSD radix sort: the key's bytes from the least significant (skipping bytes that are
- * the same in every key: most of them, for real money), then the partition.
- */
-static int rank_sort(struct rank_item *items, size_t n, uint32_t nparts)
-{
-	struct rank_item *tmp = malloc(n * sizeof(*tmp)), *src = items, *dst = tmp, *t;
-	size_t(*cnt)[256] = calloc(8, sizeof(*cnt));
-	size_t *pc = calloc((size_t)nparts + 1, sizeof(*pc));
-	int rc = KAM_ENOMEM;
-
-	if (!tmp || !cnt || !pc)
-		goto out;
-	for (size_t j = 0; j < n; j++)
-		for (int b = 0; b < 8; b++)
-			cnt[b][(items[j].key >> (8 * b)) & 255]++;
-	for (int b = 0; b < 8; b++) {
-		size_t off = 0;
-
-		if (cnt[b][(items[0].key >> (8 * b)) & 255] == n)
-			continue;
-		for (int v = 0; v < 256; v++) {
-			size_t c = cnt[b][v];
-
-			cnt[b][v] = off;
-			off += c;
-		}
-		for (size_t j = 0; j < n; j++)
-			dst[cnt[b][(src[j].key >> (8 * b)) & 255]++] = src[j];
-		t = src, src = dst, dst = t;
-	}
-	if (nparts > 1) {
-		size_t off = 0;
-
-		for (size_t j = 0; j < n; j++)
-			pc[src[j].part]++;
-		for (uint32_t p = 0; p < nparts; p++) {
-			size_t c = pc[p];
-
-			pc[p] = off;
-			off += c;
-		}
-		for (size_t j = 0; j < n; j++)
-			dst[pc[src[j].part]++] = src[j];
-		t = src, src = dst, dst = t;
-	}
-	if (src != items)
-		memcpy(items, src, n * sizeof(*items));
-	rc = 0;
-out:
-	free(tmp);
-	free(cnt);
-	free(pc);
 	return rc;
 }
 

@@ -26,14 +26,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/partition.h"
+#include "common/rank.h"
+#include "common/text.h"
+
 enum score_crit { CRIT_ANNUAL_REVENUE, CRIT_EMPLOYEES, CRIT_NET_ASSETS, CRIT_REVENUE, NCRIT };
-enum score_part { PART_REGION, PART_OWNER, PART_CHANNEL, PART_NONE };
 
 static const char *const crit_names[NCRIT] = { "annual_revenue", "employees", "net_assets",
 					       "revenue" };
 static const char *const weight_names[NCRIT] = { "w_annual_revenue", "w_employees",
 						 "w_net_assets", "w_revenue" };
-static const char *const part_names[] = { "region", "owner", "channel", "none" };
 
 struct region_weight {
 	kam_text region;
@@ -62,53 +64,6 @@ static const kam_param_def score_params[] = {
 	{ "a_share", KAM_PARAM_NUMBER, "0.20", "share of each partition's accounts in tier A" },
 	{ "b_share", KAM_PARAM_NUMBER, "0.30", "share of each partition's accounts in tier B" },
 };
-
-static int text_is(kam_text t, const char *s)
-{
-	size_t n = strlen(s);
-
-	return t.len == n && (n == 0 || memcmp(t.ptr, s, n) == 0);
-}
-
-/* Bytewise order of two texts; a proper prefix sorts first. */
-static int text_cmp(kam_text a, kam_text b)
-{
-	size_t n = a.len < b.len ? a.len : b.len;
-	int c = n ? memcmp(a.ptr, b.ptr, n) : 0;
-
-	if (c)
-		return c;
-	return (a.len > b.len) - (a.len < b.len);
-}
-
-/* The index of `t` in names[0..n), or -1. */
-static int text_pick(kam_text t, const char *const *names, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (text_is(t, names[i]))
-			return i;
-	return -1;
-}
-
-/* A text parameter that must be one of names[0..n); `expect` lists them for the message. */
-static int text_param(const kam_host *host, kam_run *run, const char *name,
-		      const char *const *names, int n, const char *expect, int *out)
-{
-	kam_text t;
-	int rc = host->param_text(run, name, &t);
-
-	if (rc) {
-		host->log(run, KAM_LOG_ERROR, "parameter %s: cannot read it (code %d)", name, rc);
-		return rc;
-	}
-	*out = text_pick(t, names, n);
-	if (*out < 0) {
-		host->log(run, KAM_LOG_ERROR, "parameter %s = '%.*s': expected %s", name,
-			  (int)(t.len > 100 ? 100 : t.len), t.ptr, expect);
-		return KAM_EINVAL;
-	}
-	return 0;
-}
 
 static int number_read(const kam_host *host, kam_run *run, const char *name, double *out)
 {
@@ -294,120 +249,7 @@ static double region_weight(const struct score_cfg *c, kam_text region)
 	return 1.0;
 }
 
-/* --- partitions: a small open-addressing table from partition key to a dense number -------- */
-
-struct part_key {
-	const char *ptr; /* text keys (region, owner): valid until the run ends */
-	size_t len;
-	int64_t num;     /* numeric keys (channel) */
-};
-
-struct part_table {
-	struct part_key *keys; /* by partition number */
-	uint32_t *slots;       /* partition number + 1, or 0 when free */
-	size_t cap, nkeys, keycap;
-};
-
-static uint64_t key_hash(const struct part_key *k)
-{
-	uint64_t h = 1469598103934665603ull ^ (uint64_t)k->num;
-
-	for (size_t i = 0; i < k->len; i++)
-		h = (h ^ (unsigned char)k->ptr[i]) * 1099511628211ull;
-	return h ^ (h >> 29);
-}
-
-static int key_eq(const struct part_key *a, const struct part_key *b)
-{
-	return a->num == b->num && a->len == b->len && (!a->len || !memcmp(a->ptr, b->ptr, a->len));
-}
-
-static int table_grow(struct part_table *t)
-{
-	size_t cap = t->cap ? t->cap * 2 : 64;
-	uint32_t *slots = calloc(cap, sizeof(*slots));
-
-	if (!slots)
-		return KAM_ENOMEM;
-	for (size_t p = 0; p < t->nkeys; p++) {
-		size_t s = key_hash(&t->keys[p]) & (cap - 1);
-
-		while (slots[s])
-			s = (s + 1) & (cap - 1);
-		slots[s] = (uint32_t)p + 1;
-	}
-	free(t->slots);
-	t->slots = slots;
-	t->cap = cap;
-	return 0;
-}
-
-/* The partition number of key k, adding it when new. */
-static int table_get(struct part_table *t, const struct part_key *k, uint32_t *out)
-{
-	size_t s;
-	int rc;
-
-	if (2 * (t->nkeys + 1) > t->cap && (rc = table_grow(t)))
-		return rc;
-	for (s = key_hash(k) & (t->cap - 1); t->slots[s]; s = (s + 1) & (t->cap - 1)) {
-		if (key_eq(&t->keys[t->slots[s] - 1], k)) {
-			*out = t->slots[s] - 1;
-			return 0;
-		}
-	}
-	if (t->nkeys == t->keycap) {
-		size_t cap = t->keycap ? t->keycap * 2 : 16;
-		struct part_key *keys = realloc(t->keys, cap * sizeof(*keys));
-
-		if (!keys)
-			return KAM_ENOMEM;
-		t->keys = keys;
-		t->keycap = cap;
-	}
-	t->keys[t->nkeys] = *k;
-	t->slots[s] = (uint32_t)t->nkeys + 1;
-	*out = (uint32_t)t->nkeys++;
-	return 0;
-}
-
-static void table_free(struct part_table *t)
-{
-	free(t->keys);
-	free(t->slots);
-}
-
-static int part_of(struct part_table *t, int part, const kam_account_view *v, uint32_t *out)
-{
-	struct part_key k = { NULL, 0, 0 };
-
-	switch (part) {
-	case PART_REGION:
-		k.ptr = v->region.ptr;
-		k.len = v->region.len;
-		break;
-	case PART_OWNER:
-		k.ptr = v->owner.ptr;
-		k.len = v->owner.len;
-		break;
-	case PART_CHANNEL:
-		k.num = v->channel;
-		break;
-	default:
-		*out = 0;
-		return 0;
-	}
-	return table_get(t, &k, out);
-}
-
 /* --- sorting ------------------------------------------------------------------------------- */
-
-/* An account in the ranking: what the sort moves, so the walk after it reads sequentially. */
-struct rank_item {
-	uint64_t key;   /* the metric, mapped so that ascending keys are descending metrics */
-	uint32_t index; /* the account */
-	uint32_t part;  /* its partition */
-};
 
 /* Ascending int64 order as ascending uint64. */
 static uint64_t key_up(int64_t v)
@@ -423,19 +265,6 @@ static uint64_t key_down(double v)
 	memcpy(&u, &v, sizeof(u));
 	u = (u >> 63) ? ~u : u | (1ull << 63);
 	return ~u;
-}
-
-struct id_entry {
-	kam_text id;
-	uint32_t index;
-};
-
-static int id_entry_cmp(const void *pa, const void *pb)
-{
-	const struct id_entry *a = pa, *b = pb;
-	int c = text_cmp(a->id, b->id);
-
-	return c ? c : (a->index > b->index) - (a->index < b->index);
 }
 
 /*
@@ -463,63 +292,6 @@ static int id_order(const kam_host *host, kam_run *run, uint32_t *order, size_t 
 		order[i] = e[i].index;
 	free(e);
 	return 0;
-}
-
-/*
- * Sorts items[0..n) by (part, key) ascending, stably, so that items equal in both keep their
- * order. An LSD radix sort: the key's bytes from the least significant (skipping bytes that are
- * the same in every key: most of them, for real money), then the partition.
- */
-static int rank_sort(struct rank_item *items, size_t n, uint32_t nparts)
-{
-	struct rank_item *tmp = malloc(n * sizeof(*tmp)), *src = items, *dst = tmp, *t;
-	size_t(*cnt)[256] = calloc(8, sizeof(*cnt));
-	size_t *pc = calloc((size_t)nparts + 1, sizeof(*pc));
-	int rc = KAM_ENOMEM;
-
-	if (!tmp || !cnt || !pc)
-		goto out;
-	for (size_t j = 0; j < n; j++)
-		for (int b = 0; b < 8; b++)
-			cnt[b][(items[j].key >> (8 * b)) & 255]++;
-	for (int b = 0; b < 8; b++) {
-		size_t off = 0;
-
-		if (cnt[b][(items[0].key >> (8 * b)) & 255] == n)
-			continue;
-		for (int v = 0; v < 256; v++) {
-			size_t c = cnt[b][v];
-
-			cnt[b][v] = off;
-			off += c;
-		}
-		for (size_t j = 0; j < n; j++)
-			dst[cnt[b][(src[j].key >> (8 * b)) & 255]++] = src[j];
-		t = src, src = dst, dst = t;
-	}
-	if (nparts > 1) {
-		size_t off = 0;
-
-		for (size_t j = 0; j < n; j++)
-			pc[src[j].part]++;
-		for (uint32_t p = 0; p < nparts; p++) {
-			size_t c = pc[p];
-
-			pc[p] = off;
-			off += c;
-		}
-		for (size_t j = 0; j < n; j++)
-			dst[pc[src[j].part]++] = src[j];
-		t = src, src = dst, dst = t;
-	}
-	if (src != items)
-		memcpy(items, src, n * sizeof(*items));
-	rc = 0;
-out:
-	free(tmp);
-	free(cnt);
-	free(pc);
-	return rc;
 }
 
 /* --- the model ----------------------------------------------------------------------------- */
