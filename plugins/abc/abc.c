@@ -29,6 +29,7 @@
 #include "common/partition.h"
 #include "common/rank.h"
 #include "common/text.h"
+#include "common/window.h"
 
 /* 128-bit integers for exact sums and cross-multiplied comparisons (GCC and Clang). */
 __extension__ typedef __int128 wide;
@@ -78,29 +79,10 @@ static int share_read(const kam_host *host, kam_run *run, const char *name, int6
 static int cfg_read(const kam_host *host, kam_run *run, struct abc_cfg *c)
 {
 	int32_t as_of;
-	int64_t window, from;
-	int rc;
+	int rc = window_read(host, run, &as_of, &c->from);
 
-	rc = host->param_day(run, "as_of", &as_of);
-	if (rc == KAM_ENOTFOUND)
-		as_of = host->as_of(run);
-	else if (rc) {
-		host->log(run, KAM_LOG_ERROR, "parameter as_of: cannot read it (code %d)", rc);
+	if (rc)
 		return rc;
-	}
-	rc = host->param_integer(run, "window_days", &window);
-	if (rc) {
-		host->log(run, KAM_LOG_ERROR, "parameter window_days: cannot read it (code %d)", rc);
-		return rc;
-	}
-	if (window < 1) {
-		host->log(run, KAM_LOG_ERROR, "parameter window_days = %lld: must be at least 1",
-			  (long long)window);
-		return KAM_EINVAL;
-	}
-	/* A window reaching before the first representable day simply starts there. */
-	from = (int64_t)as_of - window + 1;
-	c->from = from < (int64_t)INT32_MIN + 1 ? INT32_MIN + 1 : (int32_t)from;
 	c->to = as_of;
 	rc = text_param(host, run, "metric", metric_names, 3, "revenue, profit or orders",
 			&c->metric);

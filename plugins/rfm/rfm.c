@@ -32,6 +32,7 @@
 #include "common/partition.h"
 #include "common/rank.h"
 #include "common/text.h"
+#include "common/window.h"
 
 enum { DIM_R, DIM_F, DIM_M, NDIM };
 
@@ -89,28 +90,10 @@ static int money_read(const kam_host *host, kam_run *run, const char *name, int6
 
 static int cfg_read(const kam_host *host, kam_run *run, struct rfm_cfg *c)
 {
-	int64_t window, from;
-	int rc;
+	int rc = window_read(host, run, &c->as_of, &c->from);
 
-	rc = host->param_day(run, "as_of", &c->as_of);
-	if (rc == KAM_ENOTFOUND)
-		c->as_of = host->as_of(run);
-	else if (rc) {
-		host->log(run, KAM_LOG_ERROR, "parameter as_of: cannot read it (code %d)", rc);
+	if (rc)
 		return rc;
-	}
-	rc = host->param_integer(run, "window_days", &window);
-	if (rc) {
-		host->log(run, KAM_LOG_ERROR, "parameter window_days: cannot read it (code %d)", rc);
-		return rc;
-	}
-	if (window < 1) {
-		host->log(run, KAM_LOG_ERROR, "parameter window_days = %lld: must be at least 1",
-			  (long long)window);
-		return KAM_EINVAL;
-	}
-	from = (int64_t)c->as_of - window + 1;
-	c->from = from < (int64_t)INT32_MIN + 1 ? INT32_MIN + 1 : (int32_t)from;
 	rc = text_param(host, run, "partition", part_names, 4, "region, owner, channel or none",
 			&c->part);
 	if (!rc)
