@@ -166,6 +166,18 @@ struct deferred {
 	size_t n;
 };
 
+/*
+ * Where the write transaction last looked an account up: rows name their accounts in id order
+ * (an import), so the next account is mostly a step or two further, not worth a search from the
+ * root. Any write to the accounts puts it back to unplaced.
+ */
+struct acc_walk {
+	MDB_cursor *mc;
+	int at;       /* the cursor is on the account key[0..len) */
+	uint32_t len;
+	uint8_t key[KAM_ID_MAX];
+};
+
 struct kam_store {
 	MDB_env *env;
 	MDB_dbi dbi[DB_COUNT];
@@ -179,6 +191,7 @@ struct kam_store {
 	struct rcache rc; /* rollups touched by the write transaction */
 	kam_rollup none;  /* kam_rollup_init() */
 	struct tail tail[DB_COUNT]; /* of the write transaction */
+	struct acc_walk aw;         /* of the write transaction */
 	struct deferred defer;      /* of the write transaction */
 };
 
@@ -389,6 +402,10 @@ static void tails_close(kam_store *s)
 		s->tail[i].mc = NULL;
 		s->tail[i].state = TAIL_UNKNOWN;
 	}
+	if (s->aw.mc)
+		mdb_cursor_close(s->aw.mc);
+	s->aw.mc = NULL;
+	s->aw.at = 0;
 }
 
 /* ---- byte helpers ---- */
@@ -1057,6 +1074,55 @@ static int rc_reserve(kam_txn *t, uint32_t n)
 	return rc_grow(rc);
 }
 
+#define ACC_WALK_STEPS 4
+
+/* Puts the account walk on the key k (an id: no longer than KAM_ID_MAX), or unplaces it. */
+static void acc_walk_note(struct acc_walk *w, const MDB_val *k)
+{
+	w->at = k->mv_size <= KAM_ID_MAX;
+	if (w->at) {
+		memcpy(w->key, k->mv_data, k->mv_size);
+		w->len = (uint32_t)k->mv_size;
+	}
+}
+
+/* Whether the account `acc` exists: 0, KAM_ENOTFOUND, or a read error. */
+static int account_find(kam_txn *t, kam_str acc)
+{
+	struct acc_walk *w = &t->store->aw;
+	MDB_val k, v;
+	int mrc;
+	if (w->at && key_cmp(acc.ptr, acc.len, w->key, w->len) > 0) {
+		for (int i = 0; i < ACC_WALK_STEPS; i++) {
+			mrc = mdb_cursor_get(w->mc, &k, &v, MDB_NEXT);
+			if (mrc == MDB_NOTFOUND)
+				return KAM_ENOTFOUND; /* past the last account; stays there */
+			if (mrc) {
+				w->at = 0;
+				return kam_from_mdb(mrc);
+			}
+			acc_walk_note(w, &k);
+			int c = key_cmp(acc.ptr, acc.len, k.mv_data, k.mv_size);
+			if (c <= 0)
+				return c ? KAM_ENOTFOUND : 0;
+			if (!w->at)
+				break;
+		}
+	}
+	if (!w->mc) {
+		mrc = mdb_cursor_open(t->txn, t->store->dbi[DB_ACCOUNTS], &w->mc);
+		if (mrc)
+			return kam_from_mdb(mrc);
+	}
+	k = mval(acc.ptr, acc.len);
+	mrc = mdb_cursor_get(w->mc, &k, &v, MDB_SET_RANGE);
+	w->at = 0;
+	if (mrc)
+		return kam_from_mdb(mrc);
+	acc_walk_note(w, &k);
+	return key_cmp(acc.ptr, acc.len, k.mv_data, k.mv_size) ? KAM_ENOTFOUND : 0;
+}
+
 /*
  * The cached rollup of an existing account, with the halves in `halves` loaded. Returns 0,
  * KAM_ENOTFOUND (no such account), or a read error.
@@ -1069,8 +1135,7 @@ static int rollup_ref(kam_txn *t, kam_str acc, int halves, struct rc_ent **out)
 		uint32_t h = rc_hash(acc.ptr, acc.len);
 		e = rc_find(&s->rc, acc, h);
 		if (!e) {
-			MDB_val k = mval(acc.ptr, acc.len), v;
-			int rc = kam_from_mdb(mdb_get(t->txn, s->dbi[DB_ACCOUNTS], &k, &v));
+			int rc = account_find(t, acc);
 			if (rc)
 				return rc;
 			e = rc_insert(&s->rc, acc, h);
@@ -2204,6 +2269,8 @@ static int put_any(kam_txn *t, kam_kind kind, const void *rec, const kam_encoded
 	if (!replaced)
 		replaced = &dummy;
 	t->writes++;
+	if (kind == KAM_ACCOUNT)
+		t->store->aw.at = 0;
 	/* An operation takes at most two cache entries (the old and the new account). */
 	int rc = rc_reserve(t, 2);
 	if (rc)
@@ -2386,6 +2453,8 @@ int kam_del(kam_txn *t, kam_kind kind, kam_str id)
 		return rc;
 	if ((unsigned)kind >= KAM_KIND_COUNT)
 		return KAM_EINVAL;
+	if (kind == KAM_ACCOUNT)
+		t->store->aw.at = 0;
 	MDB_val v;
 	rc = get_raw(t, kind, id, &v);
 	if (rc)
