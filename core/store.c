@@ -1008,7 +1008,7 @@ static int rc_grow(struct rcache *rc)
 static int rc_ent_cmp(const void *a, const void *b)
 {
 	const struct rc_ent *x = *(const struct rc_ent *const *)a, *y = *(const struct rc_ent *const *)b;
-	return kam_str_cmp((kam_str){ x->id, x->len }, (kam_str){ y->id, y->len });
+	return key_cmp(x->id, x->len, y->id, y->len);
 }
 
 static int ikey_del(kam_txn *t, int db, const uint8_t *key, size_t klen);
