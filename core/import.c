@@ -382,16 +382,21 @@ static void arena_free(arena *a)
 /* Copies a row's fields into the arena. Returns false when out of memory. */
 static bool row_copy(arena *a, const kam_csv_row *in, kam_csv_row *out)
 {
+	/* One allocation for the texts of a row: most rows have several short fields. */
+	size_t bytes = 0;
+	for (uint32_t i = 0; i < in->nfields; i++)
+		bytes += (size_t)in->fields[i].len + 1;
 	kam_str *f = arena_alloc(a, (size_t)in->nfields * sizeof(*f) + 1);
-	if (!f)
+	char *p = f ? arena_alloc(a, bytes + 1) : NULL;
+	if (!p)
 		return false;
 	for (uint32_t i = 0; i < in->nfields; i++) {
-		char *p = arena_alloc(a, in->fields[i].len + 1);
-		if (!p)
-			return false;
-		memcpy(p, in->fields[i].ptr, in->fields[i].len);
-		p[in->fields[i].len] = 0;
-		f[i] = (kam_str){ p, in->fields[i].len };
+		uint32_t len = in->fields[i].len;
+		if (len)
+			memcpy(p, in->fields[i].ptr, len);
+		p[len] = 0;
+		f[i] = (kam_str){ p, len };
+		p += len + 1;
 	}
 	*out = (kam_csv_row){ in->nfields, f, in->line };
 	return true;
