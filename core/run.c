@@ -1217,10 +1217,162 @@ static int accounts_load_two(kam_run *r, const kam_run_spec *spec, char *err, si
 	return 1;
 }
 
+/*
+ * Loading a large book whose filter must stay on this thread: a helper reads the accounts and
+ * their rollups, in id order on a twin transaction, into a small ring of blocks, while this
+ * thread filters them and builds the views of those kept. The records stay in the map, so an
+ * account read by the helper is as good as one read here. A rollup that fails is a failure
+ * only for an account the filter keeps, as when this thread reads alone.
+ */
+#define PIPE_BLOCK 256
+#define PIPE_SLOTS 4
+
+typedef struct pipe_slot {
+	size_t n;
+	kam_account a[PIPE_BLOCK];
+	kam_rollup ro[PIPE_BLOCK];
+	int ro_rc[PIPE_BLOCK];
+} pipe_slot;
+
+typedef struct load_pipe {
+	kam_txn *txn;
+	pipe_slot *slots;
+	pthread_mutex_t lock;    /* guards what follows */
+	pthread_cond_t cond;
+	size_t produced, consumed; /* blocks */
+	int ended, stop, rc;
+	char err[300];
+} load_pipe;
+
+static void *pipe_main(void *arg)
+{
+	load_pipe *lp = arg;
+	kam_cursor *cur = NULL;
+	int rc = kam_cursor_open(lp->txn, KAM_ACCOUNT, KAM_SCAN_ALL, (kam_str){ 0 }, INT32_MIN,
+				 INT32_MAX, &cur);
+	int more = !rc;
+	for (size_t b = 0; more; b++) {
+		pthread_mutex_lock(&lp->lock);
+		while (!lp->stop && b - lp->consumed >= PIPE_SLOTS)
+			pthread_cond_wait(&lp->cond, &lp->lock);
+		int stop = lp->stop;
+		pthread_mutex_unlock(&lp->lock);
+		if (stop)
+			break;
+		pipe_slot *sl = &lp->slots[b % PIPE_SLOTS];
+		sl->n = 0;
+		while (sl->n < PIPE_BLOCK) {
+			if ((rc = kam_cursor_next(cur, &sl->a[sl->n])) <= 0) {
+				more = 0;
+				break;
+			}
+			rc = 0;
+			sl->ro_rc[sl->n] = kam_cursor_rollup(cur, &sl->ro[sl->n]);
+			sl->n++;
+		}
+		pthread_mutex_lock(&lp->lock);
+		lp->produced = b + 1;
+		pthread_cond_broadcast(&lp->cond);
+		pthread_mutex_unlock(&lp->lock);
+	}
+	if (rc)
+		snprintf(lp->err, sizeof(lp->err), "reading accounts: %s", kam_strerror(rc));
+	if (cur)
+		kam_cursor_close(cur);
+	pthread_mutex_lock(&lp->lock);
+	lp->rc = rc;
+	lp->ended = 1;
+	pthread_cond_broadcast(&lp->cond);
+	pthread_mutex_unlock(&lp->lock);
+	return NULL;
+}
+
+/* Filters and keeps the accounts of one block; returns 0 or a negative code (err says). */
+static int pipe_take(kam_run *r, const kam_run_spec *spec, const pipe_slot *sl, char *err,
+		     size_t errlen)
+{
+	for (size_t j = 0; j < sl->n; j++) {
+		const kam_account *a = &sl->a[j];
+		if (spec->filter && !spec->filter(spec->filter_ctx, a))
+			continue;
+		if (sl->ro_rc[j]) {
+			snprintf(err, errlen, "reading the rollup of account %.*s: %s", (int)a->id.len,
+				 a->id.ptr, kam_strerror(sl->ro_rc[j]));
+			return sl->ro_rc[j];
+		}
+		if (r->n == UINT32_MAX) {
+			snprintf(err, errlen, "more than %u accounts in one run", UINT32_MAX);
+			return KAM_ELIMIT;
+		}
+		if (grow((void **)&r->acc, &r->cap, r->n + 1, sizeof(*r->acc))) {
+			snprintf(err, errlen, "out of memory for %zu accounts", r->n + 1);
+			return KAM_ENOMEM;
+		}
+		account_init(&r->acc[r->n++], a, &sl->ro[j]);
+	}
+	return 0;
+}
+
+/* Returns 1 when it loaded (or failed: *rc says), 0 when the book is for one thread alone. */
+static int accounts_load_pipe(kam_run *r, const kam_run_spec *spec, char *err, size_t errlen,
+			      int *rc)
+{
+	kam_store_stats st;
+	load_pipe lp = { 0 };
+	pthread_t th;
+	if (!run_twin(r) || kam_store_stats_get(r->txn, &st) ||
+	    st.records[KAM_ACCOUNT] < LOAD_MIN_ACCOUNTS)
+		return 0;
+	lp.txn = r->twin;
+	if (!(lp.slots = malloc(PIPE_SLOTS * sizeof(*lp.slots))))
+		return 0;
+	if (pthread_mutex_init(&lp.lock, NULL))
+		goto no_thread;
+	if (pthread_cond_init(&lp.cond, NULL)) {
+		pthread_mutex_destroy(&lp.lock);
+		goto no_thread;
+	}
+	if (pthread_create(&th, NULL, pipe_main, &lp)) {
+		pthread_cond_destroy(&lp.cond);
+		pthread_mutex_destroy(&lp.lock);
+		goto no_thread;
+	}
+	*rc = 0;
+	for (size_t b = 0; !*rc; b++) {
+		pthread_mutex_lock(&lp.lock);
+		while (lp.produced <= b && !lp.ended)
+			pthread_cond_wait(&lp.cond, &lp.lock);
+		int have = lp.produced > b;
+		pthread_mutex_unlock(&lp.lock);
+		if (!have)
+			break;
+		*rc = pipe_take(r, spec, &lp.slots[b % PIPE_SLOTS], err, errlen);
+		pthread_mutex_lock(&lp.lock);
+		lp.consumed = b + 1;
+		lp.stop = *rc != 0;
+		pthread_cond_broadcast(&lp.cond);
+		pthread_mutex_unlock(&lp.lock);
+	}
+	pthread_join(th, NULL);
+	pthread_cond_destroy(&lp.cond);
+	pthread_mutex_destroy(&lp.lock);
+	free(lp.slots);
+	if (!*rc && lp.rc) {
+		*rc = lp.rc;
+		snprintf(err, errlen, "%s", lp.err);
+	}
+	return 1;
+no_thread:
+	free(lp.slots);
+	return 0;
+}
+
 static int accounts_load(kam_run *r, const kam_run_spec *spec, char *err, size_t errlen)
 {
 	int rc = 0;
 	if (accounts_load_two(r, spec, err, errlen, &rc))
+		return rc;
+	if (accounts_load_pipe(r, spec, err, errlen, &rc))
 		return rc;
 	return accounts_load_one(r, spec, err, errlen);
 }
