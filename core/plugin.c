@@ -51,6 +51,8 @@ static const kam_host host_table = {
 	.add_metric = kam_host_add_metric,
 };
 
+const char *volatile kam_plugin_running;
+
 const kam_host *kam_host_services(void)
 {
 	return &host_table;

@@ -68,6 +68,12 @@ const kam_model *kam_registry_at(const kam_registry *reg, size_t i);
 /* The plugin kind's name: "segmentation", "cadence", "value", or "unknown". */
 const char *kam_plugin_kind_name(int kind);
 
+/*
+ * The name of the plugin whose run is on the stack right now (NULL when none), so that a fatal
+ * signal inside a plugin can be reported naming it. Set by the run engine around each call.
+ */
+extern const char *volatile kam_plugin_running;
+
 /* The host services table handed to every plugin. */
 const kam_host *kam_host_services(void);
 

@@ -1533,7 +1533,9 @@ int kam_run_model(kam_txn *txn, const kam_run_spec *spec, kam_run_output *out)
 		return rc;
 	}
 	const kam_plugin *prev = kam_host_enter(r.desc);
+	kam_plugin_running = r.desc->name; /* named by the fatal-signal report if it crashes */
 	int prc = r.desc->run(model->state, kam_host_services(), &r);
+	kam_plugin_running = NULL;
 	kam_host_enter(prev);
 	ahead_end(&r.ah); /* it reads the accounts, which become the results */
 	if (r.err) {

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "plugin.h"
 
 static const command *const commands[] = {
 	&cmd_init, &cmd_import, &cmd_export, &cmd_get, &cmd_list, &cmd_rollups, &cmd_stats,
@@ -61,33 +62,53 @@ int cli_dispatch(cli *c, int argc, char **argv)
 #endif
 #endif
 
+static void say(const char *text)
+{
+	ssize_t ignored = write(STDERR_FILENO, text, strlen(text));
+	(void)ignored;
+}
+
 /*
- * LMDB trusts the pages it maps: a damaged database file can make it read through a wild
- * pointer. Rather than dying with a bare "Segmentation fault", say what probably happened and
- * exit with the runtime-error status. Nothing is lost by stopping here: a write transaction that
- * did not commit leaves the database as it was. Sanitizer builds keep their own reports.
+ * A fatal signal has two likely causes, and each deserves a sentence rather than a bare
+ * "Segmentation fault": a plugin (native code) that crashed during its run, or a damaged
+ * database file that made LMDB, which trusts the pages it maps, read through a wild pointer.
+ * Either way nothing is lost by stopping here: a model's results are stored only after it
+ * returns, and a write transaction that did not commit leaves the database as it was. Only
+ * async-signal-safe calls below. Sanitizer builds keep their own reports.
  */
 static void on_fatal_signal(int sig)
 {
-	static const char msg[] =
-		"kam: fatal: invalid memory access while reading the database; its files may be "
-		"damaged (truncated or overwritten). Nothing was written. Restore a backup, or "
-		"export what still reads and import it into a new database.\n";
-	(void)sig;
-	ssize_t ignored = write(STDERR_FILENO, msg, sizeof(msg) - 1);
-	(void)ignored;
-	_exit(EXIT_RUNTIME);
+	const char *plugin = kam_plugin_running;
+	if (plugin) {
+		say("kam: plugin ");
+		say(plugin);
+		say(sig == SIGSEGV ? " crashed (SIGSEGV)" : sig == SIGBUS ? " crashed (SIGBUS)" :
+		    sig == SIGFPE ? " crashed (SIGFPE)" : sig == SIGILL ? " crashed (SIGILL)" :
+		    " aborted (SIGABRT)");
+		say(" during its run; nothing was written (results are stored only after a model "
+		    "returns). A plugin is native code running with your rights: report this to its "
+		    "author.\n");
+		_exit(EXIT_RUNTIME);
+	}
+	if (sig == SIGSEGV || sig == SIGBUS) {
+		say("kam: fatal: invalid memory access while reading the database; its files may be "
+		    "damaged (truncated or overwritten). Nothing was written. Restore a backup, or "
+		    "export what still reads and import it into a new database.\n");
+		_exit(EXIT_RUNTIME);
+	}
+	raise(sig); /* SA_RESETHAND restored the default action: die as usual */
 }
 
 static void catch_fatal_signals(void)
 {
 #ifndef KAM_SANITIZED
+	static const int sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
 	struct sigaction sa = { 0 };
 	sa.sa_handler = on_fatal_signal;
 	sa.sa_flags = SA_RESETHAND;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGSEGV, &sa, NULL);
-	sigaction(SIGBUS, &sa, NULL);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
 #endif
 }
 
