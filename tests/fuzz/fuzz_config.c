@@ -25,7 +25,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                                                                         \
+#define FUZZ_ASSERT(cond)                                                                         \
 	do {                                                                                \
 		if (!(cond)) {                                                              \
 			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__,   \
@@ -48,14 +48,14 @@ static const char *write_input(const uint8_t *data, size_t size)
 	if (!path[0]) {
 		snprintf(path, sizeof(path), "/tmp/kam-fuzz-config-XXXXXX");
 		int fd = mkstemp(path);
-		CHECK(fd >= 0);
+		FUZZ_ASSERT(fd >= 0);
 		close(fd);
 		atexit(remove_file);
 	}
 	FILE *f = fopen(path, "wb");
-	CHECK(f);
-	CHECK(fwrite(data, 1, size, f) == size);
-	CHECK(fclose(f) == 0);
+	FUZZ_ASSERT(f);
+	FUZZ_ASSERT(fwrite(data, 1, size, f) == size);
+	FUZZ_ASSERT(fclose(f) == 0);
 	return path;
 }
 
@@ -74,10 +74,10 @@ static int may_run_long(const uint8_t *data, size_t size)
 
 static void check_choice(const kam_model_choice *c)
 {
-	CHECK(c->model);
-	CHECK(c->nparams == 0 || c->params);
+	FUZZ_ASSERT(c->model);
+	FUZZ_ASSERT(c->nparams == 0 || c->params);
 	for (size_t i = 0; i < c->nparams; i++)
-		CHECK(c->params[i].name && c->params[i].value);
+		FUZZ_ASSERT(c->params[i].name && c->params[i].value);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -94,34 +94,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[512];
 	memset(err, 'x', sizeof(err));
 	int rc = kam_config_load(write_input(data, size), NULL, &cfg, err, sizeof(err));
-	CHECK(memchr(err, 0, sizeof(err)) != NULL);
+	FUZZ_ASSERT(memchr(err, 0, sizeof(err)) != NULL);
 	if (rc) {
-		CHECK(rc == KAM_EPARSE || rc == KAM_ENOMEM);
-		CHECK(rc != KAM_EPARSE || err[0]);
+		FUZZ_ASSERT(rc == KAM_EPARSE || rc == KAM_ENOMEM);
+		FUZZ_ASSERT(rc != KAM_EPARSE || err[0]);
 		/* A failed load leaves nothing to free, and freeing it again is harmless. */
-		CHECK(cfg.seg_regions == NULL && cfg.plugins == NULL && cfg.models == NULL &&
+		FUZZ_ASSERT(cfg.seg_regions == NULL && cfg.plugins == NULL && cfg.models == NULL &&
 		      cfg.path == NULL);
 		kam_config_free(&cfg);
 		return 0;
 	}
-	CHECK(cfg.path && strcmp(cfg.path, path) == 0);
+	FUZZ_ASSERT(cfg.path && strcmp(cfg.path, path) == 0);
 	check_choice(&cfg.seg_default);
 	for (size_t i = 0; i < cfg.nseg_regions; i++) {
 		const kam_region_choice *r = &cfg.seg_regions[i];
-		CHECK(r->region);
+		FUZZ_ASSERT(r->region);
 		check_choice(&r->choice);
 		/* A region listed once finds its own entry (a name may repeat only as a duplicate). */
 		const kam_model_choice *found = kam_config_segmentation(&cfg, kam_str_c(r->region));
-		CHECK(found);
+		FUZZ_ASSERT(found);
 		check_choice(found);
 	}
 	check_choice(kam_config_segmentation(&cfg, KAM_STR("no such region, surely")));
-	CHECK(cfg.nplugins == 0 || cfg.plugins);
+	FUZZ_ASSERT(cfg.nplugins == 0 || cfg.plugins);
 	for (size_t i = 0; i < cfg.nplugins; i++)
-		CHECK(cfg.plugins[i]);
-	CHECK(cfg.nmodels == 0 || cfg.models);
+		FUZZ_ASSERT(cfg.plugins[i]);
+	FUZZ_ASSERT(cfg.nmodels == 0 || cfg.models);
 	for (size_t i = 0; i < cfg.nmodels; i++)
-		CHECK(cfg.models[i] && cfg.models[i][0]);
+		FUZZ_ASSERT(cfg.models[i] && cfg.models[i][0]);
 	kam_config_free(&cfg);
 	return 0;
 }
