@@ -34,6 +34,7 @@
 #include "config.h"
 #include "plugin.h"
 #include "record.h"
+#include "run.h"
 #include "store.h"
 
 /* Metatable names. */
@@ -153,6 +154,18 @@ extern const char *const kl_rollup_names[KL_ROLLUP_NFIELDS];
 kam_registry *kl_registry(lua_State *L);
 /* Registers the model table at idx (Lua-defined model); returns 0 or fails like kl_fail. */
 int kl_model_add(lua_State *L, int idx, const char *origin, char *err, size_t errlen);
+/*
+ * The configuration of db (or of the file `config`) into cfg, with the plugins and Lua models it
+ * names registered. Returns 0 (free cfg with kam_config_free) or pushes nil, message, code and
+ * returns 3.
+ */
+int kl_config_open(lua_State *L, kl_db *db, const char *config, kam_config *cfg);
+/* opts.as_of of the options table at opts (0: none) as a day; today when absent. Raises. */
+int32_t kl_opt_as_of(lua_State *L, int opts);
+/* opts.params as kam_param, kept alive on the stack. Raises for bad names or values. */
+kam_param *kl_check_params(lua_State *L, int opts, size_t *count);
+/* db:agenda, db:value, db:portfolio, db:receivables (lua_analysis.c). */
+int luaopen_kam_analysis(lua_State *L);
 
 /*
  * For the commands that run models (kam segment, kam tiers, ...): fills `reg` with the plugins

@@ -1219,6 +1219,46 @@ static int config_model(lua_State *L)
 }
 
 /*
+ * Loads the configuration of db (or the file `config`) into cfg and the plugins and Lua models
+ * it names into the state's registry. Returns 0 (free cfg with kam_config_free), or pushes
+ * nil, message, code and returns 3 (cfg then holds nothing to free).
+ */
+int kl_config_open(lua_State *L, kl_db *db, const char *config, kam_config *cfg)
+{
+	kam_registry *reg = kl_registry(L);
+	char err[1024];
+	int rc = kam_config_load(config, kam_store_dir(db->store), cfg, err, sizeof(err));
+	if (rc)
+		return kl_fail(L, rc, "%s", err);
+	/* Plugins and Lua models the configuration names, besides the search path's. */
+	char perr[512];
+	for (size_t i = 0; i < cfg->nplugins; i++)
+		if (kam_registry_load(reg, cfg->plugins[i], perr, sizeof(perr)) == KAM_ENOMEM)
+			break;
+	for (size_t i = 0; i < cfg->nmodels; i++) {
+		lua_pushcfunction(L, config_model);
+		lua_pushstring(L, cfg->models[i]);
+		if (lua_pcall(L, 1, 2, 0) != LUA_OK || lua_isnil(L, -2)) {
+			const char *msg = lua_pushstring(L, lua_tostring(L, -1));
+			kam_config_free(cfg);
+			return kl_fail(L, KAM_EPLUGIN, "%s", msg);
+		}
+		lua_pop(L, 2);
+	}
+	return 0;
+}
+
+int32_t kl_opt_as_of(lua_State *L, int opts)
+{
+	return opt_as_of(L, opts);
+}
+
+kam_param *kl_check_params(lua_State *L, int opts, size_t *count)
+{
+	return check_params(L, opts, count);
+}
+
+/*
  * db:segment([{region=, model=, params=, as_of=, dry_run=, config=}]) -> tiers, runs
  *   | nil, message, code
  * What `kam segment` does: each region's configured model (kam.conf.lua of the database, or
@@ -1251,28 +1291,12 @@ static int db_segment(lua_State *L)
 		return kl_fail(L, KAM_EBUSY, "db:segment: not inside a transaction of the same database");
 	kam_registry *reg = kl_registry(L);
 	kam_config *cfg = lua_newuserdatauv(L, sizeof(*cfg), 0);
-	char err[1024];
-	int rc = kam_config_load(config, kam_store_dir(db->store), cfg, err, sizeof(err));
-	if (rc)
-		return kl_fail(L, rc, "%s", err);
-	/* Plugins and Lua models the configuration names, besides the search path's. */
-	char perr[512];
-	for (size_t i = 0; i < cfg->nplugins; i++)
-		if (kam_registry_load(reg, cfg->plugins[i], perr, sizeof(perr)) == KAM_ENOMEM)
-			break;
-	for (size_t i = 0; i < cfg->nmodels; i++) {
-		lua_pushcfunction(L, config_model);
-		lua_pushstring(L, cfg->models[i]);
-		if (lua_pcall(L, 1, 2, 0) != LUA_OK || lua_isnil(L, -2)) {
-			const char *msg = lua_pushstring(L, lua_tostring(L, -1));
-			kam_config_free(cfg);
-			return kl_fail(L, KAM_EPLUGIN, "%s", msg);
-		}
-		lua_pop(L, 2);
-	}
+	int nret = kl_config_open(L, db, config, cfg);
+	if (nret)
+		return nret;
 	kam_segment_result *res = lua_newuserdatauv(L, sizeof(*res), 0);
 	memset(res, 0, sizeof(*res));
-	rc = kam_segment(db->store, reg, cfg, &o, res);
+	int rc = kam_segment(db->store, reg, cfg, &o, res);
 	kam_config_free(cfg);
 	kl_limits *lim = kl_limits_of(L);
 	if (lim && lim->exceeded) {

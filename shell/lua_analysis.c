@@ -1,0 +1,497 @@
+/*
+ * lua_analysis.c - the book's analyses as Lua tables: db:agenda, db:value, db:portfolio and
+ * db:receivables, the same core calls as `kam agenda`, `kam value` and `kam portfolio`.
+ *
+ * Each method reads its options (a bad type raises), runs the core computation with no Lua
+ * call in between, and only then builds the tables, inside a pcall, from C memory that is freed
+ * whatever the pcall does: nothing raises while a transaction or a model run is on the C stack.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agenda.h"
+#include "date.h"
+#include "error.h"
+#include "lua_kam.h"
+#include "portfolio.h"
+#include "value.h"
+
+/* ---- options ---- */
+
+/* opts[key] as a string, or NULL when absent; raises for another type. */
+static const char *opt_string(lua_State *L, int opts, const char *key)
+{
+	if (!opts)
+		return NULL;
+	lua_getfield(L, opts, key);
+	const char *s = NULL;
+	if (!lua_isnil(L, -1)) {
+		if (lua_type(L, -1) != LUA_TSTRING)
+			luaL_argerror(L, 2, lua_pushfstring(L, "%s: expected a string, got %s", key,
+							    luaL_typename(L, -1)));
+		s = lua_tostring(L, -1);
+	}
+	lua_pop(L, 1); /* the options table holds the string */
+	return s;
+}
+
+/* opts[key] as an integer in lo..hi, or dflt when absent; raises otherwise. */
+static lua_Integer opt_int(lua_State *L, int opts, const char *key, lua_Integer dflt,
+			   lua_Integer lo, lua_Integer hi)
+{
+	if (!opts)
+		return dflt;
+	lua_getfield(L, opts, key);
+	lua_Integer v = dflt;
+	if (!lua_isnil(L, -1)) {
+		int ok = 0;
+		if (lua_type(L, -1) == LUA_TNUMBER)
+			v = lua_tointegerx(L, -1, &ok);
+		if (!ok || v < lo || v > hi)
+			luaL_argerror(L, 2, lua_pushfstring(L, "%s: expected an integer %I to %I",
+							    key, lo, hi));
+	}
+	lua_pop(L, 1);
+	return v;
+}
+
+static int opt_bool(lua_State *L, int opts, const char *key)
+{
+	if (!opts)
+		return 0;
+	lua_getfield(L, opts, key);
+	int t = lua_type(L, -1);
+	if (t != LUA_TNIL && t != LUA_TBOOLEAN)
+		luaL_argerror(L, 2, lua_pushfstring(L, "%s: expected a boolean", key));
+	int v = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+	return v;
+}
+
+static int opts_index(lua_State *L)
+{
+	if (lua_isnoneornil(L, 2))
+		return 0;
+	luaL_checktype(L, 2, LUA_TTABLE);
+	return 2;
+}
+
+/* ---- small pushers ---- */
+
+static void set_str(lua_State *L, const char *key, const char *s)
+{
+	if (!s)
+		return;
+	lua_pushstring(L, s);
+	lua_setfield(L, -2, key);
+}
+
+static void set_day(lua_State *L, const char *key, int32_t day)
+{
+	if (day == KAM_NO_DAY)
+		return;
+	kl_pushdate(L, (kam_date){ day, KAM_NO_TIME });
+	lua_setfield(L, -2, key);
+}
+
+static void set_int(lua_State *L, const char *key, int64_t v)
+{
+	lua_pushinteger(L, (lua_Integer)v);
+	lua_setfield(L, -2, key);
+}
+
+/* A ratio; NAN (undefined) leaves the field nil. */
+static void set_num(lua_State *L, const char *key, double v)
+{
+	if (isnan(v))
+		return;
+	lua_pushnumber(L, v);
+	lua_setfield(L, -2, key);
+}
+
+static void set_tier(lua_State *L, const char *key, char tier)
+{
+	if (!tier)
+		return;
+	lua_pushlstring(L, &tier, 1);
+	lua_setfield(L, -2, key);
+}
+
+/* ---- db:agenda ---- */
+
+typedef struct agenda_job {
+	const kam_agenda *a;
+	const kam_config *cfg;
+} agenda_job;
+
+static int agenda_build(lua_State *L)
+{
+	const agenda_job *j = lua_touserdata(L, 1);
+	const kam_agenda *a = j->a;
+	lua_createtable(L, (int)a->count, 0);
+	for (size_t i = 0; i < a->count; i++) {
+		const kam_agenda_item *x = &a->items[i];
+		lua_createtable(L, 0, 10);
+		set_str(L, "account_id", x->account_id);
+		set_str(L, "action", x->action);
+		set_tier(L, "tier", x->tier);
+		set_day(L, "due", x->due);
+		set_int(L, "overdue_days", x->overdue_days);
+		set_str(L, "owner", x->owner);
+		set_day(L, "last_contact", x->last);
+		set_str(L, "objection", x->detail);
+		int obj = x->detail ? kam_objection_parse(x->detail) : 0;
+		if (obj)
+			set_str(L, "response", kam_playbook_response(j->cfg, obj));
+		set_str(L, "region", x->region ? x->region : "");
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	return 1;
+}
+
+/*
+ * db:agenda([{as_of=, owner=, region=, within=, config=}]) -> list of {account_id, action, tier,
+ *   due, overdue_days, owner, last_contact, objection, response, region} | nil, message, code
+ */
+static int db_agenda(lua_State *L)
+{
+	kl_db *db = kl_checkdb(L, 1);
+	int opts = opts_index(L);
+	const char *owner = opt_string(L, opts, "owner");
+	const char *region = opt_string(L, opts, "region");
+	const char *config = opt_string(L, opts, "config");
+	lua_Integer within = opt_int(L, opts, "within", 0, 0, 36600);
+	int32_t as_of = kl_opt_as_of(L, opts);
+	if (config)
+		kl_deny_in_sandbox(L, "db:agenda with a config file");
+	if (db->busy)
+		return kl_fail(L, KAM_EBUSY, "db:agenda: not inside a transaction of the same database");
+	kam_agenda_opts o;
+	kam_agenda_opts_init(&o, as_of);
+	o.owner = owner;
+	o.region = region;
+	o.due_to = (int64_t)as_of + within > INT32_MAX ? INT32_MAX : as_of + (int32_t)within;
+	kam_config *cfg = lua_newuserdatauv(L, sizeof(*cfg), 0);
+	int nret = kl_config_open(L, db, config, cfg);
+	if (nret)
+		return nret;
+	kam_agenda *a = lua_newuserdatauv(L, sizeof(*a), 0);
+	memset(a, 0, sizeof(*a));
+	int rc = kam_agenda_compute(db->store, kl_registry(L), cfg, &o, a);
+	kl_limits *lim = kl_limits_of(L);
+	if (lim && lim->exceeded) {
+		kam_agenda_free(a);
+		kam_config_free(cfg);
+		kl_check_limits(L);
+	}
+	if (rc) {
+		const char *msg = lua_pushstring(L, a->error[0] ? a->error : kam_strerror(rc));
+		kam_agenda_free(a);
+		kam_config_free(cfg);
+		return kl_fail(L, rc, "%s", msg);
+	}
+	agenda_job j = { a, cfg };
+	lua_pushcfunction(L, agenda_build);
+	lua_pushlightuserdata(L, &j);
+	int st = lua_pcall(L, 1, 1, 0);
+	kam_agenda_free(a);
+	kam_config_free(cfg);
+	if (st != LUA_OK)
+		return lua_error(L);
+	return 1;
+}
+
+/* ---- db:value ---- */
+
+static int value_build(lua_State *L)
+{
+	const kam_value_result *res = lua_touserdata(L, 1);
+	kam_value_row *rows;
+	size_t n;
+	if (kam_value_rows(res, &rows, &n))
+		return luaL_error(L, "not enough memory");
+	/* rows is C memory: a raise below would leak it, so copy into a box first */
+	kam_value_row *copy = lua_newuserdatauv(L, (n ? n : 1) * sizeof(*rows), 0);
+	if (n)
+		memcpy(copy, rows, n * sizeof(*rows));
+	free(rows);
+	lua_createtable(L, (int)n, 0);
+	for (size_t i = 0; i < n; i++) {
+		const kam_result *r = copy[i].r;
+		lua_createtable(L, 0, 7);
+		set_str(L, "account_id", r->account_id);
+		set_str(L, "model", copy[i].info->model);
+		if (r->has_value) {
+			lua_pushnumber(L, r->value);
+			lua_setfield(L, -2, "value");
+		}
+		set_str(L, "recommendation", r->recommendation);
+		set_str(L, "region", r->region ? r->region : "");
+		if (copy[i].info->id)
+			set_int(L, "snapshot", (int64_t)copy[i].info->id);
+		lua_createtable(L, 0, (int)r->nmetrics);
+		for (size_t k = 0; k < r->nmetrics; k++) {
+			lua_pushnumber(L, r->metrics[k].value);
+			lua_setfield(L, -2, r->metrics[k].name);
+		}
+		lua_setfield(L, -2, "metrics");
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	return 1;
+}
+
+/*
+ * db:value([{model=, region=, as_of=, params=, dry_run=, config=}]) -> list of {account_id,
+ *   model, value, recommendation, region, snapshot, metrics = {name = value}} in account id
+ *   order | nil, message, code. Stores value snapshots unless dry_run, as `kam value` does.
+ */
+static int db_value(lua_State *L)
+{
+	kl_db *db = kl_checkdb(L, 1);
+	int opts = opts_index(L);
+	kam_value_opts o = { 0 };
+	o.region = opt_string(L, opts, "region");
+	o.model = opt_string(L, opts, "model");
+	o.dry_run = opt_bool(L, opts, "dry_run");
+	const char *config = opt_string(L, opts, "config");
+	o.as_of = kl_opt_as_of(L, opts);
+	o.params = kl_check_params(L, opts, &o.nparams);
+	if (config)
+		kl_deny_in_sandbox(L, "db:value with a config file");
+	if (db->busy)
+		return kl_fail(L, KAM_EBUSY, "db:value: not inside a transaction of the same database");
+	if (db->readonly && !o.dry_run)
+		return kl_fail(L, KAM_EREADONLY, "db:value: the database is open read-only "
+						 "(dry_run = true stores nothing)");
+	kam_config *cfg = lua_newuserdatauv(L, sizeof(*cfg), 0);
+	int nret = kl_config_open(L, db, config, cfg);
+	if (nret)
+		return nret;
+	kam_value_result *res = lua_newuserdatauv(L, sizeof(*res), 0);
+	memset(res, 0, sizeof(*res));
+	int rc = kam_value(db->store, kl_registry(L), cfg, &o, res);
+	kam_config_free(cfg);
+	kl_limits *lim = kl_limits_of(L);
+	if (lim && lim->exceeded) {
+		kam_value_result_free(res);
+		kl_check_limits(L);
+	}
+	if (rc) {
+		const char *msg = lua_pushstring(L, res->error[0] ? res->error : kam_strerror(rc));
+		kam_value_result_free(res);
+		return kl_fail(L, rc, "%s", msg);
+	}
+	lua_pushcfunction(L, value_build);
+	lua_pushlightuserdata(L, res);
+	int st = lua_pcall(L, 1, 1, 0);
+	kam_value_result_free(res);
+	if (st != LUA_OK)
+		return lua_error(L);
+	return 1;
+}
+
+/* ---- db:portfolio, db:receivables ---- */
+
+/* The options both share; window_days and top are checked here, not by the core. */
+static int portfolio_opts(lua_State *L, kl_db **db, kam_portfolio_opts *o)
+{
+	*db = kl_checkdb(L, 1);
+	int opts = opts_index(L);
+	memset(o, 0, sizeof(*o));
+	const char *by = opt_string(L, opts, "by");
+	if (by && kam_portfolio_by_parse(by, &o->by))
+		luaL_argerror(L, 2, lua_pushfstring(L, "by: expected \"rep\", \"region\" or \"tier\", "
+						    "got \"%s\"", by));
+	o->window_days = (int32_t)opt_int(L, opts, "window_days", 365, 1, 365250);
+	o->top = (size_t)opt_int(L, opts, "top", 10, 1, 1000000000);
+	o->as_of = kl_opt_as_of(L, opts);
+	o->reg = kl_registry(L);
+	return opts;
+}
+
+static void push_group(lua_State *L, const char *by, const kam_portfolio_group *g, size_t top)
+{
+	static const char *const tier_keys[3][3] = {
+		{ "a_accounts", "a_revenue", "a_hours" },
+		{ "b_accounts", "b_revenue", "b_hours" },
+		{ "c_accounts", "c_revenue", "c_hours" },
+	};
+	lua_createtable(L, 0, 22);
+	set_str(L, "by", by);
+	set_str(L, "group", g->key);
+	set_int(L, "accounts", (int64_t)g->accounts);
+	set_int(L, "revenue", g->revenue);
+	set_num(L, "top1_share", kam_portfolio_share(g->top1, g->revenue));
+	set_num(L, "top5_share", kam_portfolio_share(g->top5, g->revenue));
+	set_int(L, "top_n", (int64_t)top);
+	set_num(L, "top_n_share", kam_portfolio_share(g->topn, g->revenue));
+	set_num(L, "hhi", g->hhi);
+	set_int(L, "minutes", g->minutes);
+	set_num(L, "hours", (double)g->minutes / 60.0);
+	set_num(L, "roi", kam_portfolio_roi(g->revenue, g->minutes));
+	for (int k = 0; k < 3; k++) {
+		set_int(L, tier_keys[k][0], (int64_t)g->tier_accounts[k]);
+		set_int(L, tier_keys[k][1], g->tier_revenue[k]);
+		set_num(L, tier_keys[k][2], (double)g->tier_minutes[k] / 60.0);
+	}
+	set_int(L, "untiered_accounts", (int64_t)g->tier_accounts[KAM_TIER_NONE]);
+}
+
+typedef struct portfolio_job {
+	const kam_portfolio *p;
+	kam_portfolio_by by;
+} portfolio_job;
+
+static int portfolio_build(lua_State *L)
+{
+	const portfolio_job *j = lua_touserdata(L, 1);
+	const kam_portfolio *p = j->p;
+	lua_createtable(L, (int)p->ngroups + 1, 0);
+	for (size_t i = 0; i < p->ngroups; i++) {
+		push_group(L, kam_portfolio_by_name(j->by), &p->groups[i], p->top);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	push_group(L, "total", &p->total, p->top);
+	lua_rawseti(L, -2, (lua_Integer)p->ngroups + 1);
+	return 1;
+}
+
+/*
+ * db:portfolio([{by=, as_of=, window_days=, top=}]) -> list of groups {by, group, accounts,
+ *   revenue, top1_share, ..., untiered_accounts}, the total last (by = "total") | nil, message,
+ *   code. Money is integer ten-thousandths; undefined ratios are nil.
+ */
+static int db_portfolio(lua_State *L)
+{
+	kl_db *db;
+	kam_portfolio_opts o;
+	portfolio_opts(L, &db, &o);
+	if (db->busy)
+		return kl_fail(L, KAM_EBUSY, "db:portfolio: not inside a transaction of the same "
+					     "database");
+	kam_portfolio *p = lua_newuserdatauv(L, sizeof(*p), 0);
+	memset(p, 0, sizeof(*p));
+	kam_txn *txn;
+	int rc = kam_txn_begin(db->store, 0, &txn);
+	if (rc)
+		return kl_fail(L, rc, "db:portfolio: %s", kam_strerror(rc));
+	rc = kam_portfolio_compute(txn, &o, p);
+	kam_txn_abort(txn);
+	kl_limits *lim = kl_limits_of(L);
+	if (lim && lim->exceeded) {
+		if (!rc)
+			kam_portfolio_free(p);
+		kl_check_limits(L);
+	}
+	if (rc) {
+		const char *msg = lua_pushstring(L, p->error[0] ? p->error : kam_strerror(rc));
+		return kl_fail(L, rc, "%s", msg);
+	}
+	portfolio_job j = { p, o.by };
+	lua_pushcfunction(L, portfolio_build);
+	lua_pushlightuserdata(L, &j);
+	int st = lua_pcall(L, 1, 1, 0);
+	kam_portfolio_free(p);
+	if (st != LUA_OK)
+		return lua_error(L);
+	return 1;
+}
+
+static void push_rcv_group(lua_State *L, const char *by, const kam_receivable_group *g)
+{
+	lua_createtable(L, 0, 6);
+	set_str(L, "by", by);
+	set_str(L, "group", g->key);
+	set_int(L, "accounts", (int64_t)g->accounts);
+	set_int(L, "receivables", g->amount);
+	set_int(L, "open_orders", g->open_orders);
+	set_day(L, "oldest_open", g->oldest_open);
+}
+
+static int receivables_build(lua_State *L)
+{
+	const kam_receivables_set *s = lua_touserdata(L, 1);
+	kam_portfolio_by by = (kam_portfolio_by)lua_tointeger(L, 2);
+	if (by == KAM_PORTFOLIO_TOTAL) {
+		lua_createtable(L, (int)s->count, 0);
+		for (size_t i = 0; i < s->count; i++) {
+			const kam_receivable *r = &s->rows[i];
+			lua_createtable(L, 0, 7);
+			set_str(L, "account_id", r->account_id);
+			set_str(L, "owner", r->owner);
+			set_str(L, "region", r->region);
+			set_tier(L, "tier", r->tier);
+			set_int(L, "receivables", r->amount);
+			set_int(L, "open_orders", r->open_orders);
+			set_day(L, "oldest_open", r->oldest_open);
+			lua_rawseti(L, -2, (lua_Integer)i + 1);
+		}
+		return 1;
+	}
+	lua_createtable(L, (int)s->ngroups + 1, 0);
+	for (size_t i = 0; i < s->ngroups; i++) {
+		push_rcv_group(L, kam_portfolio_by_name(by), &s->groups[i]);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	push_rcv_group(L, "total", &s->total);
+	lua_rawseti(L, -2, (lua_Integer)s->ngroups + 1);
+	return 1;
+}
+
+/*
+ * db:receivables([{by=, as_of=}]) -> without by: the accounts with a receivable {account_id,
+ *   owner, region, tier, receivables, open_orders, oldest_open}, largest first; with by: groups
+ *   {by, group, accounts, receivables, open_orders, oldest_open}, the total last | nil, msg, code
+ */
+static int db_receivables(lua_State *L)
+{
+	kl_db *db;
+	kam_portfolio_opts o;
+	portfolio_opts(L, &db, &o);
+	if (db->busy)
+		return kl_fail(L, KAM_EBUSY, "db:receivables: not inside a transaction of the same "
+					     "database");
+	kam_receivables_set *s = lua_newuserdatauv(L, sizeof(*s), 0);
+	memset(s, 0, sizeof(*s));
+	kam_txn *txn;
+	int rc = kam_txn_begin(db->store, 0, &txn);
+	if (rc)
+		return kl_fail(L, rc, "db:receivables: %s", kam_strerror(rc));
+	rc = kam_receivables(txn, &o, s);
+	kam_txn_abort(txn);
+	kl_limits *lim = kl_limits_of(L);
+	if (lim && lim->exceeded) {
+		if (!rc)
+			kam_receivables_free(s);
+		kl_check_limits(L);
+	}
+	if (rc) {
+		const char *msg = lua_pushstring(L, s->error[0] ? s->error : kam_strerror(rc));
+		return kl_fail(L, rc, "%s", msg);
+	}
+	lua_pushcfunction(L, receivables_build);
+	lua_pushlightuserdata(L, s);
+	lua_pushinteger(L, o.by);
+	int st = lua_pcall(L, 2, 1, 0);
+	kam_receivables_free(s);
+	if (st != LUA_OK)
+		return lua_error(L);
+	return 1;
+}
+
+int luaopen_kam_analysis(lua_State *L)
+{
+	static const luaL_Reg methods[] = {
+		{ "agenda", db_agenda },
+		{ "value", db_value },
+		{ "portfolio", db_portfolio },
+		{ "receivables", db_receivables },
+		{ NULL, NULL },
+	};
+	luaL_getmetatable(L, KL_DB);
+	lua_getfield(L, -1, "__index");
+	luaL_setfuncs(L, methods, 0);
+	lua_pop(L, 2);
+	return 0;
+}
