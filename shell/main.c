@@ -62,6 +62,7 @@ int cli_dispatch(cli *c, int argc, char **argv)
 #endif
 #endif
 
+#ifndef KAM_SANITIZED
 static void say(const char *text)
 {
 	ssize_t ignored = write(STDERR_FILENO, text, strlen(text));
@@ -99,9 +100,11 @@ static void on_fatal_signal(int sig)
 	raise(sig); /* SA_RESETHAND restored the default action: die as usual */
 }
 
+#endif
+
 static void catch_fatal_signals(void)
 {
-#ifndef KAM_SANITIZED
+#ifndef KAM_SANITIZED /* sanitizer builds keep their own reports */
 	static const int sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
 	struct sigaction sa = { 0 };
 	sa.sa_handler = on_fatal_signal;
