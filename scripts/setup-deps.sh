@@ -4,7 +4,7 @@
 set -eu
 
 # chromium: the headless browser that renders the HTML report in tests/cli/report.sh
-need="cmake make gcc pkg-config liblmdb-dev liblua5.4-dev lua5.4 libcriterion-dev libreadline-dev sqlite3 chromium"
+need="cmake make gcc pkg-config liblmdb-dev liblua5.4-dev lua5.4 libcriterion-dev libreadline-dev sqlite3 chromium python3"
 missing=""
 for pkg in $need; do
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" ||
