@@ -25,7 +25,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FUZZ_ASSERT(cond)                                                                         \
+#define fuzz_assert(cond)                                                                         \
 	do {                                                                                \
 		if (!(cond)) {                                                              \
 			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__,   \
@@ -48,14 +48,14 @@ static const char *write_input(const uint8_t *data, size_t size)
 	if (!path[0]) {
 		snprintf(path, sizeof(path), "/tmp/kam-fuzz-config-XXXXXX");
 		int fd = mkstemp(path);
-		FUZZ_ASSERT(fd >= 0);
+		fuzz_assert(fd >= 0);
 		close(fd);
 		atexit(remove_file);
 	}
 	FILE *f = fopen(path, "wb");
-	FUZZ_ASSERT(f);
-	FUZZ_ASSERT(fwrite(data, 1, size, f) == size);
-	FUZZ_ASSERT(fclose(f) == 0);
+	fuzz_assert(f);
+	fuzz_assert(fwrite(data, 1, size, f) == size);
+	fuzz_assert(fclose(f) == 0);
 	return path;
 }
 
@@ -74,10 +74,10 @@ static int may_run_long(const uint8_t *data, size_t size)
 
 static void check_choice(const kam_model_choice *c)
 {
-	FUZZ_ASSERT(c->model);
-	FUZZ_ASSERT(c->nparams == 0 || c->params);
+	fuzz_assert(c->model);
+	fuzz_assert(c->nparams == 0 || c->params);
 	for (size_t i = 0; i < c->nparams; i++)
-		FUZZ_ASSERT(c->params[i].name && c->params[i].value);
+		fuzz_assert(c->params[i].name && c->params[i].value);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -94,34 +94,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[512];
 	memset(err, 'x', sizeof(err));
 	int rc = kam_config_load(write_input(data, size), NULL, &cfg, err, sizeof(err));
-	FUZZ_ASSERT(memchr(err, 0, sizeof(err)) != NULL);
+	fuzz_assert(memchr(err, 0, sizeof(err)) != NULL);
 	if (rc) {
-		FUZZ_ASSERT(rc == KAM_EPARSE || rc == KAM_ENOMEM);
-		FUZZ_ASSERT(rc != KAM_EPARSE || err[0]);
+		fuzz_assert(rc == KAM_EPARSE || rc == KAM_ENOMEM);
+		fuzz_assert(rc != KAM_EPARSE || err[0]);
 		/* A failed load leaves nothing to free, and freeing it again is harmless. */
-		FUZZ_ASSERT(cfg.seg_regions == NULL && cfg.plugins == NULL && cfg.models == NULL &&
+		fuzz_assert(cfg.seg_regions == NULL && cfg.plugins == NULL && cfg.models == NULL &&
 		      cfg.path == NULL);
 		kam_config_free(&cfg);
 		return 0;
 	}
-	FUZZ_ASSERT(cfg.path && strcmp(cfg.path, path) == 0);
+	fuzz_assert(cfg.path && strcmp(cfg.path, path) == 0);
 	check_choice(&cfg.seg_default);
 	for (size_t i = 0; i < cfg.nseg_regions; i++) {
 		const kam_region_choice *r = &cfg.seg_regions[i];
-		FUZZ_ASSERT(r->region);
+		fuzz_assert(r->region);
 		check_choice(&r->choice);
 		/* A region listed once finds its own entry (a name may repeat only as a duplicate). */
 		const kam_model_choice *found = kam_config_segmentation(&cfg, kam_str_c(r->region));
-		FUZZ_ASSERT(found);
+		fuzz_assert(found);
 		check_choice(found);
 	}
 	check_choice(kam_config_segmentation(&cfg, KAM_STR("no such region, surely")));
-	FUZZ_ASSERT(cfg.nplugins == 0 || cfg.plugins);
+	fuzz_assert(cfg.nplugins == 0 || cfg.plugins);
 	for (size_t i = 0; i < cfg.nplugins; i++)
-		FUZZ_ASSERT(cfg.plugins[i]);
-	FUZZ_ASSERT(cfg.nmodels == 0 || cfg.models);
+		fuzz_assert(cfg.plugins[i]);
+	fuzz_assert(cfg.nmodels == 0 || cfg.models);
 	for (size_t i = 0; i < cfg.nmodels; i++)
-		FUZZ_ASSERT(cfg.models[i] && cfg.models[i][0]);
+		fuzz_assert(cfg.models[i] && cfg.models[i][0]);
 	kam_config_free(&cfg);
 	return 0;
 }
