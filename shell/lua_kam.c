@@ -17,6 +17,16 @@
 #define KAM_VERSION "unknown"
 #endif
 
+void *kl_box_rows(lua_State *L, void *rows, size_t n, size_t size)
+{
+	/* Only this allocation can raise before rows is freed (out of memory: rows then leaks). */
+	void *box = lua_newuserdatauv(L, (n ? n : 1) * size, 0);
+	if (n)
+		memcpy(box, rows, n * size);
+	free(rows);
+	return box;
+}
+
 int kl_fail(lua_State *L, int code, const char *fmt, ...)
 {
 	lua_pushnil(L);

@@ -81,6 +81,11 @@ int kl_run(lua_State *L);
 
 /* Pushes nil, the message (kam_strerror(code) when fmt is NULL) and code; returns 3. */
 int kl_fail(lua_State *L, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/*
+ * Moves `n` malloc'd rows of `size` bytes into a new userdata on the stack and frees `rows`, so
+ * that a Lua error raised while the rows are read cannot leak them. Returns the boxed copy.
+ */
+void *kl_box_rows(lua_State *L, void *rows, size_t n, size_t size);
 /* Raises "kam: sandbox limit exceeded" again when a limit has been hit (see lua_sandbox.c). */
 void kl_check_limits(lua_State *L);
 /* A record kind named by argument `arg` ("account" or "accounts", ...); raises when unknown. */

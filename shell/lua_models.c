@@ -1146,11 +1146,7 @@ static int segment_build(lua_State *L)
 	size_t n;
 	if (kam_segment_rows(res, &rows, &n))
 		return luaL_error(L, "not enough memory");
-	/* rows is C memory: a raise below would leak it, so copy into a box first */
-	kam_tier_row *copy = lua_newuserdatauv(L, (n ? n : 1) * sizeof(*rows), 0);
-	if (n)
-		memcpy(copy, rows, n * sizeof(*rows));
-	free(rows);
+	kam_tier_row *copy = kl_box_rows(L, rows, n, sizeof(*rows));
 	lua_createtable(L, (int)n, 0);
 	for (size_t i = 0; i < n; i++) {
 		push_tier_row(L, &copy[i]);
