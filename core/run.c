@@ -187,21 +187,22 @@ typedef struct run_param {
  * Orders or interactions read ahead by a helper thread. Models that scan a book ask for the
  * orders (or interactions) of every account in index order, with one window (abc: the last
  * window_days; a cadence: everything up to the as-of day). At the first such call of either
- * kind the host cuts the accounts from there on into blocks and gives every second block to a helper
- * thread with a twin transaction (the same snapshot): it reads that block's orders while the
- * model goes through the block before, which the host reads itself, and the host then serves
- * them without copying. The helper runs at most AHEAD_SLOTS blocks ahead, in a ring of buffers
- * that are reused, so its memory stays small and warm in the caches. Any other call (another
- * window, the other kind, an account the helper has not read or has dropped), or a failure of
- * the helper, reads directly.
+ * kind the host cuts the accounts from there on into blocks and starts a helper thread with a
+ * twin transaction (the same snapshot). Blocks are taken in order by whichever side gets to
+ * them first: the helper takes the next free block and reads its orders into a ring of reused
+ * buffers, at most AHEAD_SLOTS blocks ahead of the model; the model, on reaching a block nobody
+ * took, takes it and the host reads it directly. So the helper does more of the reading when
+ * the model has more work of its own, and the host serves the helper's blocks without copying.
+ * Any other call (another window, the other kind, an account the helper has not read or has
+ * dropped), or a failure of the helper, reads directly.
  */
 #define AHEAD_MIN_ACCOUNTS 20000 /* fewer: not worth a thread */
 #define AHEAD_BLOCK 2048         /* accounts per block */
-#define AHEAD_SLOTS 4            /* helper blocks in the ring */
+#define AHEAD_SLOTS 8            /* blocks in the ring */
 
 typedef struct ahead_slot {
-	size_t block;          /* the block it holds, when ready */
-	int ready;
+	size_t block;          /* the block it holds (SIZE_MAX: none) */
+	int ready;             /* and whether it is read */
 	void *rows;            /* the block's views (of the helper's kind), account after account */
 	size_t cap;            /* in views */
 	size_t first[AHEAD_BLOCK + 1]; /* account k of the block: rows first[k] .. first[k+1]-1 */
@@ -216,12 +217,14 @@ typedef struct ahead {
 	size_t size;                 /* bytes of one view of that kind */
 	size_t start, n;             /* block b holds accounts start + b * AHEAD_BLOCK ... (< n) */
 	int32_t from, to;
-	ahead_slot *slots;           /* helper block b (odd) lives in slots[(b / 2) % AHEAD_SLOTS] */
-	pthread_mutex_t lock;        /* guards what follows, and the slots' ready flags */
+	ahead_slot *slots;           /* helper block b lives in slots[b % AHEAD_SLOTS] */
+	pthread_mutex_t lock;        /* guards what follows, and the slots' block and ready */
 	pthread_cond_t cond;
 	size_t in_use;               /* the block of the model's latest request */
+	size_t taken;                /* blocks before it are taken, by the helper or the model */
 	int ended, stop;
 	size_t seen;                 /* this thread's: in_use as it last set it, */
+	int seen_mine;               /* whether that request was of the helper's kind and window, */
 	int seen_ready;              /* and whether the helper had read that block */
 } ahead;
 
@@ -680,37 +683,34 @@ static int ahead_fill(ahead *a, kam_facts *f, ahead_slot *sl, size_t b)
 	return 0;
 }
 
+/* The helper takes block b when the slot it needs is free: at most AHEAD_SLOTS - 1 blocks ahead. */
 static void *ahead_main(void *arg)
 {
 	ahead *a = arg;
 	kam_facts *f;
 	int rc = kam_facts_open(a->txn, a->kind, &f);
 	size_t nblocks = (a->n - a->start + AHEAD_BLOCK - 1) / AHEAD_BLOCK;
-	for (size_t b = 1; !rc && b < nblocks; b += 2) {
-		ahead_slot *sl = &a->slots[(b / 2) % AHEAD_SLOTS];
-		/* Wait until the model is past the block this slot held before (b - 2 * SLOTS). */
-		pthread_mutex_lock(&a->lock);
-		while (!a->stop && b >= 2 * AHEAD_SLOTS && a->in_use <= b - 2 * AHEAD_SLOTS)
+	pthread_mutex_lock(&a->lock);
+	while (!rc && !a->stop && a->taken < nblocks) {
+		size_t b = a->taken;
+		if (b >= a->in_use + AHEAD_SLOTS) {
 			pthread_cond_wait(&a->cond, &a->lock);
-		int stop = a->stop;
+			continue;
+		}
+		a->taken = b + 1;
+		ahead_slot *sl = &a->slots[b % AHEAD_SLOTS];
+		sl->block = b;
 		sl->ready = 0;
 		pthread_mutex_unlock(&a->lock);
-		if (stop)
-			break;
 		rc = ahead_fill(a, f, sl, b);
-		if (rc)
-			break;
 		pthread_mutex_lock(&a->lock);
-		sl->block = b;
-		sl->ready = 1;
+		sl->ready = !rc;
 		pthread_cond_broadcast(&a->cond);
-		pthread_mutex_unlock(&a->lock);
 	}
-	kam_facts_close(f); /* NULL when it did not open */
-	pthread_mutex_lock(&a->lock);
 	a->ended = 1;
 	pthread_cond_broadcast(&a->cond);
 	pthread_mutex_unlock(&a->lock);
+	kam_facts_close(f); /* NULL when it did not open */
 	return NULL;
 }
 
@@ -729,10 +729,13 @@ static void ahead_start(kam_run *r, kam_kind kind, size_t index, int32_t from, i
 	a->to = to;
 	a->acc = r->acc;
 	a->in_use = a->seen = 0;
-	a->seen_ready = 0;
+	a->seen_mine = a->seen_ready = 0;
+	a->taken = 1; /* the model is at block 0 already: the host reads it */
 	a->slots = calloc(AHEAD_SLOTS, sizeof(*a->slots));
 	if (!a->slots || !(a->txn = run_twin(r)))
 		return;
+	for (size_t i = 0; i < AHEAD_SLOTS; i++)
+		a->slots[i].block = SIZE_MAX;
 	if (pthread_mutex_init(&a->lock, NULL))
 		goto fail;
 	if (pthread_cond_init(&a->cond, NULL)) {
@@ -751,6 +754,30 @@ fail:
 }
 
 /*
+ * Instead of waiting for the helper, the model's thread reads the next free block into its slot
+ * as the helper would; returns 0 when there is none. Called and returns with a->lock held.
+ */
+static int ahead_help(kam_run *r, ahead *a)
+{
+	size_t nblocks = (a->n - a->start + AHEAD_BLOCK - 1) / AHEAD_BLOCK, b = a->taken;
+	kam_facts **f = a->kind == KAM_ORDER ? &r->ofacts : &r->ifacts;
+	if (b >= nblocks || b >= a->in_use + AHEAD_SLOTS || (!*f && kam_facts_open(r->txn, a->kind, f)))
+		return 0;
+	a->taken = b + 1;
+	ahead_slot *sl = &a->slots[b % AHEAD_SLOTS];
+	sl->block = b;
+	sl->ready = 0;
+	pthread_mutex_unlock(&a->lock);
+	int rc = ahead_fill(a, *f, sl, b);
+	pthread_mutex_lock(&a->lock);
+	sl->ready = !rc;
+	if (rc)
+		sl->block = SIZE_MAX; /* the host reads it directly, and reports the failure */
+	pthread_cond_broadcast(&a->cond);
+	return 1;
+}
+
+/*
  * Serves the facts of `kind` of account `index` from the helper when it reads them: returns 1
  * with *out (views of that kind) and *count set, or 0 when the caller must read them itself.
  */
@@ -763,23 +790,27 @@ static int ahead_serve(kam_run *r, kam_kind kind, size_t index, int32_t from, in
 	if (a->state != AHEAD_ON || index < a->start)
 		return 0;
 	size_t b = (index - a->start) / AHEAD_BLOCK;
-	ahead_slot *sl = &a->slots[(b / 2) % AHEAD_SLOTS];
-	int mine = b % 2 && kind == a->kind && from == a->from && to == a->to;
+	ahead_slot *sl = &a->slots[b % AHEAD_SLOTS];
+	int mine = kind == a->kind && from == a->from && to == a->to;
 	/*
 	 * Within the block of the previous request nothing can change under us (the helper reuses
 	 * only slots of blocks before it): no need to lock for every account.
 	 */
-	if (b != a->seen || (mine && !a->seen_ready)) {
+	if (b != a->seen || (mine && !a->seen_mine)) {
 		pthread_mutex_lock(&a->lock);
 		/* The rows given for the previous request are no longer needed: its slot may go. */
 		if (b != a->in_use) {
 			a->in_use = b;
 			pthread_cond_broadcast(&a->cond);
 		}
-		while (mine && !a->ended && !(sl->ready && sl->block >= b))
-			pthread_cond_wait(&a->cond, &a->lock);
+		if (mine && b >= a->taken)
+			a->taken = b + 1; /* nobody has it: the host reads it */
+		while (mine && sl->block == b && !sl->ready && !a->ended)
+			if (!ahead_help(r, a))
+				pthread_cond_wait(&a->cond, &a->lock);
 		a->seen = b;
-		a->seen_ready = mine && sl->ready && sl->block == b;
+		a->seen_mine = mine;
+		a->seen_ready = mine && sl->block == b && sl->ready;
 		pthread_mutex_unlock(&a->lock);
 	}
 	if (!mine || !a->seen_ready)
