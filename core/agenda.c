@@ -655,300 +655,268 @@ static void runs_discard(kam_agenda *out)
 
 /* ---- collecting and ordering ---- */
 
-typedef struct sort_item {
-	uint64_t key;
-	uint32_t index;
-} sort_item;
+/*
+ * Agenda order is tier, overdue_days descending, account id, action. The items are made in
+ * account id order (the runs' results merged), each account's actions in action order, so one
+ * stable counting sort by (tier, overdue_days) leaves them in agenda order, and each item is
+ * written once, straight to its place: no sort keys, no second copy of a million items.
+ */
 
 static const char *const known_actions[] = { "call", "follow-up", "visit" };
 
-typedef struct action_ranks {
-	const char **names; /* distinct action names: the known ones first, then bytewise */
-	size_t n, cap;
-} action_ranks;
+/* Which known action a name is (3: another); remembered by pointer, as runs intern names. */
+typedef struct action_memo {
+	const char *name[8];
+	int known[8];
+	size_t n;
+} action_memo;
 
-static int action_rank_add(action_ranks *r, const char *name)
+static int known_index(action_memo *m, const char *name)
 {
-	for (size_t i = 0; i < r->n; i++)
-		if (r->names[i] == name || strcmp(r->names[i], name) == 0)
-			return 0;
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 8;
-		const char **n = realloc(r->names, cap * sizeof(*n));
-		if (!n)
-			return KAM_ENOMEM;
-		r->names = n;
-		r->cap = cap;
+	for (size_t i = 0; i < m->n; i++)
+		if (m->name[i] == name)
+			return m->known[i];
+	int k = 0;
+	while (k < 3 && strcmp(name, known_actions[k]))
+		k++;
+	if (m->n < 8) {
+		m->name[m->n] = name;
+		m->known[m->n++] = k;
 	}
-	r->names[r->n++] = name;
-	return 0;
+	return k;
 }
 
-static int known_index(const char *name)
+/* call, follow-up, visit, then any other name bytewise. */
+static int action_cmp(action_memo *m, const char *x, const char *y)
 {
-	for (int i = 0; i < 3; i++)
-		if (strcmp(name, known_actions[i]) == 0)
-			return i;
-	return 3;
-}
-
-static int action_cmp(const void *a, const void *b)
-{
-	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
-	int kx = known_index(x), ky = known_index(y);
+	if (x == y)
+		return 0;
+	int kx = known_index(m, x), ky = known_index(m, y);
 	return kx != ky ? kx - ky : strcmp(x, y);
 }
-
-static unsigned action_rank(const action_ranks *r, const char *name, const char **last,
-			    unsigned *last_rank)
-{
-	if (name == *last)
-		return *last_rank;
-	for (size_t i = 0; i < r->n; i++)
-		if (r->names[i] == name || strcmp(r->names[i], name) == 0) {
-			*last = name;
-			*last_rank = (unsigned)i;
-			return (unsigned)i;
-		}
-	return 0;
-}
-
-static unsigned bits_for(uint64_t v)
-{
-	unsigned b = 0;
-	while (b < 64 && (v >> b))
-		b++;
-	return b;
-}
-
-/* Sorts items by key, stably (LSD radix over the bytes that vary). */
-static int radix_sort(sort_item *items, size_t n)
-{
-	sort_item *tmp = malloc((n ? n : 1) * sizeof(*tmp)), *src = items, *dst = tmp, *t;
-	size_t(*cnt)[256] = calloc(8, sizeof(*cnt));
-	if (!tmp || !cnt) {
-		free(tmp);
-		free(cnt);
-		return KAM_ENOMEM;
-	}
-	for (size_t j = 0; j < n; j++)
-		for (int b = 0; b < 8; b++)
-			cnt[b][(items[j].key >> (8 * b)) & 255]++;
-	for (int b = 0; b < 8 && n; b++) {
-		size_t off = 0;
-		if (cnt[b][(items[0].key >> (8 * b)) & 255] == n)
-			continue;
-		for (int v = 0; v < 256; v++) {
-			size_t c = cnt[b][v];
-			cnt[b][v] = off;
-			off += c;
-		}
-		for (size_t j = 0; j < n; j++)
-			dst[cnt[b][(src[j].key >> (8 * b)) & 255]++] = src[j];
-		t = src, src = dst, dst = t;
-	}
-	if (src != items)
-		memcpy(items, src, n * sizeof(*items));
-	free(tmp);
-	free(cnt);
-	return 0;
-}
-
-/* Fallback order when the packed key does not fit 64 bits: compare the fields themselves. */
-static const kam_agenda_item *cmp_items;
-static const action_ranks *cmp_ranks;
 
 static int tier_ix(char t)
 {
 	return t == 'A' ? 0 : t == 'B' ? 1 : t == 'C' ? 2 : 3;
 }
 
-static int item_cmp(const void *pa, const void *pb)
+/* Walks the runs' results in account id order: each run's are sorted, the runs disjoint. */
+static bool results_next(const struct kam_agenda_mem *mem, size_t *next, size_t *run, size_t *k)
 {
-	const kam_agenda_item *a = &cmp_items[((const sort_item *)pa)->index];
-	const kam_agenda_item *b = &cmp_items[((const sort_item *)pb)->index];
-	const char *l1 = NULL, *l2 = NULL;
-	unsigned r1 = 0, r2 = 0;
-	if (tier_ix(a->tier) != tier_ix(b->tier))
-		return tier_ix(a->tier) - tier_ix(b->tier);
-	if (a->overdue_days != b->overdue_days)
-		return a->overdue_days > b->overdue_days ? -1 : 1;
-	int c = strcmp(a->account_id, b->account_id);
-	if (c)
-		return c;
-	r1 = action_rank(cmp_ranks, a->action, &l1, &r1);
-	r2 = action_rank(cmp_ranks, b->action, &l2, &r2);
-	return (r1 > r2) - (r1 < r2);
+	size_t best = SIZE_MAX;
+	for (size_t i = 0; i < mem->nouts; i++) {
+		if (next[i] == mem->outs[i].count)
+			continue;
+		if (best == SIZE_MAX || strcmp(mem->outs[i].results[next[i]].account_id,
+					       mem->outs[best].results[next[best]].account_id) < 0)
+			best = i;
+	}
+	if (best == SIZE_MAX)
+		return false;
+	*run = best;
+	*k = next[best]++;
+	return true;
 }
 
-/* The k-th result over all runs in account id order: runs hold disjoint sorted lists. */
-static int id_ranks(const struct kam_agenda_mem *mem, uint32_t **ranks)
+typedef struct collect {
+	plan *p;
+	kam_agenda *out;
+	action_memo memo;
+	size_t count;          /* items kept */
+	int64_t omin, omax;    /* their overdue_days */
+	int64_t span;          /* omax - omin + 1 */
+	uint32_t *pos;         /* counting sort: the next place of each (tier, overdue) bucket */
+	size_t nbuckets;
+} collect;
+
+static bool action_kept(const kam_agenda_opts *o, const kam_action *a)
 {
-	size_t total = 0;
-	for (size_t i = 0; i < mem->nouts; i++)
-		total += mem->outs[i].count;
-	size_t *next = calloc(mem->nouts ? mem->nouts : 1, sizeof(*next));
-	uint32_t *r = malloc((total ? total : 1) * sizeof(*r)); /* by (run, result) flattened */
-	if (!next || !r) {
-		free(next);
-		free(r);
-		return KAM_ENOMEM;
-	}
-	size_t *base = calloc(mem->nouts ? mem->nouts : 1, sizeof(*base));
-	if (!base) {
-		free(next);
-		free(r);
-		return KAM_ENOMEM;
-	}
-	for (size_t i = 1; i < mem->nouts; i++)
-		base[i] = base[i - 1] + mem->outs[i - 1].count;
-	for (size_t k = 0; k < total; k++) {
-		size_t best = SIZE_MAX;
-		const char *best_id = NULL;
-		for (size_t i = 0; i < mem->nouts; i++) {
-			if (next[i] == mem->outs[i].count)
-				continue;
-			const char *id = mem->outs[i].results[next[i]].account_id;
-			if (best == SIZE_MAX || strcmp(id, best_id) < 0) {
-				best = i;
-				best_id = id;
+	return a->due_day >= o->due_from && a->due_day <= o->due_to;
+}
+
+/* First pass: how many items, and the range of their overdue days. */
+static void collect_scan(collect *c)
+{
+	const struct kam_agenda_mem *mem = c->out->mem;
+	const kam_agenda_opts *o = c->p->opts;
+	c->omin = INT64_MAX;
+	c->omax = INT64_MIN;
+	for (size_t r = 0; r < mem->nouts; r++) {
+		const kam_run_output *ro = &mem->outs[r];
+		const char *tiers = c->p->groups[r].tiers;
+		for (size_t k = 0; k < ro->count; k++) {
+			const kam_result *res = &ro->results[k];
+			c->out->untiered += !tiers[k];
+			for (size_t a = 0; a < res->nactions; a++) {
+				if (!action_kept(o, &res->actions[a]))
+					continue;
+				int64_t od = (int64_t)o->as_of - res->actions[a].due_day;
+				c->omin = od < c->omin ? od : c->omin;
+				c->omax = od > c->omax ? od : c->omax;
+				c->count++;
 			}
 		}
-		r[base[best] + next[best]++] = (uint32_t)k;
 	}
+	c->span = c->count ? c->omax - c->omin + 1 : 1;
+}
+
+static size_t bucket_of(const collect *c, char tier, int64_t overdue)
+{
+	return (size_t)tier_ix(tier) * (size_t)c->span + (size_t)(c->omax - overdue);
+}
+
+/* Second pass (counting sort): where each bucket's items start. */
+static int collect_buckets(collect *c)
+{
+	const struct kam_agenda_mem *mem = c->out->mem;
+	const kam_agenda_opts *o = c->p->opts;
+	c->nbuckets = 4 * (size_t)c->span;
+	if (!(c->pos = calloc(c->nbuckets, sizeof(*c->pos))))
+		return KAM_ENOMEM;
+	for (size_t r = 0; r < mem->nouts; r++) {
+		const kam_run_output *ro = &mem->outs[r];
+		const char *tiers = c->p->groups[r].tiers;
+		for (size_t k = 0; k < ro->count; k++) {
+			const kam_result *res = &ro->results[k];
+			for (size_t a = 0; a < res->nactions; a++)
+				if (action_kept(o, &res->actions[a]))
+					c->pos[bucket_of(c, tiers[k], (int64_t)o->as_of -
+								res->actions[a].due_day)]++;
+		}
+	}
+	uint32_t at = 0;
+	for (size_t b = 0; b < c->nbuckets; b++) {
+		uint32_t n = c->pos[b];
+		c->pos[b] = at;
+		at += n;
+	}
+	return 0;
+}
+
+/* An account's actions in action order (stable: equal names keep the order they came in). */
+static void actions_order(collect *c, const kam_result *res, uint32_t *ix)
+{
+	for (size_t a = 0; a < res->nactions; a++) {
+		size_t j = a;
+		while (j > 0 && action_cmp(&c->memo, res->actions[ix[j - 1]].action,
+					   res->actions[a].action) > 0) {
+			ix[j] = ix[j - 1];
+			j--;
+		}
+		ix[j] = (uint32_t)a;
+	}
+}
+
+/* Last pass: the items, each to its bucket's next place (or in the order made, without one). */
+static int collect_place(collect *c)
+{
+	kam_agenda *out = c->out;
+	const struct kam_agenda_mem *mem = out->mem;
+	const kam_agenda_opts *o = c->p->opts;
+	uint32_t small[8], *ix = small;
+	size_t ixcap = 8, n = 0, run, k;
+	size_t *next = calloc(mem->nouts ? mem->nouts : 1, sizeof(*next));
+	if (!next)
+		return KAM_ENOMEM;
+	while (results_next(mem, next, &run, &k)) {
+		const kam_result *res = &mem->outs[run].results[k];
+		const group *g = &c->p->groups[run];
+		if (res->nactions > ixcap) {
+			uint32_t *bigger = malloc(res->nactions * sizeof(*bigger));
+			if (!bigger)
+				break;
+			if (ix != small)
+				free(ix);
+			ix = bigger;
+			ixcap = res->nactions;
+		}
+		actions_order(c, res, ix);
+		for (size_t j = 0; j < res->nactions; j++) {
+			const kam_action *act = &res->actions[ix[j]];
+			if (!action_kept(o, act))
+				continue;
+			int64_t od = (int64_t)o->as_of - act->due_day;
+			size_t at = c->pos ? c->pos[bucket_of(c, g->tiers[k], od)]++ : n;
+			out->items[at] = (kam_agenda_item){
+				.account_id = res->account_id,
+				.region = res->region ? res->region : "",
+				.owner = g->owners[k],
+				.tier = g->tiers[k],
+				.action = act->action,
+				.due = act->due_day,
+				.last = act->last_day,
+				.overdue_days = od,
+				.per_year = act->per_year,
+				.detail = act->detail,
+			};
+			n++;
+		}
+	}
+	if (ix != small)
+		free(ix);
 	free(next);
-	free(base);
-	*ranks = r;
-	return 0;
+	return n == c->count ? 0 : KAM_ENOMEM;
 }
 
-static int items_push(kam_agenda *out, size_t *cap, uint32_t **from, const kam_agenda_item *x,
-		      uint32_t flat)
+/* Without a counting sort (a very wide range of days): sort the items made in order. */
+typedef struct sort_key {
+	uint64_t key; /* tier, then overdue_days descending */
+	uint32_t index;
+} sort_key;
+
+static int sort_key_cmp(const void *pa, const void *pb)
 {
-	if (out->count == *cap) {
-		size_t c = *cap ? *cap * 2 : 4096;
-		kam_agenda_item *it = realloc(out->items, c * sizeof(*it));
-		if (!it)
-			return KAM_ENOMEM;
-		out->items = it;
-		uint32_t *f = realloc(*from, c * sizeof(*f));
-		if (!f)
-			return KAM_ENOMEM;
-		*from = f;
-		*cap = c;
-	}
-	(*from)[out->count] = flat;
-	out->items[out->count++] = *x;
-	return 0;
+	const sort_key *a = pa, *b = pb;
+	if (a->key != b->key)
+		return a->key < b->key ? -1 : 1;
+	return (a->index > b->index) - (a->index < b->index);
 }
 
-/* Puts items in agenda order; from[i] is the flat result index of item i. */
-static int items_sort(kam_agenda *out, const uint32_t *from, action_ranks *ranks)
+static int items_sort_wide(collect *c)
 {
-	struct kam_agenda_mem *mem = out->mem;
-	size_t nres = 0;
-	for (size_t r = 0; r < mem->nouts; r++)
-		nres += mem->outs[r].count;
-	qsort(ranks->names + 3, ranks->n - 3, sizeof(*ranks->names), action_cmp);
-	sort_item *si = malloc((out->count ? out->count : 1) * sizeof(*si));
-	uint32_t *idr = NULL;
-	int rc = KAM_ENOMEM;
-	if (!si || id_ranks(mem, &idr))
-		goto out;
-	/* The packed key: tier, overdue (descending), id rank, action rank, high bits first. */
-	int64_t omin = INT64_MAX, omax = INT64_MIN;
-	for (size_t i = 0; i < out->count; i++) {
-		if (out->items[i].overdue_days < omin)
-			omin = out->items[i].overdue_days;
-		if (out->items[i].overdue_days > omax)
-			omax = out->items[i].overdue_days;
+	kam_agenda *out = c->out;
+	sort_key *keys = malloc(out->count * sizeof(*keys));
+	kam_agenda_item *sorted = malloc(out->count * sizeof(*sorted));
+	if (!keys || !sorted) {
+		free(keys);
+		free(sorted);
+		return KAM_ENOMEM;
 	}
-	unsigned ob = out->count ? bits_for((uint64_t)(omax - omin)) : 0;
-	unsigned ib = bits_for(nres), ab = bits_for(ranks->n);
-	bool packed = 2 + ob + ib + ab <= 64;
-	const char *last_name = NULL;
-	unsigned last_rank = 0;
 	for (size_t i = 0; i < out->count; i++) {
 		const kam_agenda_item *x = &out->items[i];
-		uint64_t key = 0;
-		if (packed) {
-			key = (uint64_t)tier_ix(x->tier);
-			key = (key << ob) | (uint64_t)(omax - x->overdue_days);
-			key = (key << ib) | idr[from[i]];
-			key = (key << ab) | action_rank(ranks, x->action, &last_name, &last_rank);
-		}
-		si[i] = (sort_item){ key, (uint32_t)i };
+		keys[i].key = (uint64_t)tier_ix(x->tier) << 34 | (uint64_t)(c->omax - x->overdue_days);
+		keys[i].index = (uint32_t)i;
 	}
-	if (packed) {
-		if (radix_sort(si, out->count))
-			goto out;
-	} else {
-		cmp_items = out->items;
-		cmp_ranks = ranks;
-		qsort(si, out->count, sizeof(*si), item_cmp);
-	}
-	kam_agenda_item *sorted = malloc((out->count ? out->count : 1) * sizeof(*sorted));
-	if (!sorted)
-		goto out;
+	qsort(keys, out->count, sizeof(*keys), sort_key_cmp);
 	for (size_t i = 0; i < out->count; i++)
-		sorted[i] = out->items[si[i].index];
+		sorted[i] = out->items[keys[i].index];
 	free(out->items);
 	out->items = sorted;
-	rc = 0;
-out:
-	free(si);
-	free(idr);
-	return rc;
+	free(keys);
+	return 0;
 }
+
+/* A counting sort when its buckets take less room than the items. */
+#define BUCKETS_MIN (1u << 16)
 
 static int items_collect(plan *p, kam_agenda *out)
 {
-	struct kam_agenda_mem *mem = out->mem;
-	const kam_agenda_opts *o = p->opts;
-	size_t cap = 0;
-	uint32_t flat = 0, *from = NULL;
-	action_ranks ranks = { 0 };
-	int rc = 0;
-	for (size_t i = 0; !rc && i < 3; i++)
-		rc = action_rank_add(&ranks, known_actions[i]);
-	for (size_t r = 0; !rc && r < mem->nouts; r++) {
-		const kam_run_output *ro = &mem->outs[r];
-		group *g = &p->groups[r];
-		if (ro->count > UINT32_MAX - flat) {
-			rc = KAM_ELIMIT;
-			break;
-		}
-		for (size_t k = 0; !rc && k < ro->count; k++, flat++) {
-			const kam_result *res = &ro->results[k];
-			char tier = g->tiers[k];
-			if (!tier)
-				out->untiered++;
-			for (size_t a = 0; !rc && a < res->nactions; a++) {
-				const kam_action *act = &res->actions[a];
-				if (act->due_day < o->due_from || act->due_day > o->due_to)
-					continue;
-				kam_agenda_item x = {
-					.account_id = res->account_id,
-					.region = res->region ? res->region : "",
-					.owner = g->owners[k],
-					.tier = tier,
-					.action = act->action,
-					.due = act->due_day,
-					.last = act->last_day,
-					.overdue_days = (int64_t)o->as_of - act->due_day,
-					.per_year = act->per_year,
-					.detail = act->detail,
-				};
-				rc = action_rank_add(&ranks, act->action);
-				if (!rc)
-					rc = items_push(out, &cap, &from, &x, flat);
-			}
-		}
-	}
+	collect c = { .p = p, .out = out };
+	collect_scan(&c);
+	if (c.count > UINT32_MAX)
+		return KAM_ELIMIT;
+	if (!c.count)
+		return 0;
+	if (!(out->items = malloc(c.count * sizeof(*out->items))))
+		return KAM_ENOMEM;
+	out->count = c.count;
+	bool counting = (uint64_t)c.span <= (c.count + BUCKETS_MIN) / 4;
+	int rc = counting ? collect_buckets(&c) : 0;
 	if (!rc)
-		rc = items_sort(out, from, &ranks);
-	free(from);
-	free(ranks.names);
+		rc = collect_place(&c);
+	if (!rc && !counting)
+		rc = items_sort_wide(&c);
+	free(c.pos);
 	return rc;
 }
 
