@@ -67,28 +67,39 @@ static void csv_flush(csvbuf *b)
 	b->len = 0;
 }
 
-static char *csv_room(csvbuf *b, size_t n)
+static char *csv_room_slow(csvbuf *b, size_t n)
 {
-	if (b->cap - b->len < n) {
-		csv_flush(b);
-		if (b->cap < n) {
-			char *d = realloc(b->data, n);
-			if (!d) {
-				b->err = KAM_ENOMEM;
-				return NULL;
-			}
-			b->data = d;
-			b->cap = n;
+	csv_flush(b);
+	if (b->cap < n) {
+		char *d = realloc(b->data, n);
+		if (!d) {
+			b->err = KAM_ENOMEM;
+			return NULL;
 		}
+		b->data = d;
+		b->cap = n;
 	}
-	return b->data + b->len;
+	return b->data;
 }
 
-static void csv_field(csvbuf *b, const char *s, size_t len, bool comma)
+static inline char *csv_room(csvbuf *b, size_t n)
 {
-	bool quote = len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0;
-	for (size_t i = 0; i < len && !quote; i++)
-		quote = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
+	return b->cap - b->len >= n ? b->data + b->len : csv_room_slow(b, n);
+}
+
+static bool csv_quoted(const char *s, size_t len)
+{
+	if (len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
+		return true;
+	for (size_t i = 0; i < len; i++)
+		if (s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r')
+			return true;
+	return false;
+}
+
+/* A field whose quoting is known, after a comma unless it is the first of its row. */
+static void csv_put(csvbuf *b, const char *s, size_t len, bool quote, bool comma)
+{
 	char *p = csv_room(b, 2 * len + 3);
 	if (!p)
 		return;
@@ -110,6 +121,11 @@ static void csv_field(csvbuf *b, const char *s, size_t len, bool comma)
 	b->len += (size_t)(p - start);
 }
 
+static void csv_field(csvbuf *b, const char *s, size_t len, bool comma)
+{
+	csv_put(b, s, len, csv_quoted(s, len), comma);
+}
+
 static void csv_newline(csvbuf *b)
 {
 	char *p = csv_room(b, 1);
@@ -124,24 +140,57 @@ static void csv_cstr(csvbuf *b, const char *s, bool comma)
 	csv_field(b, s ? s : "", s ? strlen(s) : 0, comma);
 }
 
-/* A day's text; `memo` keeps the last one (in agenda order, neighbours share due days). */
-typedef struct day_memo {
-	int32_t day;
-	size_t len;
-	char text[KAM_DATE_BUFSZ];
-} day_memo;
+/*
+ * Texts that rows share (owners, regions, actions, objections, responses: the same pointers
+ * over and over) are measured and checked for quoting once, remembered by their address.
+ */
+#define SHARED_SLOTS 256
 
-static void csv_day(csvbuf *b, int32_t day, day_memo *memo)
+typedef struct shared_text {
+	const char *s;
+	size_t len;
+	bool quote;
+} shared_text;
+
+static void csv_shared(csvbuf *b, shared_text *memo, const char *s)
 {
-	if (day == KAM_NO_DAY) {
-		csv_field(b, "", 0, true);
+	if (!s) {
+		csv_put(b, "", 0, false, true);
 		return;
 	}
-	if (memo->day != day || !memo->len) {
-		memo->day = day;
-		memo->len = kam_date_format((kam_date){ day, KAM_NO_TIME }, memo->text);
+	shared_text *m = &memo[((uintptr_t)s * 0x9E3779B97F4A7C15u) >> 56];
+	if (m->s != s) {
+		m->s = s;
+		m->len = strlen(s);
+		m->quote = csv_quoted(s, m->len);
 	}
-	csv_field(b, memo->text, memo->len, true);
+	csv_put(b, s, m->len, m->quote, true);
+}
+
+/*
+ * Days' texts, by day: due days repeat from row to row (agenda order), last contacts come from
+ * a few years of days.
+ */
+#define DAY_SLOTS 4096
+
+typedef struct day_slot {
+	int32_t day;
+	uint8_t len; /* 0: empty slot */
+	char text[KAM_DATE_BUFSZ];
+} day_slot;
+
+static void csv_day(csvbuf *b, int32_t day, day_slot *days)
+{
+	if (day == KAM_NO_DAY) {
+		csv_put(b, "", 0, false, true);
+		return;
+	}
+	day_slot *d = &days[(uint32_t)day % DAY_SLOTS];
+	if (d->day != day || !d->len) {
+		d->day = day;
+		d->len = (uint8_t)kam_date_format((kam_date){ day, KAM_NO_TIME }, d->text);
+	}
+	csv_put(b, d->text, d->len, false, true);
 }
 
 /* Decimal text of v into buf (at least 21 bytes); returns its length. snprintf is slow here. */
@@ -164,39 +213,47 @@ static size_t int_text(int64_t v, char *buf)
 static int print_csv(const kam_agenda *a, const kam_config *cfg)
 {
 	csvbuf b = { .f = stdout };
-	if (!(b.data = malloc(b.cap = 1 << 16)))
+	shared_text *shared = calloc(SHARED_SLOTS, sizeof(*shared));
+	day_slot *days = calloc(DAY_SLOTS, sizeof(*days));
+	const char *responses[KAM_PLAYBOOK_COUNT + 1] = { NULL };
+	for (int k = 1; k <= KAM_PLAYBOOK_COUNT; k++)
+		responses[k] = kam_playbook_response(cfg, k);
+	if (!shared || !days || !(b.data = malloc(b.cap = 1 << 20))) {
+		free(shared);
+		free(days);
 		return KAM_ENOMEM;
+	}
 	for (size_t c = 0; c < NCOLS; c++)
 		csv_cstr(&b, cols[c].name, c > 0);
 	csv_newline(&b);
-	const char *owner = NULL;
-	size_t owner_len = 0;
-	day_memo due = { 0 }, last = { 0 };
+	const char *detail = NULL;
+	int obj = 0;
 	for (size_t i = 0; !b.err && i < a->count; i++) {
 		const kam_agenda_item *x = &a->items[i];
 		char over[24], tier = x->tier;
 		/* Items are in agenda order, their ids scattered over the runs' memory: ask early. */
 		if (i + 16 < a->count)
 			__builtin_prefetch(a->items[i + 16].account_id);
-		int obj = x->detail ? kam_objection_parse(x->detail) : 0;
-		csv_cstr(&b, x->account_id, false);
-		csv_cstr(&b, x->action, true);
-		csv_field(&b, &tier, tier ? 1 : 0, true);
-		csv_day(&b, x->due, &due);
-		csv_field(&b, over, int_text(x->overdue_days, over), true);
-		if (x->owner != owner) {
-			owner = x->owner;
-			owner_len = strlen(owner);
+		if (x->detail != detail) {
+			detail = x->detail;
+			obj = detail ? kam_objection_parse(detail) : 0;
 		}
-		csv_field(&b, owner, owner_len, true);
-		csv_day(&b, x->last, &last);
-		csv_cstr(&b, x->detail, true);
-		csv_cstr(&b, obj ? kam_playbook_response(cfg, obj) : NULL, true);
-		csv_cstr(&b, x->region, true);
+		csv_cstr(&b, x->account_id, false);
+		csv_shared(&b, shared, x->action);
+		csv_field(&b, &tier, tier ? 1 : 0, true);
+		csv_day(&b, x->due, days);
+		csv_put(&b, over, int_text(x->overdue_days, over), false, true);
+		csv_shared(&b, shared, x->owner);
+		csv_day(&b, x->last, days);
+		csv_shared(&b, shared, x->detail);
+		csv_shared(&b, shared, responses[obj]);
+		csv_shared(&b, shared, x->region);
 		csv_newline(&b);
 	}
 	csv_flush(&b);
 	free(b.data);
+	free(shared);
+	free(days);
 	if (!b.err && fflush(stdout))
 		b.err = KAM_EIO;
 	return b.err;
