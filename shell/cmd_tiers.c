@@ -91,11 +91,22 @@ static void side_free(side *s)
 
 static int side_snapshot(kam_txn *txn, uint64_t id, const char *region, side *s)
 {
-	kam_snapshot_iter *it;
-	int rc = kam_snapshot_iter_open(txn, id, &it);
+	kam_snapshot_info info;
+	int rc = kam_snapshot_get(txn, id, &info);
 	if (rc == KAM_ENOTFOUND)
 		return cli_fail("tiers: no snapshot %llu (see 'kam snapshots')",
 				(unsigned long long)id);
+	if (!rc) {
+		/* A value snapshot has no tiers: comparing it would list every account. */
+		int kind = info.kind;
+		kam_snapshot_info_free(&info);
+		if (kind != KAM_PLUGIN_SEGMENTATION)
+			return cli_fail("tiers: snapshot %llu is a value snapshot, not a segmentation "
+					"(see 'kam snapshots')", (unsigned long long)id);
+	}
+	kam_snapshot_iter *it;
+	if (!rc)
+		rc = kam_snapshot_iter_open(txn, id, &it);
 	if (rc)
 		return cli_fail("tiers: reading snapshot %llu: %s", (unsigned long long)id,
 				kam_strerror(rc));

@@ -215,6 +215,13 @@ expect_exit 2 K why
 expect_exit 2 K why a b
 expect_exit 2 K snapshots extra
 expect_eq "snapshots after usage errors" "$(snapshot_count)" 7
+
+# a value snapshot has no tiers: --diff refuses it instead of listing every account as changed
+expect_exit 0 K value --model customer-value --quiet
+expect_exit 1 K tiers --diff 7 8
+expect_in "$T/err" "snapshot 8 is a value snapshot, not a segmentation"
+expect_exit 1 K tiers --diff 8 current
+expect_in "$T/err" "snapshot 8 is a value snapshot"
 for cmd in segment tiers why snapshots; do
 	expect_exit 0 "$KAM" "$cmd" --help
 	expect_in "$T/out" "Usage: kam"
