@@ -2175,6 +2175,73 @@ Test(store, region_owner_entries_held_back)
 	kam_store_close(s);
 }
 
+Test(store, region_owner_entries_out_of_order)
+{
+	/* ids in no order, texts that are prefixes of others, the empty region: scans stay sorted */
+	kam_store *s = open_new();
+	kam_txn *t;
+	cr_assert_eq(kam_txn_begin(s, 1, &t), 0);
+	const char *regions[] = { "", "r1", "r10", "r", "r1x" };
+	for (int i = 0; i < 2000; i++) {
+		int n = (i * 7919) % 2000;
+		char id[16], owner[16];
+		snprintf(id, sizeof(id), "a%05d", n);
+		snprintf(owner, sizeof(owner), "o%d", n % 3);
+		kam_account a;
+		make_account(&a, id, regions[n % 5], n % 4 ? owner : NULL);
+		put_ok(t, KAM_ACCOUNT, &a, 0);
+	}
+	cr_assert_eq(kam_txn_commit(t), 0);
+	cr_assert_eq(kam_txn_begin(s, 0, &t), 0);
+	int total = 0;
+	for (int r = 0; r < 5; r++) {
+		kam_cursor *c;
+		cr_assert_eq(kam_cursor_open(t, KAM_ACCOUNT, KAM_SCAN_REGION, kam_str_c(regions[r]), 0,
+					     0, &c), 0);
+		kam_any rec;
+		char prev[16] = "";
+		int rc, n = 0;
+		while ((rc = kam_cursor_next(c, &rec)) == 1) {
+			char id[16];
+			snprintf(id, sizeof(id), "%.*s", (int)rec.account.id.len, rec.account.id.ptr);
+			cr_assert_gt(strcmp(id, prev), 0);
+			cr_assert_eq(atoi(id + 1) % 5, r);
+			strcpy(prev, id);
+			n++;
+		}
+		cr_assert_eq(rc, 0);
+		cr_assert_eq(n, 400);
+		total += n;
+		kam_cursor_close(c);
+	}
+	cr_assert_eq(total, 2000);
+	for (int o = 0; o < 3; o++) {
+		char owner[16];
+		snprintf(owner, sizeof(owner), "o%d", o);
+		kam_cursor *c;
+		cr_assert_eq(kam_cursor_open(t, KAM_ACCOUNT, KAM_SCAN_OWNER, kam_str_c(owner), 0, 0,
+					     &c), 0);
+		kam_any rec;
+		char prev[16] = "";
+		int rc, n = 0;
+		while ((rc = kam_cursor_next(c, &rec)) == 1) {
+			char id[16];
+			snprintf(id, sizeof(id), "%.*s", (int)rec.account.id.len, rec.account.id.ptr);
+			cr_assert_gt(strcmp(id, prev), 0);
+			strcpy(prev, id);
+			n++;
+		}
+		cr_assert_eq(rc, 0);
+		int want = 0;
+		for (int k = 0; k < 2000; k++)
+			want += k % 3 == o && k % 4 != 0;
+		cr_assert_eq(n, want);
+		kam_cursor_close(c);
+	}
+	kam_txn_abort(t);
+	kam_store_close(s);
+}
+
 Test(store, facts_money_and_enums_exact)
 {
 	/* the compact index values give back every amount, and every kind/outcome/objection */
