@@ -34,12 +34,24 @@ struct prepared {
 	double *cx;            /* per x: log a - log(b + x - 1) of the current evaluation */
 };
 
+/*
+ * The distinct triples live in an open-addressing table keyed by the packed triple, with their
+ * number and count in the slot (n == 0: empty), so adding a customer touches one slot; with an
+ * index table beside an array of triples, a million customers over a hundred thousand triples
+ * paid a cache miss on each.
+ */
+struct slot {
+	uint64_t key; /* triple_key(x, t, T) */
+	uint32_t i;   /* the triple's number */
+	uint32_t n;   /* customers; 0 for an empty slot */
+};
+
 struct bgnbd_data {
 	double unit;           /* weeks per time unit */
-	struct triple *tr;
-	size_t ntr, cap;
-	uint32_t *slots;       /* open addressing: triple index + 1, 0 for empty */
+	struct slot *slots;    /* at most half full */
 	size_t nslots;         /* a power of two */
+	uint32_t *order;       /* triple number -> its slot */
+	size_t ntr;
 	uint64_t customers;
 	struct prepared prep;
 };
@@ -75,8 +87,8 @@ void bgnbd_data_free(bgnbd_data *d)
 	if (!d)
 		return;
 	prepared_free(&d->prep);
-	free(d->tr);
 	free(d->slots);
+	free(d->order);
 	free(d);
 }
 
@@ -96,20 +108,34 @@ static uint64_t key_hash(uint64_t k)
 	return k;
 }
 
+/* The slot of `key`, or the empty slot where it goes. */
+static size_t slot_find(const struct slot *s, size_t nslots, uint64_t key)
+{
+	size_t h = (size_t)key_hash(key) & (nslots - 1);
+
+	while (s[h].n && s[h].key != key)
+		h = (h + 1) & (nslots - 1);
+	return h;
+}
+
 static int slots_grow(bgnbd_data *d)
 {
 	size_t n = d->nslots ? d->nslots * 2 : 1024;
-	uint32_t *s = calloc(n, sizeof(*s));
+	struct slot *s = calloc(n, sizeof(*s));
+	uint32_t *order = realloc(d->order, n / 2 * sizeof(*order));
 
-	if (!s)
+	if (order)
+		d->order = order;
+	if (!s || !order) {
+		free(s);
 		return KAM_ENOMEM;
+	}
 	for (size_t i = 0; i < d->ntr; i++) {
-		const struct triple *e = &d->tr[i];
-		size_t h = (size_t)key_hash(triple_key(e->x, e->t, e->T)) & (n - 1);
+		const struct slot *e = &d->slots[order[i]];
+		size_t h = slot_find(s, n, e->key);
 
-		while (s[h])
-			h = (h + 1) & (n - 1);
-		s[h] = (uint32_t)i + 1;
+		s[h] = *e;
+		order[i] = (uint32_t)h;
 	}
 	free(d->slots);
 	d->slots = s;
@@ -117,9 +143,19 @@ static int slots_grow(bgnbd_data *d)
 	return 0;
 }
 
+/* Triple number i. */
+static struct triple triple_at(const bgnbd_data *d, size_t i)
+{
+	const struct slot *e = &d->slots[d->order[i]];
+
+	return (struct triple){ (uint32_t)(e->key >> 42), (uint32_t)(e->key >> 21) & BGNBD_MAX_T,
+				(uint32_t)e->key & BGNBD_MAX_T, e->n };
+}
+
 int bgnbd_data_add(bgnbd_data *d, uint32_t x, uint32_t t_x, uint32_t T, uint32_t *index)
 {
-	size_t h;
+	uint64_t key = triple_key(x, t_x, T);
+	struct slot *e;
 	int rc;
 
 	if (!d || t_x > T || (x == 0 && t_x > 0))
@@ -132,37 +168,15 @@ int bgnbd_data_add(bgnbd_data *d, uint32_t x, uint32_t t_x, uint32_t T, uint32_t
 	/* Keep the table at most half full so that probes stay short. */
 	if (2 * (d->ntr + 1) > d->nslots && (rc = slots_grow(d)))
 		return rc;
-	h = (size_t)key_hash(triple_key(x, t_x, T)) & (d->nslots - 1);
-	for (;;) {
-		uint32_t s = d->slots[h];
-
-		if (!s)
-			break;
-		struct triple *e = &d->tr[s - 1];
-		if (e->x == x && e->t == t_x && e->T == T) {
-			e->n++;
-			d->customers++;
-			if (index)
-				*index = s - 1;
-			return 0;
-		}
-		h = (h + 1) & (d->nslots - 1);
+	e = &d->slots[slot_find(d->slots, d->nslots, key)];
+	if (!e->n) {
+		*e = (struct slot){ key, (uint32_t)d->ntr, 0 };
+		d->order[d->ntr++] = (uint32_t)(e - d->slots);
 	}
-	if (d->ntr == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 256;
-		struct triple *tr = realloc(d->tr, cap * sizeof(*tr));
-
-		if (!tr)
-			return KAM_ENOMEM;
-		d->tr = tr;
-		d->cap = cap;
-	}
-	d->tr[d->ntr] = (struct triple){ x, t_x, T, 1 };
-	d->slots[h] = (uint32_t)d->ntr + 1;
-	if (index)
-		*index = (uint32_t)d->ntr;
-	d->ntr++;
+	e->n++;
 	d->customers++;
+	if (index)
+		*index = e->i;
 	return 0;
 }
 
@@ -179,16 +193,16 @@ size_t bgnbd_data_triples(const bgnbd_data *d)
 void bgnbd_data_triple(const bgnbd_data *d, size_t i, uint32_t *x, uint32_t *t_x, uint32_t *T,
 		       uint64_t *count)
 {
-	const struct triple *e = &d->tr[i];
+	struct triple e = triple_at(d, i);
 
 	if (x)
-		*x = e->x;
+		*x = e.x;
 	if (t_x)
-		*t_x = e->t;
+		*t_x = e.t;
 	if (T)
-		*T = e->T;
+		*T = e.T;
 	if (count)
-		*count = e->n;
+		*count = e.n;
 }
 
 double bgnbd_data_unit(const bgnbd_data *d)
@@ -209,11 +223,13 @@ static int prepare(bgnbd_data *d)
 		return 0;
 	prepared_free(p);
 	for (size_t i = 0; i < d->ntr; i++) {
-		if (d->tr[i].x > maxx)
-			maxx = d->tr[i].x;
-		if (d->tr[i].T > maxT)
-			maxT = d->tr[i].T;
-		nrep += d->tr[i].x > 0;
+		struct triple e = triple_at(d, i);
+
+		if (e.x > maxx)
+			maxx = e.x;
+		if (e.T > maxT)
+			maxT = e.T;
+		nrep += e.x > 0;
 	}
 	p->maxx = maxx;
 	p->maxT = maxT;
@@ -227,25 +243,25 @@ static int prepare(bgnbd_data *d)
 	if (!p->nT || !p->sxT || !p->L || !p->cx || !p->rep || !xslot)
 		goto nomem;
 	for (size_t i = 0; i < d->ntr; i++) {
-		const struct triple *e = &d->tr[i];
+		struct triple e = triple_at(d, i);
 
-		if (!xslot[e->x])
-			xslot[e->x] = (uint32_t)++nxs;
+		if (!xslot[e.x])
+			xslot[e.x] = (uint32_t)++nxs;
 	}
 	p->xs = malloc((nxs ? nxs : 1) * sizeof(*p->xs));
 	p->nx = calloc(nxs ? nxs : 1, sizeof(*p->nx));
 	if (!p->xs || !p->nx)
 		goto nomem;
 	for (size_t i = 0; i < d->ntr; i++) {
-		const struct triple *e = &d->tr[i];
-		uint32_t k = xslot[e->x] - 1;
+		struct triple e = triple_at(d, i);
+		uint32_t k = xslot[e.x] - 1;
 
-		p->xs[k] = e->x;
-		p->nx[k] += e->n;
-		p->nT[e->T] += e->n;
-		p->sxT[e->T] += (double)e->n * e->x;
-		if (e->x)
-			p->rep[p->nrep++] = *e;
+		p->xs[k] = e.x;
+		p->nx[k] += e.n;
+		p->nT[e.T] += e.n;
+		p->sxT[e.T] += (double)e.n * e.x;
+		if (e.x)
+			p->rep[p->nrep++] = e;
 	}
 	p->nxs = nxs;
 	p->customers = d->customers;
@@ -521,8 +537,10 @@ int bgnbd_fit(bgnbd_data *d, bgnbd_params *out, bgnbd_fit_info *info)
 		return rc;
 	c.n = (double)d->customers;
 	for (size_t i = 0; i < d->ntr; i++) {
-		sx += (double)d->tr[i].n * d->tr[i].x;
-		sT += (double)d->tr[i].n * d->tr[i].T * d->unit;
+		struct triple e = triple_at(d, i);
+
+		sx += (double)e.n * e.x;
+		sT += (double)e.n * e.T * d->unit;
 	}
 	/* r = a = b = 1, and alpha so that the mean rate r / alpha matches the data's. */
 	th[0] = th[2] = th[3] = 0;

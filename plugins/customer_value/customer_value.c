@@ -10,7 +10,8 @@
  *
  * The plugin reads each account's orders once (one orders() call per account, in index order),
  * compresses them into the model's (x, t_x, T) triple, fits once, and then evaluates the model
- * once per distinct triple.
+ * once per distinct triple. Without a fit (parameters given, or no model) it scores each account
+ * right after reading it, in one pass.
  */
 #include <kam/plugin.h>
 
@@ -55,18 +56,17 @@ struct settings {
 };
 
 /*
- * What pass one keeps of an account for pass two. The metrics are added in pass two only, all
- * of an account's together: the host then receives them already grouped by account and need
- * not regroup some 13 million of them (a copy of 300 MB over a million accounts).
+ * What the scan of an account keeps for its scoring. All of an account's metrics are added
+ * together when it is scored: the host then receives them grouped by account and need not
+ * regroup some 13 million of them (a copy of 300 MB over a million accounts).
  */
 struct acct {
 	int64_t profit_all, profit_win, revenue_win; /* money */
 	uint64_t orders_win, days;                   /* orders in the window; distinct days */
 	int32_t first;                               /* day of the first order */
-	uint32_t triple;    /* index into the BG/NBD data, or NO_TRIPLE without orders */
-	double share;       /* revenue_win / wallet, or NAN without a wallet */
-	double profit_tx;   /* lifetime profit per transaction (currency units) */
-	double profit_year; /* window profit scaled to a year: the value without a model */
+	uint32_t triple;   /* index into the BG/NBD data, or NO_TRIPLE without orders */
+	uint32_t x, t, T;  /* the triple itself (units) */
+	double share;      /* revenue_win / wallet, or NAN without a wallet */
 };
 
 static int get_integer(const kam_host *h, kam_run *run, const char *name, int64_t lo, int64_t hi,
@@ -160,7 +160,6 @@ static int account_scan(const kam_host *h, kam_run *run, const struct settings *
 	int rc;
 
 	out->triple = NO_TRIPLE;
-	out->profit_tx = 0;
 	if (!v)
 		return KAM_EPLUGIN;
 	if ((rc = h->orders(run, i, INT32_MIN + 1, s->as_of, &o, &n)))
@@ -187,14 +186,12 @@ static int account_scan(const kam_host *h, kam_run *run, const struct settings *
 	out->first = first;
 	out->share = (v->present & KAM_VIEW_WALLET) && v->wallet > 0
 			     ? (double)revenue_win / v->wallet : NAN;
-	out->profit_year = profit_win / MONEY_UNIT * 365.0 / (double)s->window_days;
 	if (!days)
 		return 0;
-	out->profit_tx = profit_all / MONEY_UNIT / (double)days;
-	uint32_t x = days - 1 > BGNBD_MAX_X ? BGNBD_MAX_X : (uint32_t)(days - 1);
-	uint32_t T = to_units((int64_t)s->as_of - first, s->unit_days);
-	uint32_t t = x ? to_units((int64_t)last - first, s->unit_days) : 0;
-	rc = bgnbd_data_add(data, x, t, T, &out->triple);
+	out->x = days - 1 > BGNBD_MAX_X ? BGNBD_MAX_X : (uint32_t)(days - 1);
+	out->T = to_units((int64_t)s->as_of - first, s->unit_days);
+	out->t = out->x ? to_units((int64_t)last - first, s->unit_days) : 0;
+	rc = bgnbd_data_add(data, out->x, out->t, out->T, &out->triple);
 	if (rc == KAM_ERANGE) {
 		/* Centuries of history: leave the account out of the model rather than fail. */
 		h->log(run, KAM_LOG_WARNING, "account %zu: history too long for BG/NBD, left out", i);
@@ -223,37 +220,70 @@ static int history_metrics(const kam_host *h, kam_run *run, const struct setting
 	return 0;
 }
 
-/* Pass two: the model's measures, cached per distinct triple, and the value. */
+/* The model's measures per distinct triple, computed when first needed. */
 struct cache {
-	double *p_alive, *expected;
+	struct measures {
+		double p_alive, expected;
+	} *m;
+	size_t n;
 };
 
+/* The measures of the triple of account a, or NULL when out of memory. */
+static const struct measures *measures_of(struct cache *c, const struct settings *s,
+					  const bgnbd_params *p, double unit, const struct acct *a)
+{
+	size_t k = a->triple;
+
+	if (k >= c->n) {
+		/* A one-pass run meets new triples as it goes. */
+		size_t n = c->n ? c->n : 1024;
+		while (n <= k)
+			n *= 2;
+		struct measures *m = realloc(c->m, n * sizeof(*m));
+		if (!m)
+			return NULL;
+		for (size_t j = c->n; j < n; j++)
+			m[j].p_alive = m[j].expected = NAN;
+		c->m = m;
+		c->n = n;
+	}
+	if (isnan(c->m[k].p_alive)) {
+		c->m[k].p_alive = bgnbd_p_alive(p, a->x, a->t * unit, a->T * unit);
+		c->m[k].expected = bgnbd_expected(p, a->x, a->t * unit, a->T * unit, s->horizon);
+	}
+	return &c->m[k];
+}
+
+/* An account's metrics and value: p is the model, or NULL for none. */
 static int account_score(const kam_host *h, kam_run *run, const struct settings *s,
-			 const bgnbd_data *data, const bgnbd_params *p, struct cache *c, size_t i,
+			 double unit, const bgnbd_params *p, struct cache *c, size_t i,
 			 const struct acct *a)
 {
-	uint32_t x, t, T;
-	double unit = bgnbd_data_unit(data), pa, ex, value;
+	const struct measures *m;
+	double profit_tx, pa, ex, value;
 	char rec[64];
 	int rc;
 
 	if ((rc = history_metrics(h, run, s, i, a)))
 		return rc;
+	if (!p) {
+		/* No model: the value is the window's profit at a yearly rate. */
+		value = a->profit_win / MONEY_UNIT * 365.0 / (double)s->window_days;
+		return h->set_value(run, i, value, NULL);
+	}
 	if (a->triple == NO_TRIPLE)
 		return h->set_value(run, i, 0, NULL);
-	bgnbd_data_triple(data, a->triple, &x, &t, &T, NULL);
-	if (isnan(c->p_alive[a->triple])) {
-		c->p_alive[a->triple] = bgnbd_p_alive(p, x, t * unit, T * unit);
-		c->expected[a->triple] = bgnbd_expected(p, x, t * unit, T * unit, s->horizon);
-	}
-	pa = c->p_alive[a->triple];
-	ex = c->expected[a->triple];
-	value = ex * a->profit_tx;
-	if ((rc = add_metric(h, run, i, "repeat_transactions", x)) ||
-	    (rc = add_metric(h, run, i, "t_x_weeks", t * unit)) ||
-	    (rc = add_metric(h, run, i, "T_weeks", T * unit)) ||
+	if (!(m = measures_of(c, s, p, unit, a)))
+		return KAM_ENOMEM;
+	pa = m->p_alive;
+	ex = m->expected;
+	profit_tx = a->profit_all / MONEY_UNIT / (double)a->days;
+	value = ex * profit_tx;
+	if ((rc = add_metric(h, run, i, "repeat_transactions", a->x)) ||
+	    (rc = add_metric(h, run, i, "t_x_weeks", a->t * unit)) ||
+	    (rc = add_metric(h, run, i, "T_weeks", a->T * unit)) ||
 	    (rc = add_metric(h, run, i, "p_alive", pa)) ||
-	    (rc = add_metric(h, run, i, "profit_per_transaction", a->profit_tx)))
+	    (rc = add_metric(h, run, i, "profit_per_transaction", profit_tx)))
 		return rc;
 	/* The series can fail to converge only for extreme histories: report no expectation. */
 	if (!isfinite(ex)) {
@@ -304,13 +334,18 @@ static int model_choose(const kam_host *h, kam_run *run, const struct settings *
 	return 0;
 }
 
+/*
+ * With the parameters given (or no model wanted) an account is scored right after its scan, in
+ * one pass; a fit needs every account's triple first, so the scans are kept for a second pass.
+ */
 static int cv_run(void *state, const kam_host *h, kam_run *run)
 {
 	struct settings s;
-	struct acct *acc = NULL;
-	struct cache c = { NULL, NULL };
+	struct acct *acc = NULL, one;
+	struct cache c = { NULL, 0 };
 	bgnbd_data *data = NULL;
 	bgnbd_params p;
+	double unit;
 	size_t n;
 	int rc, none;
 
@@ -322,42 +357,30 @@ static int cv_run(void *state, const kam_host *h, kam_run *run)
 	if ((rc = read_settings(h, run, &s)))
 		return rc;
 	n = h->account_count(run);
-	acc = malloc((n ? n : 1) * sizeof(*acc));
-	if (!acc)
-		return KAM_ENOMEM;
-	if ((rc = bgnbd_data_new(&data, (double)s.unit_days / 7.0)))
-		goto out;
-	for (size_t i = 0; i < n; i++)
-		if ((rc = account_scan(h, run, &s, i, data, &acc[i])))
-			goto out;
-	none = model_choose(h, run, &s, data, &p);
-	if (none < 0) {
-		rc = none;
+	unit = (double)s.unit_days / 7.0;
+	if ((rc = bgnbd_data_new(&data, unit)))
+		return rc;
+	unit = bgnbd_data_unit(data);
+	if (s.fixed || !s.fit) {
+		none = model_choose(h, run, &s, data, &p);
+		for (size_t i = 0; !rc && i < n; i++)
+			if (!(rc = account_scan(h, run, &s, i, data, &one)))
+				rc = account_score(h, run, &s, unit, none ? NULL : &p, &c, i, &one);
 		goto out;
 	}
-	if (none) {
-		/* No model: the value is the window's profit at a yearly rate. */
-		for (size_t i = 0; i < n; i++)
-			if ((rc = history_metrics(h, run, &s, i, &acc[i])) ||
-			    (rc = h->set_value(run, i, acc[i].profit_year, NULL)))
-				goto out;
-		goto out;
-	}
-	size_t nt = bgnbd_data_triples(data);
-	c.p_alive = malloc((nt ? nt : 1) * sizeof(double));
-	c.expected = malloc((nt ? nt : 1) * sizeof(double));
-	if (!c.p_alive || !c.expected) {
+	if (!(acc = malloc((n ? n : 1) * sizeof(*acc)))) {
 		rc = KAM_ENOMEM;
 		goto out;
 	}
-	for (size_t k = 0; k < nt; k++)
-		c.p_alive[k] = c.expected[k] = NAN;
-	for (size_t i = 0; i < n; i++)
-		if ((rc = account_score(h, run, &s, data, &p, &c, i, &acc[i])))
-			goto out;
+	for (size_t i = 0; !rc && i < n; i++)
+		rc = account_scan(h, run, &s, i, data, &acc[i]);
+	none = rc ? 0 : model_choose(h, run, &s, data, &p);
+	if (none < 0)
+		rc = none;
+	for (size_t i = 0; !rc && i < n; i++)
+		rc = account_score(h, run, &s, unit, none ? NULL : &p, &c, i, &acc[i]);
 out:
-	free(c.p_alive);
-	free(c.expected);
+	free(c.m);
 	bgnbd_data_free(data);
 	free(acc);
 	return rc;
