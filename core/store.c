@@ -127,6 +127,7 @@ enum {
 struct rc_ent {
 	kam_rollup r;
 	uint32_t hash;
+	uint32_t seq; /* order of insertion since the table was last emptied */
 	uint8_t used, len;
 	uint8_t loaded, dirty; /* halves read from the database, halves changed */
 	char id[KAM_ID_MAX];
@@ -135,6 +136,7 @@ struct rc_ent {
 struct rcache {
 	struct rc_ent *tab;
 	uint32_t cap, count;
+	uint32_t next_seq;
 	struct rc_ent *last; /* the entry used last: rows come grouped by account */
 };
 
@@ -948,6 +950,7 @@ static struct rc_ent *rc_insert(struct rcache *rc, kam_str id, uint32_t h)
 	e->loaded = 0;
 	e->dirty = 0;
 	e->hash = h;
+	e->seq = rc->next_seq++;
 	e->len = (uint8_t)id.len;
 	memcpy(e->id, id.ptr, id.len);
 	rc->count++;
@@ -986,6 +989,7 @@ static void rc_clear(struct rcache *rc)
 		memset(rc->tab, 0, (size_t)rc->cap * sizeof(*rc->tab));
 	}
 	rc->count = 0;
+	rc->next_seq = 0;
 }
 
 static int rc_grow(struct rcache *rc)
@@ -994,12 +998,13 @@ static int rc_grow(struct rcache *rc)
 	struct rc_ent *tab = calloc(cap, sizeof(*tab));
 	if (!tab)
 		return KAM_ENOMEM;
-	struct rcache n = { tab, cap, 0, NULL };
+	struct rcache n = { tab, cap, 0, 0, NULL };
 	for (uint32_t i = 0; i < rc->cap; i++) {
 		struct rc_ent *e = &rc->tab[i];
 		if (e->used)
 			*rc_insert(&n, (kam_str){ e->id, e->len }, e->hash) = *e;
 	}
+	n.next_seq = rc->next_seq;
 	free(rc->tab);
 	*rc = n; /* last is NULL in n */
 	return 0;
@@ -1015,7 +1020,9 @@ static int ikey_del(kam_txn *t, int db, const uint8_t *key, size_t klen);
 
 /*
  * Writes the changed rollups of the cache to the database, in key order: B-tree inserts in
- * order touch each page once, where hash order would touch them at random.
+ * order touch each page once, where hash order would touch them at random. An import names its
+ * accounts in id order, so the entries are taken in their order of insertion and only sorted
+ * when that is not already key order.
  */
 static int rc_flush(kam_txn *t)
 {
@@ -1023,14 +1030,25 @@ static int rc_flush(kam_txn *t)
 	struct rcache *rc = &s->rc;
 	if (!rc->count)
 		return 0;
-	struct rc_ent **dirty = malloc((size_t)rc->count * sizeof(*dirty));
+	/* Deletes free entries for reuse: after very many, table order is as good. */
+	int by_seq = rc->next_seq <= 2 * rc->cap;
+	size_t span = by_seq ? rc->next_seq : rc->cap;
+	struct rc_ent **dirty = calloc(span, sizeof(*dirty));
 	if (!dirty)
 		return txn_fail(t, KAM_ENOMEM);
-	size_t n = 0;
 	for (uint32_t i = 0; i < rc->cap; i++)
 		if (rc->tab[i].used && rc->tab[i].dirty)
-			dirty[n++] = &rc->tab[i];
-	qsort(dirty, n, sizeof(*dirty), rc_ent_cmp);
+			dirty[by_seq ? rc->tab[i].seq : i] = &rc->tab[i];
+	size_t n = 0;
+	for (size_t i = 0; i < span; i++)
+		if (dirty[i])
+			dirty[n++] = dirty[i];
+	for (size_t i = 1; i < n; i++) {
+		if (rc_ent_cmp(&dirty[i - 1], &dirty[i]) > 0) {
+			qsort(dirty, n, sizeof(*dirty), rc_ent_cmp);
+			break;
+		}
+	}
 	uint8_t buf[ROLLUP_MAX], empty[ROLLUP_MAX];
 	int rc2 = 0;
 	for (int half = HALF_ORDERS; half <= HALF_INTERACTIONS && !rc2; half <<= 1) {
@@ -1078,6 +1096,7 @@ static int rc_reserve(kam_txn *t, uint32_t n)
 	rc->last = NULL;
 	memset(rc->tab, 0, (size_t)rc->cap * sizeof(*rc->tab));
 	rc->count = 0;
+	rc->next_seq = 0;
 	return 0;
 }
 
