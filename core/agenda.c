@@ -1,6 +1,7 @@
 /* agenda.c - the cadence agenda: tiers, one model run per distinct choice, actions in order. */
 #include "agenda.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -567,7 +568,9 @@ static char run_tier(void *ctx, const kam_account_view *v)
 	group *g = ((run_ctx *)ctx)->g;
 	kam_str id = { v->id.ptr, (uint32_t)v->id.len };
 	size_t pos = g->tier_pos;
-	if (pos < g->nowners && kam_str_eq(g->ids[pos], id)) {
+	/* the view's id is usually the very text the filter saw */
+	if (pos < g->nowners && ((g->ids[pos].ptr == id.ptr && g->ids[pos].len == id.len) ||
+				 kam_str_eq(g->ids[pos], id))) {
 		g->tier_pos = pos + 1;
 		return g->tiers[pos];
 	}
@@ -700,34 +703,64 @@ static int tier_ix(char t)
 	return t == 'A' ? 0 : t == 'B' ? 1 : t == 'C' ? 2 : 3;
 }
 
-/* Walks the runs' results in account id order: each run's are sorted, the runs disjoint. */
-static bool results_next(const struct kam_agenda_mem *mem, size_t *next, size_t *run, size_t *k)
+typedef struct collect {
+	plan *p;
+	kam_agenda *out;
+	size_t count;          /* items kept */
+	int64_t omin, omax;    /* their overdue_days */
+	int64_t span;          /* omax - omin + 1 */
+	size_t nbuckets;       /* (tier, overdue) buckets of the counting sort, or 0 */
+} collect;
+
+/*
+ * A big agenda is made by two threads, each over half of the accounts (by id): each counts its
+ * own items per bucket, and the second half's items of a bucket go after the first half's.
+ */
+typedef struct part {
+	const collect *c;
+	size_t *from, *to;   /* per run: the results of this part */
+	uint32_t *pos;       /* counting sort: its next place per bucket */
+	size_t first;        /* without: where its items start */
+	size_t n;            /* items counted, then made */
+	action_memo memo;
+	int rc;
+} part;
+
+#define PART_MIN_ITEMS 65536 /* fewer: one part, no thread */
+
+bool kam_agenda_threads(void)
 {
+	const char *e = getenv("KAM_AGENDA_THREADS");
+	return !e || strcmp(e, "0") != 0;
+}
+
+/* Runs fn over both parts: the second on a helper thread when `two` (and one starts). */
+static void parts_run(void *(*fn)(void *), part *parts, bool two)
+{
+	pthread_t th;
+	bool threaded = two && pthread_create(&th, NULL, fn, &parts[1]) == 0;
+	fn(&parts[0]);
+	if (threaded)
+		pthread_join(th, NULL);
+	else
+		fn(&parts[1]);
+}
+
+/* The part's next result in account id order: each run's are sorted, the runs disjoint. */
+static bool part_next(const part *pt, size_t *next, size_t *run)
+{
+	const struct kam_agenda_mem *mem = pt->c->out->mem;
 	size_t best = SIZE_MAX;
 	for (size_t i = 0; i < mem->nouts; i++) {
-		if (next[i] == mem->outs[i].count)
+		if (next[i] == pt->to[i])
 			continue;
 		if (best == SIZE_MAX || strcmp(mem->outs[i].results[next[i]].account_id,
 					       mem->outs[best].results[next[best]].account_id) < 0)
 			best = i;
 	}
-	if (best == SIZE_MAX)
-		return false;
 	*run = best;
-	*k = next[best]++;
-	return true;
+	return best != SIZE_MAX;
 }
-
-typedef struct collect {
-	plan *p;
-	kam_agenda *out;
-	action_memo memo;
-	size_t count;          /* items kept */
-	int64_t omin, omax;    /* their overdue_days */
-	int64_t span;          /* omax - omin + 1 */
-	uint32_t *pos;         /* counting sort: the next place of each (tier, overdue) bucket */
-	size_t nbuckets;
-} collect;
 
 static bool action_kept(const kam_agenda_opts *o, const kam_action *a)
 {
@@ -765,40 +798,37 @@ static size_t bucket_of(const collect *c, char tier, int64_t overdue)
 	return (size_t)tier_ix(tier) * (size_t)c->span + (size_t)(c->omax - overdue);
 }
 
-/* Second pass (counting sort): where each bucket's items start. */
-static int collect_buckets(collect *c)
+/* Second pass: a part's items, per bucket when there are buckets. */
+static void *part_count(void *arg)
 {
+	part *pt = arg;
+	const collect *c = pt->c;
 	const struct kam_agenda_mem *mem = c->out->mem;
 	const kam_agenda_opts *o = c->p->opts;
-	c->nbuckets = 4 * (size_t)c->span;
-	if (!(c->pos = calloc(c->nbuckets, sizeof(*c->pos))))
-		return KAM_ENOMEM;
 	for (size_t r = 0; r < mem->nouts; r++) {
 		const kam_run_output *ro = &mem->outs[r];
 		const char *tiers = c->p->groups[r].tiers;
-		for (size_t k = 0; k < ro->count; k++) {
+		for (size_t k = pt->from[r]; k < pt->to[r]; k++) {
 			const kam_result *res = &ro->results[k];
-			for (size_t a = 0; a < res->nactions; a++)
-				if (action_kept(o, &res->actions[a]))
-					c->pos[bucket_of(c, tiers[k], (int64_t)o->as_of -
+			for (size_t a = 0; a < res->nactions; a++) {
+				if (!action_kept(o, &res->actions[a]))
+					continue;
+				if (pt->pos)
+					pt->pos[bucket_of(c, tiers[k], (int64_t)o->as_of -
 								res->actions[a].due_day)]++;
+				pt->n++;
+			}
 		}
 	}
-	uint32_t at = 0;
-	for (size_t b = 0; b < c->nbuckets; b++) {
-		uint32_t n = c->pos[b];
-		c->pos[b] = at;
-		at += n;
-	}
-	return 0;
+	return NULL;
 }
 
 /* An account's actions in action order (stable: equal names keep the order they came in). */
-static void actions_order(collect *c, const kam_result *res, uint32_t *ix)
+static void actions_order(part *pt, const kam_result *res, uint32_t *ix)
 {
 	for (size_t a = 0; a < res->nactions; a++) {
 		size_t j = a;
-		while (j > 0 && action_cmp(&c->memo, res->actions[ix[j - 1]].action,
+		while (j > 0 && action_cmp(&pt->memo, res->actions[ix[j - 1]].action,
 					   res->actions[a].action) > 0) {
 			ix[j] = ix[j - 1];
 			j--;
@@ -807,36 +837,45 @@ static void actions_order(collect *c, const kam_result *res, uint32_t *ix)
 	}
 }
 
-/* Last pass: the items, each to its bucket's next place (or in the order made, without one). */
-static int collect_place(collect *c)
+/* Last pass: a part's items, each to its bucket's next place (or in the order made). */
+static void *part_place(void *arg)
 {
+	part *pt = arg;
+	const collect *c = pt->c;
 	kam_agenda *out = c->out;
 	const struct kam_agenda_mem *mem = out->mem;
 	const kam_agenda_opts *o = c->p->opts;
 	uint32_t small[8], *ix = small;
-	size_t ixcap = 8, n = 0, run, k;
-	size_t *next = calloc(mem->nouts ? mem->nouts : 1, sizeof(*next));
-	if (!next)
-		return KAM_ENOMEM;
-	while (results_next(mem, next, &run, &k)) {
+	size_t ixcap = 8, made = 0, run;
+	size_t *next = malloc((mem->nouts ? mem->nouts : 1) * sizeof(*next));
+	if (!next) {
+		pt->rc = KAM_ENOMEM;
+		return NULL;
+	}
+	memcpy(next, pt->from, mem->nouts * sizeof(*next));
+	while (!pt->rc && part_next(pt, next, &run)) {
+		size_t k = next[run]++;
 		const kam_result *res = &mem->outs[run].results[k];
 		const group *g = &c->p->groups[run];
 		if (res->nactions > ixcap) {
 			uint32_t *bigger = malloc(res->nactions * sizeof(*bigger));
-			if (!bigger)
+			if (!bigger) {
+				pt->rc = KAM_ENOMEM;
 				break;
+			}
 			if (ix != small)
 				free(ix);
 			ix = bigger;
 			ixcap = res->nactions;
 		}
-		actions_order(c, res, ix);
+		actions_order(pt, res, ix);
 		for (size_t j = 0; j < res->nactions; j++) {
 			const kam_action *act = &res->actions[ix[j]];
 			if (!action_kept(o, act))
 				continue;
 			int64_t od = (int64_t)o->as_of - act->due_day;
-			size_t at = c->pos ? c->pos[bucket_of(c, g->tiers[k], od)]++ : n;
+			size_t at = pt->pos ? pt->pos[bucket_of(c, g->tiers[k], od)]++
+					    : pt->first + made;
 			out->items[at] = (kam_agenda_item){
 				.account_id = res->account_id,
 				.region = res->region ? res->region : "",
@@ -849,13 +888,68 @@ static int collect_place(collect *c)
 				.per_year = act->per_year,
 				.detail = act->detail,
 			};
-			n++;
+			made++;
 		}
 	}
 	if (ix != small)
 		free(ix);
 	free(next);
-	return n == c->count ? 0 : KAM_ENOMEM;
+	return NULL;
+}
+
+/* The first result of a run whose id is not below `id`. */
+static size_t lower_bound(const kam_run_output *ro, const char *id)
+{
+	size_t lo = 0, hi = ro->count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(ro->results[mid].account_id, id) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Splits the results in two parts at the middle account of the largest run; returns whether
+ * the second part has any (a small agenda is one part).
+ */
+static bool parts_split(const collect *c, part *parts, size_t *bounds)
+{
+	const struct kam_agenda_mem *mem = c->out->mem;
+	size_t n = mem->nouts, big = 0;
+	for (size_t r = 0; r < n; r++) {
+		if (mem->outs[r].count > mem->outs[big].count)
+			big = r;
+		bounds[r] = 0;
+		bounds[2 * n + r] = mem->outs[r].count;
+	}
+	const char *pivot = NULL;
+	if (c->count >= PART_MIN_ITEMS && mem->outs[big].count >= 2 && kam_agenda_threads())
+		pivot = mem->outs[big].results[mem->outs[big].count / 2].account_id;
+	for (size_t r = 0; r < n; r++)
+		bounds[n + r] = pivot ? lower_bound(&mem->outs[r], pivot) : mem->outs[r].count;
+	parts[0].from = bounds;
+	parts[0].to = parts[1].from = bounds + n;
+	parts[1].to = bounds + 2 * n;
+	return pivot != NULL;
+}
+
+/* Where each part's items of each bucket start: bucket by bucket, the first part first. */
+static void parts_offsets(const collect *c, part *parts)
+{
+	uint32_t at = 0;
+	if (!c->nbuckets) {
+		parts[1].first = parts[0].n;
+		return;
+	}
+	for (size_t b = 0; b < c->nbuckets; b++)
+		for (int i = 0; i < 2; i++) {
+			uint32_t n = parts[i].pos[b];
+			parts[i].pos[b] = at;
+			at += n;
+		}
 }
 
 /* Without a counting sort (a very wide range of days): sort the items made in order. */
@@ -902,21 +996,37 @@ static int items_sort_wide(collect *c)
 static int items_collect(plan *p, kam_agenda *out)
 {
 	collect c = { .p = p, .out = out };
+	part parts[2] = { { .c = &c }, { .c = &c } };
 	collect_scan(&c);
 	if (c.count > UINT32_MAX)
 		return KAM_ELIMIT;
 	if (!c.count)
 		return 0;
-	if (!(out->items = malloc(c.count * sizeof(*out->items))))
+	size_t *bounds = malloc(3 * out->mem->nouts * sizeof(*bounds));
+	if (!bounds || !(out->items = malloc(c.count * sizeof(*out->items)))) {
+		free(bounds);
 		return KAM_ENOMEM;
+	}
 	out->count = c.count;
-	bool counting = (uint64_t)c.span <= (c.count + BUCKETS_MIN) / 4;
-	int rc = counting ? collect_buckets(&c) : 0;
-	if (!rc)
-		rc = collect_place(&c);
-	if (!rc && !counting)
+	int rc = 0;
+	if ((uint64_t)c.span <= (c.count + BUCKETS_MIN) / 4) {
+		c.nbuckets = 4 * (size_t)c.span;
+		for (int i = 0; !rc && i < 2; i++)
+			if (!(parts[i].pos = calloc(c.nbuckets, sizeof(*parts[i].pos))))
+				rc = KAM_ENOMEM;
+	}
+	if (!rc) {
+		bool two = parts_split(&c, parts, bounds);
+		parts_run(part_count, parts, two);
+		parts_offsets(&c, parts);
+		parts_run(part_place, parts, two);
+		rc = parts[0].rc ? parts[0].rc : parts[1].rc;
+	}
+	if (!rc && !c.nbuckets)
 		rc = items_sort_wide(&c);
-	free(c.pos);
+	free(parts[0].pos);
+	free(parts[1].pos);
+	free(bounds);
 	return rc;
 }
 

@@ -88,6 +88,12 @@ int kam_agenda_compute(kam_store *store, const kam_registry *reg, const kam_conf
 		       const kam_agenda_opts *opts, kam_agenda *out);
 void kam_agenda_free(kam_agenda *a);
 
+/*
+ * Whether a long agenda may be made and printed with a helper thread: yes, unless the
+ * environment variable KAM_AGENDA_THREADS is "0" (for tests: the list is the same either way).
+ */
+bool kam_agenda_threads(void);
+
 /* ---- the objection playbook (DOMAIN.md §5) ---- */
 
 /* The objection number (1..KAM_PLAYBOOK_COUNT) of a slug, or 0. */

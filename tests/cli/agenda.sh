@@ -272,4 +272,25 @@ in_order "$T/old-ag.csv"
 expect_eq "the old account first among the C rows" \
 	"$(grep -m1 ',C,' "$T/old-ag.csv" | cut -d, -f1,2)" "OLD-1,call"
 
+# ---- a book long enough for the helper threads: the same list with and without them ----
+BIG="$T/big"
+"$KAM" gen "$BIG/data" --accounts 60000 --seed 2 >/dev/null 2>&1 || fail "gen of 60000 accounts failed"
+"$KAM" --db "$BIG/db" init >/dev/null || fail "init failed"
+for kind in accounts orders interactions; do
+	"$KAM" --db "$BIG/db" import "$kind" "$BIG/data/$kind.csv" >/dev/null 2>&1 || fail "import $kind failed"
+done
+"$KAM" --db "$BIG/db" segment --as-of $D --quiet >/dev/null 2>&1 || fail "segment failed"
+# one run, then four (regions with their own parameters or holidays)
+for conf in '' 'cadence = { regions = { east = { model = "tiered", params = { call_a = 2 } },
+	north = { model = "tiered", params = { working_days = true } } },
+	holidays = { south = { "2026-06-15" } } }'; do
+	printf '%s\n' "$conf" >"$BIG/db/kam.conf.lua"
+	KAM_AGENDA_THREADS=0 "$KAM" --db "$BIG/db" agenda --as-of $D --format csv >"$T/one.csv" 2>&1 ||
+		fail "agenda without threads failed: $(head -3 "$T/one.csv")"
+	"$KAM" --db "$BIG/db" agenda --as-of $D --format csv >"$T/two.csv" 2>&1 || fail "agenda failed"
+	[ "$(rows "$T/two.csv")" -gt 65536 ] && ok || fail "too short for the threads: $(rows "$T/two.csv") rows"
+	cmp -s "$T/one.csv" "$T/two.csv" && ok || fail "threads changed the agenda ($conf)"
+	in_order "$T/two.csv"
+done
+
 finish
