@@ -1,4 +1,5 @@
 /* cmd_agenda.c - `kam agenda`: the calls, follow-ups and visits due as of a day, in order. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,19 +68,22 @@ static void csv_flush(csvbuf *b)
 	b->len = 0;
 }
 
+/* Room for n more bytes: a buffer with a file is written out, one without grows. */
 static char *csv_room_slow(csvbuf *b, size_t n)
 {
-	csv_flush(b);
-	if (b->cap < n) {
-		char *d = realloc(b->data, n);
+	if (b->f)
+		csv_flush(b);
+	if (b->cap - b->len < n) {
+		size_t cap = b->len + n > 2 * b->cap ? b->len + n : 2 * b->cap;
+		char *d = realloc(b->data, cap);
 		if (!d) {
 			b->err = KAM_ENOMEM;
 			return NULL;
 		}
 		b->data = d;
-		b->cap = n;
+		b->cap = cap;
 	}
-	return b->data;
+	return b->data + b->len;
 }
 
 static inline char *csv_room(csvbuf *b, size_t n)
@@ -210,50 +214,177 @@ static size_t int_text(int64_t v, char *buf)
 	return len;
 }
 
+/* A thread's memos for formatting rows. */
+typedef struct row_memo {
+	shared_text shared[SHARED_SLOTS];
+	day_slot days[DAY_SLOTS];
+	const char *detail; /* the last follow-up's objection, and its number */
+	int obj;
+	const char *responses[KAM_PLAYBOOK_COUNT + 1];
+} row_memo;
+
+static row_memo *row_memo_new(const kam_config *cfg)
+{
+	row_memo *m = calloc(1, sizeof(*m));
+	for (int k = 1; m && k <= KAM_PLAYBOOK_COUNT; k++)
+		m->responses[k] = kam_playbook_response(cfg, k);
+	return m;
+}
+
+static void format_rows(csvbuf *b, row_memo *m, const kam_agenda *a, size_t from, size_t to)
+{
+	for (size_t i = from; !b->err && i < to; i++) {
+		const kam_agenda_item *x = &a->items[i];
+		char over[24], tier = x->tier;
+		/* Items are in agenda order, their ids scattered over the runs' memory: ask early. */
+		if (i + 16 < to)
+			__builtin_prefetch(a->items[i + 16].account_id);
+		if (x->detail != m->detail) {
+			m->detail = x->detail;
+			m->obj = x->detail ? kam_objection_parse(x->detail) : 0;
+		}
+		csv_cstr(b, x->account_id, false);
+		csv_shared(b, m->shared, x->action);
+		csv_field(b, &tier, tier ? 1 : 0, true);
+		csv_day(b, x->due, m->days);
+		csv_put(b, over, int_text(x->overdue_days, over), false, true);
+		csv_shared(b, m->shared, x->owner);
+		csv_day(b, x->last, m->days);
+		csv_shared(b, m->shared, x->detail);
+		csv_shared(b, m->shared, m->responses[m->obj]);
+		csv_shared(b, m->shared, x->region);
+		csv_newline(b);
+	}
+}
+
+/*
+ * A long agenda is formatted by two threads: a helper formats every second chunk of rows into
+ * a ring of buffers while this thread formats the others and writes all of them in order.
+ */
+#define CHUNK_ROWS 8192
+#define RING 4
+
+typedef struct printer {
+	const kam_agenda *a;
+	size_t nchunks;
+	row_memo *memo;         /* the helper's */
+	csvbuf ring[RING];
+	pthread_mutex_t lock;   /* guards what follows */
+	pthread_cond_t cond;
+	size_t done, taken;     /* the helper's chunks formatted, and written */
+	int stop;
+} printer;
+
+static void *printer_main(void *arg)
+{
+	printer *pr = arg;
+	for (size_t k = 0; 2 * k + 1 < pr->nchunks; k++) {
+		pthread_mutex_lock(&pr->lock);
+		while (!pr->stop && k - pr->taken >= RING)
+			pthread_cond_wait(&pr->cond, &pr->lock);
+		int stop = pr->stop;
+		pthread_mutex_unlock(&pr->lock);
+		if (stop)
+			break;
+		csvbuf *slot = &pr->ring[k % RING];
+		size_t from = (2 * k + 1) * CHUNK_ROWS;
+		size_t to = from + CHUNK_ROWS < pr->a->count ? from + CHUNK_ROWS : pr->a->count;
+		slot->len = 0;
+		format_rows(slot, pr->memo, pr->a, from, to);
+		pthread_mutex_lock(&pr->lock);
+		pr->done = k + 1;
+		pthread_cond_broadcast(&pr->cond);
+		pthread_mutex_unlock(&pr->lock);
+	}
+	return NULL;
+}
+
+/* Writes the helper's chunk k once it is formatted, and gives its buffer back. */
+static void printer_take(printer *pr, size_t k, csvbuf *b)
+{
+	pthread_mutex_lock(&pr->lock);
+	while (pr->done <= k)
+		pthread_cond_wait(&pr->cond, &pr->lock);
+	pthread_mutex_unlock(&pr->lock);
+	csvbuf *slot = &pr->ring[k % RING];
+	if (slot->err)
+		b->err = slot->err;
+	else if (slot->len && fwrite(slot->data, 1, slot->len, b->f) != slot->len)
+		b->err = KAM_EIO;
+	pthread_mutex_lock(&pr->lock);
+	pr->taken = k + 1;
+	pthread_cond_broadcast(&pr->cond);
+	pthread_mutex_unlock(&pr->lock);
+}
+
+/* Starts the helper; false when the agenda is short or no thread starts. */
+static bool printer_start(printer *pr, pthread_t *th, const kam_agenda *a,
+			  const kam_config *cfg)
+{
+	*pr = (printer){ .a = a, .nchunks = (a->count + CHUNK_ROWS - 1) / CHUNK_ROWS };
+	if (pr->nchunks < 4 || !kam_agenda_threads() || !(pr->memo = row_memo_new(cfg)))
+		return false;
+	if (pthread_mutex_init(&pr->lock, NULL)) {
+		free(pr->memo);
+		return false;
+	}
+	if (pthread_cond_init(&pr->cond, NULL)) {
+		pthread_mutex_destroy(&pr->lock);
+		free(pr->memo);
+		return false;
+	}
+	if (pthread_create(th, NULL, printer_main, pr)) {
+		pthread_cond_destroy(&pr->cond);
+		pthread_mutex_destroy(&pr->lock);
+		free(pr->memo);
+		return false;
+	}
+	return true;
+}
+
+static void printer_stop(printer *pr, pthread_t th)
+{
+	pthread_mutex_lock(&pr->lock);
+	pr->stop = 1;
+	pthread_cond_broadcast(&pr->cond);
+	pthread_mutex_unlock(&pr->lock);
+	pthread_join(th, NULL);
+	pthread_cond_destroy(&pr->cond);
+	pthread_mutex_destroy(&pr->lock);
+	for (int i = 0; i < RING; i++)
+		free(pr->ring[i].data);
+	free(pr->memo);
+}
+
 static int print_csv(const kam_agenda *a, const kam_config *cfg)
 {
 	csvbuf b = { .f = stdout };
-	shared_text *shared = calloc(SHARED_SLOTS, sizeof(*shared));
-	day_slot *days = calloc(DAY_SLOTS, sizeof(*days));
-	const char *responses[KAM_PLAYBOOK_COUNT + 1] = { NULL };
-	for (int k = 1; k <= KAM_PLAYBOOK_COUNT; k++)
-		responses[k] = kam_playbook_response(cfg, k);
-	if (!shared || !days || !(b.data = malloc(b.cap = 1 << 20))) {
-		free(shared);
-		free(days);
+	row_memo *m = row_memo_new(cfg);
+	if (!m || !(b.data = malloc(b.cap = 1 << 20))) {
+		free(m);
 		return KAM_ENOMEM;
 	}
 	for (size_t c = 0; c < NCOLS; c++)
 		csv_cstr(&b, cols[c].name, c > 0);
 	csv_newline(&b);
-	const char *detail = NULL;
-	int obj = 0;
-	for (size_t i = 0; !b.err && i < a->count; i++) {
-		const kam_agenda_item *x = &a->items[i];
-		char over[24], tier = x->tier;
-		/* Items are in agenda order, their ids scattered over the runs' memory: ask early. */
-		if (i + 16 < a->count)
-			__builtin_prefetch(a->items[i + 16].account_id);
-		if (x->detail != detail) {
-			detail = x->detail;
-			obj = detail ? kam_objection_parse(detail) : 0;
+	printer pr;
+	pthread_t th;
+	bool two = printer_start(&pr, &th, a, cfg);
+	size_t nchunks = (a->count + CHUNK_ROWS - 1) / CHUNK_ROWS;
+	for (size_t c = 0; !b.err && c < nchunks; c++) {
+		if (two && c % 2) {
+			csv_flush(&b);
+			printer_take(&pr, c / 2, &b);
+			continue;
 		}
-		csv_cstr(&b, x->account_id, false);
-		csv_shared(&b, shared, x->action);
-		csv_field(&b, &tier, tier ? 1 : 0, true);
-		csv_day(&b, x->due, days);
-		csv_put(&b, over, int_text(x->overdue_days, over), false, true);
-		csv_shared(&b, shared, x->owner);
-		csv_day(&b, x->last, days);
-		csv_shared(&b, shared, x->detail);
-		csv_shared(&b, shared, responses[obj]);
-		csv_shared(&b, shared, x->region);
-		csv_newline(&b);
+		size_t to = (c + 1) * CHUNK_ROWS < a->count ? (c + 1) * CHUNK_ROWS : a->count;
+		format_rows(&b, m, a, c * CHUNK_ROWS, to);
 	}
+	if (two)
+		printer_stop(&pr, th);
 	csv_flush(&b);
 	free(b.data);
-	free(shared);
-	free(days);
+	free(m);
 	if (!b.err && fflush(stdout))
 		b.err = KAM_EIO;
 	return b.err;
