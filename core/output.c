@@ -1,12 +1,17 @@
 /* output.c - tables, CSV and JSON lines for every listing command. */
 #include "output.h"
 
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <kam/errors.h>
 
 #include "csv.h"
+#include "money.h"
+#include "segment.h"
 
 #define TABLE_CELL_MAX 40 /* characters shown in one table cell before it is cut */
 
@@ -18,7 +23,191 @@ struct kam_out {
 	kam_buf cells;  /* table: every cell's bytes, rows kept until the end */
 	kam_buf spans;  /* table: (offset, length) of each cell in `cells`, as size_t pairs */
 	size_t nrows;
+	kam_buf line;   /* csv, json: the row being written (one write per row) */
 };
+
+/* ---- numbers ---- */
+
+typedef unsigned __int128 u128;
+
+#define POW10_MAX 22 /* 10^22 is the largest power of ten that a double holds exactly */
+
+static const double pow10_dbl[POW10_MAX + 1] = {
+	1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+static u128 pow10_u128(int k)
+{
+	u128 p = 1;
+	while (k-- > 0)
+		p *= 10;
+	return p;
+}
+
+/*
+ * v * 10^k for v = m * 2^e (m < 2^53), exactly: its integer part *q and whether rounding to
+ * nearest, ties to even (as printf rounds), goes up (*up). Returns 0 when the arithmetic would
+ * not fit 128 bits (the caller then falls back).
+ */
+static int scaled(uint64_t m, int e, int k, uint64_t *q, int *up)
+{
+	u128 x, d, whole, r;
+	if (k > POW10_MAX || k < -POW10_MAX)
+		return 0;
+	if (k >= 0) {
+		x = (u128)m * pow10_u128(k); /* < 2^53 * 2^74 */
+		if (e >= 0) {
+			/* An integer: exact, when it has at most 64 bits. */
+			if (e >= 64 || (x >> (64 - e)))
+				return 0;
+			*q = (uint64_t)(x << e);
+			*up = 0;
+			return 1;
+		}
+		if (-e >= 127)
+			return 0;
+		d = (u128)1 << -e;
+		whole = x >> -e;
+		r = x & (d - 1);
+	} else {
+		u128 p = pow10_u128(-k); /* < 2^74 */
+		x = m;
+		if (e >= 0) {
+			if (e > 74)
+				return 0;
+			x <<= e;
+			d = p;
+		} else {
+			if (-e > 53)
+				return 0;
+			d = p << -e;
+		}
+		whole = x / d;
+		r = x % d;
+	}
+	if (whole >> 63)
+		return 0;
+	*q = (uint64_t)whole;
+	*up = 2 * r > d || (2 * r == d && (whole & 1));
+	return 1;
+}
+
+/*
+ * |v| rounded to p significant digits: n (10^(p-1) <= n < 10^p) times 10^(x - p + 1), so x is
+ * the decimal exponent of the first digit. Returns 0 outside the range handled.
+ */
+static int digits_round(double v, int p, uint64_t *n, int *x)
+{
+	int e, up;
+	double f = frexp(fabs(v), &e); /* |v| = f * 2^e, 0.5 <= f < 1 */
+	uint64_t m = (uint64_t)ldexp(f, 53);
+	uint64_t lo = (uint64_t)pow10_dbl[p - 1], hi = (uint64_t)pow10_dbl[p];
+	int ex = (int)floor(log10(fabs(v))); /* may be one off near powers of ten */
+
+	e -= 53;
+	for (int tries = 0; tries < 3; tries++) {
+		/* The exponent is right when the integer part has p digits. */
+		if (!scaled(m, e, p - 1 - ex, n, &up))
+			return 0;
+		if (*n >= hi) {
+			ex++;
+		} else if (*n < lo) {
+			ex--;
+		} else {
+			*n += up;
+			if (*n == hi) { /* 9.99...95 rounds to 10.0...0 */
+				*n = lo;
+				ex++;
+			}
+			*x = ex;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Whether the decimal n * 10^s reads back as exactly v (one correctly rounded operation). */
+static int reads_back(uint64_t n, int s, double v)
+{
+	if (n > (1ull << 53) || s > POW10_MAX || s < -POW10_MAX)
+		return -1; /* not decidable this way */
+	double d = s < 0 ? (double)n / pow10_dbl[-s] : (double)n * pow10_dbl[s];
+	return d == fabs(v);
+}
+
+/* printf's "%.{p}g" of the sign of v and the digits n (p of them) with exponent x. */
+static size_t g_text(double v, uint64_t n, int p, int x, char *buf)
+{
+	char d[20];
+	char *o = buf;
+	int nd = p;
+	for (int i = p - 1; i >= 0; i--) {
+		d[i] = (char)('0' + n % 10);
+		n /= 10;
+	}
+	while (nd > 1 && d[nd - 1] == '0')
+		nd--; /* %g drops trailing zeros */
+	if (v < 0)
+		*o++ = '-';
+	if (x < -4 || x >= p) {
+		*o++ = d[0];
+		if (nd > 1) {
+			*o++ = '.';
+			memcpy(o, d + 1, (size_t)nd - 1);
+			o += nd - 1;
+		}
+		int ax = x < 0 ? -x : x;
+		*o++ = 'e';
+		*o++ = x < 0 ? '-' : '+';
+		if (ax >= 100)
+			*o++ = (char)('0' + ax / 100);
+		*o++ = (char)('0' + ax / 10 % 10);
+		*o++ = (char)('0' + ax % 10);
+	} else if (x < 0) {
+		*o++ = '0';
+		*o++ = '.';
+		for (int i = -1; i > x; i--)
+			*o++ = '0';
+		memcpy(o, d, (size_t)nd);
+		o += nd;
+	} else {
+		for (int i = 0; i <= x; i++)
+			*o++ = i < nd ? d[i] : '0';
+		if (nd > x + 1) {
+			*o++ = '.';
+			memcpy(o, d + x + 1, (size_t)(nd - x - 1));
+			o += nd - x - 1;
+		}
+	}
+	*o = 0;
+	return (size_t)(o - buf);
+}
+
+size_t kam_out_number(double v, char buf[32])
+{
+	/* Money and counts: a decimal with at most 4 places reads as kam_money_format writes it. */
+	if (v > -1e10 && v < 1e10 && !(v == 0 && signbit(v))) {
+		double s = v * 10000.0;
+		long long n = (long long)(s < 0 ? s - 0.5 : s + 0.5);
+		if ((double)n / 10000.0 == v)
+			return kam_money_format((kam_money)n, buf);
+	}
+	if (v != 0 && isfinite(v) && fabs(v) >= DBL_MIN) {
+		for (int p = 15; p <= 17; p++) {
+			uint64_t n;
+			int x, back;
+			if (!digits_round(v, p, &n, &x))
+				break;
+			back = p == 17 ? 1 : reads_back(n, x - p + 1, v);
+			if (back < 0)
+				break;
+			if (back)
+				return g_text(v, n, p, x, buf);
+		}
+	}
+	return kam_number_format(v, buf);
+}
 
 int kam_format_parse(const char *name, kam_format *out)
 {
@@ -31,25 +220,53 @@ int kam_format_parse(const char *name, kam_format *out)
 	return KAM_EINVAL;
 }
 
+/* The escape of a byte that JSON strings cannot hold as is, into e; 0 for any other byte. */
+static size_t json_escape(unsigned char c, char e[8])
+{
+	switch (c) {
+	case '"': memcpy(e, "\\\"", 2); return 2;
+	case '\\': memcpy(e, "\\\\", 2); return 2;
+	case '\n': memcpy(e, "\\n", 2); return 2;
+	case '\r': memcpy(e, "\\r", 2); return 2;
+	case '\t': memcpy(e, "\\t", 2); return 2;
+	default:
+		if (c >= 0x20)
+			return 0;
+		return (size_t)snprintf(e, 8, "\\u%04x", c);
+	}
+}
+
 void kam_json_string(FILE *f, const char *p, size_t len)
 {
+	char e[8];
 	fputc('"', f);
 	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)p[i];
-		switch (c) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\r': fputs("\\r", f); break;
-		case '\t': fputs("\\t", f); break;
-		default:
-			if (c < 0x20)
-				fprintf(f, "\\u%04x", c);
-			else
-				fputc(c, f);
-		}
+		size_t n = json_escape((unsigned char)p[i], e);
+		if (n)
+			fwrite(e, 1, n, f);
+		else
+			fputc(p[i], f);
 	}
 	fputc('"', f);
+}
+
+/* kam_json_string into a buffer: the runs between escapes are copied whole. */
+static int json_string_buf(kam_buf *b, const char *p, size_t len)
+{
+	char e[8];
+	size_t from = 0;
+	int rc = kam_buf_putc(b, '"');
+	for (size_t i = 0; !rc && i < len; i++) {
+		size_t n = json_escape((unsigned char)p[i], e);
+		if (!n)
+			continue;
+		if (!(rc = kam_buf_append(b, p + from, i - from)))
+			rc = kam_buf_append(b, e, n);
+		from = i + 1;
+	}
+	if (!rc)
+		rc = kam_buf_append(b, p + from, len - from);
+	return rc ? rc : kam_buf_putc(b, '"');
 }
 
 kam_out *kam_out_begin(FILE *f, kam_format fmt, const kam_col *cols, unsigned ncols)
@@ -72,39 +289,75 @@ kam_out *kam_out_begin(FILE *f, kam_format fmt, const kam_col *cols, unsigned nc
 	return out;
 }
 
-static void json_row(kam_out *out, const kam_str *v)
+static int json_row(kam_out *out, const kam_str *v)
 {
-	FILE *f = out->f;
-	fputc('{', f);
-	for (unsigned i = 0; i < out->ncols; i++) {
+	kam_buf *b = &out->line;
+	int rc = kam_buf_putc(b, '{');
+	for (unsigned i = 0; !rc && i < out->ncols; i++) {
 		if (i)
-			fputc(',', f);
-		kam_json_string(f, out->cols[i].name, strlen(out->cols[i].name));
-		fputc(':', f);
+			rc = kam_buf_putc(b, ',');
+		if (!rc)
+			rc = json_string_buf(b, out->cols[i].name, strlen(out->cols[i].name));
+		if (!rc)
+			rc = kam_buf_putc(b, ':');
+		if (rc)
+			break;
 		if (!v[i].ptr)
-			fputs("null", f);
+			rc = kam_buf_append(b, "null", 4);
 		else if (out->cols[i].numeric && v[i].len)
-			fwrite(v[i].ptr, 1, v[i].len, f);
+			rc = kam_buf_append(b, v[i].ptr, v[i].len);
 		else
-			kam_json_string(f, v[i].ptr, v[i].len);
+			rc = json_string_buf(b, v[i].ptr, v[i].len);
 	}
-	fputs("}\n", f);
+	return rc ? rc : kam_buf_append(b, "}\n", 2);
+}
+
+/*
+ * Whether a CSV field is written as is: printable ASCII without comma or quote. Anything else
+ * goes through kam_csv_write_field, which decides on quoting; this only spares it the usual case.
+ */
+static bool csv_plain(const char *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (c < 0x20 || c > 0x7e || c == ',' || c == '"')
+			return false;
+	}
+	return true;
+}
+
+static int csv_row(kam_out *out, const kam_str *v)
+{
+	kam_buf *b = &out->line;
+	int rc = 0;
+	for (unsigned i = 0; !rc && i < out->ncols; i++) {
+		if (i)
+			rc = kam_buf_putc(b, ',');
+		if (rc || !v[i].ptr)
+			continue;
+		if (csv_plain(v[i].ptr, v[i].len)) {
+			rc = kam_buf_append(b, v[i].ptr, v[i].len);
+			continue;
+		}
+		/* The row so far, then the field as csv.c writes it. */
+		if (b->len && fwrite(b->data, 1, b->len, out->f) != b->len)
+			return KAM_EIO;
+		b->len = 0;
+		rc = kam_csv_write_field(out->f, v[i].ptr, v[i].len);
+	}
+	return rc ? rc : kam_buf_putc(b, '\n');
 }
 
 int kam_out_row(kam_out *out, const kam_str *v)
 {
+	int rc = 0;
+	out->line.len = 0;
 	switch (out->fmt) {
 	case KAM_FMT_CSV:
-		for (unsigned i = 0; i < out->ncols; i++) {
-			if (i)
-				fputc(',', out->f);
-			if (v[i].ptr)
-				kam_csv_write_field(out->f, v[i].ptr, v[i].len);
-		}
-		fputc('\n', out->f);
+		rc = csv_row(out, v);
 		break;
 	case KAM_FMT_JSON:
-		json_row(out, v);
+		rc = json_row(out, v);
 		break;
 	case KAM_FMT_TABLE:
 		for (unsigned i = 0; i < out->ncols; i++) {
@@ -116,6 +369,10 @@ int kam_out_row(kam_out *out, const kam_str *v)
 		out->nrows++;
 		break;
 	}
+	if (!rc && out->line.len && fwrite(out->line.data, 1, out->line.len, out->f) != out->line.len)
+		rc = KAM_EIO;
+	if (rc)
+		return rc;
 	return ferror(out->f) ? KAM_EIO : 0;
 }
 
@@ -202,6 +459,7 @@ int kam_out_end(kam_out *out)
 	int rc = fflush(out->f) || ferror(out->f) ? KAM_EIO : 0;
 	kam_buf_free(&out->cells);
 	kam_buf_free(&out->spans);
+	kam_buf_free(&out->line);
 	free(out);
 	return rc;
 }

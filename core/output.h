@@ -36,6 +36,13 @@ int kam_out_row(kam_out *out, const kam_str *values);
 /* Finishes the listing (prints a table), frees the writer. Returns 0 or KAM_EIO. */
 int kam_out_end(kam_out *out);
 
+/*
+ * kam_number_format's text for v (segment.h: the first of "%.15g", "%.16g" and "%.17g" that
+ * reads back as v), byte for byte, into buf (NUL-terminated); returns its length. Faster: most
+ * numbers take integer arithmetic instead of printf and strtod.
+ */
+size_t kam_out_number(double v, char buf[32]);
+
 /* Writes `s` as a JSON string literal (with quotes) to f. */
 void kam_json_string(FILE *f, const char *p, size_t len);
 

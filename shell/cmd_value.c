@@ -35,24 +35,6 @@ typedef struct metric_cols {
 #define GUESSES 64
 
 /*
- * kam_number_format's text, faster for what value models give most: numbers that are exactly
- * the double nearest to a decimal with at most 4 places and under 10^10 in magnitude (money,
- * counts). For those, the money text is the shortest text that reads back as the number, which
- * is what kam_number_format finds by trying 15 to 17 digits: rounding to 15 significant digits
- * gives the decimal itself, and it has at most 14. Anything else goes to kam_number_format.
- */
-static size_t number_text(double v, char buf[32])
-{
-	if (v > -1e10 && v < 1e10 && !(v == 0 && signbit(v))) {
-		double x = v * 10000.0;
-		long long n = (long long)(x < 0 ? x - 0.5 : x + 0.5);
-		if ((double)n / 10000.0 == v)
-			return kam_money_format((kam_money)n, buf);
-	}
-	return kam_number_format(v, buf);
-}
-
-/*
  * The column of a metric name, or -1. Rows of one model give their metrics in the same order
  * with the same interned names, so the column the metric at position k had in the row before
  * (guess[k]) is tried first.
@@ -115,7 +97,7 @@ static int print_rows(const kam_value_row *rows, size_t n, kam_format fmt)
 		v[0] = kam_str_c(r->account_id);
 		v[1] = kam_str_c(rows[i].info->model);
 		if (r->has_value)
-			v[2] = (kam_str){ num[2], (uint32_t)number_text(r->value, num[2]) };
+			v[2] = (kam_str){ num[2], (uint32_t)kam_out_number(r->value, num[2]) };
 		v[3] = kam_str_c(r->recommendation);
 		v[4] = kam_str_c(r->region ? r->region : "");
 		if (rows[i].info->id)
@@ -127,7 +109,7 @@ static int print_rows(const kam_value_row *rows, size_t n, kam_format fmt)
 				continue;
 			size_t col = FIXED_COLS + (size_t)c;
 			v[col] = (kam_str){ num[col],
-					    (uint32_t)number_text(r->metrics[k].value, num[col]) };
+					    (uint32_t)kam_out_number(r->metrics[k].value, num[col]) };
 		}
 		rc = kam_out_row(out, v);
 	}
