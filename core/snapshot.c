@@ -81,9 +81,12 @@ typedef struct reader {
 	int bad;
 } reader;
 
-static uint64_t get_varint(reader *r)
+static inline uint64_t get_varint(reader *r)
 {
 	uint64_t v = 0;
+	/* most are one byte: codes, counts, tiers' small numbers */
+	if (r->p < r->end && *r->p < 0x80)
+		return r->bad ? 0 : *r->p++;
 	if (!r->bad && kam_varint_get(&r->p, r->end, &v))
 		r->bad = 1;
 	return r->bad ? 0 : v;
