@@ -51,6 +51,16 @@ static const kam_param_def tiered_params[] = {
 #define MAX_MONTHS 1200 /* a century: anything longer is a typo */
 #define MAX_FOLLOWUP 3660
 
+/*
+ * host->add_months remembered by (day, months): a million accounts' last contacts fall on a
+ * few thousand days, and the calendar arithmetic would be done again for each.
+ */
+#define MONTHS_SLOTS 4096
+
+struct months_memo {
+	int32_t day, months, due; /* months 0: an empty slot */
+};
+
 struct tiered_cfg {
 	int32_t as_of;
 	int call[3], visit[3]; /* months, by tier A, B, C */
@@ -58,6 +68,7 @@ struct tiered_cfg {
 	int working_days;
 	int32_t *holidays; /* sorted, unique */
 	size_t nholidays;
+	struct months_memo *memo; /* MONTHS_SLOTS, or NULL */
 };
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (March-based years, 400-year eras). */
@@ -242,6 +253,18 @@ static int32_t working(const struct tiered_cfg *c, int32_t day)
 	return day;
 }
 
+static int32_t add_months(const kam_host *host, struct tiered_cfg *c, int32_t day, int months)
+{
+	struct months_memo *m;
+
+	if (!c->memo)
+		return host->add_months(day, months);
+	m = &c->memo[((uint32_t)day * 2654435761u + (uint32_t)months) % MONTHS_SLOTS];
+	if (m->months != months || m->day != day)
+		*m = (struct months_memo){ day, months, host->add_months(day, months) };
+	return m->due;
+}
+
 static int32_t add_days(int32_t day, int32_t n)
 {
 	int64_t r = (int64_t)day + n;
@@ -272,8 +295,7 @@ static void history_read(const kam_interaction_view *v, size_t n, struct history
 	}
 }
 
-static int account_plan(const kam_host *host, kam_run *run, const struct tiered_cfg *c,
-			size_t i)
+static int account_plan(const kam_host *host, kam_run *run, struct tiered_cfg *c, size_t i)
 {
 	const kam_account_view *a = host->account(run, i);
 	const kam_interaction_view *v;
@@ -302,13 +324,13 @@ static int account_plan(const kam_host *host, kam_run *run, const struct tiered_
 		rc = host->add_action(run, i, "follow-up", due, h.last_call, 12.0 / c->call[k],
 				      slug);
 	} else {
-		due = h.last_call == KAM_NO_DAY ? none : host->add_months(h.last_call, c->call[k]);
+		due = h.last_call == KAM_NO_DAY ? none : add_months(host, c, h.last_call, c->call[k]);
 		rc = host->add_action(run, i, "call", working(c, due), h.last_call,
 				      12.0 / c->call[k], NULL);
 	}
 	if (rc)
 		return rc;
-	due = h.last_visit == KAM_NO_DAY ? none : host->add_months(h.last_visit, c->visit[k]);
+	due = h.last_visit == KAM_NO_DAY ? none : add_months(host, c, h.last_visit, c->visit[k]);
 	return host->add_action(run, i, "visit", working(c, due), h.last_visit,
 				12.0 / c->visit[k], NULL);
 }
@@ -325,10 +347,12 @@ static int tiered_run(void *state, const kam_host *host, kam_run *run)
 		return KAM_EINVAL;
 	}
 	rc = cfg_read(host, run, &c);
+	c.memo = calloc(MONTHS_SLOTS, sizeof(*c.memo)); /* without: no memo */
 	for (size_t i = 0; !rc && i < n; i++)
 		rc = account_plan(host, run, &c, i);
 	if (rc == KAM_ENOMEM)
 		host->log(run, KAM_LOG_ERROR, "out of memory");
+	free(c.memo);
 	free(c.holidays);
 	return rc;
 }
