@@ -669,3 +669,106 @@ double bgnbd_expected_new(const bgnbd_params *p, double t)
 {
 	return bgnbd_expected(p, 0, 0, 0, t);
 }
+
+/* --- memo ------------------------------------------------------------------------------------ */
+
+struct memo_slot {
+	uint64_t key;  /* triple_key */
+	uint32_t full; /* 0: empty */
+	double p_alive, expected;
+};
+
+struct bgnbd_memo {
+	bgnbd_params p;
+	double unit, horizon;
+	struct memo_slot *slots; /* at most half full */
+	size_t nslots, used;     /* nslots: a power of two */
+};
+
+int bgnbd_memo_new(bgnbd_memo **out, const bgnbd_params *p, double unit_weeks,
+		   double horizon_weeks)
+{
+	bgnbd_memo *m;
+
+	if (!out || !p || !isfinite(unit_weeks) || !(unit_weeks > 0))
+		return KAM_EINVAL;
+	if (!(m = calloc(1, sizeof(*m))))
+		return KAM_ENOMEM;
+	m->p = *p;
+	m->unit = unit_weeks;
+	m->horizon = horizon_weeks;
+	m->nslots = 1024;
+	if (!(m->slots = calloc(m->nslots, sizeof(*m->slots)))) {
+		free(m);
+		return KAM_ENOMEM;
+	}
+	*out = m;
+	return 0;
+}
+
+void bgnbd_memo_free(bgnbd_memo *m)
+{
+	if (!m)
+		return;
+	free(m->slots);
+	free(m);
+}
+
+static size_t memo_find(const struct memo_slot *s, size_t nslots, uint64_t key)
+{
+	size_t h = (size_t)key_hash(key) & (nslots - 1);
+
+	while (s[h].full && s[h].key != key)
+		h = (h + 1) & (nslots - 1);
+	return h;
+}
+
+void bgnbd_memo_prefetch(const bgnbd_memo *m, uint32_t x, uint32_t t_x, uint32_t T)
+{
+	size_t h = (size_t)key_hash(triple_key(x, t_x, T)) & (m->nslots - 1);
+
+	__builtin_prefetch(&m->slots[h]);
+}
+
+static int memo_grow(bgnbd_memo *m)
+{
+	size_t n = m->nslots * 2;
+	struct memo_slot *s = calloc(n, sizeof(*s));
+
+	if (!s)
+		return KAM_ENOMEM;
+	for (size_t i = 0; i < m->nslots; i++)
+		if (m->slots[i].full)
+			s[memo_find(s, n, m->slots[i].key)] = m->slots[i];
+	free(m->slots);
+	m->slots = s;
+	m->nslots = n;
+	return 0;
+}
+
+int bgnbd_memo_get(bgnbd_memo *m, uint32_t x, uint32_t t_x, uint32_t T, double *p_alive,
+		   double *expected)
+{
+	uint64_t key = triple_key(x, t_x, T);
+	struct memo_slot *e;
+	int rc;
+
+	if (x > BGNBD_MAX_X || T > BGNBD_MAX_T || t_x > BGNBD_MAX_T)
+		return KAM_ERANGE;
+	e = &m->slots[memo_find(m->slots, m->nslots, key)];
+	if (!e->full) {
+		if (2 * (m->used + 1) > m->nslots) {
+			if ((rc = memo_grow(m)))
+				return rc;
+			e = &m->slots[memo_find(m->slots, m->nslots, key)];
+		}
+		e->key = key;
+		e->full = 1;
+		e->p_alive = bgnbd_p_alive(&m->p, x, t_x * m->unit, T * m->unit);
+		e->expected = bgnbd_expected(&m->p, x, t_x * m->unit, T * m->unit, m->horizon);
+		m->used++;
+	}
+	*p_alive = e->p_alive;
+	*expected = e->expected;
+	return 0;
+}

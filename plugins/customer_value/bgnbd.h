@@ -105,6 +105,29 @@ double bgnbd_expected(const bgnbd_params *p, double x, double t_x, double T, dou
 double bgnbd_expected_new(const bgnbd_params *p, double t);
 
 /*
+ * P(alive) and the expected transactions over a horizon per distinct triple, for one set of
+ * parameters: a book of a million customers has about a hundred thousand triples, and the
+ * expectation's series is dear. Triples are given in units of unit_weeks weeks.
+ */
+typedef struct bgnbd_memo bgnbd_memo;
+
+/* Returns 0 with *out, KAM_EINVAL (p or unit_weeks not usable) or KAM_ENOMEM. */
+int bgnbd_memo_new(bgnbd_memo **out, const bgnbd_params *p, double unit_weeks,
+		   double horizon_weeks);
+void bgnbd_memo_free(bgnbd_memo *m);
+/*
+ * Asks the memory for the triple's place ahead of bgnbd_memo_get (a hint: the table is large
+ * and looked up at random, so a caller with other work to do can hide the wait).
+ */
+void bgnbd_memo_prefetch(const bgnbd_memo *m, uint32_t x, uint32_t t_x, uint32_t T);
+/*
+ * bgnbd_p_alive and bgnbd_expected over the horizon of triple (x, t_x, T), computed once.
+ * Returns 0, KAM_ERANGE (x > BGNBD_MAX_X or T > BGNBD_MAX_T) or KAM_ENOMEM.
+ */
+int bgnbd_memo_get(bgnbd_memo *m, uint32_t x, uint32_t t_x, uint32_t T, double *p_alive,
+		   double *expected);
+
+/*
  * The Gaussian hypergeometric function 2F1(a, b; c; z) by its power series, for 0 <= z < 1 and
  * c not a non-positive integer, scaled by (1 - z)^s to keep large-argument cases in range:
  * returns (1 - z)^s * 2F1(a, b; c; z). NAN when the series does not converge within its term

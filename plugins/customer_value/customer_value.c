@@ -24,7 +24,6 @@
 #include "bgnbd.h"
 
 #define MONEY_UNIT 10000.0 /* ten-thousandths per currency unit */
-#define NO_TRIPLE UINT32_MAX
 
 static const kam_param_def params[] = {
 	{ "as_of", KAM_PARAM_DATE, NULL, "the day computed for (default: the run's day)" },
@@ -49,6 +48,7 @@ static const kam_param_def params[] = {
 struct settings {
 	int32_t as_of;
 	int64_t window_days, unit_days, min_fit;
+	double unit; /* weeks per BG/NBD time unit */
 	double horizon, at_risk;
 	int fit;
 	int fixed; /* bgnbd_* given: use them */
@@ -64,8 +64,8 @@ struct acct {
 	int64_t profit_all, profit_win, revenue_win; /* money */
 	uint64_t orders_win, days;                   /* orders in the window; distinct days */
 	int32_t first;                               /* day of the first order */
-	uint32_t triple;   /* index into the BG/NBD data, or NO_TRIPLE without orders */
-	uint32_t x, t, T;  /* the triple itself (units) */
+	int in_model;      /* has a BG/NBD triple: orders, and not centuries of them */
+	uint32_t x, t, T;  /* the triple (units) */
 	double share;      /* revenue_win / wallet, or NAN without a wallet */
 };
 
@@ -101,6 +101,7 @@ static int read_settings(const kam_host *h, kam_run *run, struct settings *s)
 	    (rc = h->param_number(run, "at_risk", &s->at_risk)))
 		return rc;
 	s->fit = fit != 0;
+	s->unit = (double)s->unit_days / 7.0;
 	if (!(s->horizon >= 0 && s->horizon <= 52 * 100)) {
 		h->log(run, KAM_LOG_ERROR, "horizon_weeks must be between 0 and 5200");
 		return KAM_EINVAL;
@@ -144,8 +145,8 @@ static int add_metric(const kam_host *h, kam_run *run, size_t i, const char *nam
 }
 
 /*
- * Pass one over an account: reads its orders up to as_of once, keeps the history figures for
- * pass two and adds its BG/NBD triple to the data set.
+ * Reads an account's orders up to as_of once and keeps the history figures for its scoring;
+ * adds its BG/NBD triple to the data set of a fit (data, or NULL without a fit).
  */
 static int account_scan(const kam_host *h, kam_run *run, const struct settings *s, size_t i,
 			bgnbd_data *data, struct acct *out)
@@ -159,7 +160,7 @@ static int account_scan(const kam_host *h, kam_run *run, const struct settings *
 	int32_t first = KAM_NO_DAY, last = KAM_NO_DAY;
 	int rc;
 
-	out->triple = NO_TRIPLE;
+	out->in_model = 0;
 	if (!v)
 		return KAM_EPLUGIN;
 	if ((rc = h->orders(run, i, INT32_MIN + 1, s->as_of, &o, &n)))
@@ -191,14 +192,13 @@ static int account_scan(const kam_host *h, kam_run *run, const struct settings *
 	out->x = days - 1 > BGNBD_MAX_X ? BGNBD_MAX_X : (uint32_t)(days - 1);
 	out->T = to_units((int64_t)s->as_of - first, s->unit_days);
 	out->t = out->x ? to_units((int64_t)last - first, s->unit_days) : 0;
-	rc = bgnbd_data_add(data, out->x, out->t, out->T, &out->triple);
-	if (rc == KAM_ERANGE) {
+	if (out->T > BGNBD_MAX_T) {
 		/* Centuries of history: leave the account out of the model rather than fail. */
 		h->log(run, KAM_LOG_WARNING, "account %zu: history too long for BG/NBD, left out", i);
-		out->triple = NO_TRIPLE;
 		return 0;
 	}
-	return rc;
+	out->in_model = 1;
+	return data ? bgnbd_data_add(data, out->x, out->t, out->T, NULL) : 0;
 }
 
 /* The history measures of an account, from what pass one kept. */
@@ -220,68 +220,30 @@ static int history_metrics(const kam_host *h, kam_run *run, const struct setting
 	return 0;
 }
 
-/* The model's measures per distinct triple, computed when first needed. */
-struct cache {
-	struct measures {
-		double p_alive, expected;
-	} *m;
-	size_t n;
-};
-
-/* The measures of the triple of account a, or NULL when out of memory. */
-static const struct measures *measures_of(struct cache *c, const struct settings *s,
-					  const bgnbd_params *p, double unit, const struct acct *a)
-{
-	size_t k = a->triple;
-
-	if (k >= c->n) {
-		/* A one-pass run meets new triples as it goes. */
-		size_t n = c->n ? c->n : 1024;
-		while (n <= k)
-			n *= 2;
-		struct measures *m = realloc(c->m, n * sizeof(*m));
-		if (!m)
-			return NULL;
-		for (size_t j = c->n; j < n; j++)
-			m[j].p_alive = m[j].expected = NAN;
-		c->m = m;
-		c->n = n;
-	}
-	if (isnan(c->m[k].p_alive)) {
-		c->m[k].p_alive = bgnbd_p_alive(p, a->x, a->t * unit, a->T * unit);
-		c->m[k].expected = bgnbd_expected(p, a->x, a->t * unit, a->T * unit, s->horizon);
-	}
-	return &c->m[k];
-}
-
-/* An account's metrics and value: p is the model, or NULL for none. */
+/* An account's metrics and value: memo holds the model's measures, NULL for no model. */
 static int account_score(const kam_host *h, kam_run *run, const struct settings *s,
-			 double unit, const bgnbd_params *p, struct cache *c, size_t i,
-			 const struct acct *a)
+			 bgnbd_memo *memo, size_t i, const struct acct *a)
 {
-	const struct measures *m;
 	double profit_tx, pa, ex, value;
 	char rec[64];
 	int rc;
 
 	if ((rc = history_metrics(h, run, s, i, a)))
 		return rc;
-	if (!p) {
+	if (!memo) {
 		/* No model: the value is the window's profit at a yearly rate. */
 		value = a->profit_win / MONEY_UNIT * 365.0 / (double)s->window_days;
 		return h->set_value(run, i, value, NULL);
 	}
-	if (a->triple == NO_TRIPLE)
+	if (!a->in_model)
 		return h->set_value(run, i, 0, NULL);
-	if (!(m = measures_of(c, s, p, unit, a)))
-		return KAM_ENOMEM;
-	pa = m->p_alive;
-	ex = m->expected;
+	if ((rc = bgnbd_memo_get(memo, a->x, a->t, a->T, &pa, &ex)))
+		return rc;
 	profit_tx = a->profit_all / MONEY_UNIT / (double)a->days;
 	value = ex * profit_tx;
 	if ((rc = add_metric(h, run, i, "repeat_transactions", a->x)) ||
-	    (rc = add_metric(h, run, i, "t_x_weeks", a->t * unit)) ||
-	    (rc = add_metric(h, run, i, "T_weeks", a->T * unit)) ||
+	    (rc = add_metric(h, run, i, "t_x_weeks", a->t * s->unit)) ||
+	    (rc = add_metric(h, run, i, "T_weeks", a->T * s->unit)) ||
 	    (rc = add_metric(h, run, i, "p_alive", pa)) ||
 	    (rc = add_metric(h, run, i, "profit_per_transaction", profit_tx)))
 		return rc;
@@ -335,19 +297,29 @@ static int model_choose(const kam_host *h, kam_run *run, const struct settings *
 }
 
 /*
- * With the parameters given (or no model wanted) an account is scored right after its scan, in
- * one pass; a fit needs every account's triple first, so the scans are kept for a second pass.
+ * The memo is looked up at random and stalls on memory (a hundred thousand triples): its slot
+ * for an account is asked for an account ahead of the lookup.
+ */
+static void memo_hint(const bgnbd_memo *memo, const struct acct *a)
+{
+	if (memo && a->in_model)
+		bgnbd_memo_prefetch(memo, a->x, a->t, a->T);
+}
+
+/*
+ * With the parameters given (or no model wanted) an account is scored right after the scan of
+ * the next one, in one pass; a fit needs every account's triple first, so the scans are kept
+ * for a second pass.
  */
 static int cv_run(void *state, const kam_host *h, kam_run *run)
 {
 	struct settings s;
-	struct acct *acc = NULL, one;
-	struct cache c = { NULL, 0 };
+	struct acct *acc = NULL, two[2];
 	bgnbd_data *data = NULL;
+	bgnbd_memo *memo = NULL;
 	bgnbd_params p;
-	double unit;
 	size_t n;
-	int rc, none;
+	int rc = 0, none;
 
 	(void)state;
 	if (!KAM_HOST_HAS(h, set_value) || !KAM_HOST_HAS(h, add_metric)) {
@@ -357,17 +329,20 @@ static int cv_run(void *state, const kam_host *h, kam_run *run)
 	if ((rc = read_settings(h, run, &s)))
 		return rc;
 	n = h->account_count(run);
-	unit = (double)s.unit_days / 7.0;
-	if ((rc = bgnbd_data_new(&data, unit)))
-		return rc;
-	unit = bgnbd_data_unit(data);
 	if (s.fixed || !s.fit) {
-		none = model_choose(h, run, &s, data, &p);
-		for (size_t i = 0; !rc && i < n; i++)
-			if (!(rc = account_scan(h, run, &s, i, data, &one)))
-				rc = account_score(h, run, &s, unit, none ? NULL : &p, &c, i, &one);
+		none = model_choose(h, run, &s, NULL, &p);
+		if (!none && (rc = bgnbd_memo_new(&memo, &p, s.unit, s.horizon)))
+			return rc;
+		for (size_t i = 0; !rc && i <= n; i++) {
+			if (i < n && !(rc = account_scan(h, run, &s, i, NULL, &two[i % 2])))
+				memo_hint(memo, &two[i % 2]);
+			if (!rc && i > 0)
+				rc = account_score(h, run, &s, memo, i - 1, &two[(i - 1) % 2]);
+		}
 		goto out;
 	}
+	if ((rc = bgnbd_data_new(&data, s.unit)))
+		return rc;
 	if (!(acc = malloc((n ? n : 1) * sizeof(*acc)))) {
 		rc = KAM_ENOMEM;
 		goto out;
@@ -377,10 +352,15 @@ static int cv_run(void *state, const kam_host *h, kam_run *run)
 	none = rc ? 0 : model_choose(h, run, &s, data, &p);
 	if (none < 0)
 		rc = none;
-	for (size_t i = 0; !rc && i < n; i++)
-		rc = account_score(h, run, &s, unit, none ? NULL : &p, &c, i, &acc[i]);
+	if (!rc && !none)
+		rc = bgnbd_memo_new(&memo, &p, s.unit, s.horizon);
+	for (size_t i = 0; !rc && i < n; i++) {
+		if (i + 1 < n)
+			memo_hint(memo, &acc[i + 1]);
+		rc = account_score(h, run, &s, memo, i, &acc[i]);
+	}
 out:
-	free(c.m);
+	bgnbd_memo_free(memo);
 	bgnbd_data_free(data);
 	free(acc);
 	return rc;

@@ -259,6 +259,29 @@ Test(bgnbd, data_checks)
 	bgnbd_data_free(d);
 }
 
+/* The memo gives what the functions give, once per triple, across growth of its table. */
+Test(bgnbd, memo_equals_direct)
+{
+	bgnbd_memo *m;
+	double unit = 1.0 / 7, pa, ex;
+
+	cr_expect_eq(bgnbd_memo_new(&m, &paper, 0, 52), KAM_EINVAL);
+	cr_assert_eq(bgnbd_memo_new(&m, &paper, unit, 52), 0);
+	cr_expect_eq(bgnbd_memo_get(m, BGNBD_MAX_X + 1, 1, 4, &pa, &ex), KAM_ERANGE);
+	cr_expect_eq(bgnbd_memo_get(m, 1, 1, BGNBD_MAX_T + 1, &pa, &ex), KAM_ERANGE);
+	for (int round = 0; round < 2; round++) {
+		for (uint32_t k = 0; k < 3000; k++) {
+			uint32_t x = k % 9, T = 30 + k / 9, t = x ? k % 29 : 0;
+
+			bgnbd_memo_prefetch(m, x, t, T);
+			cr_assert_eq(bgnbd_memo_get(m, x, t, T, &pa, &ex), 0);
+			cr_assert_eq(pa, bgnbd_p_alive(&paper, x, t * unit, T * unit));
+			cr_assert_eq(ex, bgnbd_expected(&paper, x, t * unit, T * unit, 52));
+		}
+	}
+	bgnbd_memo_free(m);
+}
+
 /*
  * Recovery: 20,000 customers simulated from the paper's parameters, first purchases spread over
  * 12 weeks and observed to week 39 as in CDNOW (T uniform in 27..39 weeks), times in whole days.
