@@ -37,18 +37,50 @@ static const double pow10_dbl[POW10_MAX + 1] = {
 	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 };
 
+/* 10^k for 0 <= k <= POW10_MAX (below 2^74). */
 static u128 pow10_u128(int k)
 {
-	u128 p = 1;
+	static const uint64_t p19[20] = {
+		1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+		100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull,
+		10000000000000ull, 100000000000000ull, 1000000000000000ull,
+		10000000000000000ull, 100000000000000000ull, 1000000000000000000ull,
+		10000000000000000000ull,
+	};
+	return k < 20 ? p19[k] : (u128)p19[19] * p19[k - 19];
+}
+
+/* 5^k for 0 <= k <= 27 (below 2^63). */
+static uint64_t pow5(int k)
+{
+	uint64_t p = 1;
 	while (k-- > 0)
-		p *= 10;
+		p *= 5;
 	return p;
 }
 
+/* A finite, normal v as m * 2^e with 2^52 <= m < 2^53, and a guess of floor(log10 |v|). */
+typedef struct binary {
+	uint64_t m;
+	int e;
+	int ex; /* made exact by digits_round */
+} binary;
+
+static binary binary_of(double v)
+{
+	binary b;
+	double f = frexp(fabs(v), &b.e); /* |v| = f * 2^e, 0.5 <= f < 1 */
+	b.m = (uint64_t)ldexp(f, 53);
+	b.e -= 53;
+	/* |v| < 2^(e + 53) = 10^((e + 53) log10 2): one below at most, which digits_round fixes */
+	b.ex = (int)floor((b.e + 52) * 0.30102999566398120);
+	return b;
+}
+
 /*
- * v * 10^k for v = m * 2^e (m < 2^53), exactly: its integer part *q and whether rounding to
- * nearest, ties to even (as printf rounds), goes up (*up). Returns 0 when the arithmetic would
- * not fit 128 bits (the caller then falls back).
+ * |v| * 10^k for |v| = m * 2^e, exactly: its integer part *q and whether rounding to nearest,
+ * ties to even (as printf rounds), goes up (*up). Returns 0 when the arithmetic would not fit
+ * 128 bits (the caller then falls back).
  */
 static int scaled(uint64_t m, int e, int k, uint64_t *q, int *up)
 {
@@ -94,46 +126,61 @@ static int scaled(uint64_t m, int e, int k, uint64_t *q, int *up)
 }
 
 /*
- * |v| rounded to p significant digits: n (10^(p-1) <= n < 10^p) times 10^(x - p + 1), so x is
- * the decimal exponent of the first digit. Returns 0 outside the range handled.
+ * |v| = b rounded to p significant digits: n (10^(p-1) <= n < 10^p) times 10^(x - p + 1), so x
+ * is the decimal exponent of the first digit. Returns 0 outside the range handled.
  */
-static int digits_round(double v, int p, uint64_t *n, int *x)
+static int digits_round(binary *b, int p, uint64_t *n, int *x)
 {
-	int e, up;
-	double f = frexp(fabs(v), &e); /* |v| = f * 2^e, 0.5 <= f < 1 */
-	uint64_t m = (uint64_t)ldexp(f, 53);
+	int up;
 	uint64_t lo = (uint64_t)pow10_dbl[p - 1], hi = (uint64_t)pow10_dbl[p];
-	int ex = (int)floor(log10(fabs(v))); /* may be one off near powers of ten */
 
-	e -= 53;
 	for (int tries = 0; tries < 3; tries++) {
 		/* The exponent is right when the integer part has p digits. */
-		if (!scaled(m, e, p - 1 - ex, n, &up))
+		if (!scaled(b->m, b->e, p - 1 - b->ex, n, &up))
 			return 0;
 		if (*n >= hi) {
-			ex++;
+			b->ex++;
 		} else if (*n < lo) {
-			ex--;
+			b->ex--;
 		} else {
+			*x = b->ex;
 			*n += up;
 			if (*n == hi) { /* 9.99...95 rounds to 10.0...0 */
 				*n = lo;
-				ex++;
+				++*x;
 			}
-			*x = ex;
 			return 1;
 		}
 	}
 	return 0;
 }
 
-/* Whether the decimal n * 10^s reads back as exactly v (one correctly rounded operation). */
-static int reads_back(uint64_t n, int s, double v)
+/*
+ * Whether the decimal n * 10^s reads back as exactly |v| = b: 1 or 0, or -1 when this cannot
+ * tell. Where n and the power of ten are exact doubles, one correctly rounded operation gives
+ * what strtod gives; else n * 10^s must lie within half a unit in the last place of v (the
+ * half-way points belong to v when m is even, as strtod rounds ties to even).
+ */
+static int reads_back(uint64_t n, int s, double v, const binary *b)
 {
-	if (n > (1ull << 53) || s > POW10_MAX || s < -POW10_MAX)
-		return -1; /* not decidable this way */
-	double d = s < 0 ? (double)n / pow10_dbl[-s] : (double)n * pow10_dbl[s];
-	return d == fabs(v);
+	if (n <= (1ull << 53) && s <= POW10_MAX && s >= -POW10_MAX) {
+		double d = s < 0 ? (double)n / pow10_dbl[-s] : (double)n * pow10_dbl[s];
+		return d == fabs(v);
+	}
+	/*
+	 * n / 10^j against v's neighbourhood, all times 4 * 2^-e * 10^j = 4 * 2^-e * 5^j * 2^j:
+	 * n * 2^(2 - e - j) against (4m +- 2) * 5^j (4m - 1 below a power of two, where the gap
+	 * below is half as wide).
+	 */
+	int j = -s, sh = 2 - b->e - j;
+	if (j < 1 || j > 27 || sh < 0 || sh > 73 || n >> 54)
+		return -1;
+	u128 lhs = (u128)n << sh, p5 = pow5(j);
+	u128 above = (u128)(4 * b->m + 2) * p5;
+	u128 below = (u128)(4 * b->m - (b->m == 1ull << 52 ? 1 : 2)) * p5;
+	if (b->m & 1)
+		return lhs > below && lhs < above;
+	return lhs >= below && lhs <= above;
 }
 
 /* printf's "%.{p}g" of the sign of v and the digits n (p of them) with exponent x. */
@@ -193,13 +240,14 @@ size_t kam_out_number(double v, char buf[32])
 		if ((double)n / 10000.0 == v)
 			return kam_money_format((kam_money)n, buf);
 	}
-	if (v != 0 && isfinite(v) && fabs(v) >= DBL_MIN) {
+	if (isfinite(v) && fabs(v) >= 4 * DBL_MIN) {
+		binary b = binary_of(v);
 		for (int p = 15; p <= 17; p++) {
 			uint64_t n;
 			int x, back;
-			if (!digits_round(v, p, &n, &x))
+			if (!digits_round(&b, p, &n, &x))
 				break;
-			back = p == 17 ? 1 : reads_back(n, x - p + 1, v);
+			back = p == 17 ? 1 : reads_back(n, x - p + 1, v, &b);
 			if (back < 0)
 				break;
 			if (back)
@@ -318,11 +366,12 @@ static int json_row(kam_out *out, const kam_str *v)
  */
 static bool csv_plain(const char *p, size_t len)
 {
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)p[i];
-		if (c < 0x20 || c > 0x7e || c == ',' || c == '"')
+	/* 0x20 to 0x7e but '"' (0x22) and ',' (0x2c) */
+	static const bool plain[256] = { [0x20 ... 0x21] = true, [0x23 ... 0x2b] = true,
+					 [0x2d ... 0x7e] = true };
+	for (size_t i = 0; i < len; i++)
+		if (!plain[(unsigned char)p[i]])
 			return false;
-	}
 	return true;
 }
 
