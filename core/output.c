@@ -447,30 +447,55 @@ static size_t utf8_prefix(const char *p, size_t len, size_t chars)
 	return i;
 }
 
-static void table_cell(kam_out *out, unsigned col, const char *p, size_t len, size_t width)
+static int spaces(kam_buf *b, size_t n)
 {
+	int rc = kam_buf_reserve(b, n);
+	if (!rc) {
+		memset(b->data + b->len, ' ', n);
+		b->len += n;
+	}
+	return rc;
+}
+
+/* One cell, padded to `width`, onto the line being built. */
+static int table_cell(kam_out *out, unsigned col, const char *p, size_t len, size_t width)
+{
+	kam_buf *b = &out->line;
 	size_t shown = utf8_prefix(p, len, TABLE_CELL_MAX);
 	size_t w = utf8_width(p, shown);
 	bool cut = shown < len;
 	if (cut)
 		w++;
 	size_t pad = width > w ? width - w : 0;
-	if (out->cols[col].numeric)
-		fprintf(out->f, "%*s", (int)pad, "");
-	fwrite(p, 1, shown, out->f);
-	if (cut)
-		fputs("\xe2\x80\xa6", out->f); /* ellipsis */
-	if (!out->cols[col].numeric && col + 1 < out->ncols)
-		fprintf(out->f, "%*s", (int)pad, "");
+	int rc = out->cols[col].numeric ? spaces(b, pad) : 0;
+	if (!rc)
+		rc = kam_buf_append(b, p, shown);
+	if (!rc && cut)
+		rc = kam_buf_append(b, "\xe2\x80\xa6", 3); /* ellipsis */
+	if (!rc && !out->cols[col].numeric && col + 1 < out->ncols)
+		rc = spaces(b, pad);
+	return rc;
 }
 
-static void table_print(kam_out *out)
+/* Writes the line built, ended. */
+static int table_line_end(kam_out *out)
+{
+	kam_buf *b = &out->line;
+	int rc = kam_buf_putc(b, '\n');
+	if (!rc && fwrite(b->data, 1, b->len, out->f) != b->len)
+		rc = KAM_EIO;
+	b->len = 0;
+	return rc;
+}
+
+static int table_print(kam_out *out)
 {
 	const size_t *spans = (const size_t *)out->spans.data;
 	const char *cells = (const char *)out->cells.data;
 	size_t *width = calloc(out->ncols, sizeof(*width));
+	int rc = 0;
 	if (!width)
-		return;
+		return KAM_ENOMEM;
 	for (unsigned c = 0; c < out->ncols; c++)
 		width[c] = utf8_width(out->cols[c].name, strlen(out->cols[c].name));
 	for (size_t r = 0; r < out->nrows; r++)
@@ -481,31 +506,38 @@ static void table_print(kam_out *out)
 			if (w > width[c])
 				width[c] = w;
 		}
-	for (unsigned c = 0; c < out->ncols; c++) {
+	out->line.len = 0;
+	for (unsigned c = 0; !rc && c < out->ncols; c++) {
 		if (c)
-			fputs("  ", out->f);
-		table_cell(out, c, out->cols[c].name, strlen(out->cols[c].name), width[c]);
+			rc = kam_buf_append(&out->line, "  ", 2);
+		if (!rc)
+			rc = table_cell(out, c, out->cols[c].name, strlen(out->cols[c].name),
+					width[c]);
 	}
-	fputc('\n', out->f);
-	for (size_t r = 0; r < out->nrows; r++) {
-		for (unsigned c = 0; c < out->ncols; c++) {
+	if (!rc)
+		rc = table_line_end(out);
+	for (size_t r = 0; !rc && r < out->nrows; r++) {
+		for (unsigned c = 0; !rc && c < out->ncols; c++) {
 			const size_t *s = spans + 2 * (r * out->ncols + c);
 			if (c)
-				fputs("  ", out->f);
-			table_cell(out, c, cells + s[0], s[1], width[c]);
+				rc = kam_buf_append(&out->line, "  ", 2);
+			if (!rc)
+				rc = table_cell(out, c, cells + s[0], s[1], width[c]);
 		}
-		fputc('\n', out->f);
+		if (!rc)
+			rc = table_line_end(out);
 	}
 	free(width);
+	return rc;
 }
 
 int kam_out_end(kam_out *out)
 {
 	if (!out)
 		return 0;
-	if (out->fmt == KAM_FMT_TABLE)
-		table_print(out);
-	int rc = fflush(out->f) || ferror(out->f) ? KAM_EIO : 0;
+	int rc = out->fmt == KAM_FMT_TABLE ? table_print(out) : 0;
+	if ((fflush(out->f) || ferror(out->f)) && !rc)
+		rc = KAM_EIO;
 	kam_buf_free(&out->cells);
 	kam_buf_free(&out->spans);
 	kam_buf_free(&out->line);

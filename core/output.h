@@ -33,7 +33,7 @@ typedef struct kam_out kam_out;
 kam_out *kam_out_begin(FILE *f, kam_format fmt, const kam_col *cols, unsigned ncols);
 /* Writes one row of ncols values; a value with ptr == NULL is absent. Returns 0, KAM_ENOMEM, KAM_EIO. */
 int kam_out_row(kam_out *out, const kam_str *values);
-/* Finishes the listing (prints a table), frees the writer. Returns 0 or KAM_EIO. */
+/* Finishes the listing (prints a table), frees the writer. Returns 0, KAM_ENOMEM or KAM_EIO. */
 int kam_out_end(kam_out *out);
 
 /*

@@ -240,3 +240,32 @@ Test(out_rows, json_escapes)
 	cr_assert(strstr(got, "mark\":null}") != NULL, "%s", got);
 	free(got);
 }
+
+/* Tables: left-aligned text, right-aligned numbers, long cells cut with an ellipsis. */
+Test(out_rows, table_layout)
+{
+	static const kam_col tcols[] = { { "id", false }, { "n", true }, { "note", false } };
+	static const char *const rows[][3] = {
+		{ "A1", "1.5", "short" },
+		{ "\xC3\xA9t\xC3\xA9", "-20", "0123456789012345678901234567890123456789xyz" },
+		{ "A3", NULL, "" },
+	};
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	cr_assert_not_null(f);
+	kam_out *out = kam_out_begin(f, KAM_FMT_TABLE, tcols, 3);
+	for (int r = 0; r < 3; r++) {
+		kam_str v[3];
+		for (int c = 0; c < 3; c++)
+			v[c] = rows[r][c] ? kam_str_c(rows[r][c]) : (kam_str){ NULL, 0 };
+		cr_assert_eq(kam_out_row(out, v), 0);
+	}
+	cr_assert_eq(kam_out_end(out), 0);
+	fclose(f);
+	cr_assert_str_eq(text, "id     n  note\n"
+			       "A1   1.5  short\n"
+			       "\xC3\xA9t\xC3\xA9  -20  0123456789012345678901234567890123456789\xe2\x80\xa6\n"
+			       "A3        \n");
+	free(text);
+}
