@@ -137,6 +137,7 @@ typedef struct plan {
 
 typedef struct snap_ptr {
 	kam_str region;
+	uint64_t head; /* the region's first 8 bytes, zero-padded: most regions are no longer */
 	uint64_t id;
 	size_t walker;
 } snap_ptr;
@@ -145,6 +146,7 @@ typedef struct snap_walker {
 	kam_snapshot_iter *it;
 	kam_snapshot_row head;
 	int state; /* 1: head holds a row, 0: at the end, < 0: error */
+	bool taken; /* head matched an account: the next (greater) id is beyond it */
 } snap_walker;
 
 struct snaps {
@@ -153,7 +155,6 @@ struct snaps {
 	snap_walker *walkers;
 	size_t nwalkers;
 	const snap_ptr *last;
-	kam_str last_region;
 	int err;
 };
 
@@ -371,6 +372,30 @@ typedef struct run_ctx {
 
 /* ---- the current tiers, read from the snapshots beside the run ---- */
 
+static inline uint64_t text_head(kam_str s)
+{
+	uint64_t h = 0;
+	if (s.len)
+		memcpy(&h, s.ptr, s.len < 8 ? s.len : 8);
+	return h;
+}
+
+/* kam_str_eq without a call to memcmp: ids and regions are short. */
+static inline bool text_eq(kam_str a, kam_str b)
+{
+	if (a.len != b.len)
+		return false;
+	uint32_t i = 0;
+	for (; i + 8 <= a.len; i += 8) {
+		uint64_t x, y;
+		memcpy(&x, a.ptr + i, 8);
+		memcpy(&y, b.ptr + i, 8);
+		if (x != y)
+			return false;
+	}
+	return i == a.len || memcmp(a.ptr + i, b.ptr + i, a.len - i) == 0;
+}
+
 static int snap_collect(void *ctx, kam_str region, uint64_t id)
 {
 	struct snaps *sn = ctx;
@@ -382,7 +407,7 @@ static int snap_collect(void *ctx, kam_str region, uint64_t id)
 		sn->ptrs = p;
 		sn->cap = cap;
 	}
-	sn->ptrs[sn->n++] = (snap_ptr){ region, id, 0 };
+	sn->ptrs[sn->n++] = (snap_ptr){ region, text_head(region), id, 0 };
 	return 0;
 }
 
@@ -399,7 +424,6 @@ static void snaps_close(struct snaps *sn)
 	sn->walkers = NULL;
 	sn->nwalkers = 0;
 	sn->last = NULL;
-	sn->last_region = (kam_str){ NULL, 0 };
 }
 
 static void snaps_free(struct snaps *sn)
@@ -436,25 +460,19 @@ static int snaps_open(kam_txn *txn, struct snaps *sn)
 	return 0;
 }
 
+/* A few regions, each account's any of them: a scan of their heads beats a binary search. */
 static const snap_ptr *snap_find(struct snaps *sn, kam_str region)
 {
-	if (sn->last_region.ptr && kam_str_eq(sn->last_region, region))
+	if (sn->last && text_eq(sn->last->region, region))
 		return sn->last;
-	size_t lo = 0, hi = sn->n;
-	const snap_ptr *found = NULL;
-	while (lo < hi && !found) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = kam_str_cmp(sn->ptrs[mid].region, region);
-		if (c == 0)
-			found = &sn->ptrs[mid];
-		else if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+	uint64_t head = text_head(region);
+	for (size_t i = 0; i < sn->n; i++) {
+		const snap_ptr *ptr = &sn->ptrs[i];
+		if (ptr->head == head && ptr->region.len == region.len &&
+		    (region.len <= 8 || text_eq(ptr->region, region)))
+			return sn->last = ptr;
 	}
-	sn->last = found;
-	sn->last_region = region.ptr ? region : (kam_str){ "", 0 };
-	return found;
+	return NULL;
 }
 
 /* An account's tier in its region's current snapshot (kam_tiers_current's rule). */
@@ -468,14 +486,21 @@ static char snap_tier(plan *p, const kam_account *a)
 		return 0;
 	}
 	snap_walker *w = &sn->walkers[ptr->walker];
-	while (w->state == 1 && kam_str_cmp(w->head.account_id, a->id) < 0)
+	/* the filter sees the accounts in id order: a row that matched one is behind the next */
+	if (w->taken && w->state == 1)
+		w->state = kam_snapshot_iter_next(w->it, &w->head);
+	w->taken = false;
+	while (w->state == 1 && !text_eq(w->head.account_id, a->id) &&
+	       kam_str_cmp(w->head.account_id, a->id) < 0)
 		w->state = kam_snapshot_iter_next(w->it, &w->head);
 	if (w->state < 0) {
 		sn->err = w->state;
 		return 0;
 	}
-	if (w->state == 1 && kam_str_eq(w->head.account_id, a->id))
+	if (w->state == 1 && text_eq(w->head.account_id, a->id)) {
+		w->taken = true;
 		return w->head.tier;
+	}
 	p->missing++;
 	return 0;
 }
