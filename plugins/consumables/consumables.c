@@ -105,6 +105,8 @@ struct settings {
 	double wcrit[NCRIT];
 	double wcomp[NCOMP]; /* size, revenue, share of wallet, growth */
 	double k, stores_full, employees_full, revenue_full, oem_min_scale, min_value;
+	/* log_score's divisors, made once per run: log1p(full / unit) */
+	double stores_log, employees_log, revenue_log;
 	struct category cat[NCAT];
 	double attract[NCAT]; /* C per category */
 	/* Per category, made once per run: what each criterion adds to 100 C, and its note. */
@@ -307,6 +309,9 @@ static int read_settings(const kam_host *h, kam_run *run, struct settings *st)
 	    (rc = number(h, run, "oem_min_scale", 0, 1, &st->oem_min_scale)) ||
 	    (rc = number(h, run, "min_value", 0, 1e6, &st->min_value)))
 		return rc;
+	st->stores_log = log1p(st->stores_full / 1);
+	st->employees_log = log1p(st->employees_full / 1);
+	st->revenue_log = log1p(st->revenue_full / 1e6);
 	memcpy(st->cat, default_categories, sizeof(st->cat));
 	if ((rc = overrides_apply(h, run, st, "category_scores", 0)) ||
 	    (rc = overrides_apply(h, run, st, "category_modes", 1)))
@@ -331,13 +336,14 @@ static int read_settings(const kam_host *h, kam_run *run, struct settings *st)
 }
 
 /* min(1, ln(1 + x/unit) / ln(1 + full/unit)): a saturating log scale, 0 at 0. */
-static double log_score(double x, double full, double unit)
+/* log1p(x / unit) / full_log, at most 1: full_log is log1p(full / unit) of the settings. */
+static double log_score(double x, double full_log, double unit)
 {
 	double s;
 
 	if (!(x > 0))
 		return 0;
-	s = log1p(x / unit) / log1p(full / unit);
+	s = log1p(x / unit) / full_log;
 	return s < 1 ? s : 1;
 }
 
@@ -402,7 +408,7 @@ static int account_read(const kam_host *h, kam_run *run, const struct settings *
 
 	stores = stores_of(h, run, i, &ok);
 	if (ok) {
-		a->comp[0] = log_score(stores, st->stores_full, 1);
+		a->comp[0] = log_score(stores, st->stores_log, 1);
 		a->has[0] = 1;
 	} else {
 		kam_text t;
@@ -410,12 +416,12 @@ static int account_read(const kam_host *h, kam_run *run, const struct settings *
 		if (!h->account_attr(run, i, "stores", &t) && t.len)
 			(*bad_stores)++;
 		if (v->present & KAM_VIEW_EMPLOYEES) {
-			a->comp[0] = log_score((double)v->employees, st->employees_full, 1);
+			a->comp[0] = log_score((double)v->employees, st->employees_log, 1);
 			a->has[0] = 1;
 		}
 	}
 	if (v->present & KAM_VIEW_ANNUAL_REVENUE) {
-		a->comp[1] = log_score(v->annual_revenue / MONEY_UNIT, st->revenue_full, 1e6);
+		a->comp[1] = log_score(v->annual_revenue / MONEY_UNIT, st->revenue_log, 1e6);
 		a->has[1] = 1;
 	}
 	if ((v->present & KAM_VIEW_WALLET) && v->wallet > 0) {
