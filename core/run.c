@@ -159,7 +159,7 @@ typedef struct acc_list {
 	size_t n, cap, size; /* size: bytes of an item */
 } acc_list;
 
-#define RECENT_NAMES 8
+#define RECENT_NAMES 64 /* a power of two */
 
 /* The run: what the host functions see through the opaque kam_run handle. */
 typedef struct run_account {
@@ -243,8 +243,7 @@ struct kam_run {
 	intern names; /* factor and metric names, actions, details, recommendations, regions */
 	struct recent_name {
 		const char *in, *out; /* a name as a model passed it, and its interned copy */
-	} recent[RECENT_NAMES];
-	unsigned recent_next;
+	} recent[RECENT_NAMES]; /* by the address passed (see run_intern) */
 	acc_list factors, metrics, actions;
 
 	kam_facts *ofacts, *ifacts;
@@ -933,13 +932,13 @@ static const char *run_intern(kam_run *r, const char *s, int *oom)
 	if (!s)
 		return NULL;
 	/*
-	 * Models pass the same few names for every account, mostly as the same pointers: a text
-	 * seen at that address before, and still equal, needs no hashing.
+	 * Models pass the same few names for every account, mostly as the same pointers (a dozen
+	 * or more per account for value models): a text seen at that address before, and still
+	 * equal, needs no hashing. The slot comes from the address, so a lookup is one compare.
 	 */
-	for (unsigned i = 0; i < RECENT_NAMES; i++) {
-		const char *in = r->recent[i].in, *out = r->recent[i].out;
-		if (in != s)
-			continue;
+	struct recent_name *seen = &r->recent[((uintptr_t)s >> 3) % RECENT_NAMES];
+	if (seen->in == s) {
+		const char *out = seen->out;
 		size_t k = 0;
 		while (out[k] && out[k] == s[k])
 			k++;
@@ -951,8 +950,7 @@ static const char *run_intern(kam_run *r, const char *s, int *oom)
 		*oom = run_fail(r, KAM_ENOMEM, "out of memory for result text");
 		return NULL;
 	}
-	r->recent[r->recent_next] = (struct recent_name){ s, p };
-	r->recent_next = (r->recent_next + 1) % RECENT_NAMES;
+	*seen = (struct recent_name){ s, p };
 	return p;
 }
 
