@@ -679,32 +679,93 @@ static int import_run(kam_txn *txn, void *arg)
 	return 0;
 }
 
-int kam_import(kam_store *store, const kam_import_opts *opts, kam_import_result *result)
+/* The files of one transaction, imported in order. */
+typedef struct import_set {
+	import *ims;
+	size_t n;
+	size_t at; /* the file being imported (the one that failed, on failure) */
+} import_set;
+
+/* The body of the write transaction; restartable after the map grew (each file reads again). */
+static int import_set_run(kam_txn *txn, void *arg)
 {
-	import im = { .opts = opts, .res = result, .schema = kam_schema_of(opts->kind) };
-	im.name = strcmp(opts->path, "-") == 0 ? "<stdin>" : opts->path;
+	import_set *set = arg;
+	for (set->at = 0; set->at < set->n; set->at++) {
+		int rc = import_run(txn, &set->ims[set->at]);
+		if (rc)
+			return rc;
+	}
+	set->at = set->n - 1; /* a failing commit is reported on the last file */
+	return 0;
+}
+
+/* Checks the options of file i and opens it; 0 or a code with its result's error set. */
+static int import_open(import *im, const kam_import_opts *opts, kam_import_result *result)
+{
+	*im = (import){ .opts = opts, .res = result, .schema = kam_schema_of(opts->kind) };
+	im->name = strcmp(opts->path, "-") == 0 ? "<stdin>" : opts->path;
 	memset(result, 0, sizeof(*result));
-	int rc = map_check(&im);
-	if (rc)
-		return rc;
-	rc = kam_csv_open(opts->path, &im.csv);
-	if (rc) {
-		snprintf(result->error, sizeof(result->error), "%s: %s", im.name, kam_strerror(rc));
-		return rc;
+	int rc = map_check(im);
+	if (!rc && (rc = kam_csv_open(opts->path, &im->csv)))
+		snprintf(result->error, sizeof(result->error), "%s: %s", im->name, kam_strerror(rc));
+	return rc;
+}
+
+static void import_close(import *im)
+{
+	kam_csv_close(im->csv);
+	free(im->cols);
+	kam_buf_free(&im->header_copy);
+	kam_buf_free(&im->attrs);
+}
+
+int kam_import_many(kam_store *store, const kam_import_opts *opts, size_t n,
+		    kam_import_result *results, size_t *failed)
+{
+	size_t opened = 0;
+	uint64_t total = 0;
+	int rc = 0;
+	*failed = 0;
+	if (n == 0)
+		return 0;
+	import *ims = calloc(n, sizeof(*ims));
+	if (!ims) {
+		memset(&results[0], 0, sizeof(results[0]));
+		snprintf(results[0].error, sizeof(results[0].error), "out of memory");
+		return KAM_ENOMEM;
+	}
+	for (; opened < n; opened++) {
+		if ((rc = import_open(&ims[opened], &opts[opened], &results[opened]))) {
+			*failed = opened;
+			opened++;
+			goto out;
+		}
+		total += kam_csv_total_bytes(ims[opened].csv);
 	}
 	/*
 	 * A database takes two to three times the CSV bytes: reserve the map for that now, or a big
 	 * import would fill the map, grow it and start again. Best effort: the retry still works.
 	 */
-	uint64_t total = kam_csv_total_bytes(im.csv);
 	if (total)
 		kam_store_reserve(store, total * 3);
-	rc = kam_store_write(store, import_run, &im);
-	if (rc && !result->error[0])
-		snprintf(result->error, sizeof(result->error), "%s: %s", im.name, kam_strerror(rc));
-	kam_csv_close(im.csv);
-	free(im.cols);
-	kam_buf_free(&im.header_copy);
-	kam_buf_free(&im.attrs);
+	import_set set = { ims, n, 0 };
+	rc = kam_store_write(store, import_set_run, &set);
+	if (rc) {
+		*failed = set.at;
+		kam_import_result *r = &results[set.at];
+		if (!r->error[0])
+			snprintf(r->error, sizeof(r->error), "%s: %s", ims[set.at].name,
+				 kam_strerror(rc));
+	}
+out:
+	for (size_t i = 0; i < opened; i++)
+		import_close(&ims[i]);
+	free(ims);
 	return rc;
+}
+
+int kam_import(kam_store *store, const kam_import_opts *opts, kam_import_result *result)
+{
+	size_t failed;
+	return kam_import_many(store, opts, 1, result, &failed);
 }

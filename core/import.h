@@ -1,5 +1,5 @@
 /*
- * import.h - loading a CSV file of one record kind into the store, as one transaction.
+ * import.h - loading CSV files of records into the store, each import one transaction.
  *
  * Columns are matched to fields by header name (or through a --map), unknown columns become
  * custom attributes, rows upsert by id. The whole file is one transaction: the first bad row
@@ -40,5 +40,14 @@ typedef struct kam_import_result {
  * no account, KAM_ENOTFOUND when the file does not exist, others from the store.
  */
 int kam_import(kam_store *store, const kam_import_opts *opts, kam_import_result *result);
+
+/*
+ * Imports n files, in the order given, as one transaction: all of them or none. Later files see
+ * the records of earlier ones (orders may name accounts of a file before them). Returns 0, or a
+ * code with *failed the index of the file that failed and results[*failed].error set; then
+ * nothing of any file was written. At most one of them may be standard input.
+ */
+int kam_import_many(kam_store *store, const kam_import_opts *opts, size_t n,
+		    kam_import_result *results, size_t *failed);
 
 #endif

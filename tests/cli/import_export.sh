@@ -3,7 +3,8 @@
 . "$(dirname "$0")/lib/common.sh"
 DB="$T/db"
 
-count() { "$KAM" --db "$DB" stats --format csv | awk -F, -v k="$1" '$1 == k { print $2 }'; }
+count_in() { "$KAM" --db "$1" stats --format csv | awk -F, -v k="$2" '$1 == k { print $2 }'; }
+count() { count_in "$DB" "$1"; }
 
 expect_exit 0 "$KAM" --db "$DB" init
 [ "$(stat -c %a "$DB")" = 700 ] && ok || fail "database directory is not 0700"
@@ -69,6 +70,38 @@ done
 expect_same "$T/r1.csv" "$T/r2.csv"
 expect_exit 0 "$KAM" --db "$DB" export interactions --format json
 expect_in "$T/out" '"note":"asked for a discount, again"'
+
+# A whole book in one command is one transaction: the same records and rollups as file by file.
+expect_exit 0 "$KAM" --db "$T/db3" init
+expect_exit 0 "$KAM" --db "$T/db3" import accounts "$T/accounts.1.csv" contacts "$T/contacts.1.csv" \
+	orders "$T/orders.1.csv" interactions "$T/interactions.1.csv"
+expect_in "$T/err" "imported 4 files as one transaction"
+for k in accounts contacts orders interactions; do
+	"$KAM" --db "$T/db3" export "$k" >"$T/$k.3.csv" || fail "export $k from the one-command import"
+	expect_same "$T/$k.1.csv" "$T/$k.3.csv"
+done
+"$KAM" --db "$T/db3" rollups --format csv >"$T/r3.csv"
+expect_same "$T/r1.csv" "$T/r3.csv"
+# A bad row in the last file leaves nothing of any file: not even the accounts of the first.
+expect_exit 0 "$KAM" --db "$T/db4" init
+expect_exit 1 "$KAM" --db "$T/db4" import accounts "$DATA/accounts.csv" orders "$DATA/orders.csv" \
+	orders "$DATA/orders_bad_date.csv"
+expect_in "$T/err" "orders_bad_date.csv:3: column 3 (date): expected a date"
+expect_in "$T/err" "nothing was imported"
+[ "$(count_in "$T/db4" accounts)" = 0 ] && ok || fail "a failed book import kept accounts"
+[ "$(count_in "$T/db4" orders)" = 0 ] && ok || fail "a failed book import kept orders"
+# A file of the book may name accounts of an earlier file of it, not of a later one.
+expect_exit 1 "$KAM" --db "$T/db4" import orders "$DATA/orders.csv" accounts "$DATA/accounts.csv"
+expect_in "$T/err" "expected the id of an existing account"
+expect_exit 2 "$KAM" --db "$T/db4" import accounts "$DATA/accounts.csv" orders
+expect_in "$T/err" "expected KIND FILE [KIND FILE ...]"
+expect_exit 2 "$KAM" --db "$T/db4" import accounts "$DATA/accounts.csv" orders "$DATA/orders.csv" --map id=x
+expect_in "$T/err" "--map and --skip-bad go with a single file"
+expect_exit 2 "$KAM" --db "$T/db4" import accounts - orders - </dev/null
+expect_in "$T/err" "can be read only once"
+expect_exit 1 "$KAM" --db "$T/db4" import accounts "$DATA/accounts.csv" orders "$T/missing.csv"
+expect_in "$T/err" "missing.csv"
+[ "$(count_in "$T/db4" accounts)" = 0 ] && ok || fail "a book with a missing file kept accounts"
 
 # Listing with filters and formats.
 expect_exit 0 "$KAM" --db "$DB" list accounts --where 'employees>=100' --format csv
