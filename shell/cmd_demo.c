@@ -83,9 +83,10 @@ static int run(cli *c, int argc, char **argv)
 		      (char *[]){ "gen", data, "--accounts", (char *)accounts, "--seed", DEMO_SEED, NULL });
 	if (!rc)
 		rc = step(c, "Create the database", (char *[]){ "init", NULL });
-	for (int i = 0; !rc && i < 4; i++)
-		rc = step(c, "Import (one transaction per file; a bad row would leave nothing written)",
-			  (char *[]){ "import", (char *)kinds[i], files[i], NULL });
+	if (!rc)
+		rc = step(c, "Import the whole book in one transaction (a bad row would leave nothing written)",
+			  (char *[]){ "import", (char *)kinds[0], files[0], (char *)kinds[1], files[1],
+				      (char *)kinds[2], files[2], (char *)kinds[3], files[3], NULL });
 	if (!rc)
 		rc = step(c, "What the database holds", (char *[]){ "stats", NULL });
 	if (!rc)
