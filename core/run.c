@@ -191,8 +191,10 @@ typedef struct run_param {
  * twin transaction (the same snapshot). Blocks are taken in order by whichever side gets to
  * them first: the helper takes the next free block and reads its orders into a ring of reused
  * buffers, at most AHEAD_SLOTS blocks ahead of the model; the model, on reaching a block nobody
- * took, takes it and the host reads it directly. So the helper does more of the reading when
- * the model has more work of its own, and the host serves the helper's blocks without copying.
+ * took, takes it and the host reads it directly, and rather than wait for a block the helper is
+ * still reading, it reads the next free block into the ring itself (ahead_help). So the helper
+ * does more of the reading when the model has more work of its own, and the host serves the
+ * blocks of the ring without copying.
  * Any other call (another window, the other kind, an account the helper has not read or has
  * dropped), or a failure of the helper, reads directly.
  */
@@ -217,7 +219,7 @@ typedef struct ahead {
 	size_t size;                 /* bytes of one view of that kind */
 	size_t start, n;             /* block b holds accounts start + b * AHEAD_BLOCK ... (< n) */
 	int32_t from, to;
-	ahead_slot *slots;           /* helper block b lives in slots[b % AHEAD_SLOTS] */
+	ahead_slot *slots;           /* a block read into the ring lives in slots[b % AHEAD_SLOTS] */
 	pthread_mutex_t lock;        /* guards what follows, and the slots' block and ready */
 	pthread_cond_t cond;
 	size_t in_use;               /* the block of the model's latest request */
