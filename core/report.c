@@ -10,6 +10,7 @@
 #include "agenda.h"
 #include "date.h"
 #include "error.h"
+#include "output.h"
 #include "segment.h"
 #include "snapshot.h"
 #include "svg.h"
@@ -719,7 +720,7 @@ static const char *ratio_texts(double v, int decimals, char exact[32], char show
 		return NULL;
 	}
 	char raw[400];
-	kam_number_format(v, exact);
+	kam_out_number(v, exact);
 	snprintf(raw, sizeof(raw), "%.*f", decimals, v);
 	grouped(raw, shown, 48);
 	return exact;
@@ -731,7 +732,7 @@ static const char *share_texts(double v, char exact[32], char shown[48])
 		strcpy(shown, "–");
 		return NULL;
 	}
-	kam_number_format(v, exact);
+	kam_out_number(v, exact);
 	snprintf(shown, 48, "%.1f%%", v * 100);
 	return exact;
 }

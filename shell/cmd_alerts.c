@@ -24,7 +24,7 @@ static kam_str num_text(char *buf, double v)
 {
 	if (isnan(v))
 		return (kam_str){ NULL, 0 };
-	return (kam_str){ buf, (uint32_t)kam_number_format(v, buf) };
+	return (kam_str){ buf, (uint32_t)kam_out_number(v, buf) };
 }
 
 static int print_alerts(const kam_alert_set *s, kam_format fmt)

@@ -82,7 +82,7 @@ static kam_str ratio_text(texts *t, double v, kam_format fmt, int decimals)
 		return (kam_str){ NULL, 0 };
 	if (fmt == KAM_FMT_TABLE)
 		return (kam_str){ b, (uint32_t)snprintf(b, 48, "%.*f", decimals, v) };
-	return (kam_str){ b, (uint32_t)kam_number_format(v, b) };
+	return (kam_str){ b, (uint32_t)kam_out_number(v, b) };
 }
 
 static kam_str hours_text(texts *t, int64_t minutes, kam_format fmt)

@@ -23,7 +23,7 @@ static int print_rows(const kam_tier_row *rows, size_t n, kam_format fmt)
 		char score[32], snap[24], tier = rows[i].tier;
 		kam_str v[NCOLS] = { rows[i].account_id, rows[i].region,
 				     { tier ? &tier : "", tier ? 1u : 0u } };
-		v[3] = (kam_str){ score, (uint32_t)kam_number_format(rows[i].score, score) };
+		v[3] = (kam_str){ score, (uint32_t)kam_out_number(rows[i].score, score) };
 		if (rows[i].snapshot)
 			v[4] = (kam_str){ snap, (uint32_t)snprintf(snap, sizeof(snap), "%llu",
 								   (unsigned long long)rows[i].snapshot) };

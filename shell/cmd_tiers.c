@@ -15,7 +15,7 @@ static kam_str tier_text(const char *t)
 
 static kam_str score_text(double v, char *buf)
 {
-	return (kam_str){ buf, (uint32_t)kam_number_format(v, buf) };
+	return (kam_str){ buf, (uint32_t)kam_out_number(v, buf) };
 }
 
 /* ---- the current tiers ---- */

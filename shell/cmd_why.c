@@ -37,7 +37,7 @@ static void print_value_table(const why *w)
 	kam_date_format((kam_date){ w->vinfo.as_of, KAM_NO_TIME }, day);
 	time_text(w->vinfo.taken_at, when);
 	if (v->has_value)
-		kam_number_format(v->value, num);
+		kam_out_number(v->value, num);
 	printf("\n%-10s %s\n", "value", v->has_value ? num : "-");
 	printf("%-10s %s\n", "recommend", v->recommendation ? v->recommendation : "-");
 	printf("%-10s %s %s\n", "model", w->vinfo.model, w->vinfo.model_version);
@@ -51,7 +51,7 @@ static void print_value_table(const why *w)
 	kam_out *out = kam_out_begin(stdout, KAM_FMT_TABLE, mcols, 2);
 	for (size_t i = 0; out && i < v->nmetrics; i++) {
 		kam_str t[2] = { kam_str_c(v->metrics[i].name),
-				 { num, (uint32_t)kam_number_format(v->metrics[i].value, num) } };
+				 { num, (uint32_t)kam_out_number(v->metrics[i].value, num) } };
 		kam_out_row(out, t);
 	}
 	if (out)
@@ -65,7 +65,7 @@ static void print_value_table(const why *w)
 	out = kam_out_begin(stdout, KAM_FMT_TABLE, fcols, 3);
 	for (size_t i = 0; out && i < v->nfactors; i++) {
 		const kam_factor *f = &v->factors[i];
-		kam_str t[3] = { kam_str_c(f->name), { num, (uint32_t)kam_number_format(f->value, num) },
+		kam_str t[3] = { kam_str_c(f->name), { num, (uint32_t)kam_out_number(f->value, num) },
 				 kam_str_c(f->note) };
 		kam_out_row(out, t);
 	}
@@ -81,7 +81,7 @@ static void print_table(const why *w)
 	printf("%-10s %s\n", "account_id", r->account_id);
 	printf("%-10s %s\n", "region", r->region);
 	printf("%-10s %c\n", "tier", r->tier ? r->tier : '-');
-	kam_number_format(r->score, num);
+	kam_out_number(r->score, num);
 	printf("%-10s %s\n", "score", num);
 	printf("%-10s %s %s\n", "model", w->info.model, w->info.model_version);
 	if (w->info.id) {
@@ -99,7 +99,7 @@ static void print_table(const why *w)
 	kam_out *out = kam_out_begin(stdout, KAM_FMT_TABLE, cols, 3);
 	for (size_t i = 0; out && i < r->nfactors; i++) {
 		const kam_factor *f = &r->factors[i];
-		kam_str v[3] = { kam_str_c(f->name), { num, (uint32_t)kam_number_format(f->value, num) },
+		kam_str v[3] = { kam_str_c(f->name), { num, (uint32_t)kam_out_number(f->value, num) },
 				 kam_str_c(f->note) };
 		kam_out_row(out, v);
 	}
@@ -113,7 +113,7 @@ static void print_table(const why *w)
 static void json_number(double v)
 {
 	char num[32];
-	kam_number_format(v, num);
+	kam_out_number(v, num);
 	fputs(v == v && v - v == 0 ? num : "null", stdout);
 }
 
@@ -247,21 +247,21 @@ static int csv_value_rows(kam_out *out, const why *w, kam_str *v)
 						   (unsigned long long)w->vinfo.id) };
 	v[7] = kam_str_c(day);
 	v[8] = KAM_STR("value");
-	v[9] = r->has_value ? (kam_str){ value, (uint32_t)kam_number_format(r->value, value) }
+	v[9] = r->has_value ? (kam_str){ value, (uint32_t)kam_out_number(r->value, value) }
 			    : (kam_str){ NULL, 0 };
 	v[10] = kam_str_c(r->recommendation);
 	v[11] = KAM_STR("value");
 	int rc = kam_out_row(out, v);
 	for (size_t i = 0; !rc && i < r->nmetrics; i++) {
 		v[8] = kam_str_c(r->metrics[i].name);
-		v[9] = (kam_str){ value, (uint32_t)kam_number_format(r->metrics[i].value, value) };
+		v[9] = (kam_str){ value, (uint32_t)kam_out_number(r->metrics[i].value, value) };
 		v[10] = (kam_str){ NULL, 0 };
 		v[11] = KAM_STR("metric");
 		rc = kam_out_row(out, v);
 	}
 	for (size_t i = 0; !rc && i < r->nfactors; i++) {
 		v[8] = kam_str_c(r->factors[i].name);
-		v[9] = (kam_str){ value, (uint32_t)kam_number_format(r->factors[i].value, value) };
+		v[9] = (kam_str){ value, (uint32_t)kam_out_number(r->factors[i].value, value) };
 		v[10] = kam_str_c(r->factors[i].note);
 		v[11] = KAM_STR("value-factor");
 		rc = kam_out_row(out, v);
@@ -284,7 +284,7 @@ static int print_csv(const why *w)
 		return KAM_ENOMEM;
 	kam_str v[12] = {
 		kam_str_c(r->account_id), kam_str_c(r->region), kam_str_c(r->tier ? tier : NULL),
-		{ score, (uint32_t)kam_number_format(r->score, score) }, kam_str_c(w->info.model),
+		{ score, (uint32_t)kam_out_number(r->score, score) }, kam_str_c(w->info.model),
 		kam_str_c(w->info.model_version), { 0 }, kam_str_c(day),
 	};
 	if (w->info.id)
@@ -295,7 +295,7 @@ static int print_csv(const why *w)
 		if (r->nfactors) {
 			const kam_factor *f = &r->factors[i];
 			v[8] = kam_str_c(f->name);
-			v[9] = (kam_str){ value, (uint32_t)kam_number_format(f->value, value) };
+			v[9] = (kam_str){ value, (uint32_t)kam_out_number(f->value, value) };
 			v[10] = kam_str_c(f->note);
 		}
 		v[11] = KAM_STR("tier");
