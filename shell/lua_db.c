@@ -308,6 +308,59 @@ static int db_import(lua_State *L)
 }
 
 /*
+ * db:import_book{ {kind, path}, ... } -> { {rows=, inserted=, replaced=}, ... }
+ *   | nil, message, code
+ * Every file, in order, as one transaction (`kam import KIND FILE KIND FILE ...`): all or none.
+ */
+#define BOOK_MAX 16
+
+static int db_import_book(lua_State *L)
+{
+	kl_db *db = kl_checkdb(L, 1);
+	luaL_checktype(L, 2, LUA_TTABLE);
+	lua_Integer n = luaL_len(L, 2);
+	luaL_argcheck(L, n >= 1 && n <= BOOK_MAX, 2, "expected 1 to 16 {kind, path} pairs");
+	kam_import_opts o[BOOK_MAX];
+	memset(o, 0, sizeof(o));
+	for (lua_Integer i = 1; i <= n; i++) {
+		if (lua_geti(L, 2, i) != LUA_TTABLE)
+			return luaL_argerror(L, 2, "expected {kind, path} pairs");
+		lua_geti(L, -1, 1);
+		lua_geti(L, -2, 2);
+		/* strings only: a number converted here would not outlive the pop below */
+		const char *kind = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+		const char *path = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+		if (!kind || kam_kind_parse(kind, &o[i - 1].kind) || !path)
+			return luaL_argerror(L, 2, lua_pushfstring(L, "pair %d: expected {kind, path} "
+							     "with a record kind (accounts, contacts, orders, interactions)",
+							     (int)i));
+		o[i - 1].path = path; /* the argument table keeps it */
+		lua_pop(L, 3);
+	}
+	kl_deny_in_sandbox(L, "db:import_book");
+	if (db->busy)
+		return kl_fail(L, KAM_EBUSY,
+			       "db:import_book: not inside a transaction of the same database");
+	kam_import_result *res = lua_newuserdatauv(L, (size_t)n * sizeof(*res), 0);
+	size_t failed;
+	int rc = kam_import_many(db->store, o, (size_t)n, res, &failed);
+	if (rc)
+		return kl_fail(L, rc, "%s", res[failed].error[0] ? res[failed].error : kam_strerror(rc));
+	lua_createtable(L, (int)n, 0);
+	for (lua_Integer i = 0; i < n; i++) {
+		lua_createtable(L, 0, 3);
+		lua_pushinteger(L, (lua_Integer)res[i].rows);
+		lua_setfield(L, -2, "rows");
+		lua_pushinteger(L, (lua_Integer)res[i].inserted);
+		lua_setfield(L, -2, "inserted");
+		lua_pushinteger(L, (lua_Integer)res[i].replaced);
+		lua_setfield(L, -2, "replaced");
+		lua_seti(L, -2, i + 1);
+	}
+	return 1;
+}
+
+/*
  * db:export(kind [, path [, format]]) -> true | nil, message, code
  * path nil or "-": standard output. format: "csv" (default), "json" or "table".
  */
@@ -349,6 +402,7 @@ static const luaL_Reg db_methods[] = {
 	{ "count", db_count },
 	{ "stats", db_stats },
 	{ "import", db_import },
+	{ "import_book", db_import_book },
 	{ "export", db_export },
 	{ "path", db_path },
 	{ "close", db_close },

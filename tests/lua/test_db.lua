@@ -29,6 +29,26 @@ raises(function() db:import("widgets", DATA .. "/orders.csv") end, "record kind"
 local rej = assert(db:import("orders", DATA .. "/orders_bad_money.csv", { rejects = TMP .. "/rej.csv" }))
 check(rej.rejected >= 1, "rejects file takes bad rows")
 
+-- a whole book in one transaction: all files or none
+local book = assert(kam.open(TMP .. "/book", { create = true }))
+local pairs_ = {}
+for _, kind in ipairs { "accounts", "contacts", "orders", "interactions" } do
+	pairs_[#pairs_ + 1] = { kind, DATA .. "/" .. kind .. ".csv" }
+end
+local rs = assert(book:import_book(pairs_))
+eq(#rs, 4, "import_book: one result per file")
+eq(rs[1].rows, db:count("accounts"), "import_book: the accounts")
+check(rs[3].inserted == rs[3].rows and rs[3].rows > 0, "import_book: the orders")
+local fresh = assert(kam.open(TMP .. "/book2", { create = true }))
+fails_with(kam.errors.EPARSE, fresh:import_book { { "accounts", DATA .. "/accounts.csv" },
+	{ "orders", DATA .. "/orders_bad_date.csv" } })
+eq(fresh:count("accounts"), 0, "import_book: a bad row in the last file leaves nothing")
+raises(function() fresh:import_book { { "widgets", DATA .. "/orders.csv" } } end, "pair 1")
+raises(function() fresh:import_book { { "orders", 42 } } end, "pair 1")
+raises(function() fresh:import_book {} end, "1 to 16")
+book:close()
+fresh:close()
+
 -- one-shot reads
 local a1 = assert(db:get("account", "A1"))
 eq(a1.name, "Acme, Inc.", "get: text")
