@@ -454,7 +454,8 @@ int kam_regional_run(kam_regional *rg, kam_store *store, const kam_run_spec *bas
 	return 0;
 }
 
-size_t kam_regional_next(const kam_segment_run *runs, size_t nruns, const size_t *next)
+/* The run whose next result (at next[i]) has the smallest account id; SIZE_MAX: none left. */
+static size_t regional_next(const kam_segment_run *runs, size_t nruns, const size_t *next)
 {
 	size_t best = SIZE_MAX;
 	kam_str best_id = { 0 };
@@ -468,4 +469,27 @@ size_t kam_regional_next(const kam_segment_run *runs, size_t nruns, const size_t
 		}
 	}
 	return best;
+}
+
+int kam_regional_merge(const kam_segment_run *runs, size_t nruns, kam_regional_item **items,
+		       size_t *count)
+{
+	size_t total = 0;
+	for (size_t i = 0; i < nruns; i++)
+		total += runs[i].out.count;
+	size_t *next = calloc(nruns ? nruns : 1, sizeof(*next));
+	kam_regional_item *out = malloc((total ? total : 1) * sizeof(*out));
+	if (!next || !out) {
+		free(next);
+		free(out);
+		return KAM_ENOMEM;
+	}
+	for (size_t k = 0; k < total; k++) {
+		size_t best = regional_next(runs, nruns, next);
+		out[k] = (kam_regional_item){ &runs[best].out.results[next[best]++], &runs[best] };
+	}
+	free(next);
+	*items = out;
+	*count = total;
+	return 0;
 }

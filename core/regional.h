@@ -113,9 +113,16 @@ int kam_regional_run(kam_regional *rg, kam_store *store, const kam_run_spec *bas
 void kam_regional_runs_free(kam_segment_run *runs, size_t nruns);
 
 /*
- * The run whose next result (at next[i]) has the smallest account id: runs cover disjoint
- * regions, each in id order, so taking it each time merges them. SIZE_MAX when all are done.
+ * The runs' results as one list in account id order: an array of *count (result, run) pairs,
+ * to free(). Runs cover disjoint regions, each in id order, so this merges them. 0 or
+ * KAM_ENOMEM.
  */
-size_t kam_regional_next(const kam_segment_run *runs, size_t nruns, const size_t *next);
+typedef struct kam_regional_item {
+	const kam_result *result;
+	const kam_segment_run *run;
+} kam_regional_item;
+
+int kam_regional_merge(const kam_segment_run *runs, size_t nruns, kam_regional_item **items,
+		       size_t *count);
 
 #endif

@@ -98,26 +98,22 @@ int kam_segment(kam_store *store, const kam_registry *reg, const kam_config *cfg
 
 int kam_segment_rows(const kam_segment_result *r, kam_tier_row **rows, size_t *count)
 {
-	size_t total = 0;
-	for (size_t i = 0; i < r->nruns; i++)
-		total += r->runs[i].out.count;
-	size_t *next = calloc(r->nruns ? r->nruns : 1, sizeof(*next));
-	kam_tier_row *out = malloc((total ? total : 1) * sizeof(*out));
-	if (!next || !out) {
-		free(next);
-		free(out);
-		return KAM_ENOMEM;
-	}
-	for (size_t k = 0; k < total; k++) {
-		size_t best = kam_regional_next(r->runs, r->nruns, next);
-		const kam_result *res = &r->runs[best].out.results[next[best]++];
+	kam_regional_item *items;
+	int rc = kam_regional_merge(r->runs, r->nruns, &items, count);
+	if (rc)
+		return rc;
+	/* a row is larger than an item: a new array */
+	kam_tier_row *out = malloc((*count ? *count : 1) * sizeof(*out));
+	for (size_t k = 0; out && k < *count; k++) {
+		const kam_result *res = items[k].result;
 		out[k] = (kam_tier_row){ kam_str_c(res->account_id),
 					 kam_str_c(res->region ? res->region : ""), res->tier,
-					 res->score, r->runs[best].info.id };
+					 res->score, items[k].run->info.id };
 	}
-	free(next);
+	free(items);
+	if (!out)
+		return KAM_ENOMEM;
 	*rows = out;
-	*count = total;
 	return 0;
 }
 

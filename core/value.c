@@ -88,24 +88,17 @@ int kam_value(kam_store *store, const kam_registry *reg, const kam_config *cfg,
 
 int kam_value_rows(const kam_value_result *r, kam_value_row **rows, size_t *count)
 {
-	size_t total = 0;
-	for (size_t i = 0; i < r->nruns; i++)
-		total += r->runs[i].out.count;
-	size_t *next = calloc(r->nruns ? r->nruns : 1, sizeof(*next));
-	kam_value_row *out = malloc((total ? total : 1) * sizeof(*out));
-	if (!next || !out) {
-		free(next);
-		free(out);
+	kam_regional_item *items;
+	int rc = kam_regional_merge(r->runs, r->nruns, &items, count);
+	if (rc)
+		return rc;
+	kam_value_row *out = malloc((*count ? *count : 1) * sizeof(*out));
+	for (size_t k = 0; out && k < *count; k++)
+		out[k] = (kam_value_row){ items[k].result, &items[k].run->info };
+	free(items);
+	if (!out)
 		return KAM_ENOMEM;
-	}
-	for (size_t k = 0; k < total; k++) {
-		size_t best = kam_regional_next(r->runs, r->nruns, next);
-		out[k] = (kam_value_row){ &r->runs[best].out.results[next[best]++],
-					  &r->runs[best].info };
-	}
-	free(next);
 	*rows = out;
-	*count = total;
 	return 0;
 }
 
