@@ -19,22 +19,11 @@ SEED=${KAM_BENCH_SEED:-1}
 INDEXES=${KAM_BENCH_SQLITE_INDEXES:-minimal}
 KINDS="accounts contacts orders interactions"
 
-die() {
-	echo "bench: $*" >&2
-	exit 1
-}
+. "$root/bench/lib.sh"
 
 [ -x "$KAM" ] || die "no kam binary at $KAM (build first, or set KAM)"
 command -v sqlite3 >/dev/null || die "sqlite3 is not installed"
 case $INDEXES in minimal | full) ;; *) die "KAM_BENCH_SQLITE_INDEXES: minimal or full" ;; esac
-
-# GNU time gives peak memory; install it when we can, else fall back to bash's time.
-TIME=/usr/bin/time
-if [ ! -x "$TIME" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-	echo "bench: installing GNU time" >&2
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null 2>&1 || true
-fi
-[ -x "$TIME" ] || TIME=
 
 mkdir -p "$BENCH"
 DATA=$BENCH/data-$ACCOUNTS-$SEED
@@ -148,9 +137,8 @@ sqlite_rss=$RSS
 sqlite_size=$(size_of "$SDB")
 
 # ---- report ----
-ratio_of() { awk -v s="$sqlite_wall" -v k="$1" 'BEGIN { if (k > 0) printf "%.1f", s / k; else print "inf" }'; }
-ratio=$(ratio_of "$kam_wall")
-book_ratio=$(ratio_of "$book_wall")
+ratio=$(ratio "$sqlite_wall" "$kam_wall")
+book_ratio=$(ratio "$sqlite_wall" "$book_wall")
 kam_x=$(awk -v d="$kam_size" -v c="$csv_bytes" 'BEGIN { printf "%.2f", d / c }')
 book_x=$(awk -v d="$book_size" -v c="$csv_bytes" 'BEGIN { printf "%.2f", d / c }')
 sqlite_x=$(awk -v d="$sqlite_size" -v c="$csv_bytes" 'BEGIN { printf "%.2f", d / c }')

@@ -19,10 +19,7 @@ BENCH=${KAM_BENCH_DIR:-/tmp/kam-bench}
 PYTHON=${PYTHON:-python3}
 RUNS=${KAM_BENCH_RUNS:-3}
 
-die() {
-	echo "bench: $*" >&2
-	exit 1
-}
+. "$root/bench/lib.sh"
 
 [ -x "$KAM" ] || die "no kam binary at $KAM (build first, or set KAM)"
 "$PYTHON" -c 'import sqlite3' 2>/dev/null || die "$PYTHON has no sqlite3 module"
@@ -103,14 +100,14 @@ PY
 
 # Warm both files into the page cache, then keep the best of RUNS runs of each loop.
 cat "$KDB/data.mdb" "$SDB" >/dev/null
-best() { sort -n | head -1; }
+fastest() { sort -n | head -1; }
 run_kam() {
 	for _ in $(seq "$RUNS"); do "$KAM" --db "$KDB" run --readonly "$LUA" "$1"; done >"$BENCH/log/kam-$1.out"
-	best <"$BENCH/log/kam-$1.out"
+	fastest <"$BENCH/log/kam-$1.out"
 }
 run_py() {
 	for _ in $(seq "$RUNS"); do "$PYTHON" "$PY" "$SDB"; done >"$BENCH/log/python.out"
-	best <"$BENCH/log/python.out"
+	fastest <"$BENCH/log/python.out"
 }
 rows=$(run_kam rows)
 tables=$(run_kam tables)
@@ -121,7 +118,6 @@ read -r t_py n_py emp_py rev_py north_py bytes_py <<<"$py"
 [ "$n_rows" = "$n_py" ] && [ "$emp_rows" = "$emp_py" ] && [ "$north_rows" = "$north_py" ] &&
 	[ "$bytes_rows" = "$bytes_py" ] && [ "$n_tab" = "$n_rows" ] && [ "$emp_tab" = "$emp_rows" ] ||
 	die "the loops disagree: kam rows [$rows], kam tables [$tables], python [$py]"
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "inf" }'; }
 cat <<EOF
 
 accounts:             $accounts (each: id, name, region, owner, employees + rollup revenue)

@@ -22,10 +22,7 @@ AS_OF=${KAM_BENCH_AS_OF:-2026-06-30}
 RUNS=${KAM_BENCH_RUNS:-3}
 WINDOW=365
 
-die() {
-	echo "bench: $*" >&2
-	exit 1
-}
+. "$root/bench/lib.sh"
 
 [ -x "$KAM" ] || die "no kam binary at $KAM (build first, or set KAM)"
 command -v sqlite3 >/dev/null || die "sqlite3 is not installed"
@@ -43,45 +40,6 @@ mkdir -p "$WORK" "$LOG"
 FROM=$(date -d "$AS_OF - $((WINDOW - 1)) days" +%F) # first day in the window
 UNTIL=$(date -d "$AS_OF + 1 day" +%F)                # first day after it
 
-# GNU time gives CPU seconds too (the machine may be shared: wall time then waits for a CPU).
-TIME=/usr/bin/time
-if [ ! -x "$TIME" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null 2>&1 || true
-fi
-[ -x "$TIME" ] || TIME=
-
-# ms: wall-clock milliseconds now.
-ms() { date +%s%3N; }
-# best NAME CMD...: runs CMD $RUNS times (output in $LOG/NAME.out); sets BEST (seconds of the
-# fastest run, wall clock) and CPU (user + system seconds of that run, or "n/a").
-best() {
-	local name=$1 t0 t1 d b=
-	shift
-	CPU=n/a
-	for _ in $(seq "$RUNS"); do
-		t0=$(ms)
-		if [ -n "$TIME" ]; then
-			"$TIME" -f '%U %S' -o "$LOG/$name.time" "$@" >"$LOG/$name.out" 2>&1 || {
-				sed 's/^/  | /' "$LOG/$name.out" | tail -20 >&2
-				die "$name failed: $*"
-			}
-		else
-			"$@" >"$LOG/$name.out" 2>&1 || {
-				sed 's/^/  | /' "$LOG/$name.out" | tail -20 >&2
-				die "$name failed: $*"
-			}
-		fi
-		t1=$(ms)
-		d=$((t1 - t0))
-		if [ -z "$b" ] || [ "$d" -lt "$b" ]; then
-			b=$d
-			[ -z "$TIME" ] || CPU=$(awk '{ printf "%.2f", $1 + $2 }' "$LOG/$name.time")
-		fi
-	done
-	BEST=$(awk -v m="$b" 'BEGIN { printf "%.3f", m / 1000 }')
-}
-once() { RUNS=1 best "$@"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "inf" }'; }
 
 # ---- data: bench/import.sh's cache, generated when missing ----
 for k in accounts contacts orders interactions; do

@@ -23,10 +23,7 @@ RUNS=${KAM_BENCH_RUNS:-3}
 FIXED=(--param bgnbd_r=0.243 --param bgnbd_alpha=4.414 --param bgnbd_a=0.793
        --param bgnbd_b=2.426)
 
-die() {
-	echo "bench: $*" >&2
-	exit 1
-}
+. "$root/bench/lib.sh"
 
 [ -x "$KAM" ] || die "no kam binary at $KAM (build first, or set KAM)"
 date -d "$AS_OF" +%F >/dev/null 2>&1 || die "KAM_BENCH_AS_OF: not a date: $AS_OF"
@@ -36,46 +33,6 @@ WORK=$BENCH/value-$ACCOUNTS-$SEED
 LOG=$BENCH/log
 mkdir -p "$WORK" "$LOG"
 
-# GNU time gives CPU seconds too (the machine may be shared: wall time then waits for a CPU).
-TIME=/usr/bin/time
-if [ ! -x "$TIME" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null 2>&1 || true
-fi
-[ -x "$TIME" ] || TIME=
-
-ms() { date +%s%3N; }
-# best NAME CMD...: runs CMD $RUNS times (output in $LOG/NAME.out); sets BEST (wall seconds of
-# the fastest run), CPU (user + system seconds of that run, or "n/a") and MEM (its peak RSS).
-best() {
-	local name=$1 t0 t1 d b=
-	shift
-	CPU=n/a
-	MEM=n/a
-	for _ in $(seq "$RUNS"); do
-		t0=$(ms)
-		if [ -n "$TIME" ]; then
-			"$TIME" -f '%U %S %M' -o "$LOG/$name.time" "$@" >"$LOG/$name.out" 2>&1 || {
-				sed 's/^/  | /' "$LOG/$name.out" | tail -20 >&2
-				die "$name failed: $*"
-			}
-		else
-			"$@" >"$LOG/$name.out" 2>&1 || {
-				sed 's/^/  | /' "$LOG/$name.out" | tail -20 >&2
-				die "$name failed: $*"
-			}
-		fi
-		t1=$(ms)
-		d=$((t1 - t0))
-		if [ -z "$b" ] || [ "$d" -lt "$b" ]; then
-			b=$d
-			if [ -n "$TIME" ]; then
-				CPU=$(awk '{ printf "%.2f", $1 + $2 }' "$LOG/$name.time")
-				MEM=$(awk '{ printf "%d MB", $3 / 1024 }' "$LOG/$name.time")
-			fi
-		fi
-	done
-	BEST=$(awk -v m="$b" 'BEGIN { printf "%.3f", m / 1000 }')
-}
 
 # ---- data: bench/import.sh's cache, generated when missing ----
 for k in accounts contacts orders interactions; do
@@ -141,8 +98,8 @@ row() { printf '%-34s %-8s %-7s %s\n' "$1" "$2" "$3" "${4:-}"; }
 echo
 row "accounts:" "$ACCOUNTS" "" "(seed $SEED), $(($(grep -c '' "$DATA/orders.csv") - 1)) orders"
 row "" "wall s" "cpu s"
-row "value, customer-value, no fit:" "$fixed" "$fixed_cpu" "dry run, peak $fixed_mem"
-row "value, customer-value, with fit:" "$fit" "$fit_cpu" "dry run, peak $fit_mem"
+row "value, customer-value, no fit:" "$fixed" "$fixed_cpu" "dry run, peak ${fixed_mem} MB"
+row "value, customer-value, with fit:" "$fit" "$fit_cpu" "dry run, peak ${fit_mem} MB"
 row "value, consumables:" "$cons" "$cons_cpu" "dry run"
 row "value, no fit, stored:" "$stored" "$stored_cpu" "one run: +$(((size1 - size0) / 1048576)) MB of snapshot"
 row "value, no fit, csv to /dev/null:" "$csv" "$csv_cpu" "dry run, 1M rows of 19 columns printed"

@@ -1,0 +1,58 @@
+# bench/lib.sh - what the benchmark scripts share: sourced after they set RUNS and LOG.
+# shellcheck shell=bash
+
+die() {
+	echo "bench: $*" >&2
+	exit 1
+}
+
+# GNU time gives CPU seconds and peak memory too (the machine may be shared: wall time then
+# waits for a CPU); installed when missing and run as root, else those columns say n/a.
+TIME=/usr/bin/time
+if [ ! -x "$TIME" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null 2>&1 || true
+fi
+[ -x "$TIME" ] || TIME=
+
+# ms: wall-clock milliseconds now.
+ms() { date +%s%3N; }
+
+# best NAME CMD...: runs CMD $RUNS times (output in $LOG/NAME.out); sets BEST (wall seconds of
+# the fastest run), CPU (user + system seconds of that run) and MEM (its peak RSS in MB), the
+# last two "n/a" without GNU time.
+best() {
+	local name=$1 t0 t1 d b=
+	shift
+	CPU=n/a
+	MEM=n/a
+	for _ in $(seq "$RUNS"); do
+		t0=$(ms)
+		if [ -n "$TIME" ]; then
+			"$TIME" -f '%U %S %M' -o "$LOG/$name.time" "$@" >"$LOG/$name.out" 2>&1 || {
+				sed 's/^/  | /' "$LOG/$name.out" | tail -20 >&2
+				die "$name failed: $*"
+			}
+		else
+			"$@" >"$LOG/$name.out" 2>&1 || {
+				sed 's/^/  | /' "$LOG/$name.out" | tail -20 >&2
+				die "$name failed: $*"
+			}
+		fi
+		t1=$(ms)
+		d=$((t1 - t0))
+		if [ -z "$b" ] || [ "$d" -lt "$b" ]; then
+			b=$d
+			if [ -n "$TIME" ]; then
+				CPU=$(awk '{ printf "%.2f", $1 + $2 }' "$LOG/$name.time")
+				MEM=$(awk '{ printf "%d", $3 / 1024 }' "$LOG/$name.time")
+			fi
+		fi
+	done
+	BEST=$(awk -v m="$b" 'BEGIN { printf "%.3f", m / 1000 }')
+}
+
+# once NAME CMD...: best with a single run.
+once() { RUNS=1 best "$@"; }
+
+# ratio A B: A / B to one decimal.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "inf" }'; }
