@@ -2316,116 +2316,110 @@ static int dated_index_move(kam_txn *t, int db, int old, kam_str oacc, kam_date 
 	return ikey_put(t, db, ne->k, ne->klen, ne->val, ne->vlen);
 }
 
-static int put_order(kam_txn *t, const kam_order *o, const kam_encoded *enc, int *replaced)
+/* What the index and the rollups keep of an order or an interaction. */
+struct dated_fact {
+	int half; /* HALF_ORDERS or HALF_INTERACTIONS: the kind */
+	union {
+		struct order_fact o;
+		struct inter_fact i;
+	} f;
+};
+
+static struct dated_fact dated_fact_of(kam_kind kind, const void *rec)
 {
-	if (!id_ok(o->id) || !id_ok(o->account_id))
-		return KAM_EINVAL;
-	struct rc_ent *ne, *oe;
-	int rc = account_ref(t, o->account_id, HALF_ORDERS, &ne);
-	if (rc)
-		return rc;
-	kam_any old;
-	int existed;
-	MDB_val val;
-	rc = rec_bytes(t, KAM_ORDER, o, enc, &val);
-	if (!rc)
-		rc = put_primary(t, KAM_ORDER, o->id, &val, &old, &existed);
-	if (rc)
-		return rc;
-	*replaced = existed;
-	struct order_fact nf = order_fact_of(o), of = { 0 };
-	uint8_t k[IKEY_MAX], ival[ORDER_IVAL_MAX];
-	struct dated_entry de;
-	if (enc) {
-		de = (struct dated_entry){ enc->bytes + enc->vlen, enc->bytes + enc->vlen + enc->iklen,
-					   enc->iklen, enc->ivlen };
+	struct dated_fact d;
+	if (kind == KAM_ORDER) {
+		d.half = HALF_ORDERS;
+		d.f.o = order_fact_of(rec);
 	} else {
-		de = (struct dated_entry){ k, ival, key_dated(k, o->account_id, nf.date, o->id),
-					   order_ival(ival, &nf) };
+		d.half = HALF_INTERACTIONS;
+		d.f.i = inter_fact_of(rec);
 	}
-	char abuf[KAM_ID_MAX];
-	kam_str oacc = { 0 };
-	if (existed) {
-		rc = old_account(old.order.account_id, abuf, &oacc);
-		if (rc)
-			return rc;
-		of = order_fact_of(&old.order);
-		rc = put_overwrite(t, KAM_ORDER, o->id, &val);
-	}
-	if (!rc)
-		rc = dated_index_move(t, DB_ORDERS_BY_ACCOUNT, existed, oacc, of.date, o->id, &de);
-	if (!rc && existed) {
-		rc = rollup_ref(t, oacc, HALF_ORDERS, &oe);
-		if (rc == KAM_ENOTFOUND)
-			rc = KAM_ECORRUPT;
-		if (!rc) {
-			oe->dirty |= HALF_ORDERS;
-			if (rollup_sub_order(&oe->r, &of))
-				rc = scan_order_span(t, oacc, &oe->r);
-		}
-	}
-	if (rc)
-		return txn_fail(t, rc);
-	rollup_add_order(&ne->r, &nf);
-	ne->dirty |= HALF_ORDERS;
-	return 0;
+	return d;
 }
 
-static int put_interaction(kam_txn *t, const kam_interaction *in, const kam_encoded *enc,
-			   int *replaced)
+static kam_date dated_date(const struct dated_fact *d)
 {
-	if (!id_ok(in->id) || !id_ok(in->account_id))
+	return d->half == HALF_ORDERS ? d->f.o.date : d->f.i.date;
+}
+
+/* Takes a removed fact out of a rollup, reading the index again for what that invalidated. */
+static int dated_rollup_sub(kam_txn *t, kam_str acc, kam_rollup *r, const struct dated_fact *d)
+{
+	if (d->half == HALF_ORDERS)
+		return rollup_sub_order(r, &d->f.o) ? scan_order_span(t, acc, r) : 0;
+	unsigned need = rollup_sub_inter(r, &d->f.i);
+	return need ? scan_inter_latest(t, acc, need, r) : 0;
+}
+
+static void dated_rollup_add(kam_rollup *r, const struct dated_fact *d)
+{
+	if (d->half == HALF_ORDERS)
+		rollup_add_order(r, &d->f.o);
+	else
+		rollup_add_inter(r, &d->f.i);
+}
+
+/*
+ * kam_put of an order or an interaction (`rec`, whose id and account are `id` and `acc`): the
+ * record, its dated index entry and the rollup halves of the accounts it leaves and joins.
+ */
+static int put_dated(kam_txn *t, kam_kind kind, const void *rec, kam_str id, kam_str acc,
+		     const kam_encoded *enc, int *replaced)
+{
+	if (!id_ok(id) || !id_ok(acc))
 		return KAM_EINVAL;
+	struct dated_fact nf = dated_fact_of(kind, rec), of = nf;
 	struct rc_ent *ne, *oe;
-	int rc = account_ref(t, in->account_id, HALF_INTERACTIONS, &ne);
+	int rc = account_ref(t, acc, nf.half, &ne);
 	if (rc)
 		return rc;
 	kam_any old;
 	int existed;
 	MDB_val val;
-	rc = rec_bytes(t, KAM_INTERACTION, in, enc, &val);
+	rc = rec_bytes(t, kind, rec, enc, &val);
 	if (!rc)
-		rc = put_primary(t, KAM_INTERACTION, in->id, &val, &old, &existed);
+		rc = put_primary(t, kind, id, &val, &old, &existed);
 	if (rc)
 		return rc;
 	*replaced = existed;
-	struct inter_fact nf = inter_fact_of(in), of = { 0 };
-	uint8_t k[IKEY_MAX], ival[INTER_IVAL_MAX];
+	uint8_t k[IKEY_MAX], ival[ORDER_IVAL_MAX > INTER_IVAL_MAX ? ORDER_IVAL_MAX : INTER_IVAL_MAX];
 	struct dated_entry de;
 	if (enc) {
 		de = (struct dated_entry){ enc->bytes + enc->vlen, enc->bytes + enc->vlen + enc->iklen,
 					   enc->iklen, enc->ivlen };
 	} else {
-		de = (struct dated_entry){ k, ival, key_dated(k, in->account_id, nf.date, in->id),
-					   inter_ival(ival, &nf) };
+		size_t vlen = nf.half == HALF_ORDERS ? order_ival(ival, &nf.f.o)
+						     : inter_ival(ival, &nf.f.i);
+		de = (struct dated_entry){ k, ival, key_dated(k, acc, dated_date(&nf), id), vlen };
 	}
 	char abuf[KAM_ID_MAX];
 	kam_str oacc = { 0 };
+	kam_date odate = { 0 };
 	if (existed) {
-		rc = old_account(old.interaction.account_id, abuf, &oacc);
+		rc = old_account(kind == KAM_ORDER ? old.order.account_id : old.interaction.account_id,
+				 abuf, &oacc);
 		if (rc)
 			return rc;
-		of = inter_fact_of(&old.interaction);
-		rc = put_overwrite(t, KAM_INTERACTION, in->id, &val);
+		of = dated_fact_of(kind, &old);
+		odate = dated_date(&of);
+		rc = put_overwrite(t, kind, id, &val);
 	}
 	if (!rc)
-		rc = dated_index_move(t, DB_INTERACTIONS_BY_ACCOUNT, existed, oacc, of.date, in->id,
-				      &de);
+		rc = dated_index_move(t, DB_BY_ACCOUNT(kind), existed, oacc, odate, id, &de);
 	if (!rc && existed) {
-		rc = rollup_ref(t, oacc, HALF_INTERACTIONS, &oe);
+		rc = rollup_ref(t, oacc, nf.half, &oe);
 		if (rc == KAM_ENOTFOUND)
 			rc = KAM_ECORRUPT;
 		if (!rc) {
-			oe->dirty |= HALF_INTERACTIONS;
-			unsigned need = rollup_sub_inter(&oe->r, &of);
-			if (need)
-				rc = scan_inter_latest(t, oacc, need, &oe->r);
+			oe->dirty |= nf.half;
+			rc = dated_rollup_sub(t, oacc, &oe->r, &of);
 		}
 	}
 	if (rc)
 		return txn_fail(t, rc);
-	rollup_add_inter(&ne->r, &nf);
-	ne->dirty |= HALF_INTERACTIONS;
+	dated_rollup_add(&ne->r, &nf);
+	ne->dirty |= nf.half;
 	return 0;
 }
 
@@ -2448,10 +2442,14 @@ static int put_any(kam_txn *t, kam_kind kind, const void *rec, const kam_encoded
 		return put_account(t, rec, enc, replaced);
 	case KAM_CONTACT:
 		return put_contact(t, rec, enc, replaced);
-	case KAM_ORDER:
-		return put_order(t, rec, enc, replaced);
-	default:
-		return put_interaction(t, rec, enc, replaced);
+	case KAM_ORDER: {
+		const kam_order *o = rec;
+		return put_dated(t, kind, rec, o->id, o->account_id, enc, replaced);
+	}
+	default: {
+		const kam_interaction *in = rec;
+		return put_dated(t, kind, rec, in->id, in->account_id, enc, replaced);
+	}
 	}
 }
 
