@@ -193,21 +193,11 @@ static int metrics_read(const kam_host *host, kam_run *run, const struct abc_cfg
 				  (int)v->id.len, v->id.ptr, rc);
 			return rc;
 		}
-		if (c->metric == METRIC_ORDERS) {
+		if (c->metric == METRIC_ORDERS)
 			sum = (int64_t)count;
-		} else {
-			for (size_t j = 0; j < count; j++) {
-				int64_t x = c->metric == METRIC_REVENUE ? o[j].amount : o[j].profit;
-
-				if (__builtin_add_overflow(sum, x, &sum)) {
-					host->log(run, KAM_LOG_ERROR,
-						  "account %.*s: %s overflows 64 bits",
-						  (int)v->id.len, v->id.ptr,
-						  metric_names[c->metric]);
-					return KAM_ERANGE;
-				}
-			}
-		}
+		else if ((rc = orders_sum(host, run, v, o, count, c->metric == METRIC_PROFIT,
+					  metric_names[c->metric], &sum)))
+			return rc;
 		w->metric[i] = sum;
 		rc = part_of(parts, c->part, v, &w->part[i]);
 		if (rc)

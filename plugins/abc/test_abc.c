@@ -524,3 +524,27 @@ Test(abc, random_against_reference)
 	cr_expect_eq(fake_misuse(run), 0);
 	fake_run_free(run);
 }
+
+/* Two orders whose sum does not fit in 64 bits of ten-thousandths: the run fails, exactly. */
+Test(abc, sum_overflow_fails_the_run)
+{
+	kam_run *run = run_new();
+	size_t i = fake_account(run, "a1", "north");
+
+	fake_order(run, i, "o1", "2024-06-30", "500000000000000", "500000000000000");
+	fake_order(run, i, "o2", "2024-06-30", "500000000000000", "500000000000000");
+	cr_expect_eq(fake_run(run), KAM_ERANGE);
+	fake_run_free(run);
+}
+
+Test(abc, profit_sum_overflow_fails_the_run)
+{
+	kam_run *run = run_new();
+	size_t i = fake_account(run, "a1", "north");
+
+	fake_order(run, i, "o1", "2024-06-30", "1", "500000000000000");
+	fake_order(run, i, "o2", "2024-06-30", "1", "500000000000000");
+	cr_assert_eq(fake_param(run, "metric", "profit"), 0);
+	cr_expect_eq(fake_run(run), KAM_ERANGE);
+	fake_run_free(run);
+}

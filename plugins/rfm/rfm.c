@@ -211,13 +211,8 @@ static int measures_read(const kam_host *host, kam_run *run, const struct rfm_cf
 
 	if (!rc && count)
 		last = o[count - 1].day;
-	for (size_t j = 0; !rc && j < count; j++) {
-		if (__builtin_add_overflow(sum, o[j].amount, &sum)) {
-			host->log(run, KAM_LOG_ERROR, "account %.*s: monetary overflows",
-				  (int)v->id.len, v->id.ptr);
-			return KAM_ERANGE;
-		}
-	}
+	if (!rc && orders_sum(host, run, v, o, count, 0, "monetary", &sum))
+		return KAM_ERANGE;
 	w->frequency[i] = (int64_t)count;
 	w->monetary[i] = sum;
 	if (!rc && !count && c->from > INT32_MIN + 1) {

@@ -353,13 +353,9 @@ static int criteria_read(const kam_host *host, kam_run *run, const struct score_
 				  (int)v->id.len, v->id.ptr, rc);
 			return rc;
 		}
-		for (size_t j = 0; j < count; j++) {
-			if (__builtin_add_overflow(sum, o[j].amount, &sum)) {
-				host->log(run, KAM_LOG_ERROR, "account %.*s: revenue overflows",
-					  (int)v->id.len, v->id.ptr);
-				return KAM_ERANGE;
-			}
-		}
+		rc = orders_sum(host, run, v, o, count, 0, "revenue", &sum);
+		if (rc)
+			return rc;
 		w->value[CRIT_ANNUAL_REVENUE][i] = v->annual_revenue;
 		w->value[CRIT_EMPLOYEES][i] = v->employees;
 		w->value[CRIT_NET_ASSETS][i] = v->net_assets;
