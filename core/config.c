@@ -422,37 +422,6 @@ static int read_playbook(reader *r, kam_config *cfg)
 	return 0;
 }
 
-static int read_plugins(reader *r, kam_config *cfg)
-{
-	lua_State *L = r->L;
-	lua_getglobal(L, "plugins");
-	if (lua_isnil(L, -1)) {
-		lua_pop(L, 1);
-		return 0;
-	}
-	if (!lua_istable(L, -1)) {
-		lua_pop(L, 1);
-		return shape_error(r, "plugins", "a list of plugin paths or names");
-	}
-	lua_Integer n = luaL_len(L, -1);
-	cfg->plugins = calloc((size_t)n + 1, sizeof(char *));
-	if (!cfg->plugins) {
-		lua_pop(L, 1);
-		return KAM_ENOMEM;
-	}
-	for (lua_Integer i = 1; i <= n; i++) {
-		lua_geti(L, -1, i);
-		if (lua_type(L, -1) != LUA_TSTRING) {
-			lua_pop(L, 2);
-			return shape_error(r, "plugins", "strings (plugin paths or names)");
-		}
-		cfg->plugins[cfg->nplugins++] = strdup(lua_tostring(L, -1));
-		lua_pop(L, 1);
-	}
-	lua_pop(L, 1);
-	return 0;
-}
-
 /* A path of `models`: absolute, or relative to the directory of the configuration file. */
 static char *model_path(const char *config, const char *path)
 {
@@ -467,40 +436,57 @@ static char *model_path(const char *config, const char *path)
 	return p;
 }
 
-static int read_models(reader *r, kam_config *cfg)
+/*
+ * The global list of strings `name` (absent: none) into *out, *n; `list` and `items` say what
+ * is expected in a shape error. With `relative`, the strings are paths resolved as model_path.
+ */
+static int read_strings(reader *r, const char *name, const char *list, const char *items,
+			bool relative, char ***out, size_t *n)
 {
 	lua_State *L = r->L;
-	lua_getglobal(L, "models");
+	lua_getglobal(L, name);
 	if (lua_isnil(L, -1)) {
 		lua_pop(L, 1);
 		return 0;
 	}
 	if (!lua_istable(L, -1)) {
 		lua_pop(L, 1);
-		return shape_error(r, "models", "a list of Lua model files");
+		return shape_error(r, name, list);
 	}
-	lua_Integer n = luaL_len(L, -1);
-	cfg->models = calloc((size_t)n + 1, sizeof(char *));
-	if (!cfg->models) {
+	lua_Integer len = luaL_len(L, -1);
+	if (!(*out = calloc((size_t)len + 1, sizeof(char *)))) {
 		lua_pop(L, 1);
 		return KAM_ENOMEM;
 	}
-	for (lua_Integer i = 1; i <= n; i++) {
+	for (lua_Integer i = 1; i <= len; i++) {
 		lua_geti(L, -1, i);
 		if (lua_type(L, -1) != LUA_TSTRING) {
 			lua_pop(L, 2);
-			return shape_error(r, "models", "strings (paths of Lua model files)");
+			return shape_error(r, name, items);
 		}
-		char *p = model_path(r->file, lua_tostring(L, -1));
+		const char *text = lua_tostring(L, -1);
+		char *copy = relative ? model_path(r->file, text) : strdup(text);
 		lua_pop(L, 1);
-		if (!p) {
+		if (!copy) {
 			lua_pop(L, 1);
 			return KAM_ENOMEM;
 		}
-		cfg->models[cfg->nmodels++] = p;
+		(*out)[(*n)++] = copy;
 	}
 	lua_pop(L, 1);
 	return 0;
+}
+
+static int read_plugins(reader *r, kam_config *cfg)
+{
+	return read_strings(r, "plugins", "a list of plugin paths or names",
+			    "strings (plugin paths or names)", false, &cfg->plugins, &cfg->nplugins);
+}
+
+static int read_models(reader *r, kam_config *cfg)
+{
+	return read_strings(r, "models", "a list of Lua model files",
+			    "strings (paths of Lua model files)", true, &cfg->models, &cfg->nmodels);
 }
 
 static int read_file(const char *path, kam_buf *buf)

@@ -131,3 +131,29 @@ Test(config, sandbox_has_no_os_io_or_loading)
 	p = write_conf("bin.lua", "\x1bLua\x54");
 	cr_expect_eq(kam_config_load(p, NULL, &cfg, err, sizeof(err)), KAM_EPARSE);
 }
+
+/* plugins and models: lists of strings; model paths resolve against the file's directory. */
+Test(config, plugin_and_model_lists)
+{
+	kam_config cfg;
+	const char *p = write_conf("lists.lua", "plugins = { 'retail' }\n"
+						"models = { 'm/one.lua', '/abs/two.lua' }\n");
+	cr_assert_eq(kam_config_load(p, NULL, &cfg, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(cfg.nplugins, 1);
+	cr_expect_str_eq(cfg.plugins[0], "retail");
+	cr_assert_eq(cfg.nmodels, 2);
+	char want[200];
+	snprintf(want, sizeof(want), "%s/m/one.lua", dir);
+	cr_expect_str_eq(cfg.models[0], want);
+	cr_expect_str_eq(cfg.models[1], "/abs/two.lua");
+	kam_config_free(&cfg);
+
+	p = write_conf("badp.lua", "plugins = 'retail'\n");
+	cr_expect_eq(kam_config_load(p, NULL, &cfg, err, sizeof(err)), KAM_EPARSE);
+	cr_expect(strstr(err, "plugins: expected a list of plugin paths or names") != NULL, "got: %s",
+		  err);
+	p = write_conf("badm.lua", "models = { 'a.lua', 7 }\n");
+	cr_expect_eq(kam_config_load(p, NULL, &cfg, err, sizeof(err)), KAM_EPARSE);
+	cr_expect(strstr(err, "models: expected strings (paths of Lua model files)") != NULL,
+		  "got: %s", err);
+}
