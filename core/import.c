@@ -743,13 +743,11 @@ int kam_import_many(kam_store *store, const kam_import_opts *opts, size_t n,
 		total += kam_csv_total_bytes(ims[opened].csv);
 	}
 	/*
-	 * A database takes two to three times the CSV bytes: reserve the map for that now, or a big
-	 * import would fill the map, grow it and start again. Best effort: the retry still works.
+	 * A database takes two to three times the CSV bytes: say so, or a big import would fill the
+	 * map, grow it and start again.
 	 */
-	if (total)
-		kam_store_reserve(store, total * 3);
 	import_set set = { ims, n, 0 };
-	rc = kam_store_write(store, import_set_run, &set);
+	rc = kam_store_write_large(store, total * 3, import_set_run, &set);
 	if (rc) {
 		*failed = set.at;
 		kam_import_result *r = &results[set.at];

@@ -41,6 +41,8 @@
 
 #include <kam/errors.h>
 
+#include "writeback.h"
+
 enum {
 	DB_ACCOUNTS = KAM_ACCOUNT,
 	DB_CONTACTS = KAM_CONTACT,
@@ -2056,10 +2058,8 @@ int kam_store_reserve(kam_store *s, uint64_t bytes)
 	return kam_from_mdb(mdb_env_set_mapsize(s->env, (size_t)need));
 }
 
-int kam_store_write(kam_store *s, kam_write_fn fn, void *arg)
+static int write_attempts(kam_store *s, kam_write_fn fn, void *arg)
 {
-	if (!s || !fn)
-		return KAM_EINVAL;
 	for (int attempt = 0;; attempt++) {
 		kam_txn *t;
 		int rc = kam_txn_begin(s, 1, &t);
@@ -2080,6 +2080,31 @@ int kam_store_write(kam_store *s, kam_write_fn fn, void *arg)
 		if (rc)
 			return rc;
 	}
+}
+
+int kam_store_write(kam_store *s, kam_write_fn fn, void *arg)
+{
+	if (!s || !fn)
+		return KAM_EINVAL;
+	return write_attempts(s, fn, arg);
+}
+
+/* Below this, a write's pages are few enough for the commit's fdatasync alone. */
+#define WRITEBACK_MIN ((uint64_t)64 << 20)
+
+int kam_store_write_large(kam_store *s, uint64_t bytes, kam_write_fn fn, void *arg)
+{
+	mdb_filehandle_t fd;
+	if (!s || !fn)
+		return KAM_EINVAL;
+	/* Best effort: a write that outgrows the map still grows it and starts again. */
+	kam_store_reserve(s, bytes);
+	kam_writeback *wb = NULL;
+	if (bytes >= WRITEBACK_MIN && !mdb_env_get_fd(s->env, &fd))
+		wb = kam_writeback_start(fd);
+	int rc = write_attempts(s, fn, arg);
+	kam_writeback_stop(wb);
+	return rc;
 }
 
 /* ---- records ---- */

@@ -91,6 +91,14 @@ int kam_store_write(kam_store *store, kam_write_fn fn, void *arg);
 int kam_store_reserve(kam_store *store, uint64_t bytes);
 
 /*
+ * kam_store_write for a write of about `bytes` of data, such as an import: reserves the map for
+ * it first, and for a large one starts the kernel writing the data file's pages to disk while fn
+ * runs (writeback.h), so that the commit's fdatasync does not write them all at the end.
+ * Returns as kam_store_write.
+ */
+int kam_store_write_large(kam_store *store, uint64_t bytes, kam_write_fn fn, void *arg);
+
+/*
  * Inserts or replaces (by id) one record of `kind`. Contacts, orders and interactions must name
  * an existing account (else KAM_EREF). Indexes and the account's rollup change in the same
  * transaction. *replaced (may be NULL) tells whether a record with that id existed.

@@ -17,6 +17,7 @@
 
 #include "import.h"
 #include "store.h"
+#include "writeback.h"
 
 /* ---- fixtures: every test gets its own temporary directory ---- */
 
@@ -1863,6 +1864,64 @@ Test(store, reserve)
 	cr_assert_eq(kam_store_open(dbdir, KAM_STORE_RDONLY, &s), 0);
 	cr_assert_eq(kam_store_reserve(s, 1 << 20), KAM_EREADONLY);
 	kam_store_close(s);
+}
+
+/* A large write: the map reserved up front, the data file written back while fn runs. */
+Test(store, write_large)
+{
+	setenv("KAM_MAPSIZE", "1048576", 1);
+	kam_store *s = open_new();
+	struct big b = { 0, malloc(BIG_NOTE) };
+	memset(b.note, 'n', BIG_NOTE);
+	cr_assert_eq(kam_store_write_large(s, (uint64_t)BIG_COUNT * BIG_NOTE * 4, write_big, &b), 0);
+	cr_assert_eq(b.calls, 1, "the reserved map holds the write: it runs once");
+	free(b.note);
+	kam_txn *t;
+	kam_store_stats st;
+	cr_assert_eq(kam_txn_begin(s, 0, &t), 0);
+	cr_assert_eq(kam_store_stats_get(t, &st), 0);
+	cr_assert_eq(st.records[KAM_INTERACTION], BIG_COUNT);
+	kam_txn_abort(t);
+	/* a failing large write leaves nothing */
+	cr_assert_eq(kam_store_write_large(s, 1u << 30, put_then_fail, NULL), KAM_ECANCELED);
+	kam_any g;
+	cr_assert_eq(kam_txn_begin(s, 0, &t), 0);
+	cr_assert_eq(kam_get(t, KAM_ACCOUNT, KAM_STR("b"), &g), KAM_ENOTFOUND);
+	kam_txn_abort(t);
+	cr_assert_eq(kam_store_write_large(NULL, 1, put_then_fail, NULL), KAM_EINVAL);
+	cr_assert_eq(kam_store_write_large(s, 1, NULL, NULL), KAM_EINVAL);
+	kam_store_close(s);
+}
+
+/* The writeback helper runs, survives a descriptor it cannot sync, and stops. */
+Test(store, writeback_helper)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/wb", tmp);
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	cr_assert_geq(fd, 0);
+	kam_writeback *wb = kam_writeback_start(fd);
+#ifdef __linux__
+	cr_assert_not_null(wb);
+#endif
+	char page[4096];
+	memset(page, 'w', sizeof(page));
+	for (int i = 0; i < 256; i++)
+		cr_assert_eq(write(fd, page, sizeof(page)), (ssize_t)sizeof(page));
+	usleep(120 * 1000); /* long enough for the helper to ask at least twice */
+	kam_writeback_stop(wb);
+	struct stat st;
+	cr_assert_eq(fstat(fd, &st), 0);
+	cr_assert_eq(st.st_size, 256 * 4096);
+	close(fd);
+	int fds[2];
+	cr_assert_eq(pipe(fds), 0);
+	wb = kam_writeback_start(fds[1]); /* sync_file_range refuses a pipe: ignored */
+	usleep(60 * 1000);
+	kam_writeback_stop(wb);
+	close(fds[0]);
+	close(fds[1]);
+	kam_writeback_stop(NULL);
 }
 
 /* ---- import with a reader thread (import.c): the same results as with one thread ---- */
