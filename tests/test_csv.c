@@ -188,6 +188,40 @@ Test(csv, crlf_and_lone_cr)
 	CHECK_LINES("\"a\"\r\"b\"\r\n", L(1, 2), OK, "a", END, "b", END);
 }
 
+/*
+ * Rows of sixteen bytes and more, read whole from one buffer, take the parser's fast path for
+ * plain rows (csv.c, fast_row); small blocks send the same rows the general way.
+ */
+Test(csv, long_rows_fast_and_general_agree)
+{
+	CHECK_LINES("alpha,beta,gamma,delta\r\n"
+		    "epsilon,zeta\reta,theta,iota,kappa\n"
+		    "lambda,mu,nu,xi,omicron,pi\r\r\n"
+		    ",,,,,,,,,,,,,,,,,,\n"
+		    "\"quoted, here\",plain,plain,plain\n"
+		    "rho,sigma,tau,upsilon,phi\r\n"
+		    "a cell of exactly 31 bytes here\n"
+		    "chi,psi,omega and no line end",
+		    L(1, 2, 3, 4, 5, 6, 7, 8, 9, 10), OK,
+		    "alpha", "beta", "gamma", "delta", END,
+		    "epsilon", "zeta", END,
+		    "eta", "theta", "iota", "kappa", END,
+		    "lambda", "mu", "nu", "xi", "omicron", "pi", END,
+		    "", END,
+		    "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", END,
+		    "quoted, here", "plain", "plain", "plain", END,
+		    "rho", "sigma", "tau", "upsilon", "phi", END,
+		    "a cell of exactly 31 bytes here", END,
+		    "chi", "psi", "omega and no line end", END);
+	/* What stops the fast path mid-row: a quote, a NUL, a byte >= 0x80. */
+	CHECK_LINES("plain,plain,plain,\"q\"\nplain,plain,plain,\xC3\xA9t\xC3\xA9\n",
+		    L(1, 2), OK, "plain", "plain", "plain", "q", END,
+		    "plain", "plain", "plain", "\xC3\xA9t\xC3\xA9", END);
+	CHECK("plain,plain,plain,pl\"ain\n", PARSE_ERR(1, 4, "quote"), END);
+	CHECK("plain,plain,plain,\xFF,plain\n", PARSE_ERR(1, 4, NULL), END);
+	CHECK("plain,plain,plain,p\0lain\n", PARSE_ERR(1, 4, "NUL"), END);
+}
+
 Test(csv, quoted_fields)
 {
 	CHECK("\"a,b\",\"c\"\"d\"\n", OK, "a,b", "c\"d", END);
@@ -364,8 +398,16 @@ Test(csv, field_count_limit)
 	char *s = repeat(',', KAM_CSV_FIELDS_MAX - 1, "", "\n");
 	kam_csv *c;
 	kam_csv_row row;
-	cr_assert_eq(read_one(s, strlen(s), 7, &row, &c), 1);
-	cr_assert_eq(row.nfields, KAM_CSV_FIELDS_MAX);
+	for (size_t block = 0; block <= 7; block += 7) {
+		cr_assert_eq(read_one(s, strlen(s), block, &row, &c), 1);
+		cr_assert_eq(row.nfields, KAM_CSV_FIELDS_MAX);
+		kam_csv_close(c);
+	}
+	free(s);
+	/* One more is refused with the whole row in one buffer too. */
+	s = repeat(',', KAM_CSV_FIELDS_MAX, "", "\n");
+	cr_assert_eq(read_one(s, strlen(s), 0, &row, &c), KAM_ELIMIT);
+	cr_assert_eq(kam_csv_last_error(c)->column, KAM_CSV_FIELDS_MAX + 1);
 	kam_csv_close(c);
 	free(s);
 
