@@ -50,14 +50,15 @@ static void report(const progress *p, const kam_import_result *res, size_t n, co
 		   double secs)
 {
 	for (size_t i = 0; i < n; i++) {
-		fprintf(stderr, "imported %s: %llu rows (%llu new, %llu replaced)", p[i].name,
-			(unsigned long long)res[i].rows, (unsigned long long)res[i].inserted,
-			(unsigned long long)res[i].replaced);
+		fprintf(stderr, "imported %s: %llu %s (%llu new, %llu replaced)", p[i].name,
+			(unsigned long long)res[i].rows, res[i].rows == 1 ? "row" : "rows",
+			(unsigned long long)res[i].inserted, (unsigned long long)res[i].replaced);
 		if (n == 1)
 			fprintf(stderr, " in %.2fs", secs);
 		if (skip)
-			fprintf(stderr, "; %llu rejected rows written to %s",
-				(unsigned long long)res[i].rejected, skip);
+			fprintf(stderr, "; %llu rejected %s written to %s",
+				(unsigned long long)res[i].rejected,
+				res[i].rejected == 1 ? "row" : "rows", skip);
 		fputc('\n', stderr);
 	}
 	if (n > 1)
