@@ -35,33 +35,13 @@ mkdir -p "$WORK" "$LOG"
 
 
 # ---- data: bench/import.sh's cache, generated when missing ----
-for k in accounts contacts orders interactions; do
-	if [ ! -f "$DATA/$k.csv" ]; then
-		echo "data:    generating $ACCOUNTS accounts (seed $SEED) into $DATA"
-		"$KAM" gen "$DATA" --accounts "$ACCOUNTS" --seed "$SEED" --quiet
-		break
-	fi
-done
-echo "data:    $DATA"
+bench_data
 
 # ---- kam database (cached): the four files, then one stored segmentation as of AS_OF ----
 KDB=$WORK/kam.db
-if [ -f "$WORK/kam.ok" ] && ! { "$KAM" --db "$KDB" stats &&
-	"$KAM" --db "$KDB" tiers --region north --format csv; } >/dev/null 2>&1; then
-	echo "kam:     $KDB is not readable by this kam: rebuilding it"
-	rm -f "$WORK/kam.ok"
-fi
-if [ ! -f "$WORK/kam.ok" ]; then
-	echo "kam:     importing into $KDB and segmenting as of $AS_OF (once; cached)"
-	rm -rf "$KDB"
-	"$KAM" --db "$KDB" init >/dev/null
-	for k in accounts contacts orders interactions; do
-		"$KAM" --db "$KDB" import "$k" "$DATA/$k.csv" --quiet
-	done
-	"$KAM" --db "$KDB" segment --as-of "$AS_OF" --quiet
-	rm -f "$WORK/sqlite.ok" "$WORK/duckdb.ok" # their tiers come from this segmentation
-	touch "$WORK/kam.ok"
-fi
+bench_kam_db --segment tiers --region north --format csv
+# SQLite's and DuckDB's tiers come from this segmentation
+[ "$KDB_NEW" = 0 ] || rm -f "$WORK/sqlite.ok" "$WORK/duckdb.ok"
 # The three engines use the same tiers: kam's current ones, exported.
 TIERS=$WORK/tiers.csv
 [ -s "$TIERS" ] && [ "$TIERS" -nt "$WORK/kam.ok" ] || "$KAM" --db "$KDB" tiers --format csv >"$TIERS"

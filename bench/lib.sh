@@ -56,3 +56,48 @@ once() { RUNS=1 best "$@"; }
 
 # ratio A B: A / B to one decimal.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "inf" }'; }
+
+# bench_data: bench/import.sh's cached CSV files of $ACCOUNTS accounts (seed $SEED) in $DATA,
+# generated when missing.
+bench_data() {
+	local k
+	for k in accounts contacts orders interactions; do
+		if [ ! -f "$DATA/$k.csv" ]; then
+			echo "data:    generating $ACCOUNTS accounts (seed $SEED) into $DATA"
+			"$KAM" gen "$DATA" --accounts "$ACCOUNTS" --seed "$SEED" --quiet
+			break
+		fi
+	done
+	echo "data:    $DATA"
+}
+
+# bench_kam_db [--segment] CHECK...: the cached kam database $KDB of $WORK: the four files of
+# $DATA imported once, then with --segment a segmentation stored as of $AS_OF; complete once
+# $WORK/kam.ok exists. A cached database on which `kam --db $KDB CHECK...` fails (this kam
+# cannot read it) is rebuilt. Sets KDB_NEW to 1 when it built the database, else 0.
+bench_kam_db() {
+	local segment=0 k
+	if [ "$1" = --segment ]; then
+		segment=1
+		shift
+	fi
+	KDB_NEW=0
+	if [ -f "$WORK/kam.ok" ] &&
+		! { "$KAM" --db "$KDB" stats && "$KAM" --db "$KDB" "$@"; } >/dev/null 2>&1; then
+		echo "kam:     $KDB is not readable by this kam: rebuilding it"
+		rm -f "$WORK/kam.ok"
+	fi
+	[ -f "$WORK/kam.ok" ] && return 0
+	echo "kam:     importing into $KDB (once; cached)"
+	rm -rf "$KDB"
+	"$KAM" --db "$KDB" init >/dev/null
+	for k in accounts contacts orders interactions; do
+		"$KAM" --db "$KDB" import "$k" "$DATA/$k.csv" --quiet
+	done
+	if [ "$segment" = 1 ]; then
+		echo "kam:     segmenting as of $AS_OF (once; cached)"
+		"$KAM" --db "$KDB" segment --as-of "$AS_OF" --quiet
+	fi
+	touch "$WORK/kam.ok"
+	KDB_NEW=1
+}

@@ -42,33 +42,11 @@ UNTIL=$(date -d "$AS_OF + 1 day" +%F)                # first day after it
 
 
 # ---- data: bench/import.sh's cache, generated when missing ----
-for k in accounts contacts orders interactions; do
-	if [ ! -f "$DATA/$k.csv" ]; then
-		echo "data:    generating $ACCOUNTS accounts (seed $SEED) into $DATA"
-		"$KAM" gen "$DATA" --accounts "$ACCOUNTS" --seed "$SEED" --quiet
-		break
-	fi
-done
-echo "data:    $DATA"
+bench_data
 
 # ---- kam database (cached; complete once its marker exists) ----
 KDB=$WORK/kam.db
-# A database that this kam cannot read (written by an older layout) is rebuilt.
-if [ -f "$WORK/kam.ok" ] && ! { "$KAM" --db "$KDB" stats &&
-	"$KAM" --db "$KDB" get account "$(sed -n 2p "$DATA/accounts.csv" | cut -d, -f1)"; } \
-	>/dev/null 2>&1; then
-	echo "kam:     $KDB is not readable by this kam: rebuilding it"
-	rm -f "$WORK/kam.ok"
-fi
-if [ ! -f "$WORK/kam.ok" ]; then
-	echo "kam:     importing into $KDB (once; cached)"
-	rm -rf "$KDB"
-	"$KAM" --db "$KDB" init >/dev/null
-	for k in accounts contacts orders interactions; do
-		"$KAM" --db "$KDB" import "$k" "$DATA/$k.csv" --quiet
-	done
-	touch "$WORK/kam.ok"
-fi
+bench_kam_db get account "$(sed -n 2p "$DATA/accounts.csv" | cut -d, -f1)"
 
 # ---- SQLite database (cached): accounts and orders, indexed as bench/import.sh does ----
 SDB=$WORK/sqlite.db

@@ -35,34 +35,12 @@ mkdir -p "$WORK" "$LOG"
 
 
 # ---- data: bench/import.sh's cache, generated when missing ----
-for k in accounts contacts orders interactions; do
-	if [ ! -f "$DATA/$k.csv" ]; then
-		echo "data:    generating $ACCOUNTS accounts (seed $SEED) into $DATA"
-		"$KAM" gen "$DATA" --accounts "$ACCOUNTS" --seed "$SEED" --quiet
-		break
-	fi
-done
-echo "data:    $DATA"
+bench_data
 
 # ---- kam database (cached; complete once its marker exists) ----
 KDB=$WORK/kam.db
-if [ -f "$WORK/kam.ok" ] && ! { "$KAM" --db "$KDB" stats &&
-	"$KAM" --db "$KDB" get account "$(sed -n 2p "$DATA/accounts.csv" | cut -d, -f1)"; } \
-	>/dev/null 2>&1; then
-	echo "kam:     $KDB is not readable by this kam: rebuilding it"
-	rm -f "$WORK/kam.ok"
-fi
-if [ ! -f "$WORK/kam.ok" ]; then
-	echo "kam:     importing into $KDB (once; cached), then segmenting as of $AS_OF"
-	rm -rf "$KDB"
-	"$KAM" --db "$KDB" init >/dev/null
-	for k in accounts contacts orders interactions; do
-		"$KAM" --db "$KDB" import "$k" "$DATA/$k.csv" --quiet
-	done
-	# Stored tiers, as a team would have them: portfolio and alerts read them.
-	"$KAM" --db "$KDB" segment --as-of "$AS_OF" --quiet
-	touch "$WORK/kam.ok"
-fi
+# Stored tiers, as a team would have them: portfolio and alerts read them.
+bench_kam_db --segment get account "$(sed -n 2p "$DATA/accounts.csv" | cut -d, -f1)"
 cat "$KDB"/*.mdb >/dev/null # a warm page cache for every run
 
 K=("$KAM" --db "$KDB")
