@@ -116,6 +116,21 @@ spread() { printf '%s\n' "$@" | sort -g | awk '{ t[NR] = $1 } END {
 best_of() { printf '%s\n' "$@" | sort -g | head -1; }
 median_of() { printf '%s\n' "$@" | sort -g | awk '{ t[NR] = $1 } END { print t[int((NR + 1) / 2)] }'; }
 
+# ---- kam's CSV reader alone: a floor for the import's reader threads (needs the build tree) ----
+csv_line="n/a (needs $root/build/libkamcore.a and cc)"
+CORE=$root/build/libkamcore.a
+if [ -f "$CORE" ] && command -v cc >/dev/null; then
+	CSVREAD=$LOG/csv_read
+	[ -x "$CSVREAD" ] && [ "$CSVREAD" -nt "$CORE" ] && [ "$CSVREAD" -nt "$root/bench/csv_read.c" ] ||
+		cc -O2 -I"$root/core" -I"$root/sdk" "$root/bench/csv_read.c" "$CORE" \
+			$(pkg-config --libs lmdb lua5.4 2>/dev/null || echo -llmdb -llua5.4) -lm -lpthread \
+			-o "$CSVREAD"
+	files=()
+	for k in $KINDS; do files+=("$DATA/$k.csv"); done
+	RUNS=3 best csv-read "$CSVREAD" "${files[@]}"
+	csv_line="$(cat "$LOG/csv-read.out") (one thread; the last of 3 runs, the best took ${BEST}s)"
+fi
+
 # ---- SQLite ----
 SDB=$BENCH/sqlite.db
 rm -f "$SDB" "$SDB-journal" "$SDB-wal"
@@ -164,6 +179,7 @@ accounts:        $ACCOUNTS (seed $SEED)
 CSV bytes:       $csv_bytes
 kam import:      $(spread "${kam_walls[@]}") over $RUNS runs (init + 4 imports), peak memory $(mib "$kam_rss")
 kam, one command: $(spread "${book_walls[@]}") over $RUNS runs (init + 1 import of the 4 files), peak memory $(mib "$book_rss")
+CSV reader alone: $csv_line
 sqlite3 .import: ${sqlite_wall}s ($INDEXES indexes), peak memory $(mib "$sqlite_rss")
 speed ratio:     file by file ${ratio}; one command ${book_ratio} (SQLite time / kam time)
 kam database:    $kam_size bytes (${kam_x}x CSV); in one command $book_size bytes (${book_x}x CSV)
