@@ -740,14 +740,17 @@ int kam_import_many(kam_store *store, const kam_import_opts *opts, size_t n,
 			opened++;
 			goto out;
 		}
-		total += kam_csv_total_bytes(ims[opened].csv);
+		uint64_t size = kam_csv_total_bytes(ims[opened].csv);
+		/* 0 is a pipe (or an empty file, which costs the same either way) */
+		total = size && total != KAM_BYTES_UNKNOWN ? total + size : KAM_BYTES_UNKNOWN;
 	}
 	/*
 	 * A database takes two to three times the CSV bytes: say so, or a big import would fill the
 	 * map, grow it and start again.
 	 */
 	import_set set = { ims, n, 0 };
-	rc = kam_store_write_large(store, total * 3, import_set_run, &set);
+	rc = kam_store_write_large(store, total == KAM_BYTES_UNKNOWN ? total : total * 3,
+				   import_set_run, &set);
 	if (rc) {
 		*failed = set.at;
 		kam_import_result *r = &results[set.at];

@@ -2091,6 +2091,11 @@ int kam_store_write(kam_store *s, kam_write_fn fn, void *arg)
 
 /* Below this, a write's pages are few enough for the commit's fdatasync alone. */
 #define WRITEBACK_MIN ((uint64_t)64 << 20)
+/*
+ * Map room for a write of unknown size: a pipe cannot be read again after the map grew, so
+ * this is generous. Address space only, and not kept: the next open maps what the file needs.
+ */
+#define UNKNOWN_RESERVE ((uint64_t)16 << 30)
 
 int kam_store_write_large(kam_store *s, uint64_t bytes, kam_write_fn fn, void *arg)
 {
@@ -2098,7 +2103,7 @@ int kam_store_write_large(kam_store *s, uint64_t bytes, kam_write_fn fn, void *a
 	if (!s || !fn)
 		return KAM_EINVAL;
 	/* Best effort: a write that outgrows the map still grows it and starts again. */
-	kam_store_reserve(s, bytes);
+	kam_store_reserve(s, bytes == KAM_BYTES_UNKNOWN ? UNKNOWN_RESERVE : bytes);
 	kam_writeback *wb = NULL;
 	if (bytes >= WRITEBACK_MIN && !mdb_env_get_fd(s->env, &fd))
 		wb = kam_writeback_start(fd);

@@ -94,8 +94,10 @@ int kam_store_reserve(kam_store *store, uint64_t bytes);
  * kam_store_write for a write of about `bytes` of data, such as an import: reserves the map for
  * it first, and for a large one starts the kernel writing the data file's pages to disk while fn
  * runs (writeback.h), so that the commit's fdatasync does not write them all at the end.
+ * KAM_BYTES_UNKNOWN (input from a pipe) is taken as large: the map gets 16 GiB more room.
  * Returns as kam_store_write.
  */
+#define KAM_BYTES_UNKNOWN UINT64_MAX
 int kam_store_write_large(kam_store *store, uint64_t bytes, kam_write_fn fn, void *arg);
 
 /*

@@ -103,6 +103,14 @@ expect_exit 1 "$KAM" --db "$T/db4" import accounts "$DATA/accounts.csv" orders "
 expect_in "$T/err" "missing.csv"
 [ "$(count_in "$T/db4" accounts)" = 0 ] && ok || fail "a book with a missing file kept accounts"
 
+# A pipe larger than the initial map: the map is reserved before reading, since a pipe cannot
+# be read again after the map grew.
+expect_exit 0 "$KAM" gen "$T/gen" --accounts 20000 --seed 2 --quiet
+expect_exit 0 "$KAM" --db "$T/db5" init
+expect_exit 0 sh -c 'cat "$1" | KAM_MAPSIZE=1048576 "$2" --db "$3" import accounts -' sh \
+	"$T/gen/accounts.csv" "$KAM" "$T/db5"
+[ "$(count_in "$T/db5" accounts)" = 20000 ] && ok || fail "piped accounts: $(count_in "$T/db5" accounts)"
+
 # Listing with filters and formats.
 expect_exit 0 "$KAM" --db "$DB" list accounts --where 'employees>=100' --format csv
 expect_in "$T/out" "A1,"
