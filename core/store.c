@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -191,6 +192,7 @@ struct kam_store {
 	kam_txn *wtxn;    /* the write transaction in progress */
 	unsigned readers; /* read transactions in progress: the map cannot move under them */
 	int mapfull;      /* the current write transaction ran out of map */
+	int unmapped;     /* a remap failed and the old map could not be had again (remap) */
 	kam_buf enc;      /* encoding buffer of the write transaction */
 	struct rcache rc; /* rollups touched by the write transaction */
 	kam_rollup none;  /* kam_rollup_init() */
@@ -1369,9 +1371,33 @@ static char *path_join(const char *dir, const char *name)
 	return p;
 }
 
+/*
+ * Sets the map size (0: the size another process grew it to). LMDB unmaps the old map before it
+ * maps the new one, and an environment whose mapping failed has no map and no way to get one
+ * back: so the address space is tried first (a size the process cannot map, under ulimit -v, is
+ * refused with KAM_ENOMEM and the old map stays), and should LMDB still fail to map, the store
+ * refuses every later transaction with KAM_ENOMEM rather than read through a missing map.
+ */
+static int remap(kam_store *s, size_t size)
+{
+	if (size) {
+		void *p = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			       -1, 0);
+		if (p == MAP_FAILED)
+			return KAM_ENOMEM;
+		munmap(p, size);
+	}
+	int mrc = mdb_env_set_mapsize(s->env, size);
+	if (mrc && mrc != EINVAL) /* EINVAL: refused before unmapping */
+		s->unmapped = 1;
+	return kam_from_mdb(mrc);
+}
+
 /* Begins an LMDB transaction, adopting a map that another process has grown. */
 static int begin_raw(kam_store *s, unsigned flags, MDB_txn **out)
 {
+	if (s->unmapped)
+		return KAM_ENOMEM;
 	for (int tries = 0;; tries++) {
 		int mrc = mdb_txn_begin(s->env, NULL, flags, out);
 		if (mrc != MDB_MAP_RESIZED || tries >= 8)
@@ -1379,9 +1405,9 @@ static int begin_raw(kam_store *s, unsigned flags, MDB_txn **out)
 		/* Remapping would pull the map from under our own live transactions. */
 		if (s->readers || s->wtxn)
 			return KAM_EBUSY;
-		mrc = mdb_env_set_mapsize(s->env, 0);
-		if (mrc)
-			return kam_from_mdb(mrc);
+		int rc = remap(s, 0);
+		if (rc)
+			return rc;
 	}
 }
 
@@ -2027,7 +2053,7 @@ static int store_grow(kam_store *s)
 	size_t size = info.me_mapsize * 2;
 	if (size < info.me_mapsize)
 		return KAM_EMAPFULL;
-	return kam_from_mdb(mdb_env_set_mapsize(s->env, size));
+	return remap(s, size);
 }
 
 /* Map sizes are rounded up to this, so that a series of reserves remaps rarely. */
@@ -2055,7 +2081,7 @@ int kam_store_reserve(kam_store *s, uint64_t bytes)
 	if (need <= info.me_mapsize)
 		return 0;
 	need = (need + RESERVE_ROUND - 1) / RESERVE_ROUND * RESERVE_ROUND;
-	return kam_from_mdb(mdb_env_set_mapsize(s->env, (size_t)need));
+	return remap(s, (size_t)need);
 }
 
 static int write_attempts(kam_store *s, kam_write_fn fn, void *arg)

@@ -110,6 +110,16 @@ expect_exit 0 "$KAM" --db "$T/db5" init
 expect_exit 0 sh -c 'cat "$1" | KAM_MAPSIZE=1048576 "$2" --db "$3" import accounts -' sh \
 	"$T/gen/accounts.csv" "$KAM" "$T/db5"
 [ "$(count_in "$T/db5" accounts)" = 20000 ] && ok || fail "piped accounts: $(count_in "$T/db5" accounts)"
+# Under an address-space limit that reservation cannot be mapped: it is refused, the map stays,
+# and the import still works (LMDB would otherwise be left with no map at all). The sanitizers
+# reserve terabytes of address space for themselves: not under them.
+if grep -qs '^KAM_SANITIZE:BOOL=ON' "${KAM_BUILD:-.}/CMakeCache.txt"; then
+	ok
+else
+	expect_exit 0 sh -c 'ulimit -v 3000000 && head -1001 "$1" | "$2" --db "$3" import accounts -' \
+		sh "$T/gen/accounts.csv" "$KAM" "$T/db5"
+	expect_in "$T/err" "1000 rows (0 new, 1000 replaced)"
+fi
 
 # Listing with filters and formats.
 expect_exit 0 "$KAM" --db "$DB" list accounts --where 'employees>=100' --format csv
