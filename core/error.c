@@ -25,6 +25,7 @@ const char *kam_strerror(int code)
 	case KAM_EPLUGIN: return "KAM_EPLUGIN: a plugin failed";
 	case KAM_ELIMIT: return "KAM_ELIMIT: a size or count limit was exceeded";
 	case KAM_ECANCELED: return "KAM_ECANCELED: interrupted";
+	case KAM_ENOSPC: return "KAM_ENOSPC: no space left on the device";
 	}
 	if (code > 0)
 		return strerror(code);

@@ -35,6 +35,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -90,6 +91,8 @@ static const char *const db_names[DB_COUNT] = {
 #define DEFAULT_MAPSIZE ((uint64_t)1 << 30)
 #define GROW_TRIES 40
 #define SCHEMA_KEY "schema_version"
+/* Free space under which a write error is put down to a full disk (disk_full). */
+#define DISK_FULL_BYTES ((uint64_t)256 << 10)
 
 /* Longest index key: region 0x00 id (a dated key is at most 64 + 1 + 8 + 64 bytes). */
 #define IKEY_MAX (KAM_KEYTEXT_MAX + 1 + KAM_ID_MAX)
@@ -281,14 +284,29 @@ static int kam_from_mdb(int rc)
 		return KAM_EPERM;
 	case ENOENT:
 		return KAM_ENOTFOUND;
+	case ENOSPC:
+	case EDQUOT:
+		return KAM_ENOSPC;
 	default:
 		return KAM_EIO;
 	}
 }
 
+/*
+ * Whether the file system of the database is full. LMDB turns a short write, which is what a
+ * full disk gives, into EIO: a write error on a full disk is reported as KAM_ENOSPC instead.
+ */
+static bool disk_full(const kam_store *s)
+{
+	struct statvfs st;
+	return statvfs(s->dir, &st) == 0 && (uint64_t)st.f_bavail * st.f_frsize < DISK_FULL_BYTES;
+}
+
 /* Records the failure of a write transaction: every later call on it returns it. */
 static int txn_fail(kam_txn *t, int rc)
 {
+	if (rc == KAM_EIO && disk_full(t->store))
+		rc = KAM_ENOSPC;
 	if (rc == KAM_EMAPFULL)
 		t->store->mapfull = 1;
 	if (!t->err)
@@ -301,7 +319,7 @@ static int wres(kam_txn *t, int mrc)
 {
 	int rc = kam_from_mdb(mrc);
 	if (rc && mrc != MDB_NOTFOUND && mrc != MDB_KEYEXIST)
-		txn_fail(t, rc);
+		rc = txn_fail(t, rc);
 	return rc;
 }
 
@@ -2025,6 +2043,8 @@ int kam_txn_commit(kam_txn *t)
 		rc = kam_from_mdb(mrc);
 		if (mrc == MDB_MAP_FULL)
 			t->store->mapfull = 1;
+		if (rc == KAM_EIO && disk_full(t->store))
+			rc = KAM_ENOSPC;
 	}
 	txn_free(t);
 	return rc;

@@ -96,6 +96,7 @@ static const struct {
 	{ "EMAPFULL", KAM_EMAPFULL }, { "EPERM", KAM_EPERM },     { "ERANGE", KAM_ERANGE },
 	{ "EREADONLY", KAM_EREADONLY }, { "EREF", KAM_EREF },     { "EABI", KAM_EABI },
 	{ "EPLUGIN", KAM_EPLUGIN },   { "ELIMIT", KAM_ELIMIT },   { "ECANCELED", KAM_ECANCELED },
+	{ "ENOSPC", KAM_ENOSPC },
 };
 
 /* kam.strerror(code) -> text */

@@ -30,6 +30,7 @@ enum kam_error {
 	KAM_EPLUGIN = -16,   /* a plugin failed or misbehaved */
 	KAM_ELIMIT = -17,    /* a built-in limit was exceeded (sizes, counts) */
 	KAM_ECANCELED = -18, /* the operation was interrupted */
+	KAM_ENOSPC = -19,    /* no space left on the device (or the disk quota is used up) */
 };
 
 #endif /* KAM_ERRORS_H */
