@@ -13,6 +13,7 @@
  * scan stops at a NUL, so the inner loops need no bounds checks and may load 8 bytes at a time.
  */
 #include "csv.h"
+#include "error.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -749,20 +750,20 @@ int kam_csv_write_field(FILE *out, const char *p, size_t len)
 		}
 	}
 	if (!quote)
-		return len && fwrite(p, 1, len, out) != len ? KAM_EIO : 0;
+		return len && fwrite(p, 1, len, out) != len ? kam_io_error() : 0;
 
 	if (putc('"', out) == EOF)
-		return KAM_EIO;
+		return kam_io_error();
 	const char *e = p + len;
 	while (p < e) {
 		const char *q = memchr(p, '"', (size_t)(e - p));
 		size_t n = q ? (size_t)(q - p + 1) : (size_t)(e - p);
 		/* Writing up to and including a quote, then the quote again, doubles it. */
 		if (fwrite(p, 1, n, out) != n || (q && putc('"', out) == EOF))
-			return KAM_EIO;
+			return kam_io_error();
 		p += n;
 	}
-	return putc('"', out) == EOF ? KAM_EIO : 0;
+	return putc('"', out) == EOF ? kam_io_error() : 0;
 }
 
 int kam_csv_write_row(FILE *out, const kam_str *fields, uint32_t n)
@@ -770,13 +771,13 @@ int kam_csv_write_row(FILE *out, const kam_str *fields, uint32_t n)
 	if (n == 0)
 		return KAM_EINVAL;
 	if (n == 1 && fields[0].len == 0)
-		return fputs("\"\"\n", out) == EOF ? KAM_EIO : 0;
+		return fputs("\"\"\n", out) == EOF ? kam_io_error() : 0;
 	for (uint32_t i = 0; i < n; i++) {
 		if (i && putc(',', out) == EOF)
-			return KAM_EIO;
+			return kam_io_error();
 		int rc = kam_csv_write_field(out, fields[i].ptr, fields[i].len);
 		if (rc)
 			return rc;
 	}
-	return putc('\n', out) == EOF ? KAM_EIO : 0;
+	return putc('\n', out) == EOF ? kam_io_error() : 0;
 }

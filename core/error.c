@@ -1,6 +1,7 @@
 /* error.c - one place that explains every error code. */
 #include "error.h"
 
+#include <errno.h>
 #include <string.h>
 
 const char *kam_strerror(int code)
@@ -30,4 +31,9 @@ const char *kam_strerror(int code)
 	if (code > 0)
 		return strerror(code);
 	return "KAM_E?: unknown error code";
+}
+
+int kam_io_error(void)
+{
+	return errno == ENOSPC || errno == EDQUOT ? KAM_ENOSPC : KAM_EIO;
 }

@@ -11,4 +11,10 @@
  */
 const char *kam_strerror(int code);
 
+/*
+ * The code of a failed write, from errno: KAM_ENOSPC when the device or the quota is full,
+ * else KAM_EIO. For callers of stdio and write(2) that would otherwise say only KAM_EIO.
+ */
+int kam_io_error(void);
+
 #endif

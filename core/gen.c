@@ -335,6 +335,8 @@ static int errno_code(int e)
 		return KAM_EPERM;
 	if (e == ENOMEM)
 		return KAM_ENOMEM;
+	if (e == ENOSPC || e == EDQUOT)
+		return KAM_ENOSPC;
 	return KAM_EIO;
 }
 

@@ -10,6 +10,7 @@
 #include <kam/errors.h>
 
 #include "csv.h"
+#include "error.h"
 #include "money.h"
 #include "segment.h"
 
@@ -390,7 +391,7 @@ static int csv_row(kam_out *out, const kam_str *v)
 		}
 		/* The row so far, then the field as csv.c writes it. */
 		if (b->len && fwrite(b->data, 1, b->len, out->f) != b->len)
-			return KAM_EIO;
+			return kam_io_error();
 		b->len = 0;
 		rc = kam_csv_write_field(out->f, v[i].ptr, v[i].len);
 	}
@@ -419,10 +420,10 @@ int kam_out_row(kam_out *out, const kam_str *v)
 		break;
 	}
 	if (!rc && out->line.len && fwrite(out->line.data, 1, out->line.len, out->f) != out->line.len)
-		rc = KAM_EIO;
+		rc = kam_io_error();
 	if (rc)
 		return rc;
-	return ferror(out->f) ? KAM_EIO : 0;
+	return ferror(out->f) ? kam_io_error() : 0;
 }
 
 /* Display width of UTF-8 text, counting code points (good enough for a terminal table). */
@@ -483,7 +484,7 @@ static int table_line_end(kam_out *out)
 	kam_buf *b = &out->line;
 	int rc = kam_buf_putc(b, '\n');
 	if (!rc && fwrite(b->data, 1, b->len, out->f) != b->len)
-		rc = KAM_EIO;
+		rc = kam_io_error();
 	b->len = 0;
 	return rc;
 }
@@ -537,7 +538,7 @@ int kam_out_end(kam_out *out)
 		return 0;
 	int rc = out->fmt == KAM_FMT_TABLE ? table_print(out) : 0;
 	if ((fflush(out->f) || ferror(out->f)) && !rc)
-		rc = KAM_EIO;
+		rc = kam_io_error();
 	kam_buf_free(&out->cells);
 	kam_buf_free(&out->spans);
 	kam_buf_free(&out->line);

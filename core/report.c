@@ -1474,5 +1474,5 @@ int kam_report_write(const kam_report *r, FILE *f)
 	      "percentage shares of the accounts' revenue; revenue per hour divides the revenue by "
 	      "the hours of interaction time in the window. Colours: Okabe-Ito.</p>\n"
 	      "</footer>\n</body>\n</html>\n", f);
-	return ferror(f) ? KAM_EIO : 0;
+	return ferror(f) ? kam_io_error() : 0;
 }

@@ -64,7 +64,7 @@ typedef struct csvbuf {
 static void csv_flush(csvbuf *b)
 {
 	if (b->len && fwrite(b->data, 1, b->len, b->f) != b->len)
-		b->err = KAM_EIO;
+		b->err = kam_io_error();
 	b->len = 0;
 }
 
@@ -310,7 +310,7 @@ static void printer_take(printer *pr, size_t k, csvbuf *b)
 	if (slot->err)
 		b->err = slot->err;
 	else if (slot->len && fwrite(slot->data, 1, slot->len, b->f) != slot->len)
-		b->err = KAM_EIO;
+		b->err = kam_io_error();
 	pthread_mutex_lock(&pr->lock);
 	pr->taken = k + 1;
 	pthread_cond_broadcast(&pr->cond);
@@ -386,7 +386,7 @@ static int print_csv(const kam_agenda *a, const kam_config *cfg)
 	free(b.data);
 	free(m);
 	if (!b.err && fflush(stdout))
-		b.err = KAM_EIO;
+		b.err = kam_io_error();
 	return b.err;
 }
 

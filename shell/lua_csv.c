@@ -293,10 +293,10 @@ static int csv_write(lua_State *L)
 		count++;
 	}
 	if (!rc && fflush(w->f))
-		rc = KAM_EIO;
+		rc = kam_io_error();
 	if (!to_stdout) {
 		if (fclose(w->f) && !rc)
-			rc = KAM_EIO;
+			rc = kam_io_error();
 		w->f = NULL;
 	}
 	if (rc)
