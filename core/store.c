@@ -195,7 +195,7 @@ struct kam_store {
 	kam_txn *wtxn;    /* the write transaction in progress */
 	unsigned readers; /* read transactions in progress: the map cannot move under them */
 	int mapfull;      /* the current write transaction ran out of map */
-	int unmapped;     /* a remap failed and the old map could not be had again (remap) */
+	int unmapped;     /* LMDB failed to map a new size and has no map left (remap) */
 	kam_buf enc;      /* encoding buffer of the write transaction */
 	struct rcache rc; /* rollups touched by the write transaction */
 	kam_rollup none;  /* kam_rollup_init() */
