@@ -116,6 +116,7 @@ typedef struct kam_receivable_group {
 typedef struct kam_receivables_set {
 	kam_receivable *rows;         /* accounts with amount > 0: amount desc, then account id */
 	size_t count;
+	char *text;                   /* the rows' strings, in one block */
 	kam_receivable_group *groups; /* with opts->by: amount desc, then key */
 	size_t ngroups;
 	kam_receivable_group total;
