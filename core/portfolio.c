@@ -2,6 +2,9 @@
 #include "portfolio.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -477,35 +480,131 @@ static racc *rbook_find(const rbook *b, kam_str id)
 	return NULL;
 }
 
-/* Every order record once, in id order; orders of one account often follow each other. */
-static int rbook_orders(kam_txn *txn, int32_t as_of, rbook *b)
+/*
+ * Every order record once, each of them decoded: the slow part of receivables. A large book is
+ * read by two threads, this one from the first order id up and a helper from the last one down
+ * on a twin transaction, taking orders in batches from a shared count until they meet; each
+ * adds up its own sums per account, merged at the end.
+ */
+#define WALK_MIN_ORDERS 20000 /* fewer: not worth a thread */
+#define WALK_BATCH 4096
+
+typedef struct rsum {
+	kam_money amount;
+	uint32_t open;
+	int32_t oldest;
+} rsum;
+
+typedef struct owalk {
+	kam_txn *txn;
+	int desc; /* from the last order id down */
+	const rbook *b;
+	int32_t as_of;
+	size_t total;        /* orders to read between both walkers */
+	_Atomic size_t *claimed;
+	_Atomic int *stop;   /* a walker failed */
+	rsum *sums;          /* by account index in b */
+	int rc;
+} owalk;
+
+/* Takes up to `want` orders; returns how many (0: none left, or stop). */
+static size_t walk_claim(owalk *w, size_t want)
 {
+	if (atomic_load(w->stop))
+		return 0;
+	size_t old = atomic_fetch_add(w->claimed, want);
+	if (old >= w->total)
+		return 0;
+	return w->total - old < want ? w->total - old : want;
+}
+
+static int order_add(owalk *w, const kam_order *o, racc **last)
+{
+	if (o->date.day > w->as_of)
+		return 0;
+	racc *a = *last && kam_str_eq((*last)->id, o->account_id) ? *last
+								  : rbook_find(w->b, o->account_id);
+	if (!a)
+		return KAM_ECORRUPT; /* an order of no account: the store forbids it */
+	*last = a;
+	rsum *s = &w->sums[a - w->b->v];
+	kam_money due = o->amount - (KAM_HAS(o, KAM_O_PAID) ? o->paid : 0);
+	s->amount += due;
+	if (due > 0) {
+		s->open++;
+		if (s->oldest == KAM_NO_DAY || o->date.day < s->oldest)
+			s->oldest = o->date.day;
+	}
+	return 0;
+}
+
+static void *walk_run(void *arg)
+{
+	owalk *w = arg;
 	kam_cursor *cur;
 	kam_order o;
 	racc *last = NULL;
-	int rc = kam_cursor_open(txn, KAM_ORDER, KAM_SCAN_ALL, (kam_str){ NULL, 0 }, INT32_MIN,
-				 INT32_MAX, &cur);
-	while (!rc && (rc = kam_cursor_next(cur, &o)) > 0) {
-		rc = 0;
-		if (o.date.day > as_of)
-			continue;
-		racc *a = last && kam_str_eq(last->id, o.account_id) ? last
-								    : rbook_find(b, o.account_id);
-		if (!a) {
-			rc = KAM_ECORRUPT; /* an order of no account: the store forbids it */
-			break;
-		}
-		last = a;
-		kam_money due = o.amount - (KAM_HAS(&o, KAM_O_PAID) ? o.paid : 0);
-		a->amount += due;
-		if (due > 0) {
-			a->open++;
-			if (a->oldest == KAM_NO_DAY || o.date.day < a->oldest)
-				a->oldest = o.date.day;
+	size_t got;
+	int rc = kam_cursor_open(w->txn, KAM_ORDER, w->desc ? KAM_SCAN_ALL_DESC : KAM_SCAN_ALL,
+				 (kam_str){ NULL, 0 }, INT32_MIN, INT32_MAX, &cur);
+	while (!rc && (got = walk_claim(w, WALK_BATCH)) > 0) {
+		for (size_t j = 0; !rc && j < got; j++) {
+			rc = kam_cursor_next(cur, &o);
+			if (rc <= 0) /* the count said there were more: the database disagrees */
+				rc = rc ? rc : KAM_ECORRUPT;
+			else
+				rc = order_add(w, &o, &last);
 		}
 	}
+	if (rc)
+		atomic_store(w->stop, 1);
 	kam_cursor_close(cur);
-	return rc < 0 ? rc : 0;
+	w->rc = rc;
+	return NULL;
+}
+
+static int rbook_orders(kam_txn *txn, int32_t as_of, rbook *b)
+{
+	kam_store_stats st;
+	int rc = kam_store_stats_get(txn, &st);
+	if (rc)
+		return rc;
+	_Atomic size_t claimed = 0;
+	_Atomic int stop = 0;
+	owalk me = { .txn = txn, .b = b, .as_of = as_of, .total = st.records[KAM_ORDER],
+		     .claimed = &claimed, .stop = &stop };
+	owalk helper = me;
+	helper.desc = 1;
+	rsum *sums = malloc(2 * (b->n ? b->n : 1) * sizeof(*sums));
+	if (!sums)
+		return KAM_ENOMEM;
+	for (size_t i = 0; i < 2 * b->n; i++)
+		sums[i] = (rsum){ 0, 0, KAM_NO_DAY };
+	me.sums = sums;
+	helper.sums = sums + b->n;
+	pthread_t th;
+	bool two = me.total >= WALK_MIN_ORDERS && kam_txn_twin(txn, &helper.txn) == 0;
+	if (two && pthread_create(&th, NULL, walk_run, &helper)) {
+		kam_txn_abort(helper.txn);
+		two = false;
+	}
+	walk_run(&me);
+	if (two) {
+		pthread_join(th, NULL);
+		kam_txn_abort(helper.txn);
+	}
+	rc = me.rc ? me.rc : helper.rc;
+	for (size_t i = 0; !rc && i < b->n; i++) {
+		racc *a = &b->v[i];
+		for (const rsum *s = &sums[i]; s < sums + 2 * b->n; s += b->n) {
+			a->amount += s->amount;
+			a->open += s->open;
+			if (s->oldest != KAM_NO_DAY && (a->oldest == KAM_NO_DAY || s->oldest < a->oldest))
+				a->oldest = s->oldest;
+		}
+	}
+	free(sums);
+	return rc;
 }
 
 static int cmp_receivable(const void *x, const void *y)
