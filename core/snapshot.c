@@ -21,6 +21,7 @@
  */
 #include "snapshot.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -928,7 +929,8 @@ int kam_snapshot_iter_open(kam_txn *txn, uint64_t id, kam_snapshot_iter **out)
 	return 0;
 }
 
-int kam_snapshot_iter_next(kam_snapshot_iter *it, kam_snapshot_row *row)
+/* Reads the fixed part of the iterator's next row: 1, 0 at the end, or a negative code. */
+static int iter_row(kam_snapshot_iter *it, row_view *rv)
 {
 	while (it->br.left == 0) {
 		kam_str k, v;
@@ -938,17 +940,68 @@ int kam_snapshot_iter_next(kam_snapshot_iter *it, kam_snapshot_row *row)
 		if ((rc = block_open(&it->br, v)))
 			return rc;
 	}
+	int rc = row_read(&it->br, rv);
+	return rc ? rc : 1;
+}
+
+static void row_give(const row_view *rv, kam_snapshot_row *row)
+{
+	*row = (kam_snapshot_row){ rv->id, rv->region, rv->tier, rv->score };
+}
+
+int kam_snapshot_iter_next(kam_snapshot_iter *it, kam_snapshot_row *row)
+{
 	row_view rv;
-	int rc = row_read(&it->br, &rv);
-	if (!rc)
-		rc = row_skip_rest(&it->br, &rv);
-	if (rc)
-		return rc;
-	row->account_id = rv.id;
-	row->region = rv.region;
-	row->tier = rv.tier;
-	row->score = rv.score;
-	return 1;
+	int rc = iter_row(it, &rv);
+	if (rc == 1 && (rc = row_skip_rest(&it->br, &rv)) == 0) {
+		row_give(&rv, row);
+		rc = 1;
+	}
+	return rc;
+}
+
+/* The value part of a row (value_read's layout), only for metric `name`'s value. */
+static int metric_find(block_reader *br, const char *name, double *value, bool *found)
+{
+	*value = NAN;
+	*found = false;
+	if (br->version != VALUE_BLOCK_VERSION)
+		return 0;
+	uint64_t flags = get_varint(&br->r);
+	if (br->r.bad || flags > 3)
+		return KAM_ECORRUPT;
+	if (flags & 1)
+		num_skip(&br->r, false);
+	int rc = (flags & 2) ? sref_skip(br, get_varint(&br->r)) : 0;
+	uint64_t n = get_varint(&br->r);
+	if (rc || br->r.bad || n > (uint64_t)(br->r.end - br->r.p))
+		return rc ? rc : KAM_ECORRUPT;
+	size_t len = strlen(name);
+	for (uint64_t i = 0; i < n; i++) {
+		kam_str got;
+		if ((rc = sref_get(br, get_varint(&br->r), &got)))
+			return rc;
+		if (!*found && got.len == len && memcmp(got.ptr, name, len) == 0) {
+			*value = get_num(&br->r, NULL);
+			*found = true;
+		} else {
+			num_skip(&br->r, false);
+		}
+	}
+	return br->r.bad ? KAM_ECORRUPT : 0;
+}
+
+int kam_snapshot_iter_metric(kam_snapshot_iter *it, const char *name, kam_snapshot_row *row,
+			     double *value, bool *found)
+{
+	row_view rv;
+	int rc = iter_row(it, &rv);
+	if (rc == 1 && !(rc = factors_skip(&it->br, &rv)) &&
+	    !(rc = metric_find(&it->br, name, value, found))) {
+		row_give(&rv, row);
+		rc = 1;
+	}
+	return rc;
 }
 
 static int result_copy(block_reader *br, const row_view *v, kam_result *out);

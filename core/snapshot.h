@@ -23,6 +23,7 @@
 #ifndef KAM_SNAPSHOT_H
 #define KAM_SNAPSHOT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "run.h"
@@ -115,5 +116,11 @@ void kam_snapshot_iter_close(kam_snapshot_iter *it);
  * The two calls may be mixed on one iterator.
  */
 int kam_snapshot_iter_result(kam_snapshot_iter *it, kam_result *out);
+/*
+ * Like kam_snapshot_iter_next, and reads the value of the row's metric `name` into *value, with
+ * *found false when the row has none (as in segmentation snapshots). Copies nothing.
+ */
+int kam_snapshot_iter_metric(kam_snapshot_iter *it, const char *name, kam_snapshot_row *row,
+			     double *value, bool *found);
 
 #endif

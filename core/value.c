@@ -106,7 +106,7 @@ int kam_value_rows(const kam_value_result *r, kam_value_row **rows, size_t *coun
 
 /* P(alive) of an account, from a stored snapshot or a run. */
 typedef struct palive {
-	const char *id; /* view: into a run's output or the copies of `stored` */
+	kam_str id; /* view: into a run's output or a stored snapshot, for the transaction */
 	double p;
 	uint64_t snapshot;
 } palive;
@@ -114,19 +114,14 @@ typedef struct palive {
 typedef struct palive_set {
 	palive *v;
 	size_t n, cap;
-	char **ids; /* copies of the stored rows' ids */
-	size_t nids;
 } palive_set;
 
 static void palive_free(palive_set *s)
 {
-	for (size_t i = 0; i < s->nids; i++)
-		free(s->ids[i]);
-	free(s->ids);
 	free(s->v);
 }
 
-static int palive_push(palive_set *s, const char *id, double p, uint64_t snapshot)
+static int palive_push(palive_set *s, kam_str id, double p, uint64_t snapshot)
 {
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 1024;
@@ -143,7 +138,7 @@ static int palive_push(palive_set *s, const char *id, double p, uint64_t snapsho
 static int palive_cmp(const void *a, const void *b)
 {
 	const palive *x = a, *y = b;
-	return kam_str_cmp(kam_str_c(x->id), kam_str_c(y->id));
+	return kam_str_cmp(x->id, y->id);
 }
 
 static const palive *palive_find(const palive_set *s, kam_str id)
@@ -151,7 +146,7 @@ static const palive *palive_find(const palive_set *s, kam_str id)
 	size_t lo = 0, hi = s->n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = kam_str_cmp(kam_str_c(s->v[mid].id), id);
+		int c = kam_str_cmp(s->v[mid].id, id);
 		if (c == 0)
 			return &s->v[mid];
 		if (c < 0)
@@ -232,25 +227,14 @@ static int stored_read(stored *s, palive_set *out)
 		kam_snapshot_iter *it;
 		if ((rc = kam_snapshot_iter_open(s->txn, s->p[i].id, &it)))
 			break;
-		kam_result r;
-		while ((rc = kam_snapshot_iter_result(it, &r)) > 0) {
+		kam_snapshot_row r;
+		double p;
+		bool found;
+		while ((rc = kam_snapshot_iter_metric(it, "p_alive", &r, &p, &found)) > 0) {
 			rc = 0;
-			const stored_ptr *sp = stored_find(s, kam_str_c(r.region));
-			bool found;
-			double p = metric_of(&r, "p_alive", &found);
-			if (sp && sp->id == s->p[i].id && found) {
-				char **ids = realloc(out->ids, (out->nids + 1) * sizeof(*ids));
-				if (!ids) {
-					rc = KAM_ENOMEM;
-				} else {
-					out->ids = ids;
-					ids[out->nids] = r.account_id;
-					r.account_id = NULL;
-					rc = palive_push(out, ids[out->nids++], p, s->p[i].id);
-				}
-			}
-			kam_result_free(&r);
-			if (rc)
+			const stored_ptr *sp = stored_find(s, r.region);
+			if (sp && sp->id == s->p[i].id && found &&
+			    (rc = palive_push(out, r.account_id, p, s->p[i].id)))
 				break;
 		}
 		kam_snapshot_iter_close(it);
@@ -327,7 +311,7 @@ static int fresh_run(kam_txn *txn, const kam_registry *reg, const kam_config *cf
 		bool found;
 		double p = metric_of(&run->results[i], "p_alive", &found);
 		if (found)
-			rc = palive_push(out, run->results[i].account_id, p, 0);
+			rc = palive_push(out, kam_str_c(run->results[i].account_id), p, 0);
 	}
 	return rc;
 }

@@ -300,6 +300,35 @@ Test(value, snapshot_round_trip)
 		cr_assert(kam_str_eq(row.account_id, kam_str_c(ids[n++])));
 	cr_assert_eq(n, MANY);
 	kam_snapshot_iter_close(it);
+	/* the metric iterator: each row with one metric's value, when the row has it */
+	for (int k = 0; k < 3; k++) {
+		cr_assert_eq(kam_snapshot_iter_open(txn, info.id, &it), 0);
+		double v;
+		bool found;
+		n = 0;
+		while (kam_snapshot_iter_metric(it, metric_names[k], &row, &v, &found) == 1) {
+			cr_assert(kam_str_eq(row.account_id, kam_str_c(ids[n])));
+			cr_assert(kam_str_eq(row.region, kam_str_c(res[n].region)));
+			cr_assert_eq(found, (size_t)k < res[n].nmetrics, "row %d metric %d", n, k);
+			if (found)
+				cr_assert_eq(v, n + k * 0.5, "row %d metric %d", n, k);
+			n++;
+		}
+		cr_assert_eq(n, MANY);
+		kam_snapshot_iter_close(it);
+	}
+	cr_assert_eq(kam_snapshot_iter_open(txn, info.id, &it), 0);
+	double v;
+	bool found = true;
+	cr_assert_eq(kam_snapshot_iter_metric(it, "no such metric", &row, &v, &found), 1);
+	cr_assert(!found);
+	kam_snapshot_iter_close(it);
+	/* a segmentation snapshot has no metrics */
+	cr_assert_eq(kam_snapshot_iter_open(txn, 1, &it), 0);
+	found = true;
+	cr_assert_eq(kam_snapshot_iter_metric(it, "alpha", &row, &v, &found), 1);
+	cr_assert(!found);
+	kam_snapshot_iter_close(it);
 	for (int i = 0; i < MANY; i += 997) {
 		cr_assert_eq(kam_snapshot_result(txn, info.id, kam_str_c(ids[i]), &r), 0);
 		cr_assert_eq(r.nmetrics, res[i].nmetrics);
