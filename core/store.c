@@ -2180,13 +2180,13 @@ static int txn_writable(const kam_txn *t)
  * A stored record leaves out its id, which is its key (field 0 of every schema): that saves the
  * id's bytes once per record. Decoding puts the key back as the id.
  */
-static int rec_encode(kam_store *s, const kam_schema *sch, const void *rec)
+static int rec_encode(const kam_schema *sch, const void *rec, kam_buf *buf)
 {
 	kam_any copy;
 	memcpy(&copy, rec, sch->size);
 	copy.rec.present &= ~1u;
-	kam_buf_reset(&s->enc);
-	return kam_rec_encode(sch, &copy, &s->enc);
+	kam_buf_reset(buf);
+	return kam_rec_encode(sch, &copy, buf);
 }
 
 /* Decodes the stored value v of key k; the id's view is k's. */
@@ -2231,21 +2231,6 @@ static int put_overwrite(kam_txn *t, kam_kind kind, kam_str id, const MDB_val *v
 	return wres(t, mdb_put(t->txn, t->store->dbi[kind], &k, &v, 0));
 }
 
-/* The record's stored bytes: the prepared ones, or encoded now into the store's buffer. */
-static int rec_bytes(kam_txn *t, kam_kind kind, const void *rec, const kam_encoded *enc,
-		     MDB_val *val)
-{
-	kam_store *s = t->store;
-	if (enc) {
-		*val = mval(enc->bytes, enc->vlen);
-		return 0;
-	}
-	int rc = rec_encode(s, kam_schema_of(kind), rec);
-	if (rc)
-		return rc;
-	*val = mval(s->enc.data, s->enc.len);
-	return 0;
-}
 
 static int ikey_put(kam_txn *t, int db, const uint8_t *key, size_t klen, const void *val,
 		    size_t vlen)
@@ -2282,10 +2267,8 @@ static int put_account(kam_txn *t, const kam_account *a, const kam_encoded *enc,
 		return KAM_EINVAL;
 	kam_any old;
 	int existed;
-	MDB_val val;
-	int rc = rec_bytes(t, KAM_ACCOUNT, a, enc, &val);
-	if (!rc)
-		rc = put_primary(t, KAM_ACCOUNT, a->id, &val, &old, &existed);
+	MDB_val val = mval(enc->bytes, enc->vlen);
+	int rc = put_primary(t, KAM_ACCOUNT, a->id, &val, &old, &existed);
 	if (rc)
 		return rc;
 	*replaced = existed;
@@ -2339,18 +2322,13 @@ static int put_contact(kam_txn *t, const kam_contact *c, const kam_encoded *enc,
 		return rc;
 	kam_any old;
 	int existed;
-	MDB_val val;
-	rc = rec_bytes(t, KAM_CONTACT, c, enc, &val);
-	if (!rc)
-		rc = put_primary(t, KAM_CONTACT, c->id, &val, &old, &existed);
+	MDB_val val = mval(enc->bytes, enc->vlen);
+	rc = put_primary(t, KAM_CONTACT, c->id, &val, &old, &existed);
 	if (rc)
 		return rc;
 	*replaced = existed;
 	if (!existed) {
-		if (enc)
-			rc = ikey_put(t, DB_CONTACTS_BY_ACCOUNT, enc->bytes + enc->vlen, enc->iklen, "", 0);
-		else
-			rc = text_index_put(t, DB_CONTACTS_BY_ACCOUNT, c->account_id, c->id);
+		rc = ikey_put(t, DB_CONTACTS_BY_ACCOUNT, enc->bytes + enc->vlen, enc->iklen, "", 0);
 		return rc ? txn_fail(t, rc) : 0;
 	}
 	char abuf[KAM_ID_MAX];
@@ -2452,23 +2430,13 @@ static int put_dated(kam_txn *t, kam_kind kind, const void *rec, kam_str id, kam
 		return rc;
 	kam_any old;
 	int existed;
-	MDB_val val;
-	rc = rec_bytes(t, kind, rec, enc, &val);
-	if (!rc)
-		rc = put_primary(t, kind, id, &val, &old, &existed);
+	MDB_val val = mval(enc->bytes, enc->vlen);
+	rc = put_primary(t, kind, id, &val, &old, &existed);
 	if (rc)
 		return rc;
 	*replaced = existed;
-	uint8_t k[IKEY_MAX], ival[ORDER_IVAL_MAX > INTER_IVAL_MAX ? ORDER_IVAL_MAX : INTER_IVAL_MAX];
-	struct dated_entry de;
-	if (enc) {
-		de = (struct dated_entry){ enc->bytes + enc->vlen, enc->bytes + enc->vlen + enc->iklen,
-					   enc->iklen, enc->ivlen };
-	} else {
-		size_t vlen = nf.half == HALF_ORDERS ? order_ival(ival, &nf.f.o)
-						     : inter_ival(ival, &nf.f.i);
-		de = (struct dated_entry){ k, ival, key_dated(k, acc, dated_date(&nf), id), vlen };
-	}
+	struct dated_entry de = { enc->bytes + enc->vlen, enc->bytes + enc->vlen + enc->iklen,
+				  enc->iklen, enc->ivlen };
 	char abuf[KAM_ID_MAX];
 	kam_str oacc = { 0 };
 	kam_date odate = { 0 };
@@ -2499,7 +2467,7 @@ static int put_dated(kam_txn *t, kam_kind kind, const void *rec, kam_str id, kam
 	return 0;
 }
 
-/* kam_put, with the record's bytes and index entry prepared (enc) or not (NULL). */
+/* kam_put of `rec` with its bytes and index entry prepared in enc (kam_put_encode). */
 static int put_any(kam_txn *t, kam_kind kind, const void *rec, const kam_encoded *enc,
 		   int *replaced)
 {
@@ -2534,12 +2502,10 @@ int kam_put(kam_txn *t, kam_kind kind, const void *rec, int *replaced)
 	int rc = txn_writable(t);
 	if (rc)
 		return rc;
-	if ((unsigned)kind >= KAM_KIND_COUNT || !rec)
-		return KAM_EINVAL;
-	int field;
-	if (kam_rec_check(kam_schema_of(kind), rec, &field))
-		return KAM_EINVAL;
-	return put_any(t, kind, rec, NULL, replaced);
+	kam_encoded enc;
+	if ((rc = kam_put_encode(kind, rec, &t->store->enc, &enc)))
+		return rc;
+	return put_any(t, kind, rec, &enc, replaced);
 }
 
 /* Whether kam_put would take the ids (and region and owner) of a record. */
@@ -2569,11 +2535,7 @@ int kam_put_encode(kam_kind kind, const void *rec, kam_buf *buf, kam_encoded *en
 	int field;
 	if (kam_rec_check(sch, rec, &field) || !ids_ok(kind, rec))
 		return KAM_EINVAL;
-	kam_any copy;
-	memcpy(&copy, rec, sch->size);
-	copy.rec.present &= ~1u;
-	kam_buf_reset(buf);
-	int rc = kam_rec_encode(sch, &copy, buf);
+	int rc = rec_encode(sch, rec, buf);
 	if (rc)
 		return rc;
 	size_t vlen = buf->len, iklen = 0, ivlen = 0;
