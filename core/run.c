@@ -1468,7 +1468,7 @@ static int results_build(kam_run *r, kam_run_output *out)
 	_Static_assert(sizeof(kam_result) + sizeof(size_t) <= sizeof(run_account),
 		       "results and offsets fit where the accounts were");
 	size_t n = r->n;
-	if (!n && !(r->acc = calloc(1, sizeof(*r->acc))))
+	if (!r->acc && !(r->acc = calloc(1, sizeof(*r->acc))))
 		return KAM_ENOMEM;
 	kam_result *res = (kam_result *)(void *)r->acc;
 	size_t *first = (size_t *)(void *)(res + n); /* n + 1 of them, before the end of acc */
