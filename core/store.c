@@ -1568,7 +1568,6 @@ static uint64_t initial_mapsize(uint64_t file_size)
 	return size > DEFAULT_MAPSIZE ? size : DEFAULT_MAPSIZE;
 }
 
-/* Checks the directory and data file; creates the directory when asked. */
 /* mkdir -p for the parents of `dir` (mode 0755 before the umask, as mkdir -p makes them). */
 static int make_parents(const char *dir)
 {
@@ -1588,6 +1587,7 @@ static int make_parents(const char *dir)
 	return rc;
 }
 
+/* Checks the directory and data file; creates the directory when asked. */
 static int prepare_dir(const char *dir, int create, uint64_t *file_size)
 {
 	struct stat st;
@@ -2039,12 +2039,9 @@ int kam_txn_commit(kam_txn *t)
 	if (!t->write || rc) {
 		mdb_txn_abort(t->txn);
 	} else {
-		int mrc = mdb_txn_commit(t->txn);
-		rc = kam_from_mdb(mrc);
-		if (mrc == MDB_MAP_FULL)
-			t->store->mapfull = 1;
-		if (rc == KAM_EIO && disk_full(t->store))
-			rc = KAM_ENOSPC;
+		rc = kam_from_mdb(mdb_txn_commit(t->txn));
+		if (rc)
+			rc = txn_fail(t, rc); /* for the map-full flag and a full disk */
 	}
 	txn_free(t);
 	return rc;

@@ -1,5 +1,4 @@
 /* cmd_value.c - `kam value`: run the value models, store value snapshots, print values. */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -208,11 +208,6 @@ void bgnbd_data_triple(const bgnbd_data *d, size_t i, uint32_t *x, uint32_t *t_x
 		*count = e.n;
 }
 
-double bgnbd_data_unit(const bgnbd_data *d)
-{
-	return d->unit;
-}
-
 /* --- likelihood ----------------------------------------------------------------------------- */
 
 static int prepare(bgnbd_data *d)

@@ -59,8 +59,6 @@ size_t bgnbd_data_triples(const bgnbd_data *d);
 /* Triple number i (< bgnbd_data_triples): its x, t_x and T (units) and how many customers. */
 void bgnbd_data_triple(const bgnbd_data *d, size_t i, uint32_t *x, uint32_t *t_x, uint32_t *T,
 		       uint64_t *count);
-/* Weeks per time unit, as given to bgnbd_data_new. */
-double bgnbd_data_unit(const bgnbd_data *d);
 
 /*
  * The log-likelihood of the whole data set under p (times converted to weeks), or -HUGE_VAL
