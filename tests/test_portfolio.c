@@ -196,6 +196,17 @@ Test(portfolio, by_rep)
 		     2250.2501 / 1.5, "roi r2");
 	/* the groups add up to the total */
 	cr_assert_eq(p.total.revenue, money("3550.7501"));
+	kam_money revenue = 0;
+	size_t accounts = 0;
+	int64_t minutes = 0;
+	for (size_t i = 0; i < p.ngroups; i++) {
+		revenue += p.groups[i].revenue;
+		accounts += p.groups[i].accounts;
+		minutes += p.groups[i].minutes;
+	}
+	cr_assert_eq(revenue, p.total.revenue);
+	cr_assert_eq(accounts, p.total.accounts);
+	cr_assert_eq(minutes, p.total.minutes);
 	kam_portfolio_free(&p);
 }
 

@@ -691,6 +691,7 @@ Test(report, all_revenue_in_one_account)
 
 	/* the hostile name is text, never markup */
 	cr_assert_not_null(strstr(page, "&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt;"));
+	cr_assert_null(strstr(page, "<script"));
 	cr_assert_not_null(strstr(page, "Two &amp; Sons"));
 	cr_assert_not_null(strstr(page, "keep &lt;close&gt;"));
 	/* shown rounded (glibc rounds the exact tie to even), exact in data-v */

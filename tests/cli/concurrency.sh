@@ -16,7 +16,7 @@
 . "$(dirname "$0")/lib/common.sh"
 # Under the sanitizers everything runs about 3x slower: smaller data keeps the timings alike.
 SMALL=
-grep -qs '^KAM_SANITIZE:BOOL=ON' "${KAM_BUILD:-.}/CMakeCache.txt" && SMALL=1
+sanitized && SMALL=1
 DEFAULT_ACCOUNTS=30000
 [ -n "$SMALL" ] && DEFAULT_ACCOUNTS=12000
 ACCOUNTS=${KAM_CONC_ACCOUNTS:-$DEFAULT_ACCOUNTS}

@@ -20,7 +20,7 @@
 . "$(dirname "$0")/lib/common.sh"
 # Under the sanitizers everything runs about 3x slower: smaller data keeps the timings alike.
 SMALL=
-grep -qs '^KAM_SANITIZE:BOOL=ON' "${KAM_BUILD:-.}/CMakeCache.txt" && SMALL=1
+sanitized && SMALL=1
 ROUNDS=${KAM_CRASH_ROUNDS:-20}
 DEFAULT_ACCOUNTS=45000
 [ -n "$SMALL" ] && DEFAULT_ACCOUNTS=15000

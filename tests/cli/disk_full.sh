@@ -12,7 +12,6 @@ if [ "$(id -u)" != 0 ] || ! mount -t tmpfs -o size=12m,mode=0700 tmpfs "$M" 2>/d
 fi
 trap 'umount "$M" 2>/dev/null; rm -rf "$T"' EXIT
 DB="$M/db"
-count() { "$KAM" --db "$DB" stats --format csv | awk -F, -v k="$1" '$1 == k { print $2 }'; }
 
 expect_exit 0 "$KAM" gen "$T/gen" --accounts 20000 --seed 3 --quiet
 expect_exit 0 "$KAM" --db "$DB" init

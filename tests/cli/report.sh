@@ -12,7 +12,6 @@
 . "$(dirname "$0")/lib/common.sh"
 
 DB="$T/db"
-K() { "$KAM" --db "$DB" "$@"; }
 D=2026-06-30
 WEEKS=8
 

@@ -9,10 +9,6 @@
 . "$(dirname "$0")/lib/common.sh"
 
 DB="$T/db"
-K() { "$KAM" --db "$DB" "$@"; }
-
-# snapshot_count: the number of stored snapshots.
-snapshot_count() { K snapshots --format csv | tail -n +2 | wc -l | tr -d ' '; }
 
 load_book 300 3
 

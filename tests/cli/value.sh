@@ -6,10 +6,8 @@
 . "$(dirname "$0")/lib/common.sh"
 
 DB="$T/db"
-K() { "$KAM" --db "$DB" "$@"; }
 D=2026-06-30
 
-snapshot_count() { K snapshots --format csv | tail -n +2 | wc -l | tr -d ' '; }
 
 load_book 300 5
 
@@ -123,9 +121,9 @@ value = { defaults = { model = "consumables" } }
 EOF
 expect_exit 1 K value --config "$T/shape.conf.lua"
 expect_in "$T/err" "only the keys default and regions"
+before=$(snapshot_count)
 expect_exit 1 K value --model customer-value --param horizon_weeks=-1
 expect_in "$T/err" "customer-value"
-before=$(snapshot_count)
 expect_eq "a failing model stores nothing" "$(snapshot_count)" "$before"
 expect_exit 1 "$KAM" --db "$T/none" value
 expect_exit 0 K value --help

@@ -82,8 +82,10 @@ for _, x in ipairs(ag) do
 	check(type(x.due) == "string" and #x.due == 10, "due is a date")
 	check(x.region ~= nil and x.owner ~= nil, "region and owner always present")
 end
-local later = assert(db:agenda { as_of = AS_OF, within = 400 })
-check(#later >= #ag, "within adds what falls due later")
+-- as of 2026-03-01 A1's visit (due 2026-05-20) is not due yet: within 400 days takes it in
+local early = assert(db:agenda { as_of = "2026-03-01" })
+local later = assert(db:agenda { as_of = "2026-03-01", within = 400 })
+check(#later == #early + 1, "within adds what falls due later")
 local mine = assert(db:agenda { as_of = AS_OF, owner = "rep02" })
 for _, x in ipairs(mine) do eq(x.owner, "rep02", "owner filter") end
 local north = assert(db:agenda { as_of = AS_OF, region = "north" })

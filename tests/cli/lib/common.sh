@@ -53,6 +53,13 @@ expect_same() {
 # rows CSV: the number of rows below the header.
 rows() { tail -n +2 "$1" | wc -l | tr -d ' '; }
 
+# K ARGS...: kam on the test's database $DB. count_in DB KIND: records of KIND in DB (kam stats);
+# count KIND: the same in $DB. snapshot_count: the snapshots stored in $DB.
+K() { "$KAM" --db "$DB" "$@"; }
+count_in() { "$KAM" --db "$1" stats --format csv | awk -F, -v k="$2" '$1 == k { print $2 }'; }
+count() { count_in "$DB" "$1"; }
+snapshot_count() { K snapshots --format csv | tail -n +2 | wc -l | tr -d ' '; }
+
 # load_book ACCOUNTS SEED: a generated book of ACCOUNTS accounts (kam gen --seed SEED) in
 # $T/data, imported into a new database $DB; stops the test when that fails.
 load_book() {
@@ -63,6 +70,10 @@ load_book() {
 			{ echo "import $kind failed"; exit 1; }
 	done
 }
+
+# sanitized: whether kam was built with ASan and UBSan (KAM_SANITIZE), which run it about 3x
+# slower and keep their own crash reports.
+sanitized() { grep -qs '^KAM_SANITIZE:BOOL=ON' "${KAM_BUILD:-.}/CMakeCache.txt"; }
 
 finish() {
 	echo "$PASSES passed, $FAILS failed"
