@@ -735,6 +735,18 @@ int kam_import_many(kam_store *store, const kam_import_opts *opts, size_t n,
 		return KAM_ENOMEM;
 	}
 	for (; opened < n; opened++) {
+		if (strcmp(opts[opened].path, "-") == 0) {
+			for (size_t i = 0; i < opened && !rc; i++)
+				if (strcmp(opts[i].path, "-") == 0)
+					rc = KAM_EINVAL;
+			if (rc) {
+				memset(&results[opened], 0, sizeof(results[opened]));
+				snprintf(results[opened].error, sizeof(results[opened].error),
+					 "standard input ('-') can be read only once");
+				*failed = opened;
+				goto out;
+			}
+		}
 		if ((rc = import_open(&ims[opened], &opts[opened], &results[opened]))) {
 			*failed = opened;
 			opened++;

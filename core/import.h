@@ -45,7 +45,7 @@ int kam_import(kam_store *store, const kam_import_opts *opts, kam_import_result 
  * Imports n files, in the order given, as one transaction: all of them or none. Later files see
  * the records of earlier ones (orders may name accounts of a file before them). Returns 0, or a
  * code with *failed the index of the file that failed and results[*failed].error set; then
- * nothing of any file was written. At most one of them may be standard input.
+ * nothing of any file was written. At most one of them may be standard input (KAM_EINVAL).
  */
 int kam_import_many(kam_store *store, const kam_import_opts *opts, size_t n,
 		    kam_import_result *results, size_t *failed);

@@ -46,6 +46,8 @@ eq(fresh:count("accounts"), 0, "import_book: a bad row in the last file leaves n
 raises(function() fresh:import_book { { "widgets", DATA .. "/orders.csv" } } end, "pair 1")
 raises(function() fresh:import_book { { "orders", 42 } } end, "pair 1")
 raises(function() fresh:import_book {} end, "1 to 16")
+fails_with(kam.errors.EINVAL, fresh:import_book { { "accounts", "-" }, { "orders", "-" } })
+eq(fresh:count("accounts"), 0, "import_book: standard input named twice reads nothing")
 book:close()
 fresh:close()
 
