@@ -54,12 +54,6 @@ double kam_portfolio_roi(kam_money revenue, int64_t minutes)
 	return (double)((long double)revenue * 60 / ((long double)minutes * KAM_MONEY_SCALE));
 }
 
-static int tier_slot(char tier)
-{
-	return tier == 'A' ? KAM_TIER_A : tier == 'B' ? KAM_TIER_B : tier == 'C' ? KAM_TIER_C
-									  : KAM_TIER_NONE;
-}
-
 static char *dup_str(kam_str s)
 {
 	char *p = malloc((size_t)s.len + 1);
@@ -196,7 +190,7 @@ static int heap_push(gacc *a, size_t k, kam_money v)
 
 static int gacc_add(gacc *a, size_t k, kam_money rev, int64_t minutes, char tier)
 {
-	int t = tier_slot(tier);
+	int t = kam_tier_slot(tier);
 	a->g.accounts++;
 	a->g.revenue += rev;
 	a->g.minutes += minutes;

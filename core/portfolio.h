@@ -58,6 +58,13 @@ typedef struct kam_portfolio_opts {
 /* Tier slots of the per-tier figures. */
 enum { KAM_TIER_A, KAM_TIER_B, KAM_TIER_C, KAM_TIER_NONE, KAM_TIER_SLOTS };
 
+/* The slot of tier 'A', 'B' or 'C'; anything else is KAM_TIER_NONE. */
+static inline int kam_tier_slot(char tier)
+{
+	return tier == 'A' ? KAM_TIER_A : tier == 'B' ? KAM_TIER_B : tier == 'C' ? KAM_TIER_C
+									  : KAM_TIER_NONE;
+}
+
 typedef struct kam_portfolio_group {
 	char *key;          /* the rep, region or tier; NULL for the total */
 	uint64_t accounts;

@@ -41,12 +41,6 @@ static char *dup_str(kam_str s)
 	return p;
 }
 
-static int tier_slot(char tier)
-{
-	return tier == 'A' ? KAM_TIER_A : tier == 'B' ? KAM_TIER_B : tier == 'C' ? KAM_TIER_C
-									  : KAM_TIER_NONE;
-}
-
 void kam_report_opts_init(kam_report_opts *o, int32_t as_of)
 {
 	memset(o, 0, sizeof(*o));
@@ -308,8 +302,8 @@ static int move_note(kam_report *r, kam_str region, kam_str account, char from, 
 	kam_report_region *g = &r->regions[ix];
 	if (g->snapshot != cur || g->prev_snapshot != prev)
 		return 0;
-	g->moves[tier_slot(from)][tier_slot(to)]++;
-	if (tier_slot(from) == tier_slot(to))
+	g->moves[kam_tier_slot(from)][kam_tier_slot(to)]++;
+	if (kam_tier_slot(from) == kam_tier_slot(to))
 		return 0;
 	g->moved++;
 	if (g->nmoved_list >= r->opts.max_moves)
@@ -673,23 +667,6 @@ static void num_cell(FILE *f, const mark *m, const char *exact, const char *show
 	fputs("</td>", f);
 }
 
-/* Adds thousands separators to the integer part of a decimal text. */
-static void grouped(const char *in, char *out, size_t cap)
-{
-	size_t n = 0, i = 0;
-	if (in[0] == '-' && cap > 1)
-		out[n++] = in[i++];
-	size_t digits = strspn(in + i, "0123456789");
-	for (size_t d = 0; d < digits && n + 2 < cap; d++) {
-		if (d && (digits - d) % 3 == 0)
-			out[n++] = ',';
-		out[n++] = in[i++];
-	}
-	while (in[i] && n + 1 < cap)
-		out[n++] = in[i++];
-	out[n] = 0;
-}
-
 /* Money: exact text, and shown grouped with at least two decimals. */
 static void money_texts(kam_money m, char exact[KAM_MONEY_BUFSZ], char shown[48])
 {
@@ -703,13 +680,13 @@ static void money_texts(kam_money m, char exact[KAM_MONEY_BUFSZ], char shown[48]
 	for (; decimals < 2; decimals++)
 		padded[n++] = '0';
 	padded[n] = 0;
-	grouped(padded, shown, 48);
+	kam_svg_group_thousands(padded, shown, 48);
 }
 
 static void count_texts(unsigned long long v, char exact[32], char shown[48])
 {
 	snprintf(exact, 32, "%llu", v);
-	grouped(exact, shown, 48);
+	kam_svg_group_thousands(exact, shown, 48);
 }
 
 /* A ratio: exact (shortest round trip) or NULL for NAN, shown with `decimals`. */
@@ -722,7 +699,7 @@ static const char *ratio_texts(double v, int decimals, char exact[32], char show
 	char raw[400];
 	kam_out_number(v, exact);
 	snprintf(raw, sizeof(raw), "%.*f", decimals, v);
-	grouped(raw, shown, 48);
+	kam_svg_group_thousands(raw, shown, 48);
 	return exact;
 }
 
@@ -1077,7 +1054,7 @@ static void region_id(char *buf, size_t len, const char *what, size_t index)
 
 static void tier_badge(FILE *f, char tier)
 {
-	const char *name = tier_names[tier_slot(tier)];
+	const char *name = tier_names[kam_tier_slot(tier)];
 	fprintf(f, "<span class=\"tier tier-%s\">%s</span>", name, tier ? name : "–");
 }
 
@@ -1356,8 +1333,8 @@ static void moves_section(FILE *f, const kam_report *r, const kam_report_region 
 		const kam_report_move *m = &g->moved_list[i];
 		kam_xml_attr a[12];
 		mark_attrs(&(mark){ .k = "moved-account", .r = g->name, .a = m->account_id,
-				    .from = tier_names[tier_slot(m->from)],
-				    .to = tier_names[tier_slot(m->to)] }, NULL, NULL, a);
+				    .from = tier_names[kam_tier_slot(m->from)],
+				    .to = tier_names[kam_tier_slot(m->to)] }, NULL, NULL, a);
 		fputs("<tr", f);
 		kam_xml_attrs(f, a);
 		fputs("><td>", f);

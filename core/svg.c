@@ -180,8 +180,7 @@ size_t kam_svg_ticks(double lo, double hi, size_t max, double *out)
 	return 2;
 }
 
-/* Inserts thousands separators into the integer digits of a "%.*f" text. */
-static size_t group_thousands(const char *in, char *out, size_t cap)
+size_t kam_svg_group_thousands(const char *in, char *out, size_t cap)
 {
 	size_t n = 0, i = 0;
 	if (in[0] == '-')
@@ -221,7 +220,7 @@ size_t kam_svg_label(double v, double step, kam_svg_fmt fmt, char buf[48])
 	snprintf(raw, sizeof(raw), "%.*f", decimals, v);
 	if (raw[0] == '-' && strspn(raw + 1, "0.") == strlen(raw + 1))
 		memmove(raw, raw + 1, strlen(raw)); /* "-0.0" */
-	size_t n = group_thousands(raw, buf, fmt == KAM_SVG_FMT_PERCENT ? 47 : 48);
+	size_t n = kam_svg_group_thousands(raw, buf, fmt == KAM_SVG_FMT_PERCENT ? 47 : 48);
 	if (fmt == KAM_SVG_FMT_PERCENT) {
 		buf[n++] = '%';
 		buf[n] = 0;

@@ -84,6 +84,11 @@ typedef enum kam_svg_fmt {
  * `step` apart (step <= 0: as many as v needs, at most 2). Returns the length.
  */
 size_t kam_svg_label(double v, double step, kam_svg_fmt fmt, char buf[48]);
+/*
+ * Copies the decimal text `in` ("-1234567.5") into out (cap bytes, at least 2) with thousands
+ * separators in its integer digits ("-1,234,567.5"). Returns the length.
+ */
+size_t kam_svg_group_thousands(const char *in, char *out, size_t cap);
 
 typedef enum kam_svg_side { KAM_SVG_BOTTOM, KAM_SVG_LEFT } kam_svg_side;
 
