@@ -392,7 +392,7 @@ static int runs_save(kam_txn *txn, void *arg)
 	return 0;
 }
 
-static int runs_compute(kam_regional *rg, kam_txn *txn, const kam_run_spec *base, run_list *l)
+static int runs_compute(kam_regional *rg, kam_txn *txn, run_list *l)
 {
 	int64_t now = (int64_t)time(NULL);
 	int rc = 0;
@@ -401,13 +401,12 @@ static int runs_compute(kam_regional *rg, kam_txn *txn, const kam_run_spec *base
 	for (size_t i = 0; !rc && i < rg->n; i++) {
 		kam_regional_group *g = &rg->groups[i];
 		bool keep_all = g->all || (g->exclude && g->nregions == 0);
-		kam_run_spec spec = *base;
-		spec.model = g->model;
-		spec.params = g->params;
-		spec.nparams = g->nparams;
-		spec.as_of = rg->as_of;
-		spec.filter = keep_all ? NULL : kam_regional_filter;
-		spec.filter_ctx = g;
+		kam_run_spec spec = {
+			.model = g->model, .params = g->params, .nparams = g->nparams,
+			.as_of = rg->as_of,
+			.filter = keep_all ? NULL : kam_regional_filter, .filter_ctx = g,
+			.filter_concurrent = 1, /* the region filter only reads its group */
+		};
 		kam_segment_run *run = &l->runs[l->n];
 		if ((rc = kam_run_model(txn, &spec, &run->out))) {
 			say(rg->err, rg->errlen, "%s", run->out.error[0] ? run->out.error : kam_strerror(rc));
@@ -430,8 +429,8 @@ static int runs_compute(kam_regional *rg, kam_txn *txn, const kam_run_spec *base
 	return rc;
 }
 
-int kam_regional_run(kam_regional *rg, kam_store *store, const kam_run_spec *base, bool dry_run,
-		     kam_segment_run **runs, size_t *nruns)
+int kam_regional_run(kam_regional *rg, kam_store *store, bool dry_run, kam_segment_run **runs,
+		     size_t *nruns)
 {
 	run_list l = { 0 };
 	kam_txn *txn;
@@ -440,7 +439,7 @@ int kam_regional_run(kam_regional *rg, kam_store *store, const kam_run_spec *bas
 		say(rg->err, rg->errlen, "reading the database: %s", kam_strerror(rc));
 		return rc;
 	}
-	rc = runs_compute(rg, txn, base, &l);
+	rc = runs_compute(rg, txn, &l);
 	/* The read transaction ends before the write: a live reader would pin the map's size. */
 	kam_txn_abort(txn);
 	if (!rc && !dry_run && l.n && (rc = kam_store_write(store, runs_save, &l)))

@@ -103,13 +103,12 @@ bool kam_regional_same(const kam_regional_group *a, const kam_regional_group *b)
 int kam_regional_add_region(kam_regional_group *g, kam_str region);
 
 /*
- * Runs every group in one read transaction of `store` (`base` gives the spec's other fields,
- * such as filter_concurrent), keeping the runs with accounts; then, unless dry_run, stores them
- * as snapshots in one write transaction. Returns 0 with *runs malloc'd, or an error with
- * rg->err said (and no runs).
+ * Runs every group in one read transaction of `store`, keeping the runs with accounts; then,
+ * unless dry_run, stores them as snapshots in one write transaction. Returns 0 with *runs
+ * malloc'd, or an error with rg->err said (and no runs).
  */
-int kam_regional_run(kam_regional *rg, kam_store *store, const kam_run_spec *base, bool dry_run,
-		     kam_segment_run **runs, size_t *nruns);
+int kam_regional_run(kam_regional *rg, kam_store *store, bool dry_run, kam_segment_run **runs,
+		     size_t *nruns);
 void kam_regional_runs_free(kam_segment_run *runs, size_t nruns);
 
 /*

@@ -71,9 +71,6 @@ int kam_segment(kam_store *store, const kam_registry *reg, const kam_config *cfg
 		.region = opts->region, .as_of = opts->as_of,
 		.err = out->error, .errlen = sizeof(out->error),
 	};
-	kam_run_spec base = {
-		.filter_concurrent = 1, /* the region filter only reads its group */
-	};
 	int rc = kam_regional_as_of(&rg);
 	if (rc) {
 		out->bad_opts = rg.bad_opts;
@@ -88,7 +85,7 @@ int kam_segment(kam_store *store, const kam_registry *reg, const kam_config *cfg
 	rc = kam_regional_plan(&rg, reg, cfg ? &cfg->seg_default : &fallback, true,
 			       cfg ? cfg->seg_regions : NULL, cfg ? cfg->nseg_regions : 0, c, whose);
 	if (!rc)
-		rc = kam_regional_run(&rg, store, &base, opts->dry_run, &out->runs, &out->nruns);
+		rc = kam_regional_run(&rg, store, opts->dry_run, &out->runs, &out->nruns);
 	if (rc && !out->error[0])
 		snprintf(out->error, sizeof(out->error), "%s", kam_strerror(rc));
 	out->bad_opts = rg.bad_opts;

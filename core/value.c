@@ -50,8 +50,6 @@ int kam_value(kam_store *store, const kam_registry *reg, const kam_config *cfg,
 		.region = opts->region, .as_of = opts->as_of,
 		.err = out->error, .errlen = sizeof(out->error),
 	};
-	/* The run's flags; regional.c fills in the model, parameters, day and filter. */
-	kam_run_spec base = { 0 };
 	int rc = kam_regional_as_of(&rg);
 	if (rc) {
 		out->bad_opts = rg.bad_opts;
@@ -77,7 +75,7 @@ int kam_value(kam_store *store, const kam_registry *reg, const kam_config *cfg,
 			       def_configured, cfg ? cfg->val_regions : NULL,
 			       cfg ? cfg->nval_regions : 0, c, whose);
 	if (!rc)
-		rc = kam_regional_run(&rg, store, &base, opts->dry_run, &out->runs, &out->nruns);
+		rc = kam_regional_run(&rg, store, opts->dry_run, &out->runs, &out->nruns);
 	if (rc && !out->error[0])
 		snprintf(out->error, sizeof(out->error), "%s", kam_strerror(rc));
 	out->bad_opts = rg.bad_opts;
