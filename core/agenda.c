@@ -660,6 +660,9 @@ static int runs_compute(kam_txn *txn, plan *p, kam_agenda *out)
 		mem->nouts++;
 		out->nruns++;
 		out->accounts += o->count;
+		/* An account without a stored tier: the caller starts over with computed tiers. */
+		if (p->snaps && p->fallback)
+			return 0;
 	}
 	if (p->opts->region && out->accounts == 0 && !p->opts->owner) {
 		say(out->error, sizeof(out->error), "no accounts in region \"%s\"", p->opts->region);
