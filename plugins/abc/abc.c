@@ -42,7 +42,7 @@ static const char *const metric_names[] = { "revenue", "profit", "orders" };
 struct abc_cfg {
 	int32_t from, to; /* the window, both ends included */
 	int metric;       /* enum abc_metric */
-	int part;         /* enum abc_part */
+	int part;         /* enum part_kind */
 	int64_t a6, b6;   /* a and b in millionths */
 };
 
@@ -87,8 +87,7 @@ static int cfg_read(const kam_host *host, kam_run *run, struct abc_cfg *c)
 	rc = text_param(host, run, "metric", metric_names, 3, "revenue, profit or orders",
 			&c->metric);
 	if (!rc)
-		rc = text_param(host, run, "partition", part_names, 4,
-				"region, owner, channel or none", &c->part);
+		rc = part_param(host, run, &c->part);
 	if (!rc)
 		rc = share_read(host, run, "a", &c->a6);
 	if (!rc)
@@ -114,33 +113,23 @@ static int64_t metric_of(uint64_t key)
 	return (int64_t)(~key ^ (1ull << 63));
 }
 
-/*
- * Fills items[0..n) in id order. The host serves accounts in id order, so that is normally index
- * order (ids_sorted); otherwise the ids are sorted here, so the tie-break never depends on it.
- */
+/* Fills items[0..n) in id order (rank_id_order), so that the tie-break never depends on the host. */
 static int items_fill(const kam_host *host, kam_run *run, struct rank_item *items, size_t n,
 		      const int64_t *metric, const uint32_t *part, int ids_sorted)
 {
-	struct id_entry *e = NULL;
+	uint32_t *order;
+	int rc = rank_id_order(host, run, n, ids_sorted, &order);
 
-	if (!ids_sorted) {
-		e = malloc(n * sizeof(*e));
-		if (!e)
-			return KAM_ENOMEM;
-		for (size_t i = 0; i < n; i++) {
-			e[i].id = host->account(run, i)->id;
-			e[i].index = (uint32_t)i;
-		}
-		qsort(e, n, sizeof(*e), id_entry_cmp);
-	}
+	if (rc)
+		return rc;
 	for (size_t j = 0; j < n; j++) {
-		uint32_t i = e ? e[j].index : (uint32_t)j;
+		uint32_t i = order ? order[j] : (uint32_t)j;
 
 		items[j].key = key_of(metric[i]);
 		items[j].index = i;
 		items[j].part = part[i];
 	}
-	free(e);
+	free(order);
 	return 0;
 }
 
@@ -297,7 +286,7 @@ static int abc_run(void *state, const kam_host *host, kam_run *run)
 	rc = metrics_read(host, run, &c, &w, n, &parts, &ids_sorted);
 	if (rc)
 		goto out;
-	nparts = c.part == PART_NONE ? 1 : (uint32_t)parts.nkeys;
+	nparts = part_count(&parts, c.part);
 	rc = items_fill(host, run, w.items, n, w.metric, w.part, ids_sorted);
 	if (!rc)
 		rc = rank_sort(w.items, n, nparts);

@@ -3,10 +3,23 @@
 
 #include <kam/errors.h>
 
+#include "text.h"
+
 #include <stdlib.h>
 #include <string.h>
 
 const char *const part_names[PART_COUNT] = { "region", "owner", "channel", "none" };
+
+int part_param(const kam_host *host, kam_run *run, int *part)
+{
+	return text_param(host, run, "partition", part_names, PART_COUNT,
+			  "region, owner, channel or none", part);
+}
+
+uint32_t part_count(const struct part_table *t, int part)
+{
+	return part == PART_NONE ? 1 : (uint32_t)t->nkeys;
+}
 
 static uint64_t key_hash(const struct part_key *k)
 {

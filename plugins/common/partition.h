@@ -13,8 +13,10 @@
 /* The `partition` parameter: the index of its value in part_names. */
 enum part_kind { PART_REGION, PART_OWNER, PART_CHANNEL, PART_NONE };
 #define PART_COUNT 4
-#define PART_EXPECT "region, owner, channel or none"
 extern const char *const part_names[PART_COUNT];
+
+/* Reads the run's `partition` parameter into *part (an enum part_kind); 0 or a logged code. */
+int part_param(const kam_host *host, kam_run *run, int *part);
 
 struct part_key {
 	const char *ptr; /* text keys (region, owner): valid until the run ends */
@@ -34,6 +36,8 @@ struct part_table {
  * Returns 0 or KAM_ENOMEM.
  */
 int part_of(struct part_table *t, int part, const kam_account_view *v, uint32_t *out);
+/* How many partitions the accounts fell into: 1 for PART_NONE. */
+uint32_t part_count(const struct part_table *t, int part);
 void table_free(struct part_table *t);
 
 #endif

@@ -64,10 +64,42 @@ out:
 	return rc;
 }
 
-int id_entry_cmp(const void *pa, const void *pb)
+/* An account's id and index, sorted by id, then index. */
+struct id_entry {
+	kam_text id;
+	uint32_t index;
+};
+
+static int id_entry_cmp(const void *pa, const void *pb)
 {
 	const struct id_entry *a = pa, *b = pb;
 	int c = text_cmp(a->id, b->id);
 
 	return c ? c : (a->index > b->index) - (a->index < b->index);
+}
+
+int rank_id_order(const kam_host *host, kam_run *run, size_t n, int ids_sorted, uint32_t **order)
+{
+	struct id_entry *e;
+
+	*order = NULL;
+	if (ids_sorted)
+		return 0;
+	e = malloc(n * sizeof(*e));
+	*order = malloc(n * sizeof(**order));
+	if (!e || !*order) {
+		free(e);
+		free(*order);
+		*order = NULL;
+		return KAM_ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		e[i].id = host->account(run, i)->id;
+		e[i].index = (uint32_t)i;
+	}
+	qsort(e, n, sizeof(*e), id_entry_cmp);
+	for (size_t i = 0; i < n; i++)
+		(*order)[i] = e[i].index;
+	free(e);
+	return 0;
 }

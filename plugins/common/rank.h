@@ -23,13 +23,12 @@ struct rank_item {
  */
 int rank_sort(struct rank_item *items, size_t n, uint32_t nparts);
 
-/* An account's id and index, for sorting accounts by id when the host did not. */
-struct id_entry {
-	kam_text id;
-	uint32_t index;
-};
-
-/* qsort order of id_entry: id bytewise, then index. */
-int id_entry_cmp(const void *pa, const void *pb);
+/*
+ * The account indices in id order, for breaking ties. The host serves accounts in id order, so
+ * that is normally index order (ids_sorted, as the model saw while reading): then *order is
+ * NULL. Otherwise the ids are sorted here, so that ties never depend on the host, and *order is
+ * a malloc'd array of the n indices. Returns 0 or KAM_ENOMEM.
+ */
+int rank_id_order(const kam_host *host, kam_run *run, size_t n, int ids_sorted, uint32_t **order);
 
 #endif

@@ -56,7 +56,7 @@ static const struct rfm_segment segments[] = {
 struct rfm_cfg {
 	int32_t as_of;
 	int32_t from;       /* first day of the window */
-	int part;           /* enum rfm_part */
+	int part;           /* enum part_kind */
 	int64_t m5, m4, m3; /* monetary thresholds (ten-thousandths) for small partitions */
 };
 
@@ -94,8 +94,7 @@ static int cfg_read(const kam_host *host, kam_run *run, struct rfm_cfg *c)
 
 	if (rc)
 		return rc;
-	rc = text_param(host, run, "partition", part_names, 4, "region, owner, channel or none",
-			&c->part);
+	rc = part_param(host, run, &c->part);
 	if (!rc)
 		rc = money_read(host, run, "monetary_5", &c->m5);
 	if (!rc)
@@ -354,7 +353,7 @@ static int rfm_run(void *state, const kam_host *host, kam_run *run)
 		rc = accounts_read(host, run, &c, &w, n, &parts);
 	if (rc)
 		goto out;
-	nparts = c.part == PART_NONE ? 1 : (uint32_t)parts.nkeys;
+	nparts = part_count(&parts, c.part);
 	rc = KAM_ENOMEM;
 	w.psize = calloc(nparts, sizeof(*w.psize));
 	if (!w.psize)

@@ -46,7 +46,7 @@ struct region_weight {
 /* The run's parameters, checked. */
 struct score_cfg {
 	int32_t from, to; /* the revenue window, both ends included */
-	int part;         /* enum score_part */
+	int part;         /* enum part_kind */
 	double w[NCRIT];
 	int64_t a6, b6;   /* a_share and b_share in millionths */
 	struct region_weight *rw;
@@ -200,8 +200,7 @@ static int cfg_read(const kam_host *host, kam_run *run, struct score_cfg *c)
 	if (rc)
 		return rc;
 	c->to = as_of;
-	rc = text_param(host, run, "partition", part_names, 4, "region, owner, channel or none",
-			&c->part);
+	rc = part_param(host, run, &c->part);
 	for (int k = 0; k < NCRIT && !rc; k++) {
 		rc = number_read(host, run, weight_names[k], &c->w[k]);
 		if (!rc && !(c->w[k] >= 0.0)) {
@@ -250,39 +249,12 @@ static uint64_t key_down(double v)
 	return ~u;
 }
 
-/*
- * The account indices in id order. The host serves accounts in id order, so that is normally the
- * identity (ids_sorted); otherwise the ids are sorted here, so ties never depend on it.
- */
-static int id_order(const kam_host *host, kam_run *run, uint32_t *order, size_t n, int ids_sorted)
-{
-	struct id_entry *e;
-
-	if (ids_sorted) {
-		for (size_t i = 0; i < n; i++)
-			order[i] = (uint32_t)i;
-		return 0;
-	}
-	e = malloc(n * sizeof(*e));
-	if (!e)
-		return KAM_ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		e[i].id = host->account(run, i)->id;
-		e[i].index = (uint32_t)i;
-	}
-	qsort(e, n, sizeof(*e), id_entry_cmp);
-	for (size_t i = 0; i < n; i++)
-		order[i] = e[i].index;
-	free(e);
-	return 0;
-}
-
 /* --- the model ----------------------------------------------------------------------------- */
 
 /* Work arrays of one run, by account index unless noted. */
 struct score_work {
 	uint32_t *part;
-	uint32_t *order;           /* account indices in id order */
+	uint32_t *order;           /* account indices in id order; NULL: index order */
 	int64_t *value[NCRIT];
 	uint8_t *present;          /* bit k: value[k] is present */
 	double *contrib[NCRIT];    /* w_k * pct_k */
@@ -314,7 +286,6 @@ static int work_alloc(struct score_work *w, size_t n)
 	int ok = 1;
 
 	w->part = malloc(n * sizeof(*w->part));
-	w->order = malloc(n * sizeof(*w->order));
 	for (int k = 0; k < NCRIT; k++) {
 		w->value[k] = malloc(n * sizeof(*w->value[k]));
 		w->contrib[k] = calloc(n, sizeof(*w->contrib[k]));
@@ -326,7 +297,7 @@ static int work_alloc(struct score_work *w, size_t n)
 	w->rank = malloc(n * sizeof(*w->rank));
 	w->tier = malloc(n);
 	w->items = malloc(n * sizeof(*w->items));
-	ok = ok && w->part && w->order && w->present && w->rw && w->score && w->rank && w->tier &&
+	ok = ok && w->part && w->present && w->rw && w->score && w->rank && w->tier &&
 	     w->items;
 	return ok ? 0 : KAM_ENOMEM;
 }
@@ -385,7 +356,7 @@ static int percentiles(struct score_work *w, size_t n, uint32_t nparts, int k, d
 	int rc;
 
 	for (size_t j = 0; j < n; j++) {
-		uint32_t i = w->order[j];
+		uint32_t i = w->order ? w->order[j] : (uint32_t)j;
 
 		if (!(w->present[i] & (1u << k)))
 			continue;
@@ -431,7 +402,7 @@ static int tiers_cut(const struct score_cfg *c, struct score_work *w, size_t n, 
 	int rc;
 
 	for (size_t j = 0; j < n; j++) {
-		uint32_t i = w->order[j];
+		uint32_t i = w->order ? w->order[j] : (uint32_t)j;
 
 		it[j].key = key_down(w->score[i]);
 		it[j].index = i;
@@ -504,8 +475,8 @@ static int score_run(void *state, const kam_host *host, kam_run *run)
 		rc = criteria_read(host, run, &c, &w, n, &parts, &ids_sorted);
 	if (rc)
 		goto out;
-	nparts = c.part == PART_NONE ? 1 : (uint32_t)parts.nkeys;
-	rc = id_order(host, run, w.order, n, ids_sorted);
+	nparts = part_count(&parts, c.part);
+	rc = rank_id_order(host, run, n, ids_sorted, &w.order);
 	for (int k = 0; k < NCRIT && !rc; k++)
 		rc = percentiles(&w, n, nparts, k, c.w[k]);
 	if (rc)
