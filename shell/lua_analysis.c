@@ -121,9 +121,16 @@ static void set_tier(lua_State *L, const char *key, char tier)
 /* ---- db:agenda ---- */
 
 typedef struct agenda_job {
-	const kam_agenda *a;
-	const kam_config *cfg;
+	kam_agenda *a;
+	kam_config *cfg;
 } agenda_job;
+
+static void agenda_release(void *job)
+{
+	agenda_job *j = job;
+	kam_agenda_free(j->a);
+	kam_config_free(j->cfg);
+}
 
 static int agenda_build(lua_State *L)
 {
@@ -179,30 +186,17 @@ static int db_agenda(lua_State *L)
 	kam_agenda *a = lua_newuserdatauv(L, sizeof(*a), 0);
 	memset(a, 0, sizeof(*a));
 	int rc = kam_agenda_compute(db->store, kl_registry(L), cfg, &o, a);
-	kl_limits *lim = kl_limits_of(L);
-	if (lim && lim->exceeded) {
-		kam_agenda_free(a);
-		kam_config_free(cfg);
-		kl_check_limits(L);
-	}
-	if (rc) {
-		const char *msg = lua_pushstring(L, a->error[0] ? a->error : kam_strerror(rc));
-		kam_agenda_free(a);
-		kam_config_free(cfg);
-		return kl_fail(L, rc, "%s", msg);
-	}
 	agenda_job j = { a, cfg };
-	lua_pushcfunction(L, agenda_build);
-	lua_pushlightuserdata(L, &j);
-	int st = lua_pcall(L, 1, 1, 0);
-	kam_agenda_free(a);
-	kam_config_free(cfg);
-	if (st != LUA_OK)
-		return lua_error(L);
-	return 1;
+	return kl_deliver(L, rc, a->error[0] ? a->error : kam_strerror(rc), agenda_build, &j, 1,
+			  agenda_release);
 }
 
 /* ---- db:value ---- */
+
+static void value_release(void *job)
+{
+	kam_value_result_free(job);
+}
 
 static int value_build(lua_State *L)
 {
@@ -268,23 +262,8 @@ static int db_value(lua_State *L)
 	memset(res, 0, sizeof(*res));
 	int rc = kam_value(db->store, kl_registry(L), cfg, &o, res);
 	kam_config_free(cfg);
-	kl_limits *lim = kl_limits_of(L);
-	if (lim && lim->exceeded) {
-		kam_value_result_free(res);
-		kl_check_limits(L);
-	}
-	if (rc) {
-		const char *msg = lua_pushstring(L, res->error[0] ? res->error : kam_strerror(rc));
-		kam_value_result_free(res);
-		return kl_fail(L, rc, "%s", msg);
-	}
-	lua_pushcfunction(L, value_build);
-	lua_pushlightuserdata(L, res);
-	int st = lua_pcall(L, 1, 1, 0);
-	kam_value_result_free(res);
-	if (st != LUA_OK)
-		return lua_error(L);
-	return 1;
+	return kl_deliver(L, rc, res->error[0] ? res->error : kam_strerror(rc), value_build, res, 1,
+			  value_release);
 }
 
 /* ---- db:portfolio, db:receivables ---- */
@@ -334,15 +313,21 @@ static void push_group(lua_State *L, const char *by, const kam_portfolio_group *
 	set_int(L, "untiered_accounts", (int64_t)g->tier_accounts[KAM_TIER_NONE]);
 }
 
+/* What db:portfolio and db:receivables hand to their build: the computed set and the grouping. */
 typedef struct portfolio_job {
-	const kam_portfolio *p;
+	void *set; /* kam_portfolio or kam_receivables_set */
 	kam_portfolio_by by;
 } portfolio_job;
+
+static void portfolio_release(void *job)
+{
+	kam_portfolio_free(((portfolio_job *)job)->set);
+}
 
 static int portfolio_build(lua_State *L)
 {
 	const portfolio_job *j = lua_touserdata(L, 1);
-	const kam_portfolio *p = j->p;
+	const kam_portfolio *p = j->set;
 	lua_createtable(L, (int)p->ngroups + 1, 0);
 	for (size_t i = 0; i < p->ngroups; i++) {
 		push_group(L, kam_portfolio_by_name(j->by), &p->groups[i], p->top);
@@ -374,24 +359,9 @@ static int db_portfolio(lua_State *L)
 		return kl_fail(L, rc, "db:portfolio: %s", kam_strerror(rc));
 	rc = kam_portfolio_compute(txn, &o, p);
 	kam_txn_abort(txn);
-	kl_limits *lim = kl_limits_of(L);
-	if (lim && lim->exceeded) {
-		if (!rc)
-			kam_portfolio_free(p);
-		kl_check_limits(L);
-	}
-	if (rc) {
-		const char *msg = lua_pushstring(L, p->error[0] ? p->error : kam_strerror(rc));
-		return kl_fail(L, rc, "%s", msg);
-	}
 	portfolio_job j = { p, o.by };
-	lua_pushcfunction(L, portfolio_build);
-	lua_pushlightuserdata(L, &j);
-	int st = lua_pcall(L, 1, 1, 0);
-	kam_portfolio_free(p);
-	if (st != LUA_OK)
-		return lua_error(L);
-	return 1;
+	return kl_deliver(L, rc, p->error[0] ? p->error : kam_strerror(rc), portfolio_build, &j, 1,
+			  portfolio_release);
 }
 
 static void push_rcv_group(lua_State *L, const char *by, const kam_receivable_group *g)
@@ -405,10 +375,16 @@ static void push_rcv_group(lua_State *L, const char *by, const kam_receivable_gr
 	set_day(L, "oldest_open", g->oldest_open);
 }
 
+static void receivables_release(void *job)
+{
+	kam_receivables_free(((portfolio_job *)job)->set);
+}
+
 static int receivables_build(lua_State *L)
 {
-	const kam_receivables_set *s = lua_touserdata(L, 1);
-	kam_portfolio_by by = (kam_portfolio_by)lua_tointeger(L, 2);
+	const portfolio_job *j = lua_touserdata(L, 1);
+	const kam_receivables_set *s = j->set;
+	kam_portfolio_by by = j->by;
 	if (by == KAM_PORTFOLIO_TOTAL) {
 		lua_createtable(L, (int)s->count, 0);
 		for (size_t i = 0; i < s->count; i++) {
@@ -456,24 +432,9 @@ static int db_receivables(lua_State *L)
 		return kl_fail(L, rc, "db:receivables: %s", kam_strerror(rc));
 	rc = kam_receivables(txn, &o, s);
 	kam_txn_abort(txn);
-	kl_limits *lim = kl_limits_of(L);
-	if (lim && lim->exceeded) {
-		if (!rc)
-			kam_receivables_free(s);
-		kl_check_limits(L);
-	}
-	if (rc) {
-		const char *msg = lua_pushstring(L, s->error[0] ? s->error : kam_strerror(rc));
-		return kl_fail(L, rc, "%s", msg);
-	}
-	lua_pushcfunction(L, receivables_build);
-	lua_pushlightuserdata(L, s);
-	lua_pushinteger(L, o.by);
-	int st = lua_pcall(L, 2, 1, 0);
-	kam_receivables_free(s);
-	if (st != LUA_OK)
-		return lua_error(L);
-	return 1;
+	portfolio_job j = { s, o.by };
+	return kl_deliver(L, rc, s->error[0] ? s->error : kam_strerror(rc), receivables_build, &j, 1,
+			  receivables_release);
 }
 
 int luaopen_kam_analysis(lua_State *L)

@@ -42,6 +42,28 @@ int kl_fail(lua_State *L, int code, const char *fmt, ...)
 	return 3;
 }
 
+int kl_deliver(lua_State *L, int rc, const char *msg, lua_CFunction build, void *job, int nres,
+	       void (*release)(void *job))
+{
+	kl_limits *lim = kl_limits_of(L);
+	if (lim && lim->exceeded) {
+		release(job);
+		kl_check_limits(L);
+	}
+	if (rc) {
+		msg = lua_pushstring(L, msg);
+		release(job);
+		return kl_fail(L, rc, "%s", msg);
+	}
+	lua_pushcfunction(L, build);
+	lua_pushlightuserdata(L, job);
+	int st = lua_pcall(L, 1, nres, 0);
+	release(job);
+	if (st != LUA_OK)
+		return lua_error(L);
+	return nres;
+}
+
 kam_kind kl_checkkind(lua_State *L, int arg)
 {
 	const char *name = luaL_checkstring(L, arg);

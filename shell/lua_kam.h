@@ -88,6 +88,14 @@ int kl_fail(lua_State *L, int code, const char *fmt, ...) __attribute__((format(
 void *kl_box_rows(lua_State *L, void *rows, size_t n, size_t size);
 /* Raises "kam: sandbox limit exceeded" again when a limit has been hit (see lua_sandbox.c). */
 void kl_check_limits(lua_State *L);
+/*
+ * The end of a method that computed `job` in C with result code rc: raises a sandbox limit that
+ * was hit; on failure returns kl_fail's nil, msg (pushed before the release: it may live in the
+ * job) and rc; else runs build(job) under lua_pcall and returns its nres values, raising its
+ * error again. release(job) runs on every path, before any error is raised.
+ */
+int kl_deliver(lua_State *L, int rc, const char *msg, lua_CFunction build, void *job, int nres,
+	       void (*release)(void *job));
 /* A record kind named by argument `arg` ("account" or "accounts", ...); raises when unknown. */
 kam_kind kl_checkkind(lua_State *L, int arg);
 /* A day from a date string or an integer day number at `idx`; raises for anything else. */

@@ -1139,6 +1139,11 @@ static int tx_tiers(lua_State *L)
 	return 2;
 }
 
+static void segment_release(void *job)
+{
+	kam_segment_result_free(job);
+}
+
 static int segment_build(lua_State *L)
 {
 	const kam_segment_result *res = lua_touserdata(L, 1);
@@ -1294,23 +1299,8 @@ static int db_segment(lua_State *L)
 	memset(res, 0, sizeof(*res));
 	int rc = kam_segment(db->store, reg, cfg, &o, res);
 	kam_config_free(cfg);
-	kl_limits *lim = kl_limits_of(L);
-	if (lim && lim->exceeded) {
-		kam_segment_result_free(res);
-		kl_check_limits(L);
-	}
-	if (rc) {
-		const char *msg = lua_pushstring(L, res->error[0] ? res->error : kam_strerror(rc));
-		kam_segment_result_free(res);
-		return kl_fail(L, rc, "%s", msg);
-	}
-	lua_pushcfunction(L, segment_build);
-	lua_pushlightuserdata(L, res);
-	int st = lua_pcall(L, 1, 2, 0);
-	kam_segment_result_free(res);
-	if (st != LUA_OK)
-		return lua_error(L);
-	return 2;
+	return kl_deliver(L, rc, res->error[0] ? res->error : kam_strerror(rc), segment_build, res, 2,
+			  segment_release);
 }
 
 static const luaL_Reg run_meta[] = {
