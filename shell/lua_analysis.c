@@ -87,20 +87,6 @@ static void set_str(lua_State *L, const char *key, const char *s)
 	lua_setfield(L, -2, key);
 }
 
-static void set_day(lua_State *L, const char *key, int32_t day)
-{
-	if (day == KAM_NO_DAY)
-		return;
-	kl_pushdate(L, (kam_date){ day, KAM_NO_TIME });
-	lua_setfield(L, -2, key);
-}
-
-static void set_int(lua_State *L, const char *key, int64_t v)
-{
-	lua_pushinteger(L, (lua_Integer)v);
-	lua_setfield(L, -2, key);
-}
-
 /* A ratio; NAN (undefined) leaves the field nil. */
 static void set_num(lua_State *L, const char *key, double v)
 {
@@ -143,10 +129,10 @@ static int agenda_build(lua_State *L)
 		set_str(L, "account_id", x->account_id);
 		set_str(L, "action", x->action);
 		set_tier(L, "tier", x->tier);
-		set_day(L, "due", x->due);
-		set_int(L, "overdue_days", x->overdue_days);
+		kl_set_day(L, "due", x->due);
+		kl_set_int(L, "overdue_days", x->overdue_days);
 		set_str(L, "owner", x->owner);
-		set_day(L, "last_contact", x->last);
+		kl_set_day(L, "last_contact", x->last);
 		set_str(L, "objection", x->detail);
 		int obj = x->detail ? kam_objection_parse(x->detail) : 0;
 		if (obj)
@@ -219,7 +205,7 @@ static int value_build(lua_State *L)
 		set_str(L, "recommendation", r->recommendation);
 		set_str(L, "region", r->region ? r->region : "");
 		if (copy[i].info->id)
-			set_int(L, "snapshot", (int64_t)copy[i].info->id);
+			kl_set_int(L, "snapshot", (int64_t)copy[i].info->id);
 		lua_createtable(L, 0, (int)r->nmetrics);
 		for (size_t k = 0; k < r->nmetrics; k++) {
 			lua_pushnumber(L, r->metrics[k].value);
@@ -295,22 +281,22 @@ static void push_group(lua_State *L, const char *by, const kam_portfolio_group *
 	lua_createtable(L, 0, 22);
 	set_str(L, "by", by);
 	set_str(L, "group", g->key);
-	set_int(L, "accounts", (int64_t)g->accounts);
-	set_int(L, "revenue", g->revenue);
+	kl_set_int(L, "accounts", (int64_t)g->accounts);
+	kl_set_int(L, "revenue", g->revenue);
 	set_num(L, "top1_share", kam_portfolio_share(g->top1, g->revenue));
 	set_num(L, "top5_share", kam_portfolio_share(g->top5, g->revenue));
-	set_int(L, "top_n", (int64_t)top);
+	kl_set_int(L, "top_n", (int64_t)top);
 	set_num(L, "top_n_share", kam_portfolio_share(g->topn, g->revenue));
 	set_num(L, "hhi", g->hhi);
-	set_int(L, "minutes", g->minutes);
+	kl_set_int(L, "minutes", g->minutes);
 	set_num(L, "hours", (double)g->minutes / 60.0);
 	set_num(L, "roi", kam_portfolio_roi(g->revenue, g->minutes));
 	for (int k = 0; k < 3; k++) {
-		set_int(L, tier_keys[k][0], (int64_t)g->tier_accounts[k]);
-		set_int(L, tier_keys[k][1], g->tier_revenue[k]);
+		kl_set_int(L, tier_keys[k][0], (int64_t)g->tier_accounts[k]);
+		kl_set_int(L, tier_keys[k][1], g->tier_revenue[k]);
 		set_num(L, tier_keys[k][2], (double)g->tier_minutes[k] / 60.0);
 	}
-	set_int(L, "untiered_accounts", (int64_t)g->tier_accounts[KAM_TIER_NONE]);
+	kl_set_int(L, "untiered_accounts", (int64_t)g->tier_accounts[KAM_TIER_NONE]);
 }
 
 /* What db:portfolio and db:receivables hand to their build: the computed set and the grouping. */
@@ -369,10 +355,10 @@ static void push_rcv_group(lua_State *L, const char *by, const kam_receivable_gr
 	lua_createtable(L, 0, 6);
 	set_str(L, "by", by);
 	set_str(L, "group", g->key);
-	set_int(L, "accounts", (int64_t)g->accounts);
-	set_int(L, "receivables", g->amount);
-	set_int(L, "open_orders", g->open_orders);
-	set_day(L, "oldest_open", g->oldest_open);
+	kl_set_int(L, "accounts", (int64_t)g->accounts);
+	kl_set_int(L, "receivables", g->amount);
+	kl_set_int(L, "open_orders", g->open_orders);
+	kl_set_day(L, "oldest_open", g->oldest_open);
 }
 
 static void receivables_release(void *job)
@@ -394,9 +380,9 @@ static int receivables_build(lua_State *L)
 			set_str(L, "owner", r->owner);
 			set_str(L, "region", r->region);
 			set_tier(L, "tier", r->tier);
-			set_int(L, "receivables", r->amount);
-			set_int(L, "open_orders", r->open_orders);
-			set_day(L, "oldest_open", r->oldest_open);
+			kl_set_int(L, "receivables", r->amount);
+			kl_set_int(L, "open_orders", r->open_orders);
+			kl_set_day(L, "oldest_open", r->oldest_open);
 			lua_rawseti(L, -2, (lua_Integer)i + 1);
 		}
 		return 1;

@@ -42,6 +42,20 @@ int kl_fail(lua_State *L, int code, const char *fmt, ...)
 	return 3;
 }
 
+void kl_set_day(lua_State *L, const char *key, int32_t day)
+{
+	if (day == KAM_NO_DAY)
+		return;
+	kl_pushdate(L, (kam_date){ day, KAM_NO_TIME });
+	lua_setfield(L, -2, key);
+}
+
+void kl_set_int(lua_State *L, const char *key, int64_t v)
+{
+	lua_pushinteger(L, (lua_Integer)v);
+	lua_setfield(L, -2, key);
+}
+
 int kl_deliver(lua_State *L, int rc, const char *msg, lua_CFunction build, void *job, int nres,
 	       void (*release)(void *job))
 {

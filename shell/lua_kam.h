@@ -86,6 +86,10 @@ int kl_fail(lua_State *L, int code, const char *fmt, ...) __attribute__((format(
  * that a Lua error raised while the rows are read cannot leak them. Returns the boxed copy.
  */
 void *kl_box_rows(lua_State *L, void *rows, size_t n, size_t size);
+/* t[key] = day as a date text, for the table on top of the stack; KAM_NO_DAY leaves it nil. */
+void kl_set_day(lua_State *L, const char *key, int32_t day);
+/* t[key] = v, for the table on top of the stack. */
+void kl_set_int(lua_State *L, const char *key, int64_t v);
 /* Raises "kam: sandbox limit exceeded" again when a limit has been hit (see lua_sandbox.c). */
 void kl_check_limits(lua_State *L);
 /*

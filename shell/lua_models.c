@@ -567,20 +567,6 @@ static void set_text(lua_State *L, const char *key, kam_text t)
 	lua_setfield(L, -2, key);
 }
 
-static void set_day(lua_State *L, const char *key, int32_t day)
-{
-	if (day == KAM_NO_DAY)
-		return;
-	kl_pushdate(L, (kam_date){ day, KAM_NO_TIME });
-	lua_setfield(L, -2, key);
-}
-
-static void set_int(lua_State *L, const char *key, int64_t v)
-{
-	lua_pushinteger(L, v);
-	lua_setfield(L, -2, key);
-}
-
 static void push_view(lua_State *L, const kam_account_view *a)
 {
 	lua_createtable(L, 0, 24);
@@ -598,24 +584,24 @@ static void push_view(lua_State *L, const kam_account_view *a)
 		lua_setfield(L, -2, "stage");
 	}
 	if (a->present & KAM_VIEW_EMPLOYEES)
-		set_int(L, "employees", a->employees);
+		kl_set_int(L, "employees", a->employees);
 	if (a->present & KAM_VIEW_NET_ASSETS)
-		set_int(L, "net_assets", a->net_assets);
+		kl_set_int(L, "net_assets", a->net_assets);
 	if (a->present & KAM_VIEW_ANNUAL_REVENUE)
-		set_int(L, "annual_revenue", a->annual_revenue);
+		kl_set_int(L, "annual_revenue", a->annual_revenue);
 	if (a->present & KAM_VIEW_WALLET)
-		set_int(L, "wallet", a->wallet);
-	set_day(L, "created", a->created);
-	set_int(L, "order_count", a->order_count);
-	set_int(L, "interaction_count", a->interaction_count);
-	set_day(L, "first_order", a->first_order);
-	set_day(L, "last_order", a->last_order);
-	set_day(L, "last_call", a->last_call);
-	set_day(L, "last_visit", a->last_visit);
-	set_day(L, "last_interaction", a->last_interaction);
-	set_int(L, "revenue", a->revenue);
-	set_int(L, "profit", a->profit);
-	set_int(L, "minutes", a->minutes);
+		kl_set_int(L, "wallet", a->wallet);
+	kl_set_day(L, "created", a->created);
+	kl_set_int(L, "order_count", a->order_count);
+	kl_set_int(L, "interaction_count", a->interaction_count);
+	kl_set_day(L, "first_order", a->first_order);
+	kl_set_day(L, "last_order", a->last_order);
+	kl_set_day(L, "last_call", a->last_call);
+	kl_set_day(L, "last_visit", a->last_visit);
+	kl_set_day(L, "last_interaction", a->last_interaction);
+	kl_set_int(L, "revenue", a->revenue);
+	kl_set_int(L, "profit", a->profit);
+	kl_set_int(L, "minutes", a->minutes);
 }
 
 /* run:count() -> number of accounts */
@@ -686,9 +672,9 @@ static int run_orders(lua_State *L)
 		lua_setfield(L, -2, "id");
 		kl_pushdate(L, (kam_date){ v[k].day, v[k].sec });
 		lua_setfield(L, -2, "date");
-		set_int(L, "amount", v[k].amount);
+		kl_set_int(L, "amount", v[k].amount);
 		if (v[k].has_profit)
-			set_int(L, "profit", v[k].profit);
+			kl_set_int(L, "profit", v[k].profit);
 		lua_rawseti(L, -2, (lua_Integer)k + 1);
 	}
 	return 1;
@@ -723,7 +709,7 @@ static int run_interactions(lua_State *L)
 		lua_setfield(L, -2, "date");
 		set_enum(L, "kind", kam_ikind_names, 5, v[k].kind);
 		if (v[k].has_minutes)
-			set_int(L, "minutes", v[k].minutes);
+			kl_set_int(L, "minutes", v[k].minutes);
 		set_enum(L, "outcome", kam_outcome_names, 5, v[k].outcome);
 		set_enum(L, "objection", kam_objection_names, 7, v[k].objection);
 		lua_rawseti(L, -2, (lua_Integer)k + 1);
@@ -922,7 +908,7 @@ static int keep_region(void *ctx, const kam_account *a)
 }
 
 /* Reads opts.params (a table name = value) into an array of kam_param kept on the stack. */
-static kam_param *check_params(lua_State *L, int opts, size_t *count)
+kam_param *kl_check_params(lua_State *L, int opts, size_t *count)
 {
 	*count = 0;
 	if (!opts)
@@ -960,7 +946,7 @@ static kam_param *check_params(lua_State *L, int opts, size_t *count)
 	return v;
 }
 
-static int32_t opt_as_of(lua_State *L, int opts)
+int32_t kl_opt_as_of(lua_State *L, int opts)
 {
 	if (!opts)
 		return kam_today();
@@ -1040,9 +1026,9 @@ int kl_run(lua_State *L)
 			rf.region = luaL_checklstring(L, -1, &rf.len);
 		lua_pop(L, 1); /* the options table holds it */
 	}
-	int32_t as_of = opt_as_of(L, opts);
+	int32_t as_of = kl_opt_as_of(L, opts);
 	size_t nparams;
-	kam_param *params = check_params(L, opts, &nparams);
+	kam_param *params = kl_check_params(L, opts, &nparams);
 	const kam_model *model = kam_registry_find(kl_registry(L), name);
 	if (!model)
 		return kl_fail(L, KAM_ENOTFOUND, "no model \"%s\" is loaded (see kam.plugins())", name);
@@ -1120,7 +1106,7 @@ static int tx_tiers(lua_State *L)
 		region = lua_isnil(L, -1) ? NULL : luaL_checkstring(L, -1);
 		lua_pop(L, 1);
 	}
-	int32_t as_of = opt_as_of(L, opts);
+	int32_t as_of = kl_opt_as_of(L, opts);
 	kam_registry *reg = kl_registry(L);
 	kam_tier_set *s = lua_newuserdatauv(L, sizeof(*s), 0);
 	memset(s, 0, sizeof(*s));
@@ -1249,15 +1235,6 @@ int kl_config_open(lua_State *L, kl_db *db, const char *config, kam_config *cfg)
 	return 0;
 }
 
-int32_t kl_opt_as_of(lua_State *L, int opts)
-{
-	return opt_as_of(L, opts);
-}
-
-kam_param *kl_check_params(lua_State *L, int opts, size_t *count)
-{
-	return check_params(L, opts, count);
-}
 
 /*
  * db:segment([{region=, model=, params=, as_of=, dry_run=, config=}]) -> tiers, runs
@@ -1286,8 +1263,8 @@ static int db_segment(lua_State *L)
 	}
 	if (config)
 		kl_deny_in_sandbox(L, "db:segment with a config file");
-	o.as_of = opt_as_of(L, opts);
-	o.params = check_params(L, opts, &o.nparams);
+	o.as_of = kl_opt_as_of(L, opts);
+	o.params = kl_check_params(L, opts, &o.nparams);
 	if (db->busy)
 		return kl_fail(L, KAM_EBUSY, "db:segment: not inside a transaction of the same database");
 	kam_registry *reg = kl_registry(L);
