@@ -80,6 +80,7 @@ typedef struct gacc {
 	unsigned __int128 sumsq; /* sum of revenue^2 in ten-thousandths^2: exact */
 	kam_money *heap;         /* min-heap of the largest revenues, at most `k` */
 	size_t nheap, capheap;
+	size_t caprev;           /* of g.revenues */
 } gacc;
 
 typedef struct gmap {
@@ -92,6 +93,7 @@ typedef struct gmap {
 static void gacc_free(gacc *a)
 {
 	free(a->g.key);
+	free(a->g.revenues);
 	free(a->heap);
 }
 
@@ -188,8 +190,18 @@ static int heap_push(gacc *a, size_t k, kam_money v)
 	return 0;
 }
 
-static int gacc_add(gacc *a, size_t k, kam_money rev, int64_t minutes, char tier)
+static int gacc_add(gacc *a, size_t k, kam_money rev, int64_t minutes, char tier, bool keep)
 {
+	if (keep && a->g.accounts == a->caprev) {
+		size_t cap = a->caprev ? a->caprev * 2 : 64;
+		kam_money *v = realloc(a->g.revenues, cap * sizeof(*v));
+		if (!v)
+			return KAM_ENOMEM;
+		a->g.revenues = v;
+		a->caprev = cap;
+	}
+	if (keep)
+		a->g.revenues[a->g.accounts] = rev;
 	int t = kam_tier_slot(tier);
 	a->g.accounts++;
 	a->g.revenue += rev;
@@ -317,7 +329,7 @@ static int portfolio_walk(kam_txn *txn, const kam_portfolio_opts *o, const kam_t
 		for (size_t i = 0; i < n; i++)
 			if (inf[i].has_minutes)
 				minutes += inf[i].minutes;
-		if ((rc = gacc_add(total, k, rev, minutes, row->tier)))
+		if ((rc = gacc_add(total, k, rev, minutes, row->tier, false)))
 			break;
 		if (o->by == KAM_PORTFOLIO_TOTAL)
 			continue;
@@ -332,7 +344,7 @@ static int portfolio_walk(kam_txn *txn, const kam_portfolio_opts *o, const kam_t
 			break;
 		}
 		last = (size_t)(g - groups->v);
-		rc = gacc_add(g, k, rev, minutes, row->tier);
+		rc = gacc_add(g, k, rev, minutes, row->tier, o->keep_revenues);
 	}
 	kam_facts_close(inter);
 	kam_facts_close(orders);
@@ -350,8 +362,10 @@ void kam_portfolio_free(kam_portfolio *p)
 {
 	if (!p)
 		return;
-	for (size_t i = 0; i < p->ngroups; i++)
+	for (size_t i = 0; i < p->ngroups; i++) {
 		free(p->groups[i].key);
+		free(p->groups[i].revenues);
+	}
 	free(p->groups);
 	p->groups = NULL;
 	p->ngroups = 0;
@@ -395,6 +409,7 @@ int kam_portfolio_compute(kam_txn *txn, const kam_portfolio_opts *o, kam_portfol
 		gacc_finish(&groups.v[i], o->top);
 		out->groups[i] = groups.v[i].g;
 		groups.v[i].g.key = NULL; /* moved */
+		groups.v[i].g.revenues = NULL;
 	}
 	out->ngroups = groups.n;
 	if (out->ngroups)

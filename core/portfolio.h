@@ -53,6 +53,7 @@ typedef struct kam_portfolio_opts {
 	size_t top;          /* the N of "share of top N", >= 1, else KAM_EINVAL */
 	/* Models for the tiers of regions never segmented (kam_tiers_current); may be NULL. */
 	const kam_registry *reg;
+	bool keep_revenues;  /* fill each group's revenues (kam_portfolio_group) */
 } kam_portfolio_opts;
 
 /* Tier slots of the per-tier figures. */
@@ -75,6 +76,9 @@ typedef struct kam_portfolio_group {
 	uint64_t tier_accounts[KAM_TIER_SLOTS];
 	kam_money tier_revenue[KAM_TIER_SLOTS];
 	int64_t tier_minutes[KAM_TIER_SLOTS];
+	/* With opts.keep_revenues, a group's accounts' revenues in the window (`accounts` of them,
+	 * in account id order); else NULL. Never for the total. */
+	kam_money *revenues;
 } kam_portfolio_group;
 
 typedef struct kam_portfolio {

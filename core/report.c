@@ -113,7 +113,8 @@ static int regions_load(kam_txn *txn, kam_report *r)
 {
 	const kam_report_opts *o = &r->opts;
 	kam_portfolio_opts po = { .by = KAM_PORTFOLIO_REGION, .as_of = o->as_of,
-				  .window_days = o->window_days, .top = o->top, .reg = o->reg };
+				  .window_days = o->window_days, .top = o->top, .reg = o->reg,
+				  .keep_revenues = true };
 	kam_portfolio p;
 	int rc = kam_portfolio_compute(txn, &po, &p);
 	if (rc) {
@@ -131,8 +132,12 @@ static int regions_load(kam_txn *txn, kam_report *r)
 		kam_report_region *g = &r->regions[r->nregions++];
 		g->pf = p.groups[i];
 		g->name = p.groups[i].key;
+		g->revenue = p.groups[i].revenues;
+		g->naccounts = (size_t)p.groups[i].accounts;
 		g->pf.key = NULL;
+		g->pf.revenues = NULL;
 		p.groups[i].key = NULL; /* moved into the region */
+		p.groups[i].revenues = NULL;
 	}
 	kam_portfolio_free(&p);
 	if (rc) {
@@ -153,70 +158,12 @@ static int cmp_money_desc(const void *x, const void *y)
 	return (a < b) - (a > b);
 }
 
-static int revenue_push(kam_report_region *g, size_t *cap, kam_money rev)
-{
-	if (g->naccounts == *cap) {
-		size_t n = *cap ? *cap * 2 : 16;
-		kam_money *v = realloc(g->revenue, n * sizeof(*v));
-		if (!v)
-			return KAM_ENOMEM;
-		g->revenue = v;
-		*cap = n;
-	}
-	g->revenue[g->naccounts++] = rev;
-	return 0;
-}
-
 /*
- * Each account's revenue in the window, ranked per region: revenue descending (the ids only
- * break ties, and equal revenues draw the same curve, so the order among them need not be kept).
+ * Ranks each region's revenues (from the portfolio pass): revenue descending (the ids only break
+ * ties, and equal revenues draw the same curve, so the order among them need not be kept).
  */
-static int revenue_load(kam_txn *txn, kam_report *r)
+static void revenue_rank(kam_report *r)
 {
-	const kam_report_opts *o = &r->opts;
-	int64_t f = (int64_t)o->as_of - o->window_days + 1;
-	int32_t from = f < INT32_MIN + 1 ? INT32_MIN + 1 : (int32_t)f;
-	kam_cursor *cur = NULL;
-	kam_facts *orders = NULL;
-	size_t *caps = calloc(r->nregions ? r->nregions : 1, sizeof(*caps));
-	if (!caps)
-		return KAM_ENOMEM;
-	for (size_t i = 0; i < r->nregions; i++) {
-		size_t n = (size_t)r->regions[i].pf.accounts;
-		if (n && !(r->regions[i].revenue = malloc(n * sizeof(kam_money)))) {
-			free(caps);
-			return KAM_ENOMEM;
-		}
-		caps[i] = n;
-	}
-	int rc = o->region ? kam_cursor_open(txn, KAM_ACCOUNT, KAM_SCAN_REGION, kam_str_c(o->region),
-					     INT32_MIN, INT32_MAX, &cur)
-			   : kam_cursor_open(txn, KAM_ACCOUNT, KAM_SCAN_ALL, (kam_str){ NULL, 0 },
-					     INT32_MIN, INT32_MAX, &cur);
-	if (!rc)
-		rc = kam_facts_open(txn, KAM_ORDER, &orders);
-	kam_account a;
-	long hint = -1;
-	while (!rc && (rc = kam_cursor_next(cur, &a)) > 0) {
-		kam_str region = KAM_HAS(&a, KAM_A_REGION) ? a.region : (kam_str){ "", 0 };
-		long ix = region_find(r, region, &hint);
-		if (ix < 0)
-			continue;
-		const void *rows;
-		size_t n;
-		if ((rc = kam_facts_get(orders, a.id, from, o->as_of, &rows, &n)))
-			break;
-		const kam_order_fact *of = rows;
-		kam_money rev = 0;
-		for (size_t i = 0; i < n; i++)
-			rev += of[i].amount;
-		rc = revenue_push(&r->regions[ix], &caps[ix], rev);
-	}
-	kam_facts_close(orders);
-	kam_cursor_close(cur);
-	free(caps);
-	if (rc < 0)
-		return rc;
 	for (size_t i = 0; i < r->nregions; i++) {
 		kam_report_region *g = &r->regions[i];
 		if (g->naccounts > 1)
@@ -226,7 +173,6 @@ static int revenue_load(kam_txn *txn, kam_report *r)
 		g->a_end = na < g->naccounts ? na : g->naccounts;
 		g->b_end = na + nb < g->naccounts ? na + nb : g->naccounts;
 	}
-	return 0;
 }
 
 /* ---- snapshots: current, previous, value ---- */
@@ -607,18 +553,16 @@ int kam_report_build(kam_store *store, const kam_report_opts *opts, kam_report *
 	}
 	if ((rc = regions_load(txn, out)))
 		goto done;
+	revenue_rank(out);
 	/* The agenda reads in a transaction of its own; the regions are known by now. */
 	if ((rc = agenda_load(store, out)))
 		goto done;
-	const char *what = "the revenue";
-	if (!(rc = revenue_load(txn, out))) {
-		what = "the snapshots";
-		if (!(rc = snapshots_load(txn, out))) {
-			what = "the tier changes";
-			if (!(rc = moves_load(txn, out))) {
-				what = "the values";
-				rc = values_load(txn, out);
-			}
+	const char *what = "the snapshots";
+	if (!(rc = snapshots_load(txn, out))) {
+		what = "the tier changes";
+		if (!(rc = moves_load(txn, out))) {
+			what = "the values";
+			rc = values_load(txn, out);
 		}
 	}
 	if (rc)
