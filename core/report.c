@@ -345,28 +345,30 @@ static int moves_load(kam_txn *txn, kam_report *r)
 /* ---- the value ranking ---- */
 
 /* Whether (v, id) ranks before entry e: higher value first (NAN last), then account id. */
-static bool value_before(double v, const char *id, const kam_report_value *e)
+static bool value_before(double v, kam_str id, const kam_report_value *e)
 {
 	if (isnan(v) != isnan(e->value))
 		return !isnan(v);
 	if (!isnan(v) && v != e->value)
 		return v > e->value;
-	return kam_str_cmp(kam_str_c(id), kam_str_c(e->account_id)) < 0;
+	return kam_str_cmp(id, kam_str_c(e->account_id)) < 0;
 }
 
-static int value_offer(kam_report_region *g, size_t top, const kam_result *res)
+/* Keeps the row (views into its snapshot) among the region's top values when it is one. */
+static int value_offer(kam_report_region *g, size_t top, const kam_snapshot_row *row,
+		       const kam_snapshot_value *v)
 {
 	size_t pos = g->ntop;
-	while (pos > 0 && value_before(res->value, res->account_id, &g->top[pos - 1]))
+	while (pos > 0 && value_before(v->value, row->account_id, &g->top[pos - 1]))
 		pos--;
 	if (pos >= top)
 		return 0;
 	if (!g->top && !(g->top = calloc(top, sizeof(*g->top))))
 		return KAM_ENOMEM;
-	kam_report_value e = { .account_id = strdup(res->account_id), .value = res->value };
-	if (res->recommendation)
-		e.recommendation = strdup(res->recommendation);
-	if (!e.account_id || (res->recommendation && !e.recommendation)) {
+	kam_report_value e = { .account_id = dup_str(row->account_id), .value = v->value };
+	if (v->recommendation.ptr)
+		e.recommendation = dup_str(v->recommendation);
+	if (!e.account_id || (v->recommendation.ptr && !e.recommendation)) {
 		free(e.account_id);
 		free(e.recommendation);
 		return KAM_ENOMEM;
@@ -388,15 +390,15 @@ static int values_pass(kam_txn *txn, kam_report *r, uint64_t id)
 	int rc = kam_snapshot_iter_open(txn, id, &it);
 	if (rc)
 		return rc == KAM_ENOTFOUND ? 0 : rc;
-	kam_result res;
+	kam_snapshot_row row;
+	kam_snapshot_value v;
 	long hint = -1;
-	while ((rc = kam_snapshot_iter_result(it, &res)) > 0) {
-		long ix = region_find(r, kam_str_c(res.region ? res.region : ""), &hint);
-		if (ix >= 0 && r->regions[ix].value_snapshot == id && res.has_value) {
+	while ((rc = kam_snapshot_iter_value(it, NULL, &row, &v)) > 0) {
+		long ix = region_find(r, row.region, &hint);
+		if (ix >= 0 && r->regions[ix].value_snapshot == id && v.has_value) {
 			r->regions[ix].valued++;
-			rc = value_offer(&r->regions[ix], r->opts.top, &res);
+			rc = value_offer(&r->regions[ix], r->opts.top, &row, &v);
 		}
-		kam_result_free(&res);
 		if (rc < 0)
 			break;
 	}

@@ -960,30 +960,30 @@ int kam_snapshot_iter_next(kam_snapshot_iter *it, kam_snapshot_row *row)
 	return rc;
 }
 
-/* The value part of a row (value_read's layout), only for metric `name`'s value. */
-static int metric_find(block_reader *br, const char *name, double *value, bool *found)
+/* The value part of a row (value_read's layout) as views, with metric `name` (NULL: none). */
+static int value_view(block_reader *br, const char *name, kam_snapshot_value *v)
 {
-	*value = NAN;
-	*found = false;
+	*v = (kam_snapshot_value){ .value = NAN, .metric = NAN };
 	if (br->version != VALUE_BLOCK_VERSION)
 		return 0;
 	uint64_t flags = get_varint(&br->r);
 	if (br->r.bad || flags > 3)
 		return KAM_ECORRUPT;
-	if (flags & 1)
-		num_skip(&br->r, false);
-	int rc = (flags & 2) ? sref_skip(br, get_varint(&br->r)) : 0;
+	v->has_value = flags & 1;
+	if (v->has_value)
+		v->value = get_num(&br->r, NULL);
+	int rc = (flags & 2) ? sref_get(br, get_varint(&br->r), &v->recommendation) : 0;
 	uint64_t n = get_varint(&br->r);
 	if (rc || br->r.bad || n > (uint64_t)(br->r.end - br->r.p))
 		return rc ? rc : KAM_ECORRUPT;
-	size_t len = strlen(name);
+	size_t len = name ? strlen(name) : 0;
 	for (uint64_t i = 0; i < n; i++) {
 		kam_str got;
 		if ((rc = sref_get(br, get_varint(&br->r), &got)))
 			return rc;
-		if (!*found && got.len == len && memcmp(got.ptr, name, len) == 0) {
-			*value = get_num(&br->r, NULL);
-			*found = true;
+		if (name && !v->found && got.len == len && memcmp(got.ptr, name, len) == 0) {
+			v->metric = get_num(&br->r, NULL);
+			v->found = true;
 		} else {
 			num_skip(&br->r, false);
 		}
@@ -991,13 +991,12 @@ static int metric_find(block_reader *br, const char *name, double *value, bool *
 	return br->r.bad ? KAM_ECORRUPT : 0;
 }
 
-int kam_snapshot_iter_metric(kam_snapshot_iter *it, const char *name, kam_snapshot_row *row,
-			     double *value, bool *found)
+int kam_snapshot_iter_value(kam_snapshot_iter *it, const char *metric, kam_snapshot_row *row,
+			    kam_snapshot_value *v)
 {
 	row_view rv;
 	int rc = iter_row(it, &rv);
-	if (rc == 1 && !(rc = factors_skip(&it->br, &rv)) &&
-	    !(rc = metric_find(&it->br, name, value, found))) {
+	if (rc == 1 && !(rc = factors_skip(&it->br, &rv)) && !(rc = value_view(&it->br, metric, v))) {
 		row_give(&rv, row);
 		rc = 1;
 	}

@@ -116,11 +116,20 @@ void kam_snapshot_iter_close(kam_snapshot_iter *it);
  * The two calls may be mixed on one iterator.
  */
 int kam_snapshot_iter_result(kam_snapshot_iter *it, kam_result *out);
+/* The value part of a row of a value snapshot, as views into the snapshot (no copies). */
+typedef struct kam_snapshot_value {
+	bool has_value;
+	double value;
+	kam_str recommendation; /* ptr NULL when the row has none */
+	bool found;             /* the row has the metric asked for: its value is `metric` */
+	double metric;
+} kam_snapshot_value;
 /*
- * Like kam_snapshot_iter_next, and reads the value of the row's metric `name` into *value, with
- * *found false when the row has none (as in segmentation snapshots). Copies nothing.
+ * Like kam_snapshot_iter_next, and reads the row's value part into *v with metric `metric`
+ * (NULL: none); a row of a segmentation snapshot has no value part (all false). Copies nothing:
+ * the views live as the row's.
  */
-int kam_snapshot_iter_metric(kam_snapshot_iter *it, const char *name, kam_snapshot_row *row,
-			     double *value, bool *found);
+int kam_snapshot_iter_value(kam_snapshot_iter *it, const char *metric, kam_snapshot_row *row,
+			    kam_snapshot_value *v);
 
 #endif

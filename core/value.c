@@ -225,13 +225,12 @@ static int stored_read(stored *s, palive_set *out)
 		if ((rc = kam_snapshot_iter_open(s->txn, s->p[i].id, &it)))
 			break;
 		kam_snapshot_row r;
-		double p;
-		bool found;
-		while ((rc = kam_snapshot_iter_metric(it, "p_alive", &r, &p, &found)) > 0) {
+		kam_snapshot_value v;
+		while ((rc = kam_snapshot_iter_value(it, "p_alive", &r, &v)) > 0) {
 			rc = 0;
 			const stored_ptr *sp = stored_find(s, r.region);
-			if (sp && sp->id == s->p[i].id && found &&
-			    (rc = palive_push(out, r.account_id, p, s->p[i].id)))
+			if (sp && sp->id == s->p[i].id && v.found &&
+			    (rc = palive_push(out, r.account_id, v.metric, s->p[i].id)))
 				break;
 		}
 		kam_snapshot_iter_close(it);

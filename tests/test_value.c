@@ -300,34 +300,42 @@ Test(value, snapshot_round_trip)
 		cr_assert(kam_str_eq(row.account_id, kam_str_c(ids[n++])));
 	cr_assert_eq(n, MANY);
 	kam_snapshot_iter_close(it);
-	/* the metric iterator: each row with one metric's value, when the row has it */
+	/* the value iterator: each row's value part as views, with one metric when the row has it */
 	for (int k = 0; k < 3; k++) {
 		cr_assert_eq(kam_snapshot_iter_open(txn, info.id, &it), 0);
-		double v;
-		bool found;
+		kam_snapshot_value v;
 		n = 0;
-		while (kam_snapshot_iter_metric(it, metric_names[k], &row, &v, &found) == 1) {
+		while (kam_snapshot_iter_value(it, metric_names[k], &row, &v) == 1) {
+			const kam_result *w = &res[n];
 			cr_assert(kam_str_eq(row.account_id, kam_str_c(ids[n])));
-			cr_assert(kam_str_eq(row.region, kam_str_c(res[n].region)));
-			cr_assert_eq(found, (size_t)k < res[n].nmetrics, "row %d metric %d", n, k);
-			if (found)
-				cr_assert_eq(v, n + k * 0.5, "row %d metric %d", n, k);
+			cr_assert(kam_str_eq(row.region, kam_str_c(w->region)));
+			cr_assert_eq(v.has_value, w->has_value, "row %d", n);
+			if (w->has_value)
+				cr_assert_eq(v.value, w->value, "row %d", n);
+			if (w->recommendation)
+				cr_assert(kam_str_eq(v.recommendation, kam_str_c(w->recommendation)));
+			else
+				cr_assert_null(v.recommendation.ptr);
+			cr_assert_eq(v.found, (size_t)k < w->nmetrics, "row %d metric %d", n, k);
+			if (v.found)
+				cr_assert_eq(v.metric, n + k * 0.5, "row %d metric %d", n, k);
 			n++;
 		}
 		cr_assert_eq(n, MANY);
 		kam_snapshot_iter_close(it);
 	}
+	kam_snapshot_value v;
 	cr_assert_eq(kam_snapshot_iter_open(txn, info.id, &it), 0);
-	double v;
-	bool found = true;
-	cr_assert_eq(kam_snapshot_iter_metric(it, "no such metric", &row, &v, &found), 1);
-	cr_assert(!found);
+	cr_assert_eq(kam_snapshot_iter_value(it, "no such metric", &row, &v), 1);
+	cr_assert(!v.found);
+	cr_assert_eq(kam_snapshot_iter_value(it, NULL, &row, &v), 1);
+	cr_assert(!v.found);
+	cr_assert(kam_str_eq(row.account_id, kam_str_c(ids[1])));
 	kam_snapshot_iter_close(it);
-	/* a segmentation snapshot has no metrics */
+	/* a segmentation snapshot has no value part */
 	cr_assert_eq(kam_snapshot_iter_open(txn, 1, &it), 0);
-	found = true;
-	cr_assert_eq(kam_snapshot_iter_metric(it, "alpha", &row, &v, &found), 1);
-	cr_assert(!found);
+	cr_assert_eq(kam_snapshot_iter_value(it, "alpha", &row, &v), 1);
+	cr_assert(!v.found && !v.has_value && !v.recommendation.ptr);
 	kam_snapshot_iter_close(it);
 	for (int i = 0; i < MANY; i += 997) {
 		cr_assert_eq(kam_snapshot_result(txn, info.id, kam_str_c(ids[i]), &r), 0);
