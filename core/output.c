@@ -232,6 +232,24 @@ static size_t g_text(double v, uint64_t n, int p, int x, char *buf)
 	return (size_t)(o - buf);
 }
 
+/* kam_out_number's text by printf and strtod: for what the integer paths leave. */
+static size_t number_printf(double v, char buf[32])
+{
+	int n;
+	if (v != v)
+		n = snprintf(buf, 32, "nan");
+	else if (v - v != 0)
+		n = snprintf(buf, 32, v > 0 ? "inf" : "-inf");
+	else {
+		for (int prec = 15; prec <= 17; prec++) {
+			n = snprintf(buf, 32, "%.*g", prec, v);
+			if (strtod(buf, NULL) == v)
+				break;
+		}
+	}
+	return n > 0 ? (size_t)n : 0;
+}
+
 size_t kam_out_number(double v, char buf[32])
 {
 	/* Money and counts: a decimal with at most 4 places reads as kam_money_format writes it. */
@@ -255,7 +273,7 @@ size_t kam_out_number(double v, char buf[32])
 				return g_text(v, n, p, x, buf);
 		}
 	}
-	return kam_number_format(v, buf);
+	return number_printf(v, buf);
 }
 
 int kam_format_parse(const char *name, kam_format *out)

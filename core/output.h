@@ -37,9 +37,9 @@ int kam_out_row(kam_out *out, const kam_str *values);
 int kam_out_end(kam_out *out);
 
 /*
- * kam_number_format's text for v (segment.h: the first of "%.15g", "%.16g" and "%.17g" that
- * reads back as v), byte for byte, into buf (NUL-terminated); returns its length. Faster: most
- * numbers take integer arithmetic instead of printf and strtod.
+ * Writes v as the first of "%.15g", "%.16g" and "%.17g" that reads back as exactly v
+ * ("1234.5678", "0.8", "3", "1e+300"), or "nan"/"inf"/"-inf", into buf (NUL-terminated);
+ * returns its length. Most numbers take integer arithmetic rather than printf and strtod.
  */
 size_t kam_out_number(double v, char buf[32]);
 

@@ -378,19 +378,4 @@ int kam_segment_load_plugins(kam_registry *reg, const kam_config *cfg,
 	return 0;
 }
 
-size_t kam_number_format(double v, char buf[32])
-{
-	int n;
-	if (v != v)
-		n = snprintf(buf, 32, "nan");
-	else if (v - v != 0)
-		n = snprintf(buf, 32, v > 0 ? "inf" : "-inf");
-	else {
-		for (int prec = 15; prec <= 17; prec++) {
-			n = snprintf(buf, 32, "%.*g", prec, v);
-			if (strtod(buf, NULL) == v)
-				break;
-		}
-	}
-	return n > 0 ? (size_t)n : 0;
-}
+

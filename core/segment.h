@@ -127,10 +127,4 @@ int kam_segment_load_plugins(kam_registry *reg, const kam_config *cfg,
  */
 void kam_models_list(const kam_registry *reg, int kind, char *buf, size_t len);
 
-/*
- * Writes the shortest decimal text that reads back as exactly `v` ("1234.5678", "0.8", "3",
- * "1e+300"), or "nan"/"inf"/"-inf", into buf (NUL-terminated); returns its length.
- */
-size_t kam_number_format(double v, char buf[32]);
-
 #endif
