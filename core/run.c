@@ -1093,6 +1093,22 @@ static void account_init(run_account *ra, const kam_account *a, const kam_rollup
 	ra->recommendation = NULL;
 }
 
+/* Appends an account the filter kept, with its rollup; 0 or a negative code (err says). */
+static int account_keep(kam_run *r, const kam_account *a, const kam_rollup *ro, char *err,
+			size_t errlen)
+{
+	if (r->n == UINT32_MAX) {
+		snprintf(err, errlen, "more than %u accounts in one run", UINT32_MAX);
+		return KAM_ELIMIT;
+	}
+	if (grow((void **)&r->acc, &r->cap, r->n + 1, sizeof(*r->acc))) {
+		snprintf(err, errlen, "out of memory for %zu accounts", r->n + 1);
+		return KAM_ENOMEM;
+	}
+	account_init(&r->acc[r->n++], a, ro);
+	return 0;
+}
+
 static int accounts_load_one(kam_run *r, const kam_run_spec *spec, char *err, size_t errlen)
 {
 	kam_cursor *cur;
@@ -1112,17 +1128,8 @@ static int accounts_load_one(kam_run *r, const kam_run_spec *spec, char *err, si
 				 a.id.ptr, kam_strerror(rc));
 			break;
 		}
-		if (r->n == UINT32_MAX) {
-			snprintf(err, errlen, "more than %u accounts in one run", UINT32_MAX);
-			rc = KAM_ELIMIT;
+		if ((rc = account_keep(r, &a, &ro, err, errlen)))
 			break;
-		}
-		if (grow((void **)&r->acc, &r->cap, r->n + 1, sizeof(*r->acc))) {
-			snprintf(err, errlen, "out of memory for %zu accounts", r->n + 1);
-			rc = KAM_ENOMEM;
-			break;
-		}
-		account_init(&r->acc[r->n++], &a, &ro);
 	}
 	if (rc < 0 && !*err)
 		snprintf(err, errlen, "reading accounts: %s", kam_strerror(rc));
@@ -1211,17 +1218,11 @@ static void *load_side_run(void *arg)
 	return NULL;
 }
 
-/* Returns 1 when it loaded (or failed: *rc says), 0 when the book is for one thread. */
-static int accounts_load_two(kam_run *r, const kam_run_spec *spec, char *err, size_t errlen,
-			     int *rc)
+/* Returns 1 when it loaded (or failed: *rc says), 0 when it could not start its helper. */
+static int accounts_load_two(kam_run *r, const kam_run_spec *spec, size_t total, char *err,
+			     size_t errlen, int *rc)
 {
-	kam_store_stats st;
-	/* (no twin in a write transaction: one thread reads it, with its own changes) */
-	if ((spec->filter && !spec->filter_concurrent) || !run_twin(r) ||
-	    kam_store_stats_get(r->txn, &st) || st.records[KAM_ACCOUNT] < LOAD_MIN_ACCOUNTS ||
-	    st.records[KAM_ACCOUNT] > UINT32_MAX)
-		return 0;
-	load_share sh = { .r = r, .spec = spec, .total = (size_t)st.records[KAM_ACCOUNT] };
+	load_share sh = { .r = r, .spec = spec, .total = total };
 	load_side me = { .sh = &sh, .txn = r->txn }, helper = { .sh = &sh, .desc = 1 };
 	pthread_t th;
 	if (!(r->acc = malloc(sh.total * sizeof(*r->acc))))
@@ -1331,29 +1332,19 @@ static int pipe_take(kam_run *r, const kam_run_spec *spec, const pipe_slot *sl, 
 				 a->id.ptr, kam_strerror(sl->ro_rc[j]));
 			return sl->ro_rc[j];
 		}
-		if (r->n == UINT32_MAX) {
-			snprintf(err, errlen, "more than %u accounts in one run", UINT32_MAX);
-			return KAM_ELIMIT;
-		}
-		if (grow((void **)&r->acc, &r->cap, r->n + 1, sizeof(*r->acc))) {
-			snprintf(err, errlen, "out of memory for %zu accounts", r->n + 1);
-			return KAM_ENOMEM;
-		}
-		account_init(&r->acc[r->n++], a, &sl->ro[j]);
+		int rc = account_keep(r, a, &sl->ro[j], err, errlen);
+		if (rc)
+			return rc;
 	}
 	return 0;
 }
 
-/* Returns 1 when it loaded (or failed: *rc says), 0 when the book is for one thread alone. */
+/* Returns 1 when it loaded (or failed: *rc says), 0 when it could not start its helper. */
 static int accounts_load_pipe(kam_run *r, const kam_run_spec *spec, char *err, size_t errlen,
 			      int *rc)
 {
-	kam_store_stats st;
 	load_pipe lp = { 0 };
 	pthread_t th;
-	if (!run_twin(r) || kam_store_stats_get(r->txn, &st) ||
-	    st.records[KAM_ACCOUNT] < LOAD_MIN_ACCOUNTS)
-		return 0;
 	lp.txn = r->twin;
 	if (!(lp.slots = malloc(PIPE_SLOTS * sizeof(*lp.slots))))
 		return 0;
@@ -1398,13 +1389,23 @@ no_thread:
 	return 0;
 }
 
+/*
+ * A large book is loaded by two threads, reading from both ends when the filter may run on
+ * either, else through the pipe; a helper reads on a twin of the transaction, which a write
+ * transaction has not (its one thread reads its own changes).
+ */
 static int accounts_load(kam_run *r, const kam_run_spec *spec, char *err, size_t errlen)
 {
 	int rc = 0;
-	if (accounts_load_two(r, spec, err, errlen, &rc))
-		return rc;
-	if (accounts_load_pipe(r, spec, err, errlen, &rc))
-		return rc;
+	kam_store_stats st;
+	uint64_t n = run_twin(r) && !kam_store_stats_get(r->txn, &st) ? st.records[KAM_ACCOUNT] : 0;
+	if (n >= LOAD_MIN_ACCOUNTS) {
+		if ((!spec->filter || spec->filter_concurrent) && n <= UINT32_MAX &&
+		    accounts_load_two(r, spec, (size_t)n, err, errlen, &rc))
+			return rc;
+		if (accounts_load_pipe(r, spec, err, errlen, &rc))
+			return rc;
+	}
 	return accounts_load_one(r, spec, err, errlen);
 }
 
