@@ -9,27 +9,11 @@
 #include "date.h"
 #include "portfolio.h"
 #include "snapshot.h"
+#include "testbook.h"
 
 static char dir[] = "/tmp/kam-test-portfolio.XXXXXX";
 static kam_store *store;
 
-/* Puts one record given as name, value pairs (NULL-terminated), parsed as import would. */
-static void put(kam_txn *txn, kam_kind kind, const char *const *kv)
-{
-	const kam_schema *s = kam_schema_of(kind);
-	kam_any rec;
-	kam_rec_clear(s, &rec);
-	for (size_t i = 0; kv[i]; i += 2) {
-		int f = kam_schema_field(s, kv[i], strlen(kv[i]));
-		const char *expected;
-		cr_assert_geq(f, 0, "field %s", kv[i]);
-		cr_assert_eq(kam_field_parse(s, &rec, f, kv[i + 1], strlen(kv[i + 1]), &expected), 0,
-			     "%s=%s", kv[i], kv[i + 1]);
-	}
-	cr_assert_eq(kam_put(txn, kind, &rec, NULL), 0);
-}
-
-#define PUT(txn, kind, ...) put(txn, kind, (const char *const[]){ __VA_ARGS__, NULL })
 
 /*
  * The book (as of 2026-06-30, window 365 days: 2025-07-01 .. 2026-06-30):

@@ -21,6 +21,7 @@
 #include "segment.h"
 #include "snapshot.h"
 #include "svg.h"
+#include "testbook.h"
 
 /* ---- a small XML well-formedness checker: what a browser and an XML parser both accept ---- */
 
@@ -465,22 +466,6 @@ static char dir[] = "/tmp/kam-test-report.XXXXXX";
 static kam_store *store;
 static kam_registry *reg;
 
-static void put(kam_txn *txn, kam_kind kind, const char *const *kv)
-{
-	const kam_schema *s = kam_schema_of(kind);
-	kam_any rec;
-	kam_rec_clear(s, &rec);
-	for (size_t i = 0; kv[i]; i += 2) {
-		int f = kam_schema_field(s, kv[i], strlen(kv[i]));
-		const char *expected;
-		cr_assert_geq(f, 0, "field %s", kv[i]);
-		cr_assert_eq(kam_field_parse(s, &rec, f, kv[i + 1], strlen(kv[i + 1]), &expected), 0,
-			     "%s=%s", kv[i], kv[i + 1]);
-	}
-	cr_assert_eq(kam_put(txn, kind, &rec, NULL), 0);
-}
-
-#define PUT(txn, kind, ...) put(txn, kind, (const char *const[]){ __VA_ARGS__, NULL })
 
 static void setup(void)
 {

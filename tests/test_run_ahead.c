@@ -14,6 +14,7 @@
 #include "plugin.h"
 #include "run.h"
 #include "store.h"
+#include "tmpdir.h"
 
 #define NACC 60000 /* above the thresholds of the helper threads (loading, orders) */
 #define FROM 20000
@@ -22,25 +23,6 @@
 
 static char tmp[64], dbdir[128];
 static kam_store *store;
-
-static void rm_rf(const char *path)
-{
-	DIR *d = opendir(path);
-	if (d) {
-		struct dirent *e;
-		while ((e = readdir(d))) {
-			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-				continue;
-			char sub[512];
-			snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-			rm_rf(sub);
-		}
-		closedir(d);
-		rmdir(path);
-	} else {
-		unlink(path);
-	}
-}
 
 #define SET(r, f) (((kam_rec *)(r))->present |= 1u << (f))
 

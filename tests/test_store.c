@@ -18,30 +18,12 @@
 #include "import.h"
 #include "store.h"
 #include "writeback.h"
+#include "tmpdir.h"
 
 /* ---- fixtures: every test gets its own temporary directory ---- */
 
 static char tmp[64];
 static char dbdir[128];
-
-static void rm_rf(const char *path)
-{
-	DIR *d = opendir(path);
-	if (d) {
-		struct dirent *e;
-		while ((e = readdir(d))) {
-			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-				continue;
-			char sub[512];
-			snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-			rm_rf(sub);
-		}
-		closedir(d);
-		rmdir(path);
-	} else {
-		unlink(path);
-	}
-}
 
 static void setup(void)
 {

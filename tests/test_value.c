@@ -11,35 +11,14 @@
 
 #include "date.h"
 #include "value.h"
+#define TESTBOOK_ATTRS true /* the book's records carry custom attributes */
+#include "testbook.h"
 
 static char dir[] = "/tmp/kam-test-value.XXXXXX";
 static kam_store *store;
 static kam_registry *reg;
 static char err[512];
 
-static void put(kam_txn *txn, kam_kind kind, const char *const *kv)
-{
-	const kam_schema *s = kam_schema_of(kind);
-	kam_any rec;
-	kam_buf attrs = { 0 };
-	kam_rec_clear(s, &rec);
-	for (size_t i = 0; kv[i]; i += 2) {
-		int f = kam_schema_field(s, kv[i], strlen(kv[i]));
-		const char *expected;
-		if (f < 0) { /* a column the format does not know: a custom attribute */
-			cr_assert_eq(kam_attr_append(&attrs, kam_str_c(kv[i]), kam_str_c(kv[i + 1])), 0);
-			rec.rec.nattrs++;
-			continue;
-		}
-		cr_assert_eq(kam_field_parse(s, &rec, f, kv[i + 1], strlen(kv[i + 1]), &expected), 0,
-			     "%s=%s", kv[i], kv[i + 1]);
-	}
-	rec.rec.attrs = (kam_str){ (const char *)attrs.data, (uint32_t)attrs.len };
-	cr_assert_eq(kam_put(txn, kind, &rec, NULL), 0);
-	kam_buf_free(&attrs);
-}
-
-#define PUT(txn, kind, ...) put(txn, kind, (const char *const[]){ __VA_ARGS__, NULL })
 
 static int32_t day(const char *s)
 {
