@@ -53,15 +53,9 @@ if [ ! -f "$WORK/sqlite.ok" ]; then
 	rm -f "$SDB"
 	sqlite3 "$SDB" <<EOF
 .bail on
-CREATE TABLE accounts(id TEXT, name TEXT, region TEXT, industry TEXT, channel TEXT,
-	employees INTEGER, net_assets NUMERIC, annual_revenue NUMERIC, wallet NUMERIC, owner TEXT,
-	created TEXT, stage TEXT);
-CREATE TABLE interactions(id TEXT, account_id TEXT, date TEXT, kind TEXT, minutes INTEGER,
-	outcome TEXT, objection TEXT, contact_id TEXT, note TEXT);
+$(sqlite_tables TEXT accounts interactions)
 CREATE TABLE tiers(account_id TEXT PRIMARY KEY, region TEXT, tier TEXT, score NUMERIC,
 	snapshot INTEGER);
-.import --csv --skip 1 "$DATA/accounts.csv" accounts
-.import --csv --skip 1 "$DATA/interactions.csv" interactions
 .import --csv --skip 1 "$TIERS" tiers
 CREATE INDEX interactions_account_date ON interactions(account_id, date);
 EOF

@@ -145,19 +145,7 @@ else
 fi
 cat >"$LOG/sqlite.sql" <<EOF
 .bail on
-CREATE TABLE accounts(id $pk, name TEXT, region TEXT, industry TEXT, channel TEXT,
-	employees INTEGER, net_assets NUMERIC, annual_revenue NUMERIC, wallet NUMERIC, owner TEXT,
-	created TEXT, stage TEXT);
-CREATE TABLE contacts(id $pk, account_id TEXT, name TEXT, role TEXT, phone TEXT, email TEXT,
-	active TEXT);
-CREATE TABLE orders(id $pk, account_id TEXT, date TEXT, amount NUMERIC, profit NUMERIC,
-	mode TEXT, category TEXT, paid NUMERIC);
-CREATE TABLE interactions(id $pk, account_id TEXT, date TEXT, kind TEXT, minutes INTEGER,
-	outcome TEXT, objection TEXT, contact_id TEXT, note TEXT);
-.import --csv --skip 1 "$DATA/accounts.csv" accounts
-.import --csv --skip 1 "$DATA/contacts.csv" contacts
-.import --csv --skip 1 "$DATA/orders.csv" orders
-.import --csv --skip 1 "$DATA/interactions.csv" interactions
+$(sqlite_tables "$pk" $KINDS)
 CREATE INDEX orders_account_date ON orders(account_id, date);
 CREATE INDEX interactions_account_date ON interactions(account_id, date);
 $extra

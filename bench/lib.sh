@@ -101,3 +101,26 @@ bench_kam_db() {
 	touch "$WORK/kam.ok"
 	KDB_NEW=1
 }
+
+# sqlite_tables PK KIND...: the sqlite3 statements that create the tables of the CSV kinds (the
+# columns of REFERENCE.md, typed; ids declared PK: "TEXT" or "TEXT PRIMARY KEY"), then import
+# $DATA/KIND.csv into each.
+sqlite_tables() {
+	local pk=$1 k
+	shift
+	for k in "$@"; do
+		case $k in
+		accounts) printf '%s\n' "CREATE TABLE accounts(id $pk, name TEXT, region TEXT, industry TEXT,
+	channel TEXT, employees INTEGER, net_assets NUMERIC, annual_revenue NUMERIC, wallet NUMERIC,
+	owner TEXT, created TEXT, stage TEXT);" ;;
+		contacts) printf '%s\n' "CREATE TABLE contacts(id $pk, account_id TEXT, name TEXT, role TEXT,
+	phone TEXT, email TEXT, active TEXT);" ;;
+		orders) printf '%s\n' "CREATE TABLE orders(id $pk, account_id TEXT, date TEXT, amount NUMERIC,
+	profit NUMERIC, mode TEXT, category TEXT, paid NUMERIC);" ;;
+		interactions) printf '%s\n' "CREATE TABLE interactions(id $pk, account_id TEXT, date TEXT,
+	kind TEXT, minutes INTEGER, outcome TEXT, objection TEXT, contact_id TEXT, note TEXT);" ;;
+		*) die "sqlite_tables: no table for $k" ;;
+		esac
+	done
+	for k in "$@"; do printf '.import --csv --skip 1 "%s" %s\n' "$DATA/$k.csv" "$k"; done
+}

@@ -55,13 +55,7 @@ if [ ! -f "$WORK/sqlite.ok" ]; then
 	rm -f "$SDB"
 	sqlite3 "$SDB" <<EOF
 .bail on
-CREATE TABLE accounts(id TEXT, name TEXT, region TEXT, industry TEXT, channel TEXT,
-	employees INTEGER, net_assets NUMERIC, annual_revenue NUMERIC, wallet NUMERIC, owner TEXT,
-	created TEXT, stage TEXT);
-CREATE TABLE orders(id TEXT, account_id TEXT, date TEXT, amount NUMERIC, profit NUMERIC,
-	mode TEXT, category TEXT, paid NUMERIC);
-.import --csv --skip 1 "$DATA/accounts.csv" accounts
-.import --csv --skip 1 "$DATA/orders.csv" orders
+$(sqlite_tables TEXT accounts orders)
 CREATE INDEX orders_account_date ON orders(account_id, date);
 EOF
 	touch "$WORK/sqlite.ok"

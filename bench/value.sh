@@ -54,7 +54,7 @@ fit_log=$(grep -m1 -o 'fitted.*' "$LOG/value-fit.out" || true)
 best value-consumables "${K[@]}" value --model consumables --as-of "$AS_OF" --quiet --dry-run
 cons=$BEST cons_cpu=$CPU
 size0=$(du -sb "$KDB" | cut -f1)
-RUNS=1 best value-stored "${V[@]}" "${FIXED[@]}"
+once value-stored "${V[@]}" "${FIXED[@]}"
 stored=$BEST stored_cpu=$CPU
 size1=$(du -sb "$KDB" | cut -f1)
 best value-csv sh -c '"$@" --format csv >/dev/null' sh "${K[@]}" value --model customer-value \
