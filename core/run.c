@@ -223,6 +223,7 @@ typedef struct ahead {
 	pthread_mutex_t lock;        /* guards what follows, and the slots' block and ready */
 	pthread_cond_t cond;
 	size_t in_use;               /* the block of the model's latest request */
+	size_t nblocks;              /* of AHEAD_BLOCK accounts, from start to the run's end */
 	size_t taken;                /* blocks before it are taken, by the helper or the model */
 	int ended, stop;
 	size_t seen;                 /* this thread's: in_use as it last set it, */
@@ -684,29 +685,39 @@ static int ahead_fill(ahead *a, kam_facts *f, ahead_slot *sl, size_t b)
 	return 0;
 }
 
+/*
+ * Takes the next block (a->taken) and reads it into its slot with facts reader f, outside the
+ * lock; a block that failed is given up (the host reads it directly, and reports the failure).
+ * Called and returns with a->lock held; returns ahead_fill's code.
+ */
+static int ahead_take(ahead *a, kam_facts *f)
+{
+	size_t b = a->taken++;
+	ahead_slot *sl = &a->slots[b % AHEAD_SLOTS];
+	sl->block = b;
+	sl->ready = 0;
+	pthread_mutex_unlock(&a->lock);
+	int rc = ahead_fill(a, f, sl, b);
+	pthread_mutex_lock(&a->lock);
+	sl->ready = !rc;
+	if (rc)
+		sl->block = SIZE_MAX;
+	pthread_cond_broadcast(&a->cond);
+	return rc;
+}
+
 /* The helper takes block b when the slot it needs is free: at most AHEAD_SLOTS - 1 blocks ahead. */
 static void *ahead_main(void *arg)
 {
 	ahead *a = arg;
 	kam_facts *f;
 	int rc = kam_facts_open(a->txn, a->kind, &f);
-	size_t nblocks = (a->n - a->start + AHEAD_BLOCK - 1) / AHEAD_BLOCK;
 	pthread_mutex_lock(&a->lock);
-	while (!rc && !a->stop && a->taken < nblocks) {
-		size_t b = a->taken;
-		if (b >= a->in_use + AHEAD_SLOTS) {
+	while (!rc && !a->stop && a->taken < a->nblocks) {
+		if (a->taken >= a->in_use + AHEAD_SLOTS)
 			pthread_cond_wait(&a->cond, &a->lock);
-			continue;
-		}
-		a->taken = b + 1;
-		ahead_slot *sl = &a->slots[b % AHEAD_SLOTS];
-		sl->block = b;
-		sl->ready = 0;
-		pthread_mutex_unlock(&a->lock);
-		rc = ahead_fill(a, f, sl, b);
-		pthread_mutex_lock(&a->lock);
-		sl->ready = !rc;
-		pthread_cond_broadcast(&a->cond);
+		else
+			rc = ahead_take(a, f);
 	}
 	a->ended = 1;
 	pthread_cond_broadcast(&a->cond);
@@ -731,6 +742,7 @@ static void ahead_start(kam_run *r, kam_kind kind, size_t index, int32_t from, i
 	a->acc = r->acc;
 	a->in_use = a->seen = 0;
 	a->seen_mine = a->seen_ready = 0;
+	a->nblocks = (r->n - index + AHEAD_BLOCK - 1) / AHEAD_BLOCK;
 	a->taken = 1; /* the model is at block 0 already: the host reads it */
 	a->slots = calloc(AHEAD_SLOTS, sizeof(*a->slots));
 	if (!a->slots || !(a->txn = run_twin(r)))
@@ -760,21 +772,11 @@ fail:
  */
 static int ahead_help(kam_run *r, ahead *a)
 {
-	size_t nblocks = (a->n - a->start + AHEAD_BLOCK - 1) / AHEAD_BLOCK, b = a->taken;
 	kam_facts **f = a->kind == KAM_ORDER ? &r->ofacts : &r->ifacts;
-	if (b >= nblocks || b >= a->in_use + AHEAD_SLOTS || (!*f && kam_facts_open(r->txn, a->kind, f)))
+	if (a->taken >= a->nblocks || a->taken >= a->in_use + AHEAD_SLOTS ||
+	    (!*f && kam_facts_open(r->txn, a->kind, f)))
 		return 0;
-	a->taken = b + 1;
-	ahead_slot *sl = &a->slots[b % AHEAD_SLOTS];
-	sl->block = b;
-	sl->ready = 0;
-	pthread_mutex_unlock(&a->lock);
-	int rc = ahead_fill(a, *f, sl, b);
-	pthread_mutex_lock(&a->lock);
-	sl->ready = !rc;
-	if (rc)
-		sl->block = SIZE_MAX; /* the host reads it directly, and reports the failure */
-	pthread_cond_broadcast(&a->cond);
+	ahead_take(a, *f);
 	return 1;
 }
 
