@@ -177,39 +177,39 @@ static void revenue_rank(kam_report *r)
 
 /* ---- snapshots: current, previous, value ---- */
 
+/*
+ * The region's current snapshot of `kind`: its id, day and model (0, 0 and NULL without one).
+ * Returns 0 or a store error.
+ */
+static int current_header(kam_txn *txn, int kind, kam_str region, uint64_t *id, int32_t *as_of,
+			  char **model)
+{
+	kam_snapshot_info info;
+	int rc = kam_snapshot_current_kind(txn, kind, region, id);
+	if (!rc && !(rc = kam_snapshot_get(txn, *id, &info))) {
+		*as_of = info.as_of;
+		*model = info.model;
+		info.model = NULL;
+		kam_snapshot_info_free(&info);
+		return 0;
+	}
+	*id = 0;
+	return rc == KAM_ENOTFOUND ? 0 : rc;
+}
+
 static int snapshots_load(kam_txn *txn, kam_report *r)
 {
-	for (size_t i = 0; i < r->nregions; i++) {
+	int rc = 0;
+	for (size_t i = 0; !rc && i < r->nregions; i++) {
 		kam_report_region *g = &r->regions[i];
 		kam_str name = kam_str_c(g->name);
-		kam_snapshot_info info;
-		uint64_t id;
-		int rc = kam_snapshot_current(txn, name, &id);
-		if (rc && rc != KAM_ENOTFOUND)
-			return rc;
-		if (!rc && !(rc = kam_snapshot_get(txn, id, &info))) {
-			g->snapshot = id;
-			g->seg_as_of = info.as_of;
-			g->seg_model = info.model;
-			info.model = NULL;
-			kam_snapshot_info_free(&info);
-		} else if (rc && rc != KAM_ENOTFOUND) {
-			return rc;
-		}
-		rc = kam_snapshot_current_kind(txn, KAM_PLUGIN_VALUE, name, &id);
-		if (rc && rc != KAM_ENOTFOUND)
-			return rc;
-		if (!rc && !(rc = kam_snapshot_get(txn, id, &info))) {
-			g->value_snapshot = id;
-			g->value_as_of = info.as_of;
-			g->value_model = info.model;
-			info.model = NULL;
-			kam_snapshot_info_free(&info);
-		} else if (rc && rc != KAM_ENOTFOUND) {
-			return rc;
-		}
+		rc = current_header(txn, KAM_PLUGIN_SEGMENTATION, name, &g->snapshot, &g->seg_as_of,
+				    &g->seg_model);
+		if (!rc)
+			rc = current_header(txn, KAM_PLUGIN_VALUE, name, &g->value_snapshot,
+					    &g->value_as_of, &g->value_model);
 	}
-	return 0;
+	return rc;
 }
 
 static bool covers(const kam_snapshot_info *info, const char *region)
