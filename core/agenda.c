@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "current.h"
 #include "date.h"
 #include "error.h"
 #include "regional.h"
@@ -130,33 +131,11 @@ typedef struct plan {
 	 * accounts. A region without a snapshot needs abc computed: then `fallback` is set and the
 	 * runs are made again over kam_tiers_current's rows.
 	 */
-	struct snaps *snaps;
+	kam_current *snaps;
 	bool fallback;
 	size_t missing;
+	int snap_err; /* reading a snapshot failed */
 } plan;
-
-typedef struct snap_ptr {
-	kam_str region;
-	uint64_t head; /* the region's first 8 bytes, zero-padded: most regions are no longer */
-	uint64_t id;
-	size_t walker;
-} snap_ptr;
-
-typedef struct snap_walker {
-	kam_snapshot_iter *it;
-	kam_snapshot_row head;
-	int state; /* 1: head holds a row, 0: at the end, < 0: error */
-	bool taken; /* head matched an account: the next (greater) id is beyond it */
-} snap_walker;
-
-struct snaps {
-	snap_ptr *ptrs;
-	size_t n, cap;
-	snap_walker *walkers;
-	size_t nwalkers;
-	const snap_ptr *last;
-	int err;
-};
 
 static void group_free(group *g)
 {
@@ -372,136 +351,21 @@ typedef struct run_ctx {
 
 /* ---- the current tiers, read from the snapshots beside the run ---- */
 
-static inline uint64_t text_head(kam_str s)
-{
-	uint64_t h = 0;
-	if (s.len)
-		memcpy(&h, s.ptr, s.len < 8 ? s.len : 8);
-	return h;
-}
-
-/* kam_str_eq without a call to memcmp: ids and regions are short. */
-static inline bool text_eq(kam_str a, kam_str b)
-{
-	if (a.len != b.len)
-		return false;
-	uint32_t i = 0;
-	for (; i + 8 <= a.len; i += 8) {
-		uint64_t x, y;
-		memcpy(&x, a.ptr + i, 8);
-		memcpy(&y, b.ptr + i, 8);
-		if (x != y)
-			return false;
-	}
-	return i == a.len || memcmp(a.ptr + i, b.ptr + i, a.len - i) == 0;
-}
-
-static int snap_collect(void *ctx, kam_str region, uint64_t id)
-{
-	struct snaps *sn = ctx;
-	if (sn->n == sn->cap) {
-		size_t cap = sn->cap ? sn->cap * 2 : 16;
-		snap_ptr *p = realloc(sn->ptrs, cap * sizeof(*p));
-		if (!p)
-			return KAM_ENOMEM;
-		sn->ptrs = p;
-		sn->cap = cap;
-	}
-	sn->ptrs[sn->n++] = (snap_ptr){ region, text_head(region), id, 0 };
-	return 0;
-}
-
-static int snap_ptr_cmp(const void *a, const void *b)
-{
-	return kam_str_cmp(((const snap_ptr *)a)->region, ((const snap_ptr *)b)->region);
-}
-
-static void snaps_close(struct snaps *sn)
-{
-	for (size_t i = 0; sn->walkers && i < sn->nwalkers; i++)
-		kam_snapshot_iter_close(sn->walkers[i].it);
-	free(sn->walkers);
-	sn->walkers = NULL;
-	sn->nwalkers = 0;
-	sn->last = NULL;
-}
-
-static void snaps_free(struct snaps *sn)
-{
-	if (!sn)
-		return;
-	snaps_close(sn);
-	free(sn->ptrs);
-	free(sn);
-}
-
-/* Opens one walker per distinct current snapshot, at its first row (again for each run). */
-static int snaps_open(kam_txn *txn, struct snaps *sn)
-{
-	snaps_close(sn);
-	sn->err = 0;
-	if (!(sn->walkers = calloc(sn->n ? sn->n : 1, sizeof(*sn->walkers))))
-		return KAM_ENOMEM;
-	for (size_t i = 0; i < sn->n; i++) {
-		size_t k = 0;
-		while (k < i && sn->ptrs[k].id != sn->ptrs[i].id)
-			k++;
-		if (k < i) {
-			sn->ptrs[i].walker = sn->ptrs[k].walker;
-			continue;
-		}
-		snap_walker *w = &sn->walkers[sn->nwalkers];
-		int rc = kam_snapshot_iter_open(txn, sn->ptrs[i].id, &w->it);
-		if (rc)
-			return rc;
-		sn->ptrs[i].walker = sn->nwalkers++;
-		w->state = kam_snapshot_iter_next(w->it, &w->head);
-	}
-	return 0;
-}
-
-/* A few regions, each account's any of them: a scan of their heads beats a binary search. */
-static const snap_ptr *snap_find(struct snaps *sn, kam_str region)
-{
-	if (sn->last && text_eq(sn->last->region, region))
-		return sn->last;
-	uint64_t head = text_head(region);
-	for (size_t i = 0; i < sn->n; i++) {
-		const snap_ptr *ptr = &sn->ptrs[i];
-		if (ptr->head == head && ptr->region.len == region.len &&
-		    (region.len <= 8 || text_eq(ptr->region, region)))
-			return sn->last = ptr;
-	}
-	return NULL;
-}
-
 /* An account's tier in its region's current snapshot (kam_tiers_current's rule). */
 static char snap_tier(plan *p, const kam_account *a)
 {
-	struct snaps *sn = p->snaps;
-	kam_str r = KAM_HAS(a, KAM_A_REGION) ? a->region : (kam_str){ "", 0 };
-	const snap_ptr *ptr = snap_find(sn, r);
-	if (!ptr) {
+	kam_str region = KAM_HAS(a, KAM_A_REGION) ? a->region : (kam_str){ "", 0 };
+	const kam_snapshot_row *row;
+	uint64_t id;
+	int rc = kam_current_seek(p->snaps, region, a->id, &row, &id);
+	if (rc == 1)
+		return row->tier;
+	if (rc == KAM_ENOTFOUND)
 		p->fallback = true;
-		return 0;
-	}
-	snap_walker *w = &sn->walkers[ptr->walker];
-	/* the filter sees the accounts in id order: a row that matched one is behind the next */
-	if (w->taken && w->state == 1)
-		w->state = kam_snapshot_iter_next(w->it, &w->head);
-	w->taken = false;
-	while (w->state == 1 && !text_eq(w->head.account_id, a->id) &&
-	       kam_str_cmp(w->head.account_id, a->id) < 0)
-		w->state = kam_snapshot_iter_next(w->it, &w->head);
-	if (w->state < 0) {
-		sn->err = w->state;
-		return 0;
-	}
-	if (w->state == 1 && text_eq(w->head.account_id, a->id)) {
-		w->taken = true;
-		return w->head.tier;
-	}
-	p->missing++;
+	else if (rc == 0)
+		p->missing++;
+	else
+		p->snap_err = rc;
 	return 0;
 }
 
@@ -631,7 +495,8 @@ static int runs_compute(kam_txn *txn, plan *p, kam_agenda *out)
 		kam_run_output *o = &mem->outs[mem->nouts];
 		p->filter_pos = g->tier_pos = g->nowners = 0;
 		g->err = 0;
-		int rc = p->snaps ? snaps_open(txn, p->snaps) : 0;
+		/* the walkers start at their first rows: again for every run after the first */
+		int rc = p->snaps && i > 0 ? kam_current_rewind(txn, p->snaps) : 0;
 		if (rc) {
 			say(out->error, sizeof(out->error), "reading the current snapshots: %s",
 			    kam_strerror(rc));
@@ -640,10 +505,10 @@ static int runs_compute(kam_txn *txn, plan *p, kam_agenda *out)
 		rc = kam_run_model(txn, &spec, o);
 		if (!rc && g->err)
 			rc = g->err;
-		if (!rc && p->snaps && p->snaps->err) {
+		if (!rc && p->snap_err) {
 			say(out->error, sizeof(out->error), "reading the current snapshots: %s",
-			    kam_strerror(p->snaps->err));
-			rc = p->snaps->err;
+			    kam_strerror(p->snap_err));
+			rc = p->snap_err;
 		}
 		if (!rc && g->nowners != o->count) {
 			say(out->error, sizeof(out->error), "model %s: %zu results for %zu accounts",
@@ -1118,17 +983,12 @@ int kam_agenda_compute(kam_store *store, const kam_registry *reg, const kam_conf
 	bool fast = false;
 	if (!opts->tiers) {
 		/* First from the snapshots beside the runs; computed tiers need the slow way. */
-		if (!(p.snaps = calloc(1, sizeof(*p.snaps)))) {
-			rc = KAM_ENOMEM;
-			goto done;
-		}
-		if ((rc = kam_snapshot_current_each(txn, snap_collect, p.snaps))) {
+		if ((rc = kam_current_open(txn, &p.snaps))) {
 			say(out->error, sizeof(out->error), "reading the current snapshots: %s",
 			    kam_strerror(rc));
 			goto done;
 		}
-		if (p.snaps->n) {
-			qsort(p.snaps->ptrs, p.snaps->n, sizeof(*p.snaps->ptrs), snap_ptr_cmp);
+		if (kam_current_regions(p.snaps)) {
 			if ((rc = runs_compute(txn, &p, out)))
 				goto done;
 			fast = !p.fallback;
@@ -1137,7 +997,7 @@ int kam_agenda_compute(kam_store *store, const kam_registry *reg, const kam_conf
 			else
 				runs_discard(out);
 		}
-		snaps_free(p.snaps);
+		kam_current_free(p.snaps);
 		p.snaps = NULL;
 	}
 	if (!fast && opts->tiers) {
@@ -1161,7 +1021,7 @@ int kam_agenda_compute(kam_store *store, const kam_registry *reg, const kam_conf
 	/* The items keep no view into the transaction: their texts live in the runs' results. */
 	kam_tier_set_free(&out->mem->tiers);
 done:
-	snaps_free(p.snaps);
+	kam_current_free(p.snaps);
 	kam_txn_abort(txn);
 	if (rc && !out->error[0])
 		say(out->error, sizeof(out->error), "%s", kam_strerror(rc));

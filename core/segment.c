@@ -8,6 +8,7 @@
 
 #include "date.h"
 #include "error.h"
+#include "current.h"
 #include "regional.h"
 
 static void say(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -116,104 +117,6 @@ int kam_segment_rows(const kam_segment_result *r, kam_tier_row **rows, size_t *c
 
 /* ---- current tiers ---- */
 
-typedef struct pointer {
-	kam_str region;
-	uint64_t id;
-	size_t iter; /* index into the walkers */
-} pointer;
-
-typedef struct walker {
-	kam_snapshot_iter *it;
-	kam_snapshot_row head;
-	int state; /* 1: head holds a row, 0: at the end, < 0: error */
-} walker;
-
-typedef struct current {
-	pointer *ptrs;
-	size_t nptrs, cap;
-	walker *walkers;
-	size_t nwalkers;
-} current;
-
-static int pointer_collect(void *ctx, kam_str region, uint64_t id)
-{
-	current *c = ctx;
-	if (c->nptrs == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 16;
-		pointer *p = realloc(c->ptrs, cap * sizeof(*p));
-		if (!p)
-			return KAM_ENOMEM;
-		c->ptrs = p;
-		c->cap = cap;
-	}
-	c->ptrs[c->nptrs++] = (pointer){ region, id, 0 };
-	return 0;
-}
-
-static void current_free(current *c)
-{
-	for (size_t i = 0; i < c->nwalkers; i++)
-		kam_snapshot_iter_close(c->walkers[i].it);
-	free(c->walkers);
-	free(c->ptrs);
-}
-
-/* Loads the pointers and opens one walker per distinct snapshot they name. */
-static int current_open(kam_txn *txn, current *c)
-{
-	int rc = kam_snapshot_current_each(txn, pointer_collect, c);
-	if (rc)
-		return rc;
-	if (!(c->walkers = calloc(c->nptrs ? c->nptrs : 1, sizeof(*c->walkers))))
-		return KAM_ENOMEM;
-	for (size_t i = 0; i < c->nptrs; i++) {
-		size_t k = 0;
-		while (k < i && c->ptrs[k].id != c->ptrs[i].id)
-			k++;
-		if (k < i) {
-			c->ptrs[i].iter = c->ptrs[k].iter;
-			continue;
-		}
-		walker *w = &c->walkers[c->nwalkers];
-		if ((rc = kam_snapshot_iter_open(txn, c->ptrs[i].id, &w->it)))
-			return rc;
-		c->ptrs[i].iter = c->nwalkers++;
-		w->state = kam_snapshot_iter_next(w->it, &w->head);
-	}
-	return 0;
-}
-
-/* The pointer of a region (pointers are sorted by region), or NULL. */
-static const pointer *current_find(const current *c, kam_str region)
-{
-	size_t lo = 0, hi = c->nptrs;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int cmp = kam_str_cmp(c->ptrs[mid].region, region);
-		if (cmp == 0)
-			return &c->ptrs[mid];
-		if (cmp < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
-/* Moves a walker to account `id`: returns 1 with the row there, 0 when it has none, or < 0. */
-static int walker_seek(walker *w, kam_str id, const kam_snapshot_row **row)
-{
-	while (w->state == 1 && kam_str_cmp(w->head.account_id, id) < 0)
-		w->state = kam_snapshot_iter_next(w->it, &w->head);
-	if (w->state < 0)
-		return w->state;
-	if (w->state == 1 && kam_str_eq(w->head.account_id, id)) {
-		*row = &w->head;
-		return 1;
-	}
-	return 0;
-}
-
 void kam_tier_set_free(kam_tier_set *s)
 {
 	if (!s)
@@ -258,14 +161,12 @@ static int tiers_compute(kam_txn *txn, const kam_registry *reg, kam_regional_gro
 	return 0;
 }
 
-static int tiers_walk(kam_txn *txn, const char *region, current *cur,
+static int tiers_walk(kam_txn *txn, const char *region, kam_current *cur,
 		      kam_regional_group *g, size_t **pending, size_t *npending, kam_tier_set *out)
 {
 	kam_cursor *cc;
 	kam_account a;
 	size_t cap = 0, pcap = 0;
-	const pointer *last = NULL;
-	kam_str last_region = { NULL, 0 };
 	int rc = kam_cursor_open(txn, KAM_ACCOUNT, region ? KAM_SCAN_REGION : KAM_SCAN_ALL,
 				 kam_str_c(region), INT32_MIN, INT32_MAX, &cc);
 	while (!rc && (rc = kam_cursor_next(cc, &a)) > 0) {
@@ -282,23 +183,19 @@ static int tiers_walk(kam_txn *txn, const char *region, current *cur,
 		kam_str reg = account_region(&a);
 		kam_tier_row *row = &out->rows[out->count++];
 		*row = (kam_tier_row){ a.id, reg, 0, 0, 0 };
-		if (!last_region.ptr || !kam_str_eq(reg, last_region)) {
-			last = current_find(cur, reg);
-			last_region = reg;
+		const kam_snapshot_row *sr;
+		rc = kam_current_seek(cur, reg, a.id, &sr, &row->snapshot);
+		if (rc == 1) {
+			row->tier = sr->tier;
+			row->score = sr->score;
+		} else if (rc == 0) {
+			out->missing++;
 		}
-		if (last) {
-			const kam_snapshot_row *sr;
-			rc = walker_seek(&cur->walkers[last->iter], a.id, &sr);
-			if (rc == 1) {
-				row->tier = sr->tier;
-				row->score = sr->score;
-				row->snapshot = last->id;
-				rc = 0;
-			} else if (rc == 0) {
-				out->missing++;
-			}
+		if (rc != KAM_ENOTFOUND) {
+			rc = rc < 0 ? rc : 0;
 			continue;
 		}
+		rc = 0; /* a region without a current snapshot: its tiers are computed below */
 		if (*npending == pcap) {
 			pcap = pcap ? pcap * 2 : 1024;
 			size_t *p = realloc(*pending, pcap * sizeof(*p));
@@ -323,14 +220,14 @@ int kam_tiers_current(kam_txn *txn, const kam_registry *reg, const char *region,
 		      kam_tier_set *out)
 {
 	memset(out, 0, sizeof(*out));
-	current cur = { 0 };
+	kam_current *cur = NULL;
 	kam_regional_group g = { 0 };
 	size_t *pending = NULL, npending = 0;
-	int rc = current_open(txn, &cur);
+	int rc = kam_current_open(txn, &cur);
 	if (rc)
 		say(out->error, sizeof(out->error), "reading the current snapshots: %s",
 		    kam_strerror(rc));
-	if (!rc && (rc = tiers_walk(txn, region, &cur, &g, &pending, &npending, out)))
+	if (!rc && (rc = tiers_walk(txn, region, cur, &g, &pending, &npending, out)))
 		say(out->error, sizeof(out->error), "reading the tiers: %s", kam_strerror(rc));
 	if (!rc && g.nregions)
 		rc = tiers_compute(txn, reg, &g, today, pending, npending, out);
@@ -352,7 +249,7 @@ int kam_tiers_current(kam_txn *txn, const kam_registry *reg, const char *region,
 	}
 	free(pending);
 	free(g.regions);
-	current_free(&cur);
+	kam_current_free(cur);
 	if (rc) {
 		if (!out->error[0])
 			say(out->error, sizeof(out->error), "%s", kam_strerror(rc));
