@@ -206,10 +206,7 @@ static int tiers_walk(kam_txn *txn, const char *region, kam_current *cur,
 			*pending = p;
 		}
 		(*pending)[(*npending)++] = out->count - 1;
-		size_t k = 0;
-		while (k < g->nregions && !kam_str_eq(g->regions[k], reg))
-			k++;
-		if (k == g->nregions)
+		if (!kam_regional_keeps(g, reg)) /* g lists the regions (no exclusions) */
 			rc = kam_regional_add_region(g, reg);
 	}
 	kam_cursor_close(cc);
