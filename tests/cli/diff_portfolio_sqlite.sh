@@ -96,16 +96,16 @@ compare() {
 }
 
 rows=0
+# The current tiers, the same for every check: every region has a stored segmentation.
+K tiers --format csv >"$T/tiers.csv" 2>"$T/tiers.log" || die "kam tiers failed: $(cat "$T/tiers.log")"
+sqlite3 "$T/ref.db" ".mode csv" ".import $T/tiers.csv tiers" ||
+	die "importing the tiers into SQLite failed"
 # check AS_OF WINDOW TOP: every portfolio view as of a day.
 check() {
 	as_of=$1
 	window=$2
 	top=$3
 	from=$(date -u -d "$as_of - $window days" +%F) # the window is from < day <= as_of
-	run "$T/tiers.log" K tiers --format csv
-	cp "$T/tiers.log" "$T/tiers.csv"
-	sqlite3 "$T/ref.db" "DROP TABLE IF EXISTS tiers" ".mode csv" ".import $T/tiers.csv tiers" ||
-		die "importing the tiers into SQLite failed"
 	for by in rep region tier; do
 		case $by in
 		rep) key="a.owner" ;;
