@@ -339,7 +339,7 @@ int kam_rec_check(const kam_schema *s, const void *rec, int *field)
 	return 0;
 }
 
-static size_t int_format(int64_t v, char *buf)
+size_t kam_int_format(int64_t v, char buf[24])
 {
 	uint64_t mag = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
 	char tmp[24];
@@ -371,7 +371,7 @@ kam_str kam_field_text(const kam_schema *s, const void *rec, int f, char scratch
 	case KAM_T_ID:
 		return *(const kam_str *)src;
 	case KAM_T_COUNT:
-		return (kam_str){ scratch, (uint32_t)int_format(*(const int64_t *)src, scratch) };
+		return (kam_str){ scratch, (uint32_t)kam_int_format(*(const int64_t *)src, scratch) };
 	case KAM_T_MONEY:
 		return (kam_str){ scratch, (uint32_t)kam_money_format(*(const kam_money *)src, scratch) };
 	case KAM_T_DATE:

@@ -190,6 +190,8 @@ int kam_rec_check(const kam_schema *s, const void *rec, int *field);
  * number, date, enum or bool written into `scratch`. Absent fields give an empty view.
  */
 kam_str kam_field_text(const kam_schema *s, const void *rec, int f, char scratch[48]);
+/* Writes v in decimal into buf (NUL-terminated); returns its length. */
+size_t kam_int_format(int64_t v, char buf[24]);
 
 /*
  * Binary encoding, versioned by its first byte (KAM_CODEC_VERSION): presence bits, then each

@@ -197,23 +197,6 @@ static void csv_day(csvbuf *b, int32_t day, day_slot *days)
 	csv_put(b, d->text, d->len, false, true);
 }
 
-/* Decimal text of v into buf (at least 21 bytes); returns its length. snprintf is slow here. */
-static size_t int_text(int64_t v, char *buf)
-{
-	char tmp[24];
-	size_t n = 0, len = 0;
-	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-	do {
-		tmp[n++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	if (v < 0)
-		buf[len++] = '-';
-	while (n)
-		buf[len++] = tmp[--n];
-	return len;
-}
-
 /* A thread's memos for formatting rows. */
 typedef struct row_memo {
 	shared_text shared[SHARED_SLOTS];
@@ -247,7 +230,7 @@ static void format_rows(csvbuf *b, row_memo *m, const kam_agenda *a, size_t from
 		csv_shared(b, m->shared, x->action);
 		csv_field(b, &tier, tier ? 1 : 0, true);
 		csv_day(b, x->due, m->days);
-		csv_put(b, over, int_text(x->overdue_days, over), false, true);
+		csv_put(b, over, kam_int_format(x->overdue_days, over), false, true);
 		csv_shared(b, m->shared, x->owner);
 		csv_day(b, x->last, m->days);
 		csv_shared(b, m->shared, x->detail);
