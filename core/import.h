@@ -41,6 +41,9 @@ typedef struct kam_import_result {
  */
 int kam_import(kam_store *store, const kam_import_opts *opts, kam_import_result *result);
 
+/* The most files one import takes on the command line and in Lua. */
+#define KAM_IMPORT_MAX_FILES 16
+
 /*
  * Imports n files, in the order given, as one transaction: all of them or none. Later files see
  * the records of earlier ones (orders may name accounts of a file before them). Returns 0, or a

@@ -43,8 +43,6 @@ static void show_progress(void *ctx, uint64_t rows, uint64_t bytes, uint64_t tot
 	}
 }
 
-#define MAX_FILES 16
-
 /* Prints what each file brought, as the summary on stderr. */
 static void report(const progress *p, const kam_import_result *res, size_t n, const char *skip,
 		   double secs)
@@ -73,9 +71,9 @@ static int run(cli *c, int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ 0 },
 	};
-	kam_import_opts io[MAX_FILES] = { { 0 } };
-	progress p[MAX_FILES] = { { 0 } };
-	kam_import_result res[MAX_FILES];
+	kam_import_opts io[KAM_IMPORT_MAX_FILES] = { { 0 } };
+	progress p[KAM_IMPORT_MAX_FILES] = { { 0 } };
+	kam_import_result res[KAM_IMPORT_MAX_FILES];
 	const char *skip = NULL, *map = NULL;
 	int quiet = 0, ch, stdin_seen = 0;
 	while ((ch = cli_getopt(c, &cmd_import, argc, argv, "q", opts)) != -1) {
@@ -90,8 +88,8 @@ static int run(cli *c, int argc, char **argv)
 	if (args < 2 || args % 2)
 		return cli_usage(&cmd_import, "expected KIND FILE [KIND FILE ...]");
 	size_t n = (size_t)args / 2;
-	if (n > MAX_FILES)
-		return cli_usage(&cmd_import, "at most %d files in one import", MAX_FILES);
+	if (n > KAM_IMPORT_MAX_FILES)
+		return cli_usage(&cmd_import, "at most %d files in one import", KAM_IMPORT_MAX_FILES);
 	if (n > 1 && (map || skip))
 		return cli_usage(&cmd_import, "--map and --skip-bad go with a single file");
 	double start = now();

@@ -312,15 +312,13 @@ static int db_import(lua_State *L)
  *   | nil, message, code
  * Every file, in order, as one transaction (`kam import KIND FILE KIND FILE ...`): all or none.
  */
-#define BOOK_MAX 16
-
 static int db_import_book(lua_State *L)
 {
 	kl_db *db = kl_checkdb(L, 1);
 	luaL_checktype(L, 2, LUA_TTABLE);
 	lua_Integer n = luaL_len(L, 2);
-	luaL_argcheck(L, n >= 1 && n <= BOOK_MAX, 2, "expected 1 to 16 {kind, path} pairs");
-	kam_import_opts o[BOOK_MAX];
+	luaL_argcheck(L, n >= 1 && n <= KAM_IMPORT_MAX_FILES, 2, "expected 1 to 16 {kind, path} pairs");
+	kam_import_opts o[KAM_IMPORT_MAX_FILES];
 	memset(o, 0, sizeof(o));
 	for (lua_Integer i = 1; i <= n; i++) {
 		if (lua_geti(L, 2, i) != LUA_TTABLE)
