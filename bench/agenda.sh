@@ -22,17 +22,7 @@ RUNS=${KAM_BENCH_RUNS:-3}
 
 . "$root/bench/lib.sh"
 
-[ -x "$KAM" ] || die "no kam binary at $KAM (build first, or set KAM)"
-command -v sqlite3 >/dev/null || die "sqlite3 is not installed"
-command -v node >/dev/null || die "node is not installed (apt-get install nodejs npm)"
-command -v npm >/dev/null || die "npm is not installed (apt-get install npm)"
-date -d "$AS_OF" +%F >/dev/null 2>&1 || die "KAM_BENCH_AS_OF: not a date: $AS_OF"
-
-DATA=$BENCH/data-$ACCOUNTS-$SEED
-WORK=$BENCH/agenda-$ACCOUNTS-$SEED
-LOG=$BENCH/log
-mkdir -p "$WORK" "$LOG"
-
+bench_setup agenda sqlite3 node
 
 # ---- data: bench/import.sh's cache, generated when missing ----
 bench_data

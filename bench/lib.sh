@@ -1,4 +1,5 @@
-# bench/lib.sh - what the benchmark scripts share: sourced after they set RUNS and LOG.
+# bench/lib.sh - what the benchmark scripts share: sourced after they set their settings (RUNS;
+# import.sh also LOG; the others call bench_setup).
 # shellcheck shell=bash
 
 die() {
@@ -123,4 +124,28 @@ sqlite_tables() {
 		esac
 	done
 	for k in "$@"; do printf '.import --csv --skip 1 "%s" %s\n' "$DATA/$k.csv" "$k"; done
+}
+
+# bench_setup NAME [TOOL...]: checks $KAM, $AS_OF and the tools (sqlite3, node: node and npm,
+# cc) the benchmark needs, and sets DATA (bench/import.sh's cache), WORK ($BENCH/NAME-ACCOUNTS-
+# SEED, created) and LOG (created).
+bench_setup() {
+	local name=$1 t
+	shift
+	[ -x "$KAM" ] || die "no kam binary at $KAM (build first, or set KAM)"
+	for t in "$@"; do
+		case $t in
+		sqlite3) command -v sqlite3 >/dev/null || die "sqlite3 is not installed" ;;
+		node)
+			command -v node >/dev/null || die "node is not installed (apt-get install nodejs npm)"
+			command -v npm >/dev/null || die "npm is not installed (apt-get install npm)"
+			;;
+		cc) command -v cc >/dev/null || die "no C compiler for the scan helper" ;;
+		esac
+	done
+	date -d "$AS_OF" +%F >/dev/null 2>&1 || die "KAM_BENCH_AS_OF: not a date: $AS_OF"
+	DATA=$BENCH/data-$ACCOUNTS-$SEED
+	WORK=$BENCH/$name-$ACCOUNTS-$SEED
+	LOG=$BENCH/log
+	mkdir -p "$WORK" "$LOG"
 }

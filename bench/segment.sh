@@ -24,17 +24,7 @@ WINDOW=365
 
 . "$root/bench/lib.sh"
 
-[ -x "$KAM" ] || die "no kam binary at $KAM (build first, or set KAM)"
-command -v sqlite3 >/dev/null || die "sqlite3 is not installed"
-command -v node >/dev/null || die "node is not installed (apt-get install nodejs npm)"
-command -v npm >/dev/null || die "npm is not installed (apt-get install npm)"
-command -v cc >/dev/null || die "no C compiler for the scan helper"
-date -d "$AS_OF" +%F >/dev/null 2>&1 || die "KAM_BENCH_AS_OF: not a date: $AS_OF"
-
-DATA=$BENCH/data-$ACCOUNTS-$SEED
-WORK=$BENCH/segment-$ACCOUNTS-$SEED
-LOG=$BENCH/log
-mkdir -p "$WORK" "$LOG"
+bench_setup segment sqlite3 node cc
 
 # Window bounds as text: as_of - window < day <= as_of, for dates with or without a time.
 FROM=$(date -d "$AS_OF - $((WINDOW - 1)) days" +%F) # first day in the window

@@ -25,14 +25,7 @@ FIXED=(--param bgnbd_r=0.243 --param bgnbd_alpha=4.414 --param bgnbd_a=0.793
 
 . "$root/bench/lib.sh"
 
-[ -x "$KAM" ] || die "no kam binary at $KAM (build first, or set KAM)"
-date -d "$AS_OF" +%F >/dev/null 2>&1 || die "KAM_BENCH_AS_OF: not a date: $AS_OF"
-
-DATA=$BENCH/data-$ACCOUNTS-$SEED
-WORK=$BENCH/value-$ACCOUNTS-$SEED
-LOG=$BENCH/log
-mkdir -p "$WORK" "$LOG"
-
+bench_setup value
 
 # ---- data: bench/import.sh's cache, generated when missing ----
 bench_data
