@@ -2,19 +2,28 @@
  * record.c - the schemas of the four record kinds, parsing and rendering of field values, and the
  * binary codec that the store keeps in LMDB.
  *
- * Codec, version 1:
+ * Codec, version 2 (what kam_rec_encode writes):
  *   byte     KAM_CODEC_VERSION
- *   varint   present bits (only bits below the schema's nfields)
+ *   varint   present bits, rotated: field i >= 1 at bit i - 1, field 0 (the id, which the store
+ *            keeps as the key and leaves out) at bit nfields - 1, and bit nfields set when custom
+ *            attributes follow. A stored order or interaction without a note fits in one byte.
  *   for each present field, in schema order:
  *     TEXT, ID      varint length, bytes (1..max_len of them; an empty text is never present)
- *     COUNT, MONEY  zig-zag varint
- *     DATE          zig-zag varint day (an int32), varint sec + 1 (0 = no time .. 86400)
+ *     COUNT         varint
+ *     MONEY         varint zig-zag(q) << 1 | (r != 0), then r in one byte when it is not 0, where
+ *                   v = 100 q + r and 0 <= r < 100: whole cents, the usual case, cost a byte less
+ *     DATE          varint zig-zag(day) << 1 | has time, then varint sec when it has a time
  *     ENUM, BOOL    one byte (1..n; 0 or 1)
- *   varint   nattrs
- *   varint   byte length of the attribute blob, then the blob:
+ *   when attributes follow: varint nattrs (at least 1), then the blob to the end of the record:
  *            nattrs times { varint klen, key, varint vlen, value }
- * Every varint is in its shortest form, and nothing follows the blob, so a record has exactly
- * one encoding and decode(encode(r)) == r, encode(decode(b)) == b.
+ *
+ * Version 1, still decoded (databases written before version 2 keep their records until they
+ * are rewritten): present bits unrotated and without the attribute bit; COUNT and MONEY as zig-zag
+ * varints; DATE as zig-zag varint day, then varint sec + 1 (0 = no time); then always varint
+ * nattrs and varint blob length before the blob.
+ *
+ * Every varint is in its shortest form and nothing follows the blob, so a record has exactly
+ * one encoding in each version and decode(encode(r)) == r, encode(decode(b)) == b for version 2.
  */
 #include "record.h"
 
@@ -478,7 +487,7 @@ static int64_t encode_present(const kam_schema *s, const void *rec, size_t *size
 			n += VARINT_MAX;
 			break;
 		case KAM_T_MONEY:
-			n += VARINT_MAX;
+			n += VARINT_MAX + 1;
 			break;
 		case KAM_T_DATE: {
 			const kam_date *d = (const kam_date *)src;
@@ -506,6 +515,27 @@ static int64_t encode_present(const kam_schema *s, const void *rec, size_t *size
 	return out;
 }
 
+/* Present bits in version 2's order (see the top of the file). */
+static uint64_t present_rotate(uint32_t present, unsigned nfields, int attrs)
+{
+	return (uint64_t)(present >> 1) | (uint64_t)(present & 1u) << (nfields - 1) |
+	       (uint64_t)(attrs != 0) << nfields;
+}
+
+/* Money as version 2 writes it: whole cents (v = 100 q) cost a byte less than v itself. */
+static inline uint8_t *put_money(uint8_t *p, int64_t v)
+{
+	int64_t q = v / 100, r = v % 100;
+	if (r < 0) {
+		q--;
+		r += 100;
+	}
+	p = put_varint(p, kam_zigzag(q) << 1 | (r != 0));
+	if (r)
+		*p++ = (uint8_t)r;
+	return p;
+}
+
 int kam_rec_encode(const kam_schema *s, const void *rec, kam_buf *out)
 {
 	const kam_rec *h = rec;
@@ -519,7 +549,7 @@ int kam_rec_encode(const kam_schema *s, const void *rec, kam_buf *out)
 
 	uint8_t *p = out->data + out->len;
 	*p++ = KAM_CODEC_VERSION;
-	p = put_varint(p, (uint64_t)present);
+	p = put_varint(p, present_rotate((uint32_t)present, s->nfields, h->nattrs > 0));
 	for (unsigned i = 0; i < s->nfields; i++) {
 		if (!((present >> i) & 1))
 			continue;
@@ -535,13 +565,16 @@ int kam_rec_encode(const kam_schema *s, const void *rec, kam_buf *out)
 			break;
 		}
 		case KAM_T_COUNT:
+			p = put_varint(p, (uint64_t)*(const int64_t *)src);
+			break;
 		case KAM_T_MONEY:
-			p = put_varint(p, kam_zigzag(*(const int64_t *)src));
+			p = put_money(p, *(const int64_t *)src);
 			break;
 		case KAM_T_DATE: {
 			const kam_date *d = (const kam_date *)src;
-			p = put_varint(p, kam_zigzag(d->day));
-			p = put_varint(p, (uint64_t)(d->sec + 1));
+			p = put_varint(p, kam_zigzag(d->day) << 1 | (d->sec != KAM_NO_TIME));
+			if (d->sec != KAM_NO_TIME)
+				p = put_varint(p, (uint64_t)d->sec);
 			break;
 		}
 		case KAM_T_ENUM:
@@ -552,9 +585,8 @@ int kam_rec_encode(const kam_schema *s, const void *rec, kam_buf *out)
 			break;
 		}
 	}
-	p = put_varint(p, h->nattrs);
-	p = put_varint(p, h->attrs.len);
-	if (h->attrs.len) {
+	if (h->nattrs) {
+		p = put_varint(p, h->nattrs);
 		memcpy(p, h->attrs.ptr, h->attrs.len);
 		p += h->attrs.len;
 	}
@@ -562,8 +594,84 @@ int kam_rec_encode(const kam_schema *s, const void *rec, kam_buf *out)
 	return 0;
 }
 
+/* A day that fits an int32, from its zig-zag form; -1 when it does not. */
+static inline int day_of(uint64_t zz, int32_t *day)
+{
+	int64_t d = kam_unzigzag(zz);
+	if (d < INT32_MIN || d > INT32_MAX)
+		return -1;
+	*day = (int32_t)d;
+	return 0;
+}
+
+/* COUNT, MONEY and DATE in version 1; returns 0 or -1. */
+static int number_decode_v1(const kam_field *f, const uint8_t **pp, const uint8_t *end, char *dst)
+{
+	uint64_t v;
+	if (get_varint(pp, end, &v))
+		return -1;
+	switch (f->type) {
+	case KAM_T_COUNT:
+		if (v & 1)
+			return -1; /* odd zig-zag values are negative */
+		*(int64_t *)dst = kam_unzigzag(v);
+		return 0;
+	case KAM_T_MONEY:
+		*(kam_money *)dst = kam_unzigzag(v);
+		return 0;
+	default: {
+		kam_date *d = (kam_date *)dst;
+		if (day_of(v, &d->day) || get_varint(pp, end, &v) || v > 86400)
+			return -1;
+		d->sec = (int32_t)v - 1;
+		return 0;
+	}
+	}
+}
+
+/* COUNT, MONEY and DATE in version 2; returns 0 or -1. */
+static inline int number_decode(const kam_field *f, const uint8_t **pp, const uint8_t *end, char *dst)
+{
+	uint64_t v;
+	if (get_varint(pp, end, &v))
+		return -1;
+	switch (f->type) {
+	case KAM_T_COUNT:
+		if (v > INT64_MAX)
+			return -1;
+		*(int64_t *)dst = (int64_t)v;
+		return 0;
+	case KAM_T_MONEY: {
+		/* In 128 bits: -2^63 is 100 q + 92 with 100 q below -2^63. */
+		__extension__ __int128 m = (__int128)kam_unzigzag(v >> 1) * 100;
+		if (v & 1) {
+			if (*pp >= end || **pp == 0 || **pp > 99)
+				return -1;
+			m += *(*pp)++;
+		}
+		if (m < INT64_MIN || m > INT64_MAX)
+			return -1;
+		*(kam_money *)dst = (int64_t)m;
+		return 0;
+	}
+	default: {
+		kam_date *d = (kam_date *)dst;
+		if (day_of(v >> 1, &d->day))
+			return -1;
+		d->sec = KAM_NO_TIME;
+		if (v & 1) {
+			if (get_varint(pp, end, &v) || v > 86399)
+				return -1;
+			d->sec = (int32_t)v;
+		}
+		return 0;
+	}
+	}
+}
+
 /* Decodes one present field at `dst`; returns 0 or -1. */
-static inline int field_decode(const kam_field *f, const uint8_t **pp, const uint8_t *end, char *dst)
+static inline int field_decode(const kam_field *f, int v1, const uint8_t **pp, const uint8_t *end,
+			       char *dst)
 {
 	const uint8_t *p = *pp;
 	uint64_t v;
@@ -576,28 +684,11 @@ static inline int field_decode(const kam_field *f, const uint8_t **pp, const uin
 		p += v;
 		break;
 	case KAM_T_COUNT:
-		if (get_varint(&p, end, &v) || (v & 1))
-			return -1; /* odd zig-zag values are negative */
-		*(int64_t *)dst = kam_unzigzag(v);
-		break;
 	case KAM_T_MONEY:
-		if (get_varint(&p, end, &v))
+	case KAM_T_DATE:
+		if (v1 ? number_decode_v1(f, &p, end, dst) : number_decode(f, &p, end, dst))
 			return -1;
-		*(kam_money *)dst = kam_unzigzag(v);
 		break;
-	case KAM_T_DATE: {
-		kam_date *d = (kam_date *)dst;
-		if (get_varint(&p, end, &v))
-			return -1;
-		int64_t day = kam_unzigzag(v);
-		if (day < INT32_MIN || day > INT32_MAX)
-			return -1;
-		if (get_varint(&p, end, &v) || v > 86400)
-			return -1;
-		d->day = (int32_t)day;
-		d->sec = (int32_t)v - 1;
-		break;
-	}
 	case KAM_T_ENUM:
 		if (p >= end || *p == 0 || *p > f->max_len)
 			return -1;
@@ -615,6 +706,30 @@ static inline int field_decode(const kam_field *f, const uint8_t **pp, const uin
 	return 0;
 }
 
+/*
+ * The attributes after the fields: whatever is left of the record (p to end). Version 1 always
+ * has nattrs and the blob's length; version 2 has nattrs only when the present bits said so.
+ */
+static int attrs_decode(kam_rec *h, int v1, int has_attrs, const uint8_t *p, const uint8_t *end)
+{
+	uint64_t nattrs = 0, blen;
+	if (v1) {
+		if (get_varint(&p, end, &nattrs) || get_varint(&p, end, &blen) ||
+		    blen != (uint64_t)(end - p))
+			return -1;
+	} else if (has_attrs && (get_varint(&p, end, &nattrs) || nattrs == 0)) {
+		return -1;
+	}
+	blen = (uint64_t)(end - p);
+	if (nattrs > blen / 2 || blen > UINT32_MAX || (!nattrs && blen))
+		return -1;
+	h->nattrs = (uint32_t)nattrs;
+	h->attrs = (kam_str){ (const char *)p, (uint32_t)blen };
+	if (nattrs && attrs_count(h->attrs) != (int64_t)nattrs)
+		return -1;
+	return 0;
+}
+
 int kam_rec_decode(const kam_schema *s, const void *data, size_t len, void *rec)
 {
 	const uint8_t *p = data, *end = p + len;
@@ -622,31 +737,27 @@ int kam_rec_decode(const kam_schema *s, const void *data, size_t len, void *rec)
 		return KAM_ECORRUPT;
 	if (p[0] > KAM_CODEC_VERSION)
 		return KAM_EVERSION;
+	int v1 = p[0] == 1, has_attrs = 0;
 	p++;
 
 	uint64_t present;
-	if (get_varint(&p, end, &present) || (present >> s->nfields))
+	if (get_varint(&p, end, &present) || (present >> (s->nfields + !v1)))
 		return KAM_ECORRUPT;
+	if (!v1) {
+		uint64_t fields = (1u << s->nfields) - 1;
+		has_attrs = (int)(present >> s->nfields);
+		present &= fields;
+		present = (present << 1 | present >> (s->nfields - 1)) & fields;
+	}
 	memset(rec, 0, s->size);
 	kam_rec *h = rec;
 	h->present = (uint32_t)present;
 	for (unsigned i = 0; present; i++, present >>= 1) {
 		if ((present & 1) &&
-		    field_decode(&s->fields[i], &p, end, (char *)rec + s->fields[i].offset))
+		    field_decode(&s->fields[i], v1, &p, end, (char *)rec + s->fields[i].offset))
 			return KAM_ECORRUPT;
 	}
-
-	uint64_t nattrs, blen;
-	if (get_varint(&p, end, &nattrs) || get_varint(&p, end, &blen) ||
-	    blen != (uint64_t)(end - p) || nattrs > blen / 2 || blen > UINT32_MAX)
-		return KAM_ECORRUPT;
-	h->nattrs = (uint32_t)nattrs;
-	h->attrs = (kam_str){ (const char *)p, (uint32_t)blen };
-	if (nattrs && attrs_count(h->attrs) != (int64_t)nattrs)
-		return KAM_ECORRUPT;
-	if (!nattrs && blen)
-		return KAM_ECORRUPT;
-	return 0;
+	return attrs_decode(h, v1, has_attrs, p, end) ? KAM_ECORRUPT : 0;
 }
 
 int kam_attr_append(kam_buf *attrs, kam_str key, kam_str value)

@@ -195,22 +195,25 @@ size_t kam_int_format(int64_t v, char buf[24]);
 
 /*
  * Binary encoding, versioned by its first byte (KAM_CODEC_VERSION): presence bits, then each
- * present field (varint lengths, zig-zag varints for numbers), then the custom attributes.
+ * present field (varint lengths, varints for numbers), then the custom attributes (record.c has
+ * the layout). Version 1, the first, is still decoded; encoding writes version 2.
  */
-#define KAM_CODEC_VERSION 1
+#define KAM_CODEC_VERSION 2
 /*
  * Appends the encoding of `rec` to `out`. Returns 0 or KAM_ENOMEM; or KAM_EINVAL (nothing
  * appended) when a value is one kam_rec_decode would refuse: text longer than its max_len, an enum
  * above its range, a negative count, a date's sec outside KAM_NO_TIME..86399, or attrs that do not
  * walk to exactly nattrs entries. A present empty text or enum 0 is encoded as absent; present
  * bits at or above nfields are ignored. Required fields are not checked (kam_rec_check does).
- * Each record has exactly one encoding, so equal records give equal bytes.
+ * Each record has exactly one encoding, so equal records give equal bytes; a version 1 record,
+ * decoded and encoded again, comes out in version 2.
  */
 int kam_rec_encode(const kam_schema *s, const void *rec, kam_buf *out);
 /*
- * Decodes `len` bytes into `rec`, whose text views point into `data` (no copy). Returns 0;
- * KAM_EVERSION for an encoding newer than this build; KAM_ECORRUPT for anything malformed
- * (including any encoding kam_rec_encode would not produce, such as non-shortest varints).
+ * Decodes `len` bytes (version 1 or 2) into `rec`, whose text views point into `data` (no copy).
+ * Returns 0; KAM_EVERSION for an encoding newer than this build; KAM_ECORRUPT for anything
+ * malformed (including any encoding that version's encoder would not produce, such as
+ * non-shortest varints).
  * Absent fields are zeroed. After an error `rec` holds unspecified (but harmless) values.
  * Allocates nothing.
  */

@@ -647,8 +647,16 @@ Test(record, codec_appends)
 	cr_assert_eq(kam_rec_decode(s, b.data + 4, b.len - 4, &d), 0);
 	cr_expect(kam_str_eq(d.id, KAM_STR("acc")) && kam_str_eq(d.name, KAM_STR("Acme")));
 	/* The exact bytes of a small record: the format is on disk, so pin it. */
-	static const uint8_t want[] = { 1, 0x03, 3, 'a', 'c', 'c', 4, 'A', 'c', 'm', 'e', 0, 0 };
+	static const uint8_t want[] = {
+		2, 0x81, 0x10, /* version, present = name (bit 0), id (bit 11 = nfields - 1) */
+		3, 'a', 'c', 'c', 4, 'A', 'c', 'm', 'e',
+	};
 	cr_expect(b.len - 4 == sizeof(want) && memcmp(b.data + 4, want, sizeof(want)) == 0);
+	/* The same record in version 1, as databases written before version 2 hold it. */
+	static const uint8_t v1[] = { 1, 0x03, 3, 'a', 'c', 'c', 4, 'A', 'c', 'm', 'e', 0, 0 };
+	kam_account d1;
+	cr_assert_eq(kam_rec_decode(s, v1, sizeof(v1), &d1), 0);
+	expect_same(s, (const kam_any *)(void *)&d, (const kam_any *)(void *)&d1);
 	kam_buf_free(&b);
 }
 
@@ -669,6 +677,17 @@ Test(record, codec_pinned_order)
 	kam_buf b = { 0 };
 	cr_assert_eq(kam_rec_encode(s, &o, &b), 0);
 	static const uint8_t want[] = {
+		2, 0x96, 0x03, /* version, present = date, amount, mode (bits 1, 2, 4), id (bit 7),
+				  attributes (bit 8) */
+		1, 'o',        /* id */
+		5, 1,          /* date: zig-zag 1 << 1 | has time, sec 1 */
+		3, 99,         /* amount -0.0001 = 100 * -1 + 99: zig-zag -1 << 1 | 1, then 99 */
+		4,             /* mode agency */
+		1, 1, 'k', 0,  /* one attribute, then the blob to the end */
+	};
+	cr_expect(b.len == sizeof(want) && memcmp(b.data, want, sizeof(want)) == 0);
+	/* Version 1 of the same record decodes to it, and encodes again as version 2. */
+	static const uint8_t v1[] = {
 		1, 0x2d,       /* version, present = id, date, amount, mode */
 		1, 'o',        /* id */
 		2, 2,          /* date: zig-zag 1, sec 1 + 1 */
@@ -676,6 +695,11 @@ Test(record, codec_pinned_order)
 		4,             /* mode agency */
 		1, 3, 1, 'k', 0,
 	};
+	kam_order d;
+	cr_assert_eq(kam_rec_decode(s, v1, sizeof(v1), &d), 0);
+	expect_same(s, (const kam_any *)(void *)&o, (const kam_any *)(void *)&d);
+	kam_buf_reset(&b);
+	cr_assert_eq(kam_rec_encode(s, &d, &b), 0);
 	cr_expect(b.len == sizeof(want) && memcmp(b.data, want, sizeof(want)) == 0);
 	kam_buf_free(&b);
 	kam_buf_free(&at);
@@ -788,7 +812,7 @@ Test(record, decode_rejects_malformed)
 	cr_expect_eq(DEC(KAM_ACCOUNT, 1, 0, 0, 0), 0);
 	cr_expect_eq(dec(KAM_ACCOUNT, "", 0), KAM_ECORRUPT);
 	cr_expect_eq(DEC(KAM_ACCOUNT, 0, 0, 0, 0), KAM_ECORRUPT);        /* version 0 */
-	cr_expect_eq(DEC(KAM_ACCOUNT, 2, 0, 0, 0), KAM_EVERSION);        /* newer */
+	cr_expect_eq(DEC(KAM_ACCOUNT, 3, 0), KAM_EVERSION);              /* newer */
 	cr_expect_eq(DEC(KAM_ACCOUNT, 0xff), KAM_EVERSION);
 	cr_expect_eq(DEC(KAM_ACCOUNT, 1), KAM_ECORRUPT);                 /* no present */
 	cr_expect_eq(DEC(KAM_ACCOUNT, 1, 0, 0), KAM_ECORRUPT);           /* no blob length */
@@ -849,6 +873,62 @@ Test(record, decode_rejects_malformed)
 	cr_expect_eq(DEC(KAM_ACCOUNT, 1, 0, 0xff, 0xff, 0xff, 0xff, 0x1f, 0), KAM_ECORRUPT);
 }
 
+Test(record, decode_rejects_malformed_v2)
+{
+	cr_expect_eq(DEC(KAM_ACCOUNT, 2, 0), 0);                          /* nothing present */
+	cr_expect_eq(DEC(KAM_ACCOUNT, 2, 0, 0), KAM_ECORRUPT);             /* trailing byte */
+	cr_expect_eq(DEC(KAM_ACCOUNT, 2, 0x80, 0x20, 1, 1, 'k', 0), 0);    /* bit 12: one attribute */
+	cr_expect_eq(DEC(KAM_ACCOUNT, 2, 0x80, 0x20), KAM_ECORRUPT);       /* ...missing */
+	cr_expect_eq(DEC(KAM_ACCOUNT, 2, 0x80, 0x40), KAM_ECORRUPT);       /* bit 13 */
+	cr_expect_eq(DEC(KAM_ORDER, 2, 0x80, 0x02, 1, 1, 'k', 0), 0);      /* attributes: bit 8 */
+	cr_expect_eq(DEC(KAM_ORDER, 2, 0x80, 0x04), KAM_ECORRUPT);         /* bit 9 */
+	cr_expect_eq(DEC(KAM_ACCOUNT, 2, 0x80, 0x20, 0), KAM_ECORRUPT);    /* nattrs 0 */
+	cr_expect_eq(DEC(KAM_ACCOUNT, 2, 0x80, 0x20, 2, 1, 'k', 0), KAM_ECORRUPT); /* one of two */
+	cr_expect_eq(DEC(KAM_ACCOUNT, 2, 0x80, 0x20, 1, 1, 'k'), KAM_ECORRUPT);
+	cr_expect_eq(DEC(KAM_ACCOUNT, 2, 0x80, 0x20, 1, 0, 0, 0), KAM_ECORRUPT); /* extra byte */
+	cr_expect_eq(DEC(KAM_ACCOUNT, 2, 0, 1, 1, 'k', 0), KAM_ECORRUPT);  /* no attributes bit */
+	/* Counts: any varint up to 2^63 - 1. */
+	cr_expect_eq(DEC(KAM_ACCOUNT, 2, 0x10, 3), 0);                     /* employees 3 */
+	cr_expect_eq(DEC(KAM_ACCOUNT, 2, 0x10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f), 0);
+	cr_expect_eq(DEC(KAM_ACCOUNT, 2, 0x10, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01),
+		     KAM_ECORRUPT);                                         /* 2^63 */
+	/* Money: the remainder byte is 1..99 and follows only a set low bit; the sum fits. */
+	cr_expect_eq(DEC(KAM_ORDER, 2, 0x04, 2), 0);                       /* 0.0100 */
+	cr_expect_eq(DEC(KAM_ORDER, 2, 0x04, 3, 99), 0);                   /* -0.0001 */
+	cr_expect_eq(DEC(KAM_ORDER, 2, 0x04, 3, 0), KAM_ECORRUPT);
+	cr_expect_eq(DEC(KAM_ORDER, 2, 0x04, 3, 100), KAM_ECORRUPT);
+	cr_expect_eq(DEC(KAM_ORDER, 2, 0x04, 3), KAM_ECORRUPT);
+	cr_expect_eq(DEC(KAM_ORDER, 2, 0x04, 2, 5), KAM_ECORRUPT);         /* trailing */
+	{
+		/* Money extremes: INT64_MAX = 100 * 92233720368547758 + 7 and INT64_MIN =
+		 * 100 * -92233720368547759 + 92 decode; one more either way does not. */
+		kam_order o;
+		const kam_schema *s = kam_schema_of(KAM_ORDER);
+		kam_buf b = { 0 };
+		int64_t ends[] = { INT64_MAX, INT64_MIN };
+		for (int i = 0; i < 2; i++) {
+			kam_rec_clear(s, &o);
+			o.rec.present = 1u << KAM_O_AMOUNT;
+			o.amount = ends[i];
+			kam_buf_reset(&b);
+			cr_assert_eq(kam_rec_encode(s, &o, &b), 0);
+			kam_order d;
+			cr_assert_eq(kam_rec_decode(s, b.data, b.len, &d), 0);
+			cr_expect_eq(d.amount, ends[i]);
+			b.data[b.len - 1] += i ? -1 : 1; /* remainder 8 or 91: outside int64 */
+			cr_expect_eq(kam_rec_decode(s, b.data, b.len, &d), KAM_ECORRUPT, "end %d", i);
+		}
+		kam_buf_free(&b);
+	}
+	/* Dates: the low bit says whether sec follows; sec is 0..86399. */
+	cr_expect_eq(DEC(KAM_ORDER, 2, 0x02, 4), 0);                       /* day 1, no time */
+	cr_expect_eq(DEC(KAM_ORDER, 2, 0x02, 5, 0xff, 0xa2, 0x05), 0);     /* 86399 */
+	cr_expect_eq(DEC(KAM_ORDER, 2, 0x02, 5, 0x80, 0xa3, 0x05), KAM_ECORRUPT); /* 86400 */
+	cr_expect_eq(DEC(KAM_ORDER, 2, 0x02, 5), KAM_ECORRUPT);
+	cr_expect_eq(DEC(KAM_ORDER, 2, 0x02, 0xfe, 0xff, 0xff, 0xff, 0x1f), 0); /* INT32_MIN */
+	cr_expect_eq(DEC(KAM_ORDER, 2, 0x02, 0x80, 0x80, 0x80, 0x80, 0x20), KAM_ECORRUPT);
+}
+
 /* Every prefix of a valid encoding is refused, and every single-bit flip either is refused or
  * decodes to a record that encodes back to exactly the flipped bytes. */
 Test(record, decode_truncated_and_bit_flipped)
@@ -892,7 +972,10 @@ Test(record, decode_truncated_and_bit_flipped)
 	kam_buf_free(&attrs);
 }
 
-/* Random garbage never crashes, and whatever decodes is canonical. */
+/*
+ * Random garbage never crashes; whatever decodes is canonical (version 2) or comes back as the
+ * same record in version 2 (version 1).
+ */
 Test(record, decode_random_bytes)
 {
 	rnd_state = 777;
@@ -902,18 +985,25 @@ Test(record, decode_random_bytes)
 		size_t len = (size_t)(rnd() % sizeof(buf));
 		for (size_t i = 0; i < len; i++)
 			buf[i] = (uint8_t)rnd();
+		int version = 1 + (iter / KAM_KIND_COUNT) % 2;
 		if (len)
-			buf[0] = 1;
+			buf[0] = (uint8_t)version;
 		if (len > 1)
 			buf[1] &= 0x3f; /* mostly valid presence bits, to get further in */
 		if (len > 2 && iter % 2)
 			buf[len - 2] = buf[len - 1] = 0;
 		const kam_schema *s = kam_schema_of((kam_kind)(iter % KAM_KIND_COUNT));
-		kam_any out;
+		kam_any out, again;
 		if (kam_rec_decode(s, buf, len, &out) == 0) {
 			kam_buf_reset(&re);
 			cr_assert_eq(kam_rec_encode(s, &out, &re), 0);
-			cr_assert(re.len == len && memcmp(re.data, buf, len) == 0);
+			if (version == 2) {
+				cr_assert(re.len == len && memcmp(re.data, buf, len) == 0);
+				continue;
+			}
+			/* Version 1 comes back as version 2, the same record. */
+			cr_assert_eq(kam_rec_decode(s, re.data, re.len, &again), 0);
+			expect_same(s, &out, &again);
 		}
 	}
 	kam_buf_free(&re);
