@@ -738,18 +738,20 @@ reset:
 
 /* ---- Writing ---- */
 
-int kam_csv_write_field(FILE *out, const char *p, size_t len)
+bool kam_csv_needs_quotes(const char *p, size_t len)
 {
 	/* A leading U+FEFF would be taken for the BOM if this were the first field of the file. */
-	bool quote = len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0;
-	for (size_t i = 0; i < len && !quote; i++) {
-		char ch = p[i];
-		if (ch == ',' || ch == '"' || ch == '\n' || ch == '\r') {
-			quote = true;
-			break;
-		}
-	}
-	if (!quote)
+	if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+		return true;
+	for (size_t i = 0; i < len; i++)
+		if (p[i] == ',' || p[i] == '"' || p[i] == '\n' || p[i] == '\r')
+			return true;
+	return false;
+}
+
+int kam_csv_write_field(FILE *out, const char *p, size_t len)
+{
+	if (!kam_csv_needs_quotes(p, len))
 		return len && fwrite(p, 1, len, out) != len ? kam_io_error() : 0;
 
 	if (putc('"', out) == EOF)

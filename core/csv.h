@@ -20,6 +20,7 @@
 #ifndef KAM_CSV_H
 #define KAM_CSV_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -77,9 +78,13 @@ uint64_t kam_csv_total_bytes(const kam_csv *csv);
 int kam_csv_rewind(kam_csv *csv);
 
 /*
- * Writes one field, quoted when it holds a comma, quote, CR or LF (quotes doubled) or starts
- * with U+FEFF (which would pass for a BOM at the start of a file); anything else, leading or
- * trailing spaces included, is written as is since the reader keeps it as is.
+ * Whether a field is written quoted: it holds a comma, quote, CR or LF, or starts with U+FEFF
+ * (which would pass for a BOM at the start of a file). Anything else, leading or trailing spaces
+ * included, is written as is since the reader keeps it as is.
+ */
+bool kam_csv_needs_quotes(const char *p, size_t len);
+/*
+ * Writes one field, quoted (its quotes doubled) when kam_csv_needs_quotes says so.
  * Returns 0 or KAM_EIO.
  */
 int kam_csv_write_field(FILE *out, const char *p, size_t len);

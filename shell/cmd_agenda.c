@@ -5,6 +5,7 @@
 
 #include "agenda.h"
 #include "cli.h"
+#include "csv.h"
 #include "date.h"
 #include "error.h"
 
@@ -51,8 +52,7 @@ static kam_str day_text(int32_t day, char *buf)
 
 /*
  * CSV written row by row into one buffer: a million rows through kam_out cost a dozen stdio
- * calls each. Quoting follows kam_csv_write_field: a field with a comma, a quote, CR or LF (or a
- * leading BOM) is quoted, its quotes doubled.
+ * calls each. Quoting is kam_csv_write_field's: kam_csv_needs_quotes decides, quotes are doubled.
  */
 typedef struct csvbuf {
 	char *data;
@@ -91,16 +91,6 @@ static inline char *csv_room(csvbuf *b, size_t n)
 	return b->cap - b->len >= n ? b->data + b->len : csv_room_slow(b, n);
 }
 
-static bool csv_quoted(const char *s, size_t len)
-{
-	if (len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
-		return true;
-	for (size_t i = 0; i < len; i++)
-		if (s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r')
-			return true;
-	return false;
-}
-
 /* A field whose quoting is known, after a comma unless it is the first of its row. */
 static void csv_put(csvbuf *b, const char *s, size_t len, bool quote, bool comma)
 {
@@ -127,7 +117,7 @@ static void csv_put(csvbuf *b, const char *s, size_t len, bool quote, bool comma
 
 static void csv_field(csvbuf *b, const char *s, size_t len, bool comma)
 {
-	csv_put(b, s, len, csv_quoted(s, len), comma);
+	csv_put(b, s, len, kam_csv_needs_quotes(s, len), comma);
 }
 
 static void csv_newline(csvbuf *b)
@@ -166,7 +156,7 @@ static void csv_shared(csvbuf *b, shared_text *memo, const char *s)
 	if (m->s != s) {
 		m->s = s;
 		m->len = strlen(s);
-		m->quote = csv_quoted(s, m->len);
+		m->quote = kam_csv_needs_quotes(s, m->len);
 	}
 	csv_put(b, s, m->len, m->quote, true);
 }
