@@ -221,6 +221,7 @@ struct kam_txn {
 	int err;                 /* first failure of a write that may have half happened */
 	struct curlink *cursors; /* open cursors: their LMDB cursors end with the transaction */
 	uint64_t writes;         /* records written so far (facts readers notice changes) */
+	int upgraded;            /* this transaction raised the schema version (schema_raise) */
 };
 
 /*
@@ -2042,6 +2043,8 @@ int kam_txn_commit(kam_txn *t)
 		rc = kam_from_mdb(mdb_txn_commit(t->txn));
 		if (rc)
 			rc = txn_fail(t, rc); /* for the map-full flag and a full disk */
+		else if (t->upgraded)
+			t->store->version = KAM_SCHEMA_VERSION;
 	}
 	txn_free(t);
 	return rc;
@@ -2464,6 +2467,18 @@ static int put_dated(kam_txn *t, kam_kind kind, const void *rec, kam_str id, kam
 	return 0;
 }
 
+/* Marks an older database KAM_SCHEMA_VERSION before a record of this build goes in. */
+static int schema_raise(kam_txn *t)
+{
+	uint8_t buf[4];
+	put_le32(buf, KAM_SCHEMA_VERSION);
+	MDB_val k = mval(SCHEMA_KEY, sizeof(SCHEMA_KEY) - 1), v = mval(buf, 4);
+	int rc = wres(t, mdb_put(t->txn, t->store->dbi[DB_META], &k, &v, 0));
+	if (!rc)
+		t->upgraded = 1;
+	return rc;
+}
+
 /* kam_put of `rec` with its bytes and index entry prepared in enc (kam_put_encode). */
 static int put_any(kam_txn *t, kam_kind kind, const void *rec, const kam_encoded *enc,
 		   int *replaced)
@@ -2474,8 +2489,11 @@ static int put_any(kam_txn *t, kam_kind kind, const void *rec, const kam_encoded
 	t->writes++;
 	if (kind == KAM_ACCOUNT)
 		t->store->aw.at = 0;
+	int rc = 0;
+	if (t->store->version < KAM_SCHEMA_VERSION && !t->upgraded && (rc = schema_raise(t)))
+		return rc;
 	/* An operation takes at most two cache entries (the old and the new account). */
-	int rc = rc_reserve(t, 2);
+	rc = rc_reserve(t, 2);
 	if (rc)
 		return rc;
 	switch (kind) {

@@ -22,7 +22,13 @@
 
 #include "record.h"
 
-#define KAM_SCHEMA_VERSION 1 /* the database layout this build writes and reads */
+/*
+ * The database layout this build writes (and the newest it reads). 2: records may be in codec
+ * version 2 (record.h). A schema 1 database holds only codec 1 records; it becomes schema 2 with
+ * the first record this build writes into it, so that a schema 1 build refuses it at open
+ * rather than failing on a record it cannot decode.
+ */
+#define KAM_SCHEMA_VERSION 2
 
 typedef struct kam_store kam_store;
 typedef struct kam_txn kam_txn;

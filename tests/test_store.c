@@ -140,6 +140,34 @@ static void put_ok(kam_txn *t, kam_kind kind, const void *rec, int want_replaced
 	cr_assert_eq(replaced, want_replaced);
 }
 
+/* Writes `ver` as the schema version of the database in dbdir, behind the store's back. */
+static void schema_set(uint32_t ver)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi meta;
+	cr_assert_eq(mdb_env_create(&env), 0);
+	mdb_env_set_maxdbs(env, 16);
+	cr_assert_eq(mdb_env_open(env, dbdir, 0, 0600), 0);
+	cr_assert_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	cr_assert_eq(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	uint8_t b[4] = { (uint8_t)ver, (uint8_t)(ver >> 8), (uint8_t)(ver >> 16), (uint8_t)(ver >> 24) };
+	MDB_val k = { 14, "schema_version" }, v = { 4, b };
+	cr_assert_eq(mdb_put(txn, meta, &k, &v, 0), 0);
+	cr_assert_eq(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
+static uint32_t schema_of(kam_store *s)
+{
+	kam_txn *t;
+	kam_store_stats st;
+	cr_assert_eq(kam_txn_begin(s, 0, &t), 0);
+	cr_assert_eq(kam_store_stats_get(t, &st), 0);
+	kam_txn_abort(t);
+	return st.schema_version;
+}
+
 /* ---- lifecycle ---- */
 
 Test(store, open_create_close_reopen)
@@ -238,19 +266,7 @@ Test(store, newer_schema_refused_untouched)
 	kam_store *s = open_new();
 	kam_store_close(s);
 
-	MDB_env *env;
-	MDB_txn *txn;
-	MDB_dbi meta;
-	cr_assert_eq(mdb_env_create(&env), 0);
-	mdb_env_set_maxdbs(env, 16);
-	cr_assert_eq(mdb_env_open(env, dbdir, 0, 0600), 0);
-	cr_assert_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
-	cr_assert_eq(mdb_dbi_open(txn, "meta", 0, &meta), 0);
-	uint8_t ver[4] = { 99, 0, 0, 0 };
-	MDB_val k = { 14, "schema_version" }, v = { 4, ver };
-	cr_assert_eq(mdb_put(txn, meta, &k, &v, 0), 0);
-	cr_assert_eq(mdb_txn_commit(txn), 0);
-	mdb_env_close(env);
+	schema_set(99);
 
 	size_t before_len, after_len;
 	void *before = slurp(file_path("data.mdb"), &before_len);
@@ -264,6 +280,36 @@ Test(store, newer_schema_refused_untouched)
 	cr_assert_eq(memcmp(before, after, before_len), 0);
 	free(before);
 	free(after);
+}
+
+/* A schema 1 database becomes schema 2 when, and only when, a record is committed into it. */
+Test(store, schema_1_raised_by_the_first_record)
+{
+	kam_store *s = open_new();
+	kam_store_close(s);
+	schema_set(1);
+	cr_assert_eq(kam_store_open(dbdir, 0, &s), 0);
+	cr_assert_eq(schema_of(s), 1);
+	kam_account a;
+	make_account(&a, "a1", "north", NULL);
+	kam_txn *t;
+	cr_assert_eq(kam_txn_begin(s, 1, &t), 0);
+	put_ok(t, KAM_ACCOUNT, &a, 0);
+	kam_txn_abort(t);
+	cr_assert_eq(schema_of(s), 1, "an aborted write raised the schema");
+	kam_store_close(s);
+	cr_assert_eq(kam_store_open(dbdir, 0, &s), 0);
+	cr_assert_eq(schema_of(s), 1);
+	cr_assert_eq(kam_txn_begin(s, 1, &t), 0);
+	put_ok(t, KAM_ACCOUNT, &a, 0);
+	make_account(&a, "a2", "north", NULL);
+	put_ok(t, KAM_ACCOUNT, &a, 0);
+	cr_assert_eq(kam_txn_commit(t), 0);
+	cr_assert_eq(schema_of(s), 2);
+	kam_store_close(s);
+	cr_assert_eq(kam_store_open(dbdir, 0, &s), 0);
+	cr_assert_eq(schema_of(s), 2);
+	kam_store_close(s);
 }
 
 Test(store, foreign_lmdb_is_corrupt)

@@ -35,6 +35,7 @@ same_books() {
 }
 
 same_books "as written"
+expect_eq "schema version before" "$(count_in "$OLD" schema_version)" 1
 # The fixture holds what the test data says (a custom column, a time, a note with a comma).
 expect_in "$T/old.accounts.json" '"tier_note":"likes \"fast\" replies"'
 expect_in "$T/old.interactions.csv" '2026-02-20T14:05:00'
@@ -47,5 +48,6 @@ for db in "$OLD" "$NEW"; do
 done
 same_books "after updates"
 expect_in "$T/old.orders.csv" 'X1,A2,2026-04-01,77'
-expect_eq "schema version" "$(count_in "$OLD" schema_version)" 1
+# Its first record in version 2 made it a schema 2 database, which builds of schema 1 refuse.
+expect_eq "schema version after" "$(count_in "$OLD" schema_version)" 2
 finish
