@@ -29,7 +29,9 @@
  */
 #include "store.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -297,16 +299,16 @@ static int kam_from_mdb(int rc)
  * Whether the file system of the database is full. LMDB turns a short write, which is what a
  * full disk gives, into EIO: a write error on a full disk is reported as KAM_ENOSPC instead.
  */
-static bool disk_full(const kam_store *s)
+static bool disk_full(const char *dir)
 {
 	struct statvfs st;
-	return statvfs(s->dir, &st) == 0 && (uint64_t)st.f_bavail * st.f_frsize < DISK_FULL_BYTES;
+	return statvfs(dir, &st) == 0 && (uint64_t)st.f_bavail * st.f_frsize < DISK_FULL_BYTES;
 }
 
 /* Records the failure of a write transaction: every later call on it returns it. */
 static int txn_fail(kam_txn *t, int rc)
 {
-	if (rc == KAM_EIO && disk_full(t->store))
+	if (rc == KAM_EIO && disk_full(t->store->dir))
 		rc = KAM_ENOSPC;
 	if (rc == KAM_EMAPFULL)
 		t->store->mapfull = 1;
@@ -1718,6 +1720,101 @@ void kam_store_close(kam_store *s)
 const char *kam_store_dir(const kam_store *s)
 {
 	return s->dir;
+}
+
+/* ---- backup ---- */
+
+/* Whether `dir` is a directory with nothing in it. */
+static int dir_empty(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return errno == ENOTDIR ? KAM_EEXIST : errno_to_kam(errno);
+	int rc = 0;
+	struct dirent *e;
+	while (!rc && (e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			rc = KAM_EEXIST;
+	closedir(d);
+	return rc;
+}
+
+/* The code of a failed write into the backup directory (EIO there may be a full disk). */
+static int backup_error(const char *dir, int e)
+{
+	return e == EIO && disk_full(dir) ? KAM_ENOSPC : errno_to_kam(e);
+}
+
+/* Syncs the directory, so that the name of a file just written in it is on disk too. */
+static int dir_sync(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = fd < 0 || fsync(fd) ? backup_error(dir, errno) : 0;
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/*
+ * Copies the environment into the new file `path`, removed again on failure; its size goes to
+ * *bytes.
+ */
+static int backup_copy(kam_store *s, const char *dir, const char *path, bool compact,
+		       uint64_t *bytes)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return errno == EEXIST ? KAM_EEXIST : errno_to_kam(errno);
+	struct stat st;
+	int rc = 0;
+	/*
+	 * LMDB copies one committed state. A plain copy first waits for the write lock, to read
+	 * the meta pages, and lets it go; a compacting one reads in a read transaction only.
+	 */
+	int mrc = mdb_env_copyfd2(s->env, fd, compact ? MDB_CP_COMPACT : 0);
+	if (mrc)
+		rc = mrc < 0 ? kam_from_mdb(mrc) : backup_error(dir, mrc);
+	else if (fsync(fd) || fstat(fd, &st))
+		rc = backup_error(dir, errno);
+	if (close(fd) && !rc)
+		rc = backup_error(dir, errno);
+	if (rc)
+		unlink(path);
+	else
+		*bytes = (uint64_t)st.st_size;
+	return rc;
+}
+
+int kam_store_backup(kam_store *s, const char *dir, bool compact, uint64_t *bytes)
+{
+	if (!s || !dir || !*dir)
+		return KAM_EINVAL;
+	struct stat st;
+	bool made_dir = false;
+	int rc;
+	if (stat(dir, &st) == 0) {
+		if ((rc = dir_empty(dir)))
+			return rc;
+	} else if (errno != ENOENT) {
+		return errno_to_kam(errno);
+	} else {
+		if ((rc = make_parents(dir)))
+			return rc;
+		if (mkdir(dir, 0700))
+			return errno_to_kam(errno);
+		made_dir = true;
+	}
+	uint64_t size = 0;
+	char *path = path_join(dir, "data.mdb");
+	rc = path ? backup_copy(s, dir, path, compact, &size) : KAM_ENOMEM;
+	if (!rc && (rc = dir_sync(dir)))
+		unlink(path);
+	free(path);
+	if (rc && made_dir)
+		rmdir(dir);
+	if (!rc && bytes)
+		*bytes = size;
+	return rc;
 }
 
 /* ---- held-back index entries ---- */

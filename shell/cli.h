@@ -23,7 +23,8 @@ typedef struct command {
 } command;
 
 extern const command cmd_init, cmd_import, cmd_export, cmd_get, cmd_list, cmd_stats,
-	cmd_rollups, cmd_gen, cmd_demo, cmd_segment, cmd_tiers, cmd_why, cmd_snapshots, cmd_plugins;
+	cmd_backup, cmd_rollups, cmd_gen, cmd_demo, cmd_segment, cmd_tiers, cmd_why, cmd_snapshots,
+	cmd_plugins;
 /*
  * Fills a registry for a command that runs models: the plugins the configuration lists and those
  * of the search path (as kam_segment_load_plugins, warnings on stderr), then the Lua models of

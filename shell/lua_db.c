@@ -391,6 +391,31 @@ static int db_export(lua_State *L)
 	return 1;
 }
 
+/*
+ * db:backup(dir [, {compact=true}]) -> bytes | nil, message, code: `kam backup`. Not inside a
+ * transaction of the same database: a plain copy waits for the write lock it would hold.
+ */
+static int db_backup(lua_State *L)
+{
+	kl_db *db = kl_checkdb(L, 1);
+	const char *dir = luaL_checkstring(L, 2);
+	bool compact = false;
+	if (!lua_isnoneornil(L, 3)) {
+		luaL_checktype(L, 3, LUA_TTABLE);
+		lua_getfield(L, 3, "compact");
+		compact = lua_toboolean(L, -1);
+	}
+	kl_deny_in_sandbox(L, "db:backup");
+	if (db->busy)
+		return kl_fail(L, KAM_EBUSY, "db:backup: not inside a transaction of the same database");
+	uint64_t bytes;
+	int rc = kam_store_backup(db->store, dir, compact, &bytes);
+	if (rc)
+		return kl_fail(L, rc, "db:backup to %s: %s", dir, kam_strerror(rc));
+	lua_pushinteger(L, (lua_Integer)bytes);
+	return 1;
+}
+
 static const luaL_Reg db_methods[] = {
 	{ "read", db_read },
 	{ "write", db_write },
@@ -402,6 +427,7 @@ static const luaL_Reg db_methods[] = {
 	{ "import", db_import },
 	{ "import_book", db_import_book },
 	{ "export", db_export },
+	{ "backup", db_backup },
 	{ "path", db_path },
 	{ "close", db_close },
 	{ NULL, NULL },

@@ -20,34 +20,24 @@ for k in accounts contacts orders interactions; do
 	expect_exit 0 "$KAM" --db "$NEW" import "$k" "$DATA/$k.csv" --quiet
 done
 
-# same_books STEP: every kind exports the same from both, as csv and json, and A1 reads the same.
-same_books() {
-	for k in accounts contacts orders interactions; do
-		for f in csv json; do
-			"$KAM" --db "$OLD" export "$k" --format "$f" >"$T/old.$k.$f" || fail "$1: export $k"
-			"$KAM" --db "$NEW" export "$k" --format "$f" >"$T/new.$k.$f" || fail "$1: export $k"
-			expect_same "$T/old.$k.$f" "$T/new.$k.$f"
-		done
-	done
-	"$KAM" --db "$OLD" get account A1 --format json >"$T/old.a1" || fail "$1: get A1"
-	"$KAM" --db "$NEW" get account A1 --format json >"$T/new.a1" || fail "$1: get A1"
-	expect_same "$T/old.a1" "$T/new.a1"
-}
-
-same_books "as written"
+same_book "$OLD" "$NEW"
 expect_eq "schema version before" "$(count_in "$OLD" schema_version)" 1
-# The fixture holds what the test data says (a custom column, a time, a note with a comma).
-expect_in "$T/old.accounts.json" '"tier_note":"likes \"fast\" replies"'
-expect_in "$T/old.interactions.csv" '2026-02-20T14:05:00'
-expect_in "$T/old.a1" '"revenue":1250.5'
+# The fixture holds what the test data says (a custom column, a time, a rollup).
+"$KAM" --db "$OLD" export accounts --format json >"$T/accounts.json"
+expect_in "$T/accounts.json" '"tier_note":"likes \"fast\" replies"'
+"$KAM" --db "$OLD" export interactions >"$T/interactions.csv"
+expect_in "$T/interactions.csv" '2026-02-20T14:05:00'
+"$KAM" --db "$OLD" get account A1 --format json >"$T/a1.json"
+expect_in "$T/a1.json" '"revenue":1250.5'
 
 # Updates rewrite records in version 2 next to version 1 ones; the books stay the same.
 for db in "$OLD" "$NEW"; do
 	expect_exit 0 "$KAM" --db "$db" import orders "$DATA/orders.csv" --quiet
 	expect_exit 0 "$KAM" --db "$db" import orders - --quiet --map 'id=Order No,account_id=Customer,date=Order Date,amount=Total' <"$DATA/orders_foreign.csv"
 done
-same_books "after updates"
-expect_in "$T/old.orders.csv" 'X1,A2,2026-04-01,77'
+same_book "$OLD" "$NEW"
+"$KAM" --db "$OLD" export orders >"$T/orders.csv"
+expect_in "$T/orders.csv" 'X1,A2,2026-04-01,77'
 # Its first record in version 2 made it a schema 2 database, which builds of schema 1 refuse.
 expect_eq "schema version after" "$(count_in "$OLD" schema_version)" 2
 finish

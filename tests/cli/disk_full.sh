@@ -1,7 +1,7 @@
 #!/bin/sh
 # A full disk: an import that runs out of space fails with KAM_ENOSPC, writes nothing, and leaves
-# the imports committed before it readable; output onto the full disk fails with KAM_ENOSPC too;
-# once there is room, the same import goes through.
+# the imports committed before it readable; output and backups onto the full disk fail with
+# KAM_ENOSPC too, a backup leaving nothing; once there is room, the same import goes through.
 # Needs root to mount a small tmpfs: reported as skipped (exit 77) where it cannot.
 . "$(dirname "$0")/lib/common.sh"
 M="$T/small"
@@ -30,6 +30,10 @@ expect_in "$T/err" "KAM_ENOSPC"
 expect_exit 1 sh -c '"$1" --db "$2" export accounts >"$3"' sh "$KAM" "$DB" "$M/accounts.csv"
 expect_in "$T/err" "KAM_ENOSPC"
 rm -f "$M/accounts.csv"
+# So does a backup onto it, and it leaves nothing behind.
+expect_exit 1 "$KAM" --db "$DB" backup "$M/copy"
+expect_in "$T/err" "KAM_ENOSPC"
+[ ! -e "$M/copy" ] && ok || fail "a failed backup left $(ls -la "$M/copy")"
 
 expect_exit 0 mount -o remount,size=96m "$M"
 expect_exit 0 "$KAM" --db "$DB" import orders "$T/gen/orders.csv" interactions \

@@ -29,6 +29,7 @@ denied(function() kam.csv.write("/tmp/x.csv", { "a" }, {}) end, "kam.csv.write t
 denied(function() db:import("accounts", "/etc/passwd") end, "db:import")
 denied(function() db:import_book { { "accounts", "/etc/passwd" } } end, "db:import_book")
 denied(function() db:export("accounts", "/tmp/x.csv") end, "db:export to a file")
+denied(function() db:backup("/tmp/x") end, "db:backup")
 denied(function() kam.load_plugin("/tmp/x.so") end, "kam.load_plugin")
 denied(function() kam.load_model("/tmp/x.lua") end, "kam.load_model")
 denied(function() db:segment { config = "/tmp/x.lua" } end, "db:segment with a config file")

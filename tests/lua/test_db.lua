@@ -217,6 +217,21 @@ f:close()
 check(header:find("^id,name,region"), "export writes the columns in order")
 raises(function() db:export("accounts", nil, "xml") end, "invalid option")
 
+-- backup: a copy that opens as the same book; refused inside a transaction and onto a non-empty
+-- directory
+local bytes = assert(db:backup(TMP .. "/copy"))
+check(math.type(bytes) == "integer" and bytes > 0, "db:backup returns the bytes")
+local copy = assert(kam.open(TMP .. "/copy", { readonly = true }))
+eq(copy:count("orders"), db:count("orders"), "the copy's orders")
+eq(copy:rollup("A1").revenue, 12505000, "the copy's rollups")
+copy:close()
+check(assert(db:backup(TMP .. "/copy2", { compact = true })) > 0, "db:backup compact")
+fails_with(kam.errors.EEXIST, db:backup(TMP .. "/copy"))
+db:write(function()
+	fails_with(kam.errors.EBUSY, db:backup(TMP .. "/copy3"))
+end)
+raises(function() db:backup(TMP .. "/copy3", "compact") end, "table expected")
+
 -- read-only databases refuse writes with a runtime failure
 local ro = assert(kam.open(TMP .. "/db", { readonly = true }))
 fails_with(kam.errors.EREADONLY, ro:write(function() end))

@@ -60,6 +60,21 @@ count_in() { "$KAM" --db "$1" stats --format csv | awk -F, -v k="$2" '$1 == k { 
 count() { count_in "$DB" "$1"; }
 snapshot_count() { K snapshots --format csv | tail -n +2 | wc -l | tr -d ' '; }
 
+# same_book A B: databases A and B export the same records, every kind as csv and as json, and
+# the same account A1 (`kam get`, with its rollup).
+same_book() {
+	for k in accounts contacts orders interactions; do
+		for f in csv json; do
+			"$KAM" --db "$1" export "$k" --format "$f" >"$T/same.a" || fail "export $k of $1"
+			"$KAM" --db "$2" export "$k" --format "$f" >"$T/same.b" || fail "export $k of $2"
+			expect_same "$T/same.a" "$T/same.b"
+		done
+	done
+	"$KAM" --db "$1" get account A1 --format json >"$T/same.a" || fail "get A1 of $1"
+	"$KAM" --db "$2" get account A1 --format json >"$T/same.b" || fail "get A1 of $2"
+	expect_same "$T/same.a" "$T/same.b"
+}
+
 # load_book ACCOUNTS SEED: a generated book of ACCOUNTS accounts (kam gen --seed SEED) in
 # $T/data, imported into a new database $DB; stops the test when that fails.
 load_book() {
