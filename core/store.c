@@ -1769,12 +1769,23 @@ static int backup_copy(kam_store *s, const char *dir, const char *path, bool com
 	int rc = 0;
 	/*
 	 * LMDB copies one committed state. A plain copy first waits for the write lock, to read
-	 * the meta pages, and lets it go; a compacting one reads in a read transaction only.
+	 * the meta pages, and lets it go; a compacting one reads in a read transaction only. When
+	 * another process grew the map meanwhile (a plain copy waits through whole imports), the
+	 * copy's transaction cannot start: take the new size and copy again from the start.
 	 */
-	int mrc = mdb_env_copyfd2(s->env, fd, compact ? MDB_CP_COMPACT : 0);
-	if (mrc)
+	int mrc = 0;
+	for (int tries = 0; !rc; tries++) {
+		mrc = mdb_env_copyfd2(s->env, fd, compact ? MDB_CP_COMPACT : 0);
+		if (mrc != MDB_MAP_RESIZED || tries >= 8)
+			break;
+		if (s->readers || s->wtxn)
+			rc = KAM_EBUSY; /* our own transactions hold the map */
+		else if (!(rc = remap(s, 0)) && (ftruncate(fd, 0) || lseek(fd, 0, SEEK_SET)))
+			rc = backup_error(dir, errno);
+	}
+	if (!rc && mrc)
 		rc = mrc < 0 ? kam_from_mdb(mrc) : backup_error(dir, mrc);
-	else if (fsync(fd) || fstat(fd, &st))
+	else if (!rc && (fsync(fd) || fstat(fd, &st)))
 		rc = backup_error(dir, errno);
 	if (close(fd) && !rc)
 		rc = backup_error(dir, errno);

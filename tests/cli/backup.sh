@@ -64,7 +64,8 @@ same_db "$T/compact"
 # While an import runs, every backup holds the book before it or after it. The import reads a
 # pipe that stays open a second after its last row, so that backups run while the rows are
 # written but not committed: --compact copies from a read transaction and goes on; a plain copy
-# waits for the commit (LMDB holds writers back while it reads the meta pages).
+# waits for the commit (LMDB holds writers back while it reads the meta pages). A 1 MiB initial
+# map (KAM_MAPSIZE) makes the import grow the map under the backups, the plain one's above all.
 B="$T/book"
 "$KAM" gen "$T/gen" --accounts 4000 --seed 5 --quiet || fail "gen"
 expect_exit 0 "$KAM" --db "$B" init
@@ -73,6 +74,7 @@ expect_exit 0 "$KAM" --db "$B" import accounts "$T/gen/accounts.csv" --quiet
 cp -r "$B" "$T/after-db"
 "$KAM" --db "$T/after-db" import orders "$T/gen/orders.csv" --quiet || fail "reference import"
 "$KAM" --db "$T/after-db" export orders | cksum >"$T/after"
+export KAM_MAPSIZE=1048576
 { cat "$T/gen/orders.csv"; sleep 1; } | "$KAM" --db "$B" import orders - --quiet &
 writer=$!
 "$KAM" --db "$B" backup "$T/b0" >/dev/null &
@@ -85,6 +87,7 @@ while kill -0 "$writer" 2>/dev/null || [ "$n" -eq 0 ]; do
 done
 wait "$writer" && ok || fail "the import during the backups"
 wait "$plain" && ok || fail "the plain backup during the import"
+unset KAM_MAPSIZE
 before=0 after=0
 for i in $(seq 0 "$n"); do
 	"$KAM" --db "$T/b$i" export orders | cksum >"$T/got"
