@@ -1756,15 +1756,19 @@ static int dir_sync(const char *dir)
 }
 
 /*
- * Copies the environment into the new file `path`, removed again on failure; its size goes to
- * *bytes.
+ * Copies the environment into the new file dir/data.mdb, removed again on failure; its size
+ * goes to *bytes.
  */
-static int backup_copy(kam_store *s, const char *dir, const char *path, bool compact,
-		       uint64_t *bytes)
+static int backup_copy(kam_store *s, const char *dir, bool compact, uint64_t *bytes)
 {
+	char *path = path_join(dir, "data.mdb");
+	if (!path)
+		return KAM_ENOMEM;
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0)
+	if (fd < 0) {
+		free(path);
 		return errno == EEXIST ? KAM_EEXIST : errno_to_kam(errno);
+	}
 	struct stat st;
 	int rc = 0;
 	/*
@@ -1793,15 +1797,60 @@ static int backup_copy(kam_store *s, const char *dir, const char *path, bool com
 		unlink(path);
 	else
 		*bytes = (uint64_t)st.st_size;
+	free(path);
 	return rc;
 }
 
-int kam_store_backup(kam_store *s, const char *dir, bool compact, uint64_t *bytes)
+/*
+ * Copies the file `name` of the database directory, when there is one, into `dir` (mode 0600,
+ * synced); *copied says whether it did. A failed copy is removed again.
+ */
+static int backup_extra(const kam_store *s, const char *dir, const char *name, bool *copied)
+{
+	*copied = false;
+	char *from = path_join(s->dir, name), *to = path_join(dir, name);
+	int in = -1, out = -1, rc = 0;
+	if (!from || !to)
+		rc = KAM_ENOMEM;
+	else if ((in = open(from, O_RDONLY | O_CLOEXEC)) < 0)
+		rc = errno == ENOENT ? 0 : errno_to_kam(errno);
+	else if ((out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
+		rc = errno == EEXIST ? KAM_EEXIST : errno_to_kam(errno);
+	char buf[16384];
+	ssize_t n;
+	while (out >= 0 && !rc && (n = read(in, buf, sizeof(buf))) != 0)
+		if (n < 0 || write(out, buf, (size_t)n) != n)
+			rc = backup_error(dir, n < 0 || errno ? errno : EIO);
+	if (out >= 0 && !rc && fsync(out))
+		rc = backup_error(dir, errno);
+	if (out >= 0 && close(out) && !rc)
+		rc = backup_error(dir, errno);
+	if (in >= 0)
+		close(in);
+	if (out >= 0 && rc)
+		unlink(to);
+	*copied = out >= 0 && !rc;
+	free(from);
+	free(to);
+	return rc;
+}
+
+/* Removes the file `name` of `dir`. */
+static void unlink_in(const char *dir, const char *name)
+{
+	char *p = path_join(dir, name);
+	if (p)
+		unlink(p);
+	free(p);
+}
+
+int kam_store_backup(kam_store *s, const char *dir, bool compact, const char *extra,
+		     uint64_t *bytes)
 {
 	if (!s || !dir || !*dir)
 		return KAM_EINVAL;
 	struct stat st;
-	bool made_dir = false;
+	bool made_dir = false, copied = false;
 	int rc;
 	if (stat(dir, &st) == 0) {
 		if ((rc = dir_empty(dir)))
@@ -1816,11 +1865,14 @@ int kam_store_backup(kam_store *s, const char *dir, bool compact, uint64_t *byte
 		made_dir = true;
 	}
 	uint64_t size = 0;
-	char *path = path_join(dir, "data.mdb");
-	rc = path ? backup_copy(s, dir, path, compact, &size) : KAM_ENOMEM;
-	if (!rc && (rc = dir_sync(dir)))
-		unlink(path);
-	free(path);
+	rc = backup_copy(s, dir, compact, &size);
+	if (!rc && extra && (rc = backup_extra(s, dir, extra, &copied)))
+		unlink_in(dir, "data.mdb");
+	if (!rc && (rc = dir_sync(dir))) {
+		unlink_in(dir, "data.mdb");
+		if (copied)
+			unlink_in(dir, extra);
+	}
 	if (rc && made_dir)
 		rmdir(dir);
 	if (!rc && bytes)

@@ -54,12 +54,14 @@ const char *kam_store_dir(const kam_store *store);
  * Writes a copy of the database as of its latest commit into `dir`, a new directory (mode 0700,
  * its parents made as needed) or an empty one, as data.mdb (mode 0600), synced to disk. Other
  * processes may read and write meanwhile: the copy is one committed state, as a reader sees it.
- * `compact` leaves out the free pages, which makes a smaller file and takes longer. *bytes (may
- * be NULL) gets the copy's size. Returns 0, KAM_EEXIST (dir is not an empty directory),
- * KAM_ENOSPC, KAM_EPERM, KAM_EIO, KAM_ENOMEM; on failure nothing is left behind (a directory
- * that existed stays, empty).
+ * `compact` leaves out the free pages, which makes a smaller file and takes longer. `extra`
+ * (may be NULL) names a file of the database directory to copy along when there is one (the
+ * configuration). *bytes (may be NULL) gets the database copy's size. Returns 0, KAM_EEXIST (dir
+ * is not an empty directory), KAM_ENOSPC, KAM_EPERM, KAM_EIO, KAM_ENOMEM; on failure nothing is
+ * left behind (a directory that existed stays, empty).
  */
-int kam_store_backup(kam_store *store, const char *dir, bool compact, uint64_t *bytes);
+int kam_store_backup(kam_store *store, const char *dir, bool compact, const char *extra,
+		     uint64_t *bytes);
 
 /*
  * Begins a transaction: read-only when `write` is 0 (a consistent snapshot, never blocks), else

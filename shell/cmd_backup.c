@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "config.h"
 #include "error.h"
 
 static int run(cli *c, int argc, char **argv)
@@ -24,7 +25,7 @@ static int run(cli *c, int argc, char **argv)
 	if (rc)
 		return rc;
 	uint64_t bytes;
-	rc = kam_store_backup(store, dir, compact, &bytes);
+	rc = kam_store_backup(store, dir, compact, KAM_CONFIG_FILE, &bytes);
 	kam_store_close(store);
 	if (rc == KAM_EEXIST)
 		return cli_fail("backup: %s exists and is not an empty directory; nothing was written",
@@ -41,11 +42,12 @@ const command cmd_backup = {
 	"backup", run, "copy the database, consistently, while it is in use",
 	"Usage: kam [--db PATH] backup DIR [--compact]\n"
 	"Writes a copy of the database as of its latest commit into DIR, which must not exist or be\n"
-	"empty: DIR/data.mdb (mode 0600; DIR is made mode 0700), synced to disk. Other commands may\n"
-	"read and write meanwhile; the copy holds all of each committed transaction or none of it.\n"
-	"A plain copy waits for a write in progress (an import) to commit, then copies while writers\n"
-	"go on. The copy is a database of its own: 'kam --db DIR ...' opens it, and putting DIR in\n"
-	"the place of the database restores it. On failure nothing is left in DIR.\n"
+	"empty: DIR/data.mdb (mode 0600; DIR is made mode 0700), synced to disk, with the database's\n"
+	"configuration (kam.conf.lua) when it has one. Other commands may read and write meanwhile;\n"
+	"the copy holds all of each committed transaction or none of it. A plain copy waits for a\n"
+	"write in progress (an import) to commit, then copies while writers go on. The copy is a\n"
+	"database of its own: 'kam --db DIR ...' opens it, and putting DIR in the place of the\n"
+	"database restores it. On failure nothing is left in DIR.\n"
 	"\n"
 	"  --compact   copy from a read transaction, without waiting for a write in progress, and\n"
 	"              leave out the free pages: a smaller file, slower to write\n",

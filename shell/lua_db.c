@@ -409,7 +409,7 @@ static int db_backup(lua_State *L)
 	if (db->busy)
 		return kl_fail(L, KAM_EBUSY, "db:backup: not inside a transaction of the same database");
 	uint64_t bytes;
-	int rc = kam_store_backup(db->store, dir, compact, &bytes);
+	int rc = kam_store_backup(db->store, dir, compact, KAM_CONFIG_FILE, &bytes);
 	if (rc)
 		return kl_fail(L, rc, "db:backup to %s: %s", dir, kam_strerror(rc));
 	lua_pushinteger(L, (lua_Integer)bytes);

@@ -1,6 +1,6 @@
 #!/bin/sh
-# kam backup: the copy opens as a database equal to the original (exports, counts, rollups), with
-# private modes; --compact gives a smaller file with the same contents; refusals leave what was
+# kam backup: the copy opens as a database equal to the original (exports, counts, rollups, its
+# configuration), with private modes; --compact gives a smaller file with the same contents; refusals leave what was
 # there; and backups taken while an import runs each hold all of it or none of it.
 . "$(dirname "$0")/lib/common.sh"
 DB="$T/db"
@@ -17,11 +17,16 @@ same_db() {
 	expect_same "$T/a" "$T/b"
 }
 
+# The database's configuration goes along.
+printf 'segmentation = { default = { model = "abc", params = { a = 0.7 } } }\n' >"$DB/kam.conf.lua"
 expect_exit 0 "$KAM" --db "$DB" backup "$T/copy"
 expect_in "$T/out" "written to $T/copy/data.mdb ("
 same_db "$T/copy"
 expect_eq "copy directory mode" "$(stat -c %a "$T/copy")" 700
 expect_eq "copy file mode" "$(stat -c %a "$T/copy/data.mdb")" 600
+expect_eq "copy of the configuration" "$(cat "$T/copy/kam.conf.lua")" "$(cat "$DB/kam.conf.lua")"
+expect_eq "configuration mode" "$(stat -c %a "$T/copy/kam.conf.lua")" 600
+rm "$DB/kam.conf.lua"
 # The copy is a database of its own: writing to it leaves the original as it was.
 expect_exit 0 "$KAM" --db "$T/copy" log A1 call --minutes 5 --date 2026-03-02
 expect_eq "interactions of the original" "$(count interactions)" 4
