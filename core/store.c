@@ -1818,9 +1818,11 @@ static int backup_extra(const kam_store *s, const char *dir, const char *name, b
 		rc = errno == EEXIST ? KAM_EEXIST : errno_to_kam(errno);
 	char buf[16384];
 	ssize_t n;
-	while (out >= 0 && !rc && (n = read(in, buf, sizeof(buf))) != 0)
-		if (n < 0 || write(out, buf, (size_t)n) != n)
-			rc = backup_error(dir, n < 0 || errno ? errno : EIO);
+	while (out >= 0 && !rc && (n = read(in, buf, sizeof(buf))) != 0) {
+		ssize_t w = n < 0 ? -1 : write(out, buf, (size_t)n);
+		if (n < 0 || w != n)
+			rc = backup_error(dir, n < 0 || w < 0 ? errno : EIO); /* short: a full disk */
+	}
 	if (out >= 0 && !rc && fsync(out))
 		rc = backup_error(dir, errno);
 	if (out >= 0 && close(out) && !rc)
