@@ -96,6 +96,15 @@ for k in accounts contacts orders interactions; do
 	vg 0 --db "$T/db2" import "$k" "$T/gen/$k.csv" --quiet
 done
 vg 0 --db "$T/db2" rollups
+vg 0 --db "$T/db2" backup "$T/copy"
+vg 0 --db "$T/db2" backup "$T/copy2" --compact
+vg 1 --db "$T/db2" backup "$T/copy"
+# A database of record codec 1, read and updated.
+mkdir -m 700 "$T/v1"
+gzip -dc "$DATA/book_codec_v1.mdb.gz" >"$T/v1/data.mdb"
+vg 0 --db "$T/v1" export orders --format json
+vg 0 --db "$T/v1" import orders "$DATA/orders.csv" --quiet
+vg 0 --db "$T/v1" get account A1
 # The model commands, when this build has them.
 for cmd in segment tiers agenda value; do
 	if "$KAM" "$cmd" --help >/dev/null 2>&1; then
