@@ -9,6 +9,11 @@
 #
 # BUILD_A and BUILD_B are build directories (kam and plugins/ in them). Compare outputs
 # separately: this only times them, with their output thrown away.
+#
+# AB_FRESH_DB=DIR: before each run, untimed, DIR is removed and made anew by that build's
+# `kam --db DIR init`; for imports (give --db DIR in KAM-ARGS):
+#   AB_FRESH_DB=/tmp/ab.db bench/ab.sh /tmp/base/build build 8 --db /tmp/ab.db import \
+#       accounts A.csv contacts C.csv orders O.csv interactions I.csv --quiet
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/bench/lib.sh"
@@ -23,6 +28,10 @@ for _ in $(seq "$rounds"); do
 	for side in A B; do
 		d=$a
 		[ "$side" = B ] && d=$b
+		if [ -n "${AB_FRESH_DB:-}" ]; then
+			rm -rf "$AB_FRESH_DB"
+			"$d/kam" --db "$AB_FRESH_DB" init >/dev/null || die "init $AB_FRESH_DB"
+		fi
 		KAM_PLUGIN_PATH="$d/plugins" "${rt[@]}" "$TIME" -f "$side %e %U %S" "$d/kam" "$@" \
 			2>&1 >/dev/null | tail -1
 	done
