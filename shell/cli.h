@@ -23,7 +23,7 @@ typedef struct command {
 } command;
 
 extern const command cmd_init, cmd_import, cmd_export, cmd_get, cmd_list, cmd_stats,
-	cmd_backup, cmd_rollups, cmd_gen, cmd_demo, cmd_segment, cmd_tiers, cmd_why, cmd_snapshots,
+	cmd_backup, cmd_check, cmd_rollups, cmd_gen, cmd_demo, cmd_segment, cmd_tiers, cmd_why, cmd_snapshots,
 	cmd_plugins;
 /*
  * Fills a registry for a command that runs models: the plugins the configuration lists and those

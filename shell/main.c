@@ -9,7 +9,7 @@
 
 static const command *const commands[] = {
 	&cmd_init, &cmd_import, &cmd_export, &cmd_get, &cmd_list, &cmd_rollups, &cmd_stats,
-	&cmd_backup, &cmd_gen, &cmd_demo, &cmd_segment, &cmd_tiers, &cmd_why, &cmd_snapshots, &cmd_plugins,
+	&cmd_backup, &cmd_check, &cmd_gen, &cmd_demo, &cmd_segment, &cmd_tiers, &cmd_why, &cmd_snapshots, &cmd_plugins,
 	&cmd_shell, &cmd_run, &cmd_agenda, &cmd_log, &cmd_playbook, &cmd_activity, &cmd_capacity,
 	&cmd_portfolio, &cmd_value, &cmd_alerts, &cmd_report,
 };

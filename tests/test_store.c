@@ -18,6 +18,7 @@
 #include "import.h"
 #include "store.h"
 #include "writeback.h"
+#include "rawdb.h"
 #include "tmpdir.h"
 
 /* ---- fixtures: every test gets its own temporary directory ---- */
@@ -140,22 +141,18 @@ static void put_ok(kam_txn *t, kam_kind kind, const void *rec, int want_replaced
 	cr_assert_eq(replaced, want_replaced);
 }
 
-/* Writes `ver` as the schema version of the database in dbdir, behind the store's back. */
-static void schema_set(uint32_t ver)
+static void put_version(MDB_txn *txn, MDB_dbi meta, void *arg)
 {
-	MDB_env *env;
-	MDB_txn *txn;
-	MDB_dbi meta;
-	cr_assert_eq(mdb_env_create(&env), 0);
-	mdb_env_set_maxdbs(env, 16);
-	cr_assert_eq(mdb_env_open(env, dbdir, 0, 0600), 0);
-	cr_assert_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
-	cr_assert_eq(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	uint32_t ver = *(const uint32_t *)arg;
 	uint8_t b[4] = { (uint8_t)ver, (uint8_t)(ver >> 8), (uint8_t)(ver >> 16), (uint8_t)(ver >> 24) };
 	MDB_val k = { 14, "schema_version" }, v = { 4, b };
 	cr_assert_eq(mdb_put(txn, meta, &k, &v, 0), 0);
-	cr_assert_eq(mdb_txn_commit(txn), 0);
-	mdb_env_close(env);
+}
+
+/* Writes `ver` as the schema version of the database in dbdir, behind the store's back. */
+static void schema_set(uint32_t ver)
+{
+	raw_write(dbdir, "meta", put_version, &ver);
 }
 
 static uint32_t schema_of(kam_store *s)

@@ -165,6 +165,7 @@ race() {
 		run_cmd "$db" "$c" "$T/final" || fail "$1: $c after the race"
 		grep -qxF "$(cksum <"$T/final") both" "$REF/$c" && ok || fail "$1: $c after the race"
 	done
+	"$KAM" --db "$db" check >"$T/check" 2>&1 && ok || { fail "$1: check after the race"; cat "$T/check" >&2; }
 	seen=$(cat "$T"/reader.*.seen 2>/dev/null | awk '{ print $2 }' | sort | uniq -c | tr '\n' ' ')
 	echo "concurrency ($1): states seen by readers: $seen"
 	rm -rf "$db"

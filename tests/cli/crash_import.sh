@@ -158,4 +158,7 @@ case $state in S1) file="$G/orders2.csv" target=S2 ;; *) file="$G/orders.csv" ta
 expect_exit 0 "$KAM" --db "$DB" import orders "$file" --quiet
 fingerprint "$DB" "$T/now" || fail "fingerprint after the last import"
 expect_same "$T/now" "$T/$target"
+# After all those kills the database agrees with itself: records, indexes and rollups.
+expect_exit 0 "$KAM" --db "$DB" check
+expect_in "$T/out" ": no problems"
 finish

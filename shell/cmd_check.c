@@ -1,0 +1,73 @@
+/* cmd_check.c - `kam check`: whether the database agrees with itself. */
+#include <stdio.h>
+
+#include "check.h"
+#include "cli.h"
+#include "error.h"
+
+typedef struct shown {
+	unsigned long long max, seen;
+} shown;
+
+static void print_problem(void *ctx, const char *problem)
+{
+	shown *s = ctx;
+	if (s->seen++ < s->max)
+		printf("problem: %s\n", problem);
+}
+
+static int run(cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = { { "max", required_argument, NULL, 'm' }, { 0 } };
+	shown s = { 100, 0 };
+	int ch;
+	while ((ch = cli_getopt(c, &cmd_check, argc, argv, "", opts)) != -1) {
+		if (ch != 'm')
+			return ch == 'h' ? EXIT_OK : EXIT_USAGE;
+		if (cli_uint(&cmd_check, "--max", optarg, &s.max))
+			return EXIT_USAGE;
+	}
+	if (optind != argc)
+		return cli_usage(&cmd_check, "unexpected argument \"%s\"", argv[optind]);
+	kam_store *store;
+	int rc = cli_open(c, KAM_STORE_RDONLY, &store);
+	if (rc)
+		return rc;
+	kam_txn *txn;
+	kam_check_result res;
+	rc = kam_txn_begin(store, 0, &txn);
+	if (!rc) {
+		rc = kam_check(txn, print_problem, &s, &res);
+		kam_txn_abort(txn);
+	}
+	kam_store_close(store);
+	if (rc)
+		return cli_fail("check of %s: %s", c->db, kam_strerror(rc));
+	if (res.problems > s.max)
+		printf("... and %llu more problems\n", (unsigned long long)(res.problems - s.max));
+	printf("checked %llu accounts, %llu contacts, %llu orders, %llu interactions: ",
+	       (unsigned long long)res.records[KAM_ACCOUNT],
+	       (unsigned long long)res.records[KAM_CONTACT],
+	       (unsigned long long)res.records[KAM_ORDER],
+	       (unsigned long long)res.records[KAM_INTERACTION]);
+	if (!res.problems) {
+		printf("no problems\n");
+		return EXIT_OK;
+	}
+	printf("%llu problem%s\n", (unsigned long long)res.problems, res.problems == 1 ? "" : "s");
+	return EXIT_RUNTIME;
+}
+
+const command cmd_check = {
+	"check", run, "verify that the database agrees with itself",
+	"Usage: kam [--db PATH] check [--max N]\n"
+	"Reads the whole database, as of its latest commit, and reports where it does not agree with\n"
+	"itself: records that do not decode; rollups that differ from the orders and interactions\n"
+	"they sum; index entries of orders, interactions and contacts without their record, or that\n"
+	"differ from it; records their account's index does not reach; accounts missing from or\n"
+	"misfiled in the region and owner indexes. Writers may run meanwhile.\n"
+	"Prints a line 'problem: ...' for each of the first N problems (default 100), then what was\n"
+	"read. Exit status 0 when there is no problem, 1 when there is one.\n"
+	"A damaged database is best replaced from a backup (kam backup); failing that, export what\n"
+	"still reads and import it into a new database.\n",
+};

@@ -1,0 +1,30 @@
+#!/bin/sh
+# kam check: sound databases have no problem (after imports, upserts, logs, a backup, and the
+# codec 1 fixture); usage errors. Damage and its reports are tests/test_check.c's.
+. "$(dirname "$0")/lib/common.sh"
+DB="$T/db"
+
+expect_exit 0 "$KAM" --db "$DB" init
+expect_exit 0 "$KAM" --db "$DB" check
+expect_in "$T/out" "checked 0 accounts, 0 contacts, 0 orders, 0 interactions: no problems"
+
+load_book 300 4
+expect_exit 0 "$KAM" --db "$DB" import orders "$T/data/orders.csv" --quiet # every order replaced
+expect_exit 0 "$KAM" --db "$DB" log "$(sed -n 2p "$T/data/accounts.csv" | cut -d, -f1)" visit \
+	--minutes 30 --date 2026-05-01T10:00
+expect_exit 0 "$KAM" --db "$DB" check
+want="checked 300 accounts, $(count contacts) contacts, $(count orders) orders, $(count interactions) interactions: no problems"
+expect_eq "summary" "$(cat "$T/out")" "$want"
+expect_exit 0 "$KAM" --db "$DB" backup "$T/copy" --compact
+expect_exit 0 "$KAM" --db "$T/copy" check
+
+mkdir -m 700 "$T/v1"
+gzip -dc "$DATA/book_codec_v1.mdb.gz" >"$T/v1/data.mdb"
+expect_exit 0 "$KAM" --db "$T/v1" check
+expect_in "$T/out" "checked 3 accounts, 3 contacts, 3 orders, 4 interactions: no problems"
+
+expect_exit 2 "$KAM" --db "$DB" check extra
+expect_exit 2 "$KAM" --db "$DB" check --max lots
+expect_exit 1 "$KAM" --db "$T/none" check
+expect_in "$T/err" "no database at"
+finish
