@@ -96,6 +96,7 @@ for k in accounts contacts orders interactions; do
 	vg 0 --db "$T/db2" import "$k" "$T/gen/$k.csv" --quiet
 done
 vg 0 --db "$T/db2" rollups
+vg 0 --db "$T/db2" check
 vg 0 --db "$T/db2" backup "$T/copy"
 vg 0 --db "$T/db2" backup "$T/copy2" --compact
 vg 1 --db "$T/db2" backup "$T/copy"
@@ -105,6 +106,7 @@ gzip -dc "$DATA/book_codec_v1.mdb.gz" >"$T/v1/data.mdb"
 vg 0 --db "$T/v1" export orders --format json
 vg 0 --db "$T/v1" import orders "$DATA/orders.csv" --quiet
 vg 0 --db "$T/v1" get account A1
+vg 0 --db "$T/v1" check
 # The model commands, when this build has them.
 for cmd in segment tiers agenda value; do
 	if "$KAM" "$cmd" --help >/dev/null 2>&1; then
