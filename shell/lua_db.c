@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "error.h"
 #include "export.h"
 #include "import.h"
@@ -416,6 +417,40 @@ static int db_backup(lua_State *L)
 	return 1;
 }
 
+/* Appends a problem to the table at the top of the stack (the ctx is the lua_State). */
+static void check_collect(void *ctx, const char *problem)
+{
+	lua_State *L = ctx;
+	lua_pushstring(L, problem);
+	lua_rawseti(L, -2, (lua_Integer)luaL_len(L, -2) + 1);
+}
+
+/*
+ * db:check() -> { problems = { "...", ... }, accounts = n, contacts = n, orders = n,
+ * interactions = n } | nil, message, code: `kam check`, in a read transaction of its own.
+ */
+static int db_check(lua_State *L)
+{
+	kl_db *db = kl_checkdb(L, 1);
+	kam_txn *txn;
+	kam_check_result res;
+	int rc = kam_txn_begin(db->store, 0, &txn);
+	if (rc)
+		return kl_fail(L, rc, "db:check: %s", kam_strerror(rc));
+	lua_newtable(L);
+	lua_newtable(L);
+	rc = kam_check(txn, check_collect, L, &res);
+	kam_txn_abort(txn);
+	if (rc)
+		return kl_fail(L, rc, "db:check: %s", kam_strerror(rc));
+	lua_setfield(L, -2, "problems");
+	for (int k = 0; k < KAM_KIND_COUNT; k++) {
+		lua_pushinteger(L, (lua_Integer)res.records[k]);
+		lua_setfield(L, -2, kam_schema_of((kam_kind)k)->name);
+	}
+	return 1;
+}
+
 static const luaL_Reg db_methods[] = {
 	{ "read", db_read },
 	{ "write", db_write },
@@ -428,6 +463,7 @@ static const luaL_Reg db_methods[] = {
 	{ "import_book", db_import_book },
 	{ "export", db_export },
 	{ "backup", db_backup },
+	{ "check", db_check },
 	{ "path", db_path },
 	{ "close", db_close },
 	{ NULL, NULL },

@@ -217,6 +217,12 @@ f:close()
 check(header:find("^id,name,region"), "export writes the columns in order")
 raises(function() db:export("accounts", nil, "xml") end, "invalid option")
 
+-- check: the book agrees with itself
+local report = assert(db:check())
+eq(#report.problems, 0, "db:check: no problems")
+eq(report.orders, db:count("orders"), "db:check: the orders read")
+eq(report.accounts, db:count("accounts"), "db:check: the accounts read")
+
 -- backup: a copy that opens as the same book; refused inside a transaction and onto a non-empty
 -- directory
 local bytes = assert(db:backup(TMP .. "/copy"))
