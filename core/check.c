@@ -218,7 +218,8 @@ static int str_order(const void *x, const void *y)
 static int check_account_index(checker *c, kam_scan scan, const char *name, kam_str *values,
 			       size_t n)
 {
-	qsort(values, n, sizeof(*values), str_order);
+	if (n)
+		qsort(values, n, sizeof(*values), str_order);
 	for (size_t i = 0, j; i < n; i = j) {
 		for (j = i + 1; j < n && kam_str_eq(values[j], values[i]); j++)
 			;

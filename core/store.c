@@ -1238,7 +1238,8 @@ static int account_ref(kam_txn *t, kam_str acc, int halves, struct rc_ent **out)
 
 static size_t key_account(uint8_t *k, kam_str acc, uint8_t last)
 {
-	memcpy(k, acc.ptr, acc.len);
+	if (acc.len) /* the empty region may come as { NULL, 0 } */
+		memcpy(k, acc.ptr, acc.len);
 	k[acc.len] = last;
 	return acc.len + 1;
 }
