@@ -205,10 +205,7 @@ static int check_account(checker *c, kam_cursor *accounts, kam_facts *orders,
 
 static int str_order(const void *x, const void *y)
 {
-	const kam_str *a = x, *b = y;
-	size_t common = a->len < b->len ? a->len : b->len;
-	int d = common ? memcmp(a->ptr, b->ptr, common) : 0;
-	return d ? d : (a->len > b->len) - (a->len < b->len);
+	return kam_str_cmp(*(const kam_str *)x, *(const kam_str *)y);
 }
 
 /*
