@@ -20,9 +20,14 @@
 
 #include "date.h"
 
+/* Records walked between two calls of the progress function. */
+#define PROGRESS_EVERY 65536
+
 typedef struct checker {
 	kam_txn *txn;
 	kam_check_report_fn report;
+	kam_check_progress_fn progress;
+	uint64_t total[KAM_KIND_COUNT]; /* records by kind, for the progress function */
 	void *ctx;
 	kam_check_result *out;
 	uint64_t indexed[KAM_KIND_COUNT]; /* index entries reached, by kind */
@@ -252,12 +257,13 @@ static int count_records(checker *c, kam_kind kind)
 				 INT32_MAX, &cur);
 	if (rc)
 		return rc;
+	const kam_schema *s = kam_schema_of(kind);
 	kam_any r;
 	uint64_t n = 0;
 	while ((rc = kam_cursor_next(cur, &r)) == 1)
-		n++;
+		if (++n % PROGRESS_EVERY == 0 && c->progress)
+			c->progress(c->ctx, s->name, n, c->total[kind]);
 	kam_cursor_close(cur);
-	const kam_schema *s = kam_schema_of(kind);
 	if (rc == KAM_ECORRUPT) {
 		problem(c, "%s: the record after the %llu-th does not decode; the rest were not read",
 			s->name, (unsigned long long)n);
@@ -296,6 +302,8 @@ static int walk_accounts(checker *c, size_t *naccounts)
 			c->owners = o;
 		}
 		c->regions[n++] = a.region;
+		if (n % PROGRESS_EVERY == 0 && c->progress)
+			c->progress(c->ctx, "accounts", n, c->total[KAM_ACCOUNT]);
 		if (a.owner.len)
 			c->owners[c->nowners++] = a.owner;
 		rc = check_account(c, accounts, orders, interactions, &a);
@@ -312,14 +320,20 @@ static int walk_accounts(checker *c, size_t *naccounts)
 	return rc;
 }
 
-int kam_check(kam_txn *txn, kam_check_report_fn report, void *ctx, kam_check_result *out)
+int kam_check(kam_txn *txn, kam_check_report_fn report, kam_check_progress_fn progress, void *ctx,
+	      kam_check_result *out)
 {
 	if (!txn || !report || !out)
 		return KAM_EINVAL;
 	memset(out, 0, sizeof(*out));
-	checker c = { .txn = txn, .report = report, .ctx = ctx, .out = out };
+	checker c = { .txn = txn, .report = report, .progress = progress, .ctx = ctx, .out = out };
+	kam_store_stats st;
+	int rc = kam_store_stats_get(txn, &st);
+	if (rc)
+		return rc;
+	memcpy(c.total, st.records, sizeof(c.total));
 	size_t naccounts = 0;
-	int rc = walk_accounts(&c, &naccounts);
+	rc = walk_accounts(&c, &naccounts);
 	if (!rc)
 		rc = check_account_index(&c, KAM_SCAN_REGION, "region", c.regions, naccounts);
 	if (!rc)

@@ -8,6 +8,8 @@
 
 /* Called once per problem found, with one line of text (no newline). */
 typedef void (*kam_check_report_fn)(void *ctx, const char *problem);
+/* Called now and then with how far the walk of `kind` ("accounts", "orders", ...) has come. */
+typedef void (*kam_check_progress_fn)(void *ctx, const char *kind, uint64_t done, uint64_t total);
 
 typedef struct kam_check_result {
 	uint64_t records[KAM_KIND_COUNT]; /* records read, by kind */
@@ -22,9 +24,10 @@ typedef struct kam_check_result {
  *   another account or another date, amount, profit, kind, outcome, objection or minutes;
  * - records that no index entry of their account reaches (counted per kind);
  * - accounts missing from, or misfiled in, the region and owner indexes.
- * Returns 0 when the walk completed (out->problems says what it found) or the code of a read
+ * `progress` may be NULL. Returns 0 when the walk completed (out->problems says what it found) or the code of a read
  * that failed outright (KAM_EIO, KAM_ENOMEM).
  */
-int kam_check(kam_txn *txn, kam_check_report_fn report, void *ctx, kam_check_result *out);
+int kam_check(kam_txn *txn, kam_check_report_fn report, kam_check_progress_fn progress, void *ctx,
+	      kam_check_result *out);
 
 #endif

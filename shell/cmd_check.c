@@ -1,5 +1,6 @@
 /* cmd_check.c - `kam check`: whether the database agrees with itself. */
 #include <stdio.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "cli.h"
@@ -14,6 +15,13 @@ static void print_problem(void *ctx, const char *problem)
 	shown *s = ctx;
 	if (s->seen++ < s->max)
 		printf("problem: %s\n", problem);
+}
+
+static void show_progress(void *ctx, const char *kind, uint64_t done, uint64_t total)
+{
+	(void)ctx;
+	fprintf(stderr, "\r\033[Kchecking %s: %llu of %llu", kind, (unsigned long long)done,
+		(unsigned long long)total);
 }
 
 static int run(cli *c, int argc, char **argv)
@@ -37,7 +45,10 @@ static int run(cli *c, int argc, char **argv)
 	kam_check_result res;
 	rc = kam_txn_begin(store, 0, &txn);
 	if (!rc) {
-		rc = kam_check(txn, print_problem, &s, &res);
+		int tty = isatty(STDERR_FILENO);
+		rc = kam_check(txn, print_problem, tty ? show_progress : NULL, &s, &res);
+		if (tty)
+			fputs("\r\033[K", stderr);
 		kam_txn_abort(txn);
 	}
 	kam_store_close(store);
@@ -67,7 +78,8 @@ const command cmd_check = {
 	"differ from it; records their account's index does not reach; accounts missing from or\n"
 	"misfiled in the region and owner indexes. Writers may run meanwhile.\n"
 	"Prints a line 'problem: ...' for each of the first N problems (default 100), then what was\n"
-	"read. Exit status 0 when there is no problem, 1 when there is one.\n"
+	"read; on a terminal, how far it has come on standard error. Exit status 0 when there is no\n"
+	"problem, 1 when there is one.\n"
 	"A damaged database is best replaced from a backup (kam backup); failing that, export what\n"
 	"still reads and import it into a new database.\n",
 };

@@ -439,7 +439,7 @@ static int db_check(lua_State *L)
 		return kl_fail(L, rc, "db:check: %s", kam_strerror(rc));
 	lua_newtable(L);
 	lua_newtable(L);
-	rc = kam_check(txn, check_collect, L, &res);
+	rc = kam_check(txn, check_collect, NULL, L, &res);
 	kam_txn_abort(txn);
 	if (rc)
 		return kl_fail(L, rc, "db:check: %s", kam_strerror(rc));

@@ -79,7 +79,7 @@ static uint64_t check(kam_check_result *res)
 	nlines = 0;
 	cr_assert_eq(kam_store_open(dbdir, KAM_STORE_RDONLY, &s), 0);
 	cr_assert_eq(kam_txn_begin(s, 0, &t), 0);
-	cr_assert_eq(kam_check(t, collect, NULL, res), 0);
+	cr_assert_eq(kam_check(t, collect, NULL, NULL, res), 0);
 	kam_txn_abort(t);
 	kam_store_close(s);
 	cr_assert_eq(nlines, res->problems);
@@ -227,4 +227,40 @@ Test(check, contact_index_entry_missing)
 	kam_check_result r;
 	cr_assert_eq(check(&r), 1);
 	expect_line("contacts: 1 records, 0 of them reached from their account's index");
+}
+
+static uint64_t progress_done, progress_total;
+static char progress_kind[16];
+
+static void on_progress(void *ctx, const char *kind, uint64_t done, uint64_t total)
+{
+	(void)ctx;
+	snprintf(progress_kind, sizeof(progress_kind), "%s", kind);
+	progress_done = done;
+	progress_total = total;
+}
+
+/* The progress function hears of every 65536 records of a walk, with the kind's total. */
+Test(check, progress)
+{
+	kam_store *s;
+	kam_txn *t;
+	cr_assert_eq(kam_store_open(dbdir, KAM_STORE_CREATE, &s), 0);
+	cr_assert_eq(kam_txn_begin(s, 1, &t), 0);
+	for (int i = 0; i < 70000; i++) {
+		char id[16];
+		snprintf(id, sizeof(id), "A%06d", i);
+		PUT(t, KAM_ACCOUNT, "id", id, "name", "n");
+	}
+	cr_assert_eq(kam_txn_commit(t), 0);
+	cr_assert_eq(kam_txn_begin(s, 0, &t), 0);
+	kam_check_result r;
+	nlines = 0;
+	cr_assert_eq(kam_check(t, collect, on_progress, NULL, &r), 0);
+	kam_txn_abort(t);
+	kam_store_close(s);
+	cr_expect_eq(r.problems, 0, "%s", lines[0]);
+	cr_expect_str_eq(progress_kind, "accounts"); /* the last walk to reach 65536 */
+	cr_expect_eq(progress_done, 65536);
+	cr_expect_eq(progress_total, 70000);
 }
