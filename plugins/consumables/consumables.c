@@ -26,6 +26,10 @@
 #include <string.h>
 
 #define MONEY_UNIT 10000.0
+/* The units of the saturating log scales (log_score): stores, employees, revenue in millions. */
+#define STORES_UNIT 1.0
+#define EMPLOYEES_UNIT 1.0
+#define REVENUE_UNIT 1e6
 #define NCAT 10
 #define NCRIT 5
 #define NCOMP 4
@@ -309,9 +313,9 @@ static int read_settings(const kam_host *h, kam_run *run, struct settings *st)
 	    (rc = number(h, run, "oem_min_scale", 0, 1, &st->oem_min_scale)) ||
 	    (rc = number(h, run, "min_value", 0, 1e6, &st->min_value)))
 		return rc;
-	st->stores_log = log1p(st->stores_full / 1);
-	st->employees_log = log1p(st->employees_full / 1);
-	st->revenue_log = log1p(st->revenue_full / 1e6);
+	st->stores_log = log1p(st->stores_full / STORES_UNIT);
+	st->employees_log = log1p(st->employees_full / EMPLOYEES_UNIT);
+	st->revenue_log = log1p(st->revenue_full / REVENUE_UNIT);
 	memcpy(st->cat, default_categories, sizeof(st->cat));
 	if ((rc = overrides_apply(h, run, st, "category_scores", 0)) ||
 	    (rc = overrides_apply(h, run, st, "category_modes", 1)))
@@ -335,8 +339,10 @@ static int read_settings(const kam_host *h, kam_run *run, struct settings *st)
 	return 0;
 }
 
-/* min(1, ln(1 + x/unit) / ln(1 + full/unit)): a saturating log scale, 0 at 0. */
-/* log1p(x / unit) / full_log, at most 1: full_log is log1p(full / unit) of the settings. */
+/*
+ * min(1, ln(1 + x/unit) / ln(1 + full/unit)): a saturating log scale, 0 at 0. full_log is
+ * log1p(full / unit), made once per run by the settings.
+ */
 static double log_score(double x, double full_log, double unit)
 {
 	double s;
@@ -408,7 +414,7 @@ static int account_read(const kam_host *h, kam_run *run, const struct settings *
 
 	stores = stores_of(h, run, i, &ok);
 	if (ok) {
-		a->comp[0] = log_score(stores, st->stores_log, 1);
+		a->comp[0] = log_score(stores, st->stores_log, STORES_UNIT);
 		a->has[0] = 1;
 	} else {
 		kam_text t;
@@ -416,12 +422,12 @@ static int account_read(const kam_host *h, kam_run *run, const struct settings *
 		if (!h->account_attr(run, i, "stores", &t) && t.len)
 			(*bad_stores)++;
 		if (v->present & KAM_VIEW_EMPLOYEES) {
-			a->comp[0] = log_score((double)v->employees, st->employees_log, 1);
+			a->comp[0] = log_score((double)v->employees, st->employees_log, EMPLOYEES_UNIT);
 			a->has[0] = 1;
 		}
 	}
 	if (v->present & KAM_VIEW_ANNUAL_REVENUE) {
-		a->comp[1] = log_score(v->annual_revenue / MONEY_UNIT, st->revenue_log, 1e6);
+		a->comp[1] = log_score(v->annual_revenue / MONEY_UNIT, st->revenue_log, REVENUE_UNIT);
 		a->has[1] = 1;
 	}
 	if ((v->present & KAM_VIEW_WALLET) && v->wallet > 0) {
