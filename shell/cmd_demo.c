@@ -90,6 +90,9 @@ static int run(cli *c, int argc, char **argv)
 	if (!rc)
 		rc = step(c, "What the database holds", (char *[]){ "stats", NULL });
 	if (!rc)
+		rc = step(c, "Records, indexes and rollups agree with each other",
+			  (char *[]){ "check", NULL });
+	if (!rc)
 		rc = step(c, "The whales: top 10 accounts by revenue (fish where the fish are)",
 			  (char *[]){ "list", "accounts", "--sort", "-revenue", "--limit", "10", NULL });
 	if (!rc)

@@ -7,7 +7,7 @@ expect_in "$T/out" "Usage: kam"
 expect_exit 0 "$KAM" help
 expect_in "$T/out" "import"
 expect_exit 0 "$KAM" --version
-for cmd in init import export get list rollups stats gen demo; do
+for cmd in init import export get list rollups stats backup check gen demo; do
 	expect_exit 0 "$KAM" "$cmd" --help
 	expect_in "$T/out" "Usage: kam"
 	expect_exit 0 "$KAM" help "$cmd"
