@@ -23,7 +23,8 @@ typedef struct kam_check_result {
  * - an index entry of an order, interaction or contact with no record, or whose record names
  *   another account or another date, amount, profit, kind, outcome, objection or minutes;
  * - records that no index entry of their account reaches (counted per kind);
- * - accounts missing from, or misfiled in, the region and owner indexes.
+ * - for each region and owner that accounts have, an index that does not list exactly those
+ *   accounts (entries under a value no account has are not looked for).
  * `progress` may be NULL. Returns 0 when the walk completed (out->problems says what it found) or the code of a read
  * that failed outright (KAM_EIO, KAM_ENOMEM).
  */
