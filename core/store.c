@@ -1415,6 +1415,16 @@ static int remap(kam_store *s, size_t size)
 	return kam_from_mdb(mrc);
 }
 
+/*
+ * Takes the size another process grew the map to, after LMDB said MDB_MAP_RESIZED: a new
+ * transaction cannot start in the old one. KAM_EBUSY while this process has transactions open,
+ * since remapping would pull the map from under them.
+ */
+static int adopt_grown_map(kam_store *s)
+{
+	return s->readers || s->wtxn ? KAM_EBUSY : remap(s, 0);
+}
+
 /* Begins an LMDB transaction, adopting a map that another process has grown. */
 static int begin_raw(kam_store *s, unsigned flags, MDB_txn **out)
 {
@@ -1424,10 +1434,7 @@ static int begin_raw(kam_store *s, unsigned flags, MDB_txn **out)
 		int mrc = mdb_txn_begin(s->env, NULL, flags, out);
 		if (mrc != MDB_MAP_RESIZED || tries >= 8)
 			return kam_from_mdb(mrc);
-		/* Remapping would pull the map from under our own live transactions. */
-		if (s->readers || s->wtxn)
-			return KAM_EBUSY;
-		int rc = remap(s, 0);
+		int rc = adopt_grown_map(s);
 		if (rc)
 			return rc;
 	}
@@ -1783,9 +1790,7 @@ static int backup_copy(kam_store *s, const char *dir, bool compact, uint64_t *by
 		mrc = mdb_env_copyfd2(s->env, fd, compact ? MDB_CP_COMPACT : 0);
 		if (mrc != MDB_MAP_RESIZED || tries >= 8)
 			break;
-		if (s->readers || s->wtxn)
-			rc = KAM_EBUSY; /* our own transactions hold the map */
-		else if (!(rc = remap(s, 0)) && (ftruncate(fd, 0) || lseek(fd, 0, SEEK_SET)))
+		if (!(rc = adopt_grown_map(s)) && (ftruncate(fd, 0) || lseek(fd, 0, SEEK_SET)))
 			rc = backup_error(dir, errno);
 	}
 	if (!rc && mrc)
