@@ -254,6 +254,7 @@ struct kam_run {
 	size_t ovcap;
 	kam_interaction_view *iv;
 	size_t ivcap;
+	int no_rollup;  /* the model omits the views' rollup figures (KAM_OMIT_ROLLUP) */
 	kam_txn *twin;  /* the helper threads' transaction (kam_txn_twin), made once */
 	int twin_tried;
 	ahead ah;
@@ -1074,6 +1075,12 @@ static void view_fill(kam_account_view *v, const kam_account *a, const kam_rollu
 	v->annual_revenue = (v->present & KAM_VIEW_ANNUAL_REVENUE) ? a->annual_revenue : 0;
 	v->wallet = (v->present & KAM_VIEW_WALLET) ? a->wallet : 0;
 	v->created = KAM_HAS(a, KAM_A_CREATED) ? a->created.day : KAM_NO_DAY;
+	if (!ro) {
+		v->first_order = v->last_order = KAM_NO_DAY;
+		v->last_call = v->last_visit = v->last_interaction = KAM_NO_DAY;
+		return;
+	}
+	v->present |= KAM_VIEW_ROLLUP;
 	v->order_count = ro->order_count;
 	v->interaction_count = ro->interaction_count;
 	v->first_order = ro->first_order.day;
@@ -1095,7 +1102,17 @@ static void account_init(run_account *ra, const kam_account *a, const kam_rollup
 	ra->recommendation = NULL;
 }
 
-/* Appends an account the filter kept, with its rollup; 0 or a negative code (err says). */
+/*
+ * The rollup of the account a cursor just read, into *ro; *use is ro, or NULL when the model
+ * omits rollups, which are then not read at all.
+ */
+static int account_rollup(int no_rollup, kam_cursor *cur, kam_rollup *ro, kam_rollup **use)
+{
+	*use = no_rollup ? NULL : ro;
+	return no_rollup ? 0 : kam_cursor_rollup(cur, ro);
+}
+
+/* Appends an account the filter kept, with its rollup (or NULL); 0 or a negative code (err says). */
 static int account_keep(kam_run *r, const kam_account *a, const kam_rollup *ro, char *err,
 			size_t errlen)
 {
@@ -1124,13 +1141,13 @@ static int accounts_load_one(kam_run *r, const kam_run_spec *spec, char *err, si
 	while ((rc = kam_cursor_next(cur, &a)) > 0) {
 		if (spec->filter && !spec->filter(spec->filter_ctx, &a))
 			continue;
-		kam_rollup ro;
-		if ((rc = kam_cursor_rollup(cur, &ro))) {
+		kam_rollup ro, *use;
+		if ((rc = account_rollup(r->no_rollup, cur, &ro, &use))) {
 			snprintf(err, errlen, "reading the rollup of account %.*s: %s", (int)a.id.len,
 				 a.id.ptr, kam_strerror(rc));
 			break;
 		}
-		if ((rc = account_keep(r, &a, &ro, err, errlen)))
+		if ((rc = account_keep(r, &a, use, err, errlen)))
 			break;
 	}
 	if (rc < 0 && !*err)
@@ -1183,7 +1200,7 @@ static void *load_side_run(void *arg)
 	load_share *sh = ls->sh;
 	kam_cursor *cur;
 	kam_account a;
-	kam_rollup ro;
+	kam_rollup ro, *use;
 	size_t got;
 	int rc = kam_cursor_open(ls->txn, KAM_ACCOUNT, ls->desc ? KAM_SCAN_ALL_DESC : KAM_SCAN_ALL,
 				 (kam_str){ 0 }, INT32_MIN, INT32_MAX, &cur);
@@ -1202,7 +1219,7 @@ static void *load_side_run(void *arg)
 			rc = 0;
 			if (sh->spec->filter && !sh->spec->filter(sh->spec->filter_ctx, &a))
 				continue;
-			if ((rc = kam_cursor_rollup(cur, &ro))) {
+			if ((rc = account_rollup(sh->r->no_rollup, cur, &ro, &use))) {
 				snprintf(ls->err, sizeof(ls->err),
 					 "reading the rollup of account %.*s: %s", (int)a.id.len,
 					 a.id.ptr, kam_strerror(rc));
@@ -1210,7 +1227,7 @@ static void *load_side_run(void *arg)
 			}
 			size_t at = ls->desc ? sh->total - 1 - ls->kept : ls->kept;
 			ls->kept++;
-			account_init(&sh->r->acc[at], &a, &ro);
+			account_init(&sh->r->acc[at], &a, use);
 		}
 	}
 	if (rc)
@@ -1266,10 +1283,12 @@ typedef struct pipe_slot {
 	kam_account a[PIPE_BLOCK];
 	kam_rollup ro[PIPE_BLOCK];
 	int ro_rc[PIPE_BLOCK];
+	bool has_ro[PIPE_BLOCK]; /* false: the model omits rollups */
 } pipe_slot;
 
 typedef struct load_pipe {
 	kam_txn *txn;
+	int no_rollup;
 	pipe_slot *slots;
 	pthread_mutex_t lock;    /* guards what follows */
 	pthread_cond_t cond;
@@ -1301,8 +1320,9 @@ static void *pipe_main(void *arg)
 				break;
 			}
 			rc = 0;
-			sl->ro_rc[sl->n] = kam_cursor_rollup(cur, &sl->ro[sl->n]);
-			sl->n++;
+			kam_rollup *use;
+			sl->ro_rc[sl->n] = account_rollup(lp->no_rollup, cur, &sl->ro[sl->n], &use);
+			sl->has_ro[sl->n++] = use != NULL;
 		}
 		pthread_mutex_lock(&lp->lock);
 		lp->produced = b + 1;
@@ -1334,7 +1354,7 @@ static int pipe_take(kam_run *r, const kam_run_spec *spec, const pipe_slot *sl, 
 				 a->id.ptr, kam_strerror(sl->ro_rc[j]));
 			return sl->ro_rc[j];
 		}
-		int rc = account_keep(r, a, &sl->ro[j], err, errlen);
+		int rc = account_keep(r, a, sl->has_ro[j] ? &sl->ro[j] : NULL, err, errlen);
 		if (rc)
 			return rc;
 	}
@@ -1348,6 +1368,7 @@ static int accounts_load_pipe(kam_run *r, const kam_run_spec *spec, char *err, s
 	load_pipe lp = { 0 };
 	pthread_t th;
 	lp.txn = r->twin;
+	lp.no_rollup = r->no_rollup;
 	if (!(lp.slots = malloc(PIPE_SLOTS * sizeof(*lp.slots))))
 		return 0;
 	if (pthread_mutex_init(&lp.lock, NULL))
@@ -1553,6 +1574,7 @@ int kam_run_model(kam_txn *txn, const kam_run_spec *spec, kam_run_output *out)
 		.actions.size = sizeof(kam_action),
 	};
 	const char *name = r.desc->name;
+	r.no_rollup = KAM_PLUGIN_HAS(r.desc, omit) && (r.desc->omit & KAM_OMIT_ROLLUP);
 	int rc = 0;
 	if (!(r.mem = calloc(1, sizeof(*r.mem))))
 		rc = KAM_ENOMEM;

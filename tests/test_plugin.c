@@ -22,14 +22,14 @@
  * never happen by accident. Tables grow at the end only (add a line, never edit one).
  */
 #define ABI_SIZES(X)                                                                               \
-	X(kam_plugin, 80) X(kam_host, 168) X(kam_account_view, 184) X(kam_order_view, 48)          \
+	X(kam_plugin, 88) X(kam_host, 168) X(kam_account_view, 184) X(kam_order_view, 48)          \
 	X(kam_interaction_view, 40) X(kam_param_def, 32) X(kam_text, 16)
 
 #define ABI_OFFSETS(X)                                                                             \
 	X(kam_plugin, abi_major, 0) X(kam_plugin, size, 4) X(kam_plugin, name, 8)                  \
 	X(kam_plugin, kind, 16) X(kam_plugin, version, 24) X(kam_plugin, description, 32)         \
 	X(kam_plugin, params, 40) X(kam_plugin, nparams, 48) X(kam_plugin, init, 56)              \
-	X(kam_plugin, fini, 64) X(kam_plugin, run, 72)                                            \
+	X(kam_plugin, fini, 64) X(kam_plugin, run, 72) X(kam_plugin, omit, 80)                   \
 	X(kam_host, size, 0) X(kam_host, abi_major, 4) X(kam_host, abi_minor, 8)                  \
 	X(kam_host, log, 16) X(kam_host, param_number, 24) X(kam_host, param_integer, 32)         \
 	X(kam_host, param_text, 40) X(kam_host, param_day, 48) X(kam_host, as_of, 56)             \

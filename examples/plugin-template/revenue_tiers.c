@@ -67,6 +67,7 @@ static const kam_plugin revenue_tiers = {
 	.params = params,
 	.nparams = sizeof(params) / sizeof(params[0]),
 	.run = tiers_run,
+	.omit = KAM_OMIT_ROLLUP, /* it sums the window's orders itself: no rollup figures needed */
 };
 
 KAM_PLUGIN_EXPORT(revenue_tiers)

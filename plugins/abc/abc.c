@@ -319,6 +319,7 @@ static const kam_plugin abc_plugin = {
 	.params = abc_params,
 	.nparams = sizeof(abc_params) / sizeof(abc_params[0]),
 	.run = abc_run,
+	.omit = KAM_OMIT_ROLLUP,
 };
 
 KAM_PLUGIN_EXPORT(abc_plugin)

@@ -559,6 +559,7 @@ static const kam_plugin consumables_plugin = {
 	.params = params,
 	.nparams = sizeof(params) / sizeof(params[0]),
 	.run = consumables_run,
+	.omit = KAM_OMIT_ROLLUP,
 };
 
 KAM_PLUGIN_EXPORT(consumables_plugin)

@@ -377,6 +377,7 @@ static const kam_plugin customer_value_plugin = {
 	.params = params,
 	.nparams = sizeof(params) / sizeof(params[0]),
 	.run = cv_run,
+	.omit = KAM_OMIT_ROLLUP,
 };
 
 KAM_PLUGIN_EXPORT(customer_value_plugin)

@@ -388,6 +388,7 @@ static const kam_plugin rfm_plugin = {
 	.params = rfm_params,
 	.nparams = sizeof(rfm_params) / sizeof(rfm_params[0]),
 	.run = rfm_run,
+	.omit = KAM_OMIT_ROLLUP,
 };
 
 KAM_PLUGIN_EXPORT(rfm_plugin)

@@ -510,6 +510,7 @@ static const kam_plugin score_plugin = {
 	.params = score_params,
 	.nparams = sizeof(score_params) / sizeof(score_params[0]),
 	.run = score_run,
+	.omit = KAM_OMIT_ROLLUP,
 };
 
 KAM_PLUGIN_EXPORT(score_plugin)

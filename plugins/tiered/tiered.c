@@ -367,6 +367,7 @@ static const kam_plugin tiered_plugin = {
 	.params = tiered_params,
 	.nparams = sizeof(tiered_params) / sizeof(tiered_params[0]),
 	.run = tiered_run,
+	.omit = KAM_OMIT_ROLLUP,
 };
 
 KAM_PLUGIN_EXPORT(tiered_plugin)
