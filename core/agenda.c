@@ -490,6 +490,8 @@ static int runs_compute(kam_txn *txn, plan *p, kam_agenda *out)
 		kam_run_spec spec = {
 			.model = g->rg.model, .params = g->rg.params, .nparams = g->rg.nparams,
 			.as_of = p->opts->as_of, .filter = run_filter, .filter_ctx = &ctx,
+			/* it keeps state in id order, and reads the snapshots in the transaction */
+			.filter_threads = KAM_FILTER_IN_ORDER,
 			.tier_of = run_tier, .tier_ctx = &ctx,
 		};
 		kam_run_output *o = &mem->outs[mem->nouts];

@@ -405,7 +405,7 @@ static int runs_compute(kam_regional *rg, kam_txn *txn, run_list *l)
 			.model = g->model, .params = g->params, .nparams = g->nparams,
 			.as_of = rg->as_of,
 			.filter = keep_all ? NULL : kam_regional_filter, .filter_ctx = g,
-			.filter_concurrent = 1, /* the region filter only reads its group */
+			.filter_threads = KAM_FILTER_ANYWHERE, /* the region filter only reads its group */
 		};
 		kam_segment_run *run = &l->runs[l->n];
 		if ((rc = kam_run_model(txn, &spec, &run->out))) {

@@ -1269,11 +1269,13 @@ static int accounts_load_two(kam_run *r, const kam_run_spec *spec, size_t total,
 }
 
 /*
- * Loading a large book whose filter must stay on this thread: a helper reads the accounts and
- * their rollups, in id order on a twin transaction, into a small ring of blocks, while this
- * thread filters them and builds the views of those kept. The records stay in the map, so an
- * account read by the helper is as good as one read here. A rollup that fails is a failure
- * only for an account the filter keeps, as when this thread reads alone.
+ * Loading a large book whose filter may not run on two threads at once: a helper reads the
+ * accounts and their rollups, in id order on a twin transaction, into a small ring of blocks,
+ * while this thread builds the views of those the filter keeps. The filter runs on the helper
+ * when it may (KAM_FILTER_IN_ORDER; the helper then reads only the rollups of the accounts
+ * kept), else here. The records stay in the map, so an account read by the helper is as good
+ * as one read here. A rollup that fails is a failure only for an account the filter keeps, as
+ * when this thread reads alone.
  */
 #define PIPE_BLOCK 256
 #define PIPE_SLOTS 4
@@ -1284,11 +1286,13 @@ typedef struct pipe_slot {
 	kam_rollup ro[PIPE_BLOCK];
 	int ro_rc[PIPE_BLOCK];
 	bool has_ro[PIPE_BLOCK]; /* false: the model omits rollups */
+	bool kept[PIPE_BLOCK];   /* false: the helper's filter left it out */
 } pipe_slot;
 
 typedef struct load_pipe {
 	kam_txn *txn;
 	int no_rollup;
+	const kam_run_spec *filter; /* the spec whose filter the helper runs, or NULL */
 	pipe_slot *slots;
 	pthread_mutex_t lock;    /* guards what follows */
 	pthread_cond_t cond;
@@ -1320,9 +1324,13 @@ static void *pipe_main(void *arg)
 				break;
 			}
 			rc = 0;
-			kam_rollup *use;
-			sl->ro_rc[sl->n] = account_rollup(lp->no_rollup, cur, &sl->ro[sl->n], &use);
-			sl->has_ro[sl->n++] = use != NULL;
+			const kam_run_spec *f = lp->filter;
+			size_t j = sl->n++;
+			kam_rollup *use = NULL;
+			sl->kept[j] = !f || f->filter(f->filter_ctx, &sl->a[j]);
+			sl->ro_rc[j] = sl->kept[j] ? account_rollup(lp->no_rollup, cur, &sl->ro[j], &use)
+						   : 0;
+			sl->has_ro[j] = use != NULL;
 		}
 		pthread_mutex_lock(&lp->lock);
 		lp->produced = b + 1;
@@ -1341,13 +1349,19 @@ static void *pipe_main(void *arg)
 	return NULL;
 }
 
+static int filter_on_helper(const kam_run_spec *spec)
+{
+	return spec->filter && spec->filter_threads == KAM_FILTER_IN_ORDER;
+}
+
 /* Filters and keeps the accounts of one block; returns 0 or a negative code (err says). */
 static int pipe_take(kam_run *r, const kam_run_spec *spec, const pipe_slot *sl, char *err,
 		     size_t errlen)
 {
 	for (size_t j = 0; j < sl->n; j++) {
 		const kam_account *a = &sl->a[j];
-		if (spec->filter && !spec->filter(spec->filter_ctx, a))
+		if (!sl->kept[j] || (spec->filter && !filter_on_helper(spec) &&
+				     !spec->filter(spec->filter_ctx, a)))
 			continue;
 		if (sl->ro_rc[j]) {
 			snprintf(err, errlen, "reading the rollup of account %.*s: %s", (int)a->id.len,
@@ -1369,6 +1383,7 @@ static int accounts_load_pipe(kam_run *r, const kam_run_spec *spec, char *err, s
 	pthread_t th;
 	lp.txn = r->twin;
 	lp.no_rollup = r->no_rollup;
+	lp.filter = filter_on_helper(spec) ? spec : NULL;
 	if (!(lp.slots = malloc(PIPE_SLOTS * sizeof(*lp.slots))))
 		return 0;
 	if (pthread_mutex_init(&lp.lock, NULL))
@@ -1423,7 +1438,7 @@ static int accounts_load(kam_run *r, const kam_run_spec *spec, char *err, size_t
 	kam_store_stats st;
 	uint64_t n = run_twin(r) && !kam_store_stats_get(r->txn, &st) ? st.records[KAM_ACCOUNT] : 0;
 	if (n >= LOAD_MIN_ACCOUNTS) {
-		if ((!spec->filter || spec->filter_concurrent) && n <= UINT32_MAX &&
+		if ((!spec->filter || spec->filter_threads == KAM_FILTER_ANYWHERE) && n <= UINT32_MAX &&
 		    accounts_load_two(r, spec, (size_t)n, err, errlen, &rc))
 			return rc;
 		if (accounts_load_pipe(r, spec, err, errlen, &rc))

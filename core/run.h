@@ -74,12 +74,18 @@ typedef struct kam_run_spec {
 	char (*tier_of)(void *ctx, const kam_account_view *account);
 	void *tier_ctx;
 	/*
-	 * Nonzero: filter may be called from a helper thread of the run, at the same time as from
-	 * this one (it reads only what does not change during the run). 0: from this thread only.
-	 * Large books load faster when it may.
+	 * Where filter may be called; large books load faster the freer it is.
+	 * KAM_FILTER_HERE (0): from this thread only.
+	 * KAM_FILTER_IN_ORDER: from one helper thread of the run, on the accounts in id order, never
+	 * while this thread is in the transaction (a filter that keeps state from one account to the
+	 * next, or reads the run's transaction: the store is opened for that, with MDB_NOTLS).
+	 * KAM_FILTER_ANYWHERE: from a helper thread at the same time as from this one (it reads
+	 * only what does not change during the run).
 	 */
-	int filter_concurrent;
+	int filter_threads;
 } kam_run_spec;
+
+enum { KAM_FILTER_HERE, KAM_FILTER_IN_ORDER, KAM_FILTER_ANYWHERE };
 
 typedef struct kam_run_output {
 	kam_result *results; /* one per account of the run, in account id order */

@@ -140,7 +140,7 @@ static int tiers_compute(kam_txn *txn, const kam_registry *reg, kam_regional_gro
 		return 0; /* those accounts keep no tier; the regions are still listed */
 	g->model = m;
 	kam_run_spec spec = { .model = m, .as_of = today, .filter = kam_regional_filter,
-			      .filter_ctx = g, .filter_concurrent = 1 };
+			      .filter_ctx = g, .filter_threads = KAM_FILTER_ANYWHERE };
 	int rc = kam_run_model(txn, &spec, &out->computed);
 	if (rc) {
 		say(out->error, sizeof(out->error), "%s", out->computed.error);

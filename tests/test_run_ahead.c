@@ -6,6 +6,8 @@
 #include <criterion/criterion.h>
 
 #include <dirent.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,13 +206,27 @@ static int list_run(void *state, const kam_host *host, kam_run *run)
 	return 0;
 }
 
+/* What a filter called in order saw: the last account, and whether a helper thread called it. */
+typedef struct in_order {
+	int last;
+	pthread_t self;
+	bool on_helper;
+} in_order;
+
 static int keep(void *ctx, const kam_account *a)
 {
-	(void)ctx;
-	return atoi(a->id.ptr + 1) % 3 != 0;
+	int num = atoi(a->id.ptr + 1);
+	in_order *o = ctx;
+	if (o) {
+		cr_assert_gt(num, o->last, "account %d after %d", num, o->last);
+		o->last = num;
+		o->on_helper |= !pthread_equal(o->self, pthread_self());
+	}
+	return num % 3 != 0;
 }
 
-/* Both ways of loading a large book: from both ends, and through the pipe. */
+/* The three ways of loading a large book: from both ends, through the pipe filtering here, or
+ * filtering on the pipe's helper; each with and without rollups. */
 Test(ahead, load_with_filter)
 {
 	static const kam_plugin lister = {
@@ -224,12 +240,14 @@ Test(ahead, load_with_filter)
 	kam_plugin omitting = lister;
 	omitting.omit = KAM_OMIT_ROLLUP;
 	kam_model m = { .desc = &lister };
-	for (int k = 0; k < 4; k++) {
-		int concurrent = k & 1;
-		omits_rollup = k >> 1;
+	for (int k = 0; k < 6; k++) {
+		int threads = k % 3; /* KAM_FILTER_HERE, _IN_ORDER, _ANYWHERE */
+		in_order o = { .last = -1, .self = pthread_self() };
+		omits_rollup = k / 3;
 		m.desc = omits_rollup ? &omitting : &lister;
 		kam_run_spec spec = { .model = &m, .as_of = TO, .filter = keep,
-				      .filter_concurrent = concurrent };
+				      .filter_ctx = threads == KAM_FILTER_ANYWHERE ? NULL : &o,
+				      .filter_threads = threads };
 		kam_run_output out;
 		kam_txn *t;
 		cr_assert_eq(kam_txn_begin(store, 0, &t), 0);
@@ -237,6 +255,7 @@ Test(ahead, load_with_filter)
 		cr_assert_eq(kam_run_model(t, &spec, &out), 0);
 		cr_assert_eq(seen, NACC - (NACC + 2) / 3);
 		cr_assert_eq(out.count, seen);
+		cr_assert_eq(o.on_helper, threads == KAM_FILTER_IN_ORDER);
 		kam_run_output_free(&out);
 		kam_txn_abort(t);
 	}
