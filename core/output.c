@@ -469,7 +469,7 @@ static size_t utf8_prefix(const char *p, size_t len, size_t chars)
 static int spaces(kam_buf *b, size_t n)
 {
 	int rc = kam_buf_reserve(b, n);
-	if (!rc) {
+	if (!rc && n) { /* n == 0 on an empty buffer: data may be NULL */
 		memset(b->data + b->len, ' ', n);
 		b->len += n;
 	}
