@@ -722,6 +722,48 @@ int kam_snapshot_save(kam_txn *txn, kam_snapshot_info *info, const kam_run_outpu
 	return rc;
 }
 
+/* ---- dropping ---- */
+
+static int is_id(void *ctx, kam_str region, uint64_t id)
+{
+	(void)region;
+	return id == *(const uint64_t *)ctx;
+}
+
+int kam_snapshot_drop(kam_txn *txn, uint64_t id)
+{
+	kam_snapshot_info info;
+	int rc = kam_snapshot_get(txn, id, &info);
+	if (rc)
+		return rc;
+	int kind = info.kind;
+	kam_snapshot_info_free(&info);
+	if ((rc = kam_snapshot_current_each_kind(txn, kind, is_id, &id)))
+		return rc > 0 ? KAM_EBUSY : rc;
+	/* The result blocks' keys, copied: deleting under a cursor would move its pages. */
+	uint8_t prefix[8];
+	be64_put(prefix, id);
+	kam_table_cursor *c;
+	kam_buf keys = { 0 };
+	kam_str k, v;
+	if ((rc = kam_table_cursor_open(txn, KAM_TABLE_RESULTS, (kam_str){ (const char *)prefix, 8 },
+					0, &c)))
+		return rc;
+	while ((rc = kam_table_cursor_next(c, &k, &v)) > 0)
+		if ((rc = kam_buf_put_varint(&keys, k.len)) || (rc = kam_buf_append(&keys, k.ptr, k.len)))
+			break;
+	kam_table_cursor_close(c);
+	reader r = { keys.data, keys.data + keys.len, 0 };
+	while (!rc && r.p < r.end) {
+		kam_str key = get_str(&r); /* cannot fail: written just above */
+		rc = kam_table_del(txn, KAM_TABLE_RESULTS, key);
+	}
+	kam_buf_free(&keys);
+	if (!rc)
+		rc = kam_table_del(txn, KAM_TABLE_SNAPSHOTS, (kam_str){ (const char *)prefix, 8 });
+	return rc;
+}
+
 /* ---- reading result blocks ---- */
 
 /* A decoded result row, all views into the stored block. */

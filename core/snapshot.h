@@ -65,6 +65,14 @@ int kam_snapshot_current_kind(kam_txn *txn, int kind, kam_str region, uint64_t *
 int kam_snapshot_current_each_kind(kam_txn *txn, int kind,
 				   int (*fn)(void *ctx, kam_str region, uint64_t id), void *ctx);
 
+/*
+ * Deletes snapshot `id` in the write transaction `txn`: its header and every result block. A
+ * snapshot that is some region's current one (of its kind) stays: KAM_EBUSY. Returns 0,
+ * KAM_ENOTFOUND, KAM_EBUSY, KAM_ENOMEM or a store error. Its pages are reused by later writes
+ * (the file does not shrink), and its id is never given again.
+ */
+int kam_snapshot_drop(kam_txn *txn, uint64_t id);
+
 /* Reads a snapshot header. Returns 0 or KAM_ENOTFOUND. */
 int kam_snapshot_get(kam_txn *txn, uint64_t id, kam_snapshot_info *out);
 

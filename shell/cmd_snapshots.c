@@ -1,4 +1,10 @@
-/* cmd_snapshots.c - `kam snapshots`: the stored segmentations, newest first. */
+/*
+ * cmd_snapshots.c - `kam snapshots`: the stored snapshots, newest first; and dropping those that
+ * no region uses any more (--drop, --keep).
+ */
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -72,52 +78,267 @@ static int row(void *ctx, const kam_snapshot_info *s)
 	return kam_out_row(l->out, v);
 }
 
+/* Lists the stored snapshots (txn given), or the infos given, in the format asked for. */
+static int list(kam_format fmt, kam_txn *txn, const kam_snapshot_info *infos, size_t n)
+{
+	listing l = { 0 };
+	int rc = (l.out = kam_out_begin(stdout, fmt, cols, NCOLS)) ? 0 : KAM_ENOMEM;
+	if (!rc && txn)
+		rc = kam_snapshot_each(txn, row, &l);
+	for (size_t i = 0; !rc && !txn && i < n; i++)
+		rc = row(&l, &infos[i]);
+	int end = l.out ? kam_out_end(l.out) : 0;
+	kam_buf_free(&l.regions);
+	kam_buf_free(&l.params);
+	return rc ? rc : end;
+}
+
+/* ---- dropping ---- */
+
+typedef struct prune {
+	uint64_t *ids; /* --drop: these */
+	size_t nids;
+	long long keep; /* --keep N, else -1 */
+	size_t seen;    /* snapshots walked by keep_or_drop */
+	kam_txn *txn;
+	kam_snapshot_info *drop; /* what goes, with their headers for the listing */
+	size_t ndrop, cap;
+	uint64_t *current; /* the ids the regions' pointers name, of both kinds */
+	size_t ncurrent, curcap;
+	char why[400]; /* a refusal's reason */
+} prune;
+
+static void prune_reset(prune *p)
+{
+	for (size_t i = 0; i < p->ndrop; i++)
+		kam_snapshot_info_free(&p->drop[i]);
+	p->ndrop = p->ncurrent = p->seen = 0;
+	p->why[0] = 0;
+}
+
+static int grow(void **arr, size_t *cap, size_t size)
+{
+	size_t n = *cap ? 2 * *cap : 16;
+	void *a = realloc(*arr, n * size);
+	if (!a)
+		return KAM_ENOMEM;
+	*arr = a;
+	*cap = n;
+	return 0;
+}
+
+static int note_current(void *ctx, kam_str region, uint64_t id)
+{
+	(void)region;
+	prune *p = ctx;
+	if (p->ncurrent == p->curcap && grow((void **)&p->current, &p->curcap, sizeof(uint64_t)))
+		return KAM_ENOMEM;
+	p->current[p->ncurrent++] = id;
+	return 0;
+}
+
+static bool is_current(const prune *p, uint64_t id)
+{
+	for (size_t i = 0; i < p->ncurrent; i++)
+		if (p->current[i] == id)
+			return true;
+	return false;
+}
+
+/* Says which region's current snapshot the last one planned is (stops there: returns 1). */
+static int refuse(void *ctx, kam_str region, uint64_t id)
+{
+	prune *p = ctx;
+	const kam_snapshot_info *s = &p->drop[p->ndrop - 1];
+	if (id != s->id)
+		return 0;
+	char name[KAM_KEYTEXT_MAX + 3] = "(none)";
+	if (region.len)
+		snprintf(name, sizeof(name), "\"%.*s\"", (int)region.len, region.ptr);
+	snprintf(p->why, sizeof(p->why),
+		 "snapshot %llu holds the current %s of region %s: it stays until a newer run for "
+		 "that region replaces it",
+		 (unsigned long long)id, s->kind == KAM_PLUGIN_VALUE ? "values" : "tiers", name);
+	return 1;
+}
+
+/* Plans snapshot `id` to go; refused when it is not there or a region uses it. */
+static int plan_drop(prune *p, uint64_t id)
+{
+	for (size_t i = 0; i < p->ndrop; i++)
+		if (p->drop[i].id == id)
+			return 0; /* named twice */
+	if (p->ndrop == p->cap && grow((void **)&p->drop, &p->cap, sizeof(*p->drop)))
+		return KAM_ENOMEM;
+	int rc = kam_snapshot_get(p->txn, id, &p->drop[p->ndrop]);
+	if (rc == KAM_ENOTFOUND)
+		snprintf(p->why, sizeof(p->why), "no snapshot %llu", (unsigned long long)id);
+	if (rc)
+		return rc;
+	p->ndrop++;
+	if (!is_current(p, id))
+		return 0;
+	rc = kam_snapshot_current_each_kind(p->txn, p->drop[p->ndrop - 1].kind, refuse, p);
+	return rc > 0 ? KAM_EBUSY : rc ? rc : KAM_EBUSY;
+}
+
+/* --keep: past the newest N, what no region uses goes. */
+static int keep_or_drop(void *ctx, const kam_snapshot_info *info)
+{
+	prune *p = ctx;
+	if (p->seen++ < (size_t)p->keep || is_current(p, info->id))
+		return 0;
+	return plan_drop(p, info->id);
+}
+
+/* Decides, in txn, which snapshots go: 0, or a code (and p->why, for a refusal). */
+static int plan(prune *p, kam_txn *txn)
+{
+	prune_reset(p);
+	p->txn = txn;
+	int rc = kam_snapshot_current_each_kind(txn, KAM_PLUGIN_SEGMENTATION, note_current, p);
+	if (!rc)
+		rc = kam_snapshot_current_each_kind(txn, KAM_PLUGIN_VALUE, note_current, p);
+	for (size_t i = 0; !rc && i < p->nids; i++)
+		rc = plan_drop(p, p->ids[i]);
+	if (!rc && p->keep >= 0)
+		rc = kam_snapshot_each(txn, keep_or_drop, p);
+	return rc;
+}
+
+static int plan_and_drop(kam_txn *txn, void *arg)
+{
+	prune *p = arg;
+	int rc = plan(p, txn);
+	for (size_t i = 0; !rc && i < p->ndrop; i++)
+		rc = kam_snapshot_drop(txn, p->drop[i].id);
+	return rc;
+}
+
+/* Drops (or, dry, only lists) the snapshots --drop names or --keep leaves over. */
+static int drop_run(cli *c, prune *p, bool dry_run, kam_format fmt)
+{
+	kam_store *store;
+	kam_txn *txn;
+	int rc = cli_open(c, dry_run ? KAM_STORE_RDONLY : 0, &store);
+	if (rc)
+		return rc;
+	if (dry_run) {
+		if (!(rc = kam_txn_begin(store, 0, &txn))) {
+			rc = plan(p, txn);
+			kam_txn_abort(txn);
+		}
+	} else {
+		rc = kam_store_write(store, plan_and_drop, p);
+	}
+	kam_store_close(store);
+	if (!rc)
+		rc = list(fmt, NULL, p->drop, p->ndrop);
+	if (rc)
+		return cli_fail("snapshots: %s", p->why[0] ? p->why : kam_strerror(rc));
+	unsigned long long results = 0;
+	for (size_t i = 0; i < p->ndrop; i++)
+		results += p->drop[i].accounts;
+	fprintf(stderr, "kam: snapshots: %s %zu snapshot%s (%llu results)%s\n",
+		dry_run ? "would drop" : "dropped", p->ndrop, p->ndrop == 1 ? "" : "s", results,
+		dry_run ? "; nothing changed (--dry-run)"
+			: p->ndrop ? "; later writes reuse their space" : "");
+	return EXIT_OK;
+}
+
+/* Adds the ids of a --drop value (ID[,ID...]); returns 0 or EXIT_USAGE (reported). */
+static int ids_add(prune *p, const char *text, size_t *cap)
+{
+	const char *s = text;
+	do {
+		char *end;
+		if (*s < '1' || *s > '9')
+			return cli_usage(&cmd_snapshots, "--drop: expected snapshot ids, found \"%s\"",
+					 text);
+		unsigned long long id = strtoull(s, &end, 10);
+		if (*end && *end != ',')
+			return cli_usage(&cmd_snapshots, "--drop: expected snapshot ids, found \"%s\"",
+					 text);
+		if (p->nids == *cap && grow((void **)&p->ids, cap, sizeof(*p->ids)))
+			return cli_fail("snapshots: out of memory");
+		p->ids[p->nids++] = id;
+		s = *end ? end + 1 : end;
+	} while (*s);
+	return 0;
+}
+
 static int run(cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
+		{ "drop", required_argument, NULL, 'd' },
+		{ "keep", required_argument, NULL, 'k' },
+		{ "dry-run", no_argument, NULL, 'n' },
 		{ 0 },
 	};
 	kam_format fmt = KAM_FMT_TABLE;
-	int ch;
-	while ((ch = cli_getopt(c, &cmd_snapshots, argc, argv, "", opts)) != -1) {
+	prune p = { .keep = -1 };
+	size_t idcap = 0;
+	unsigned long long keep;
+	bool dry_run = false;
+	int ch, rc = EXIT_OK;
+	while (!rc && (ch = cli_getopt(c, &cmd_snapshots, argc, argv, "", opts)) != -1) {
 		switch (ch) {
-		case 'f':
-			if (cli_format(&cmd_snapshots, optarg, &fmt))
-				return EXIT_USAGE;
+		case 'f': rc = cli_format(&cmd_snapshots, optarg, &fmt); break;
+		case 'd': rc = ids_add(&p, optarg, &idcap); break;
+		case 'k':
+			if (!(rc = cli_uint(&cmd_snapshots, "--keep", optarg, &keep)))
+				p.keep = keep > LLONG_MAX ? LLONG_MAX : (long long)keep;
 			break;
-		default: return ch == 'h' ? EXIT_OK : EXIT_USAGE;
+		case 'n': dry_run = true; break;
+		default: rc = ch == 'h' ? -1 : EXIT_USAGE;
 		}
 	}
-	if (optind != argc)
-		return cli_usage(&cmd_snapshots, "unexpected argument \"%s\"", argv[optind]);
-	kam_store *store;
-	kam_txn *txn;
-	int rc = cli_open(c, KAM_STORE_RDONLY, &store);
-	if (rc)
-		return rc;
-	listing l = { 0 };
-	rc = kam_txn_begin(store, 0, &txn);
-	if (!rc) {
-		if (!(l.out = kam_out_begin(stdout, fmt, cols, NCOLS)))
-			rc = KAM_ENOMEM;
-		if (!rc)
-			rc = kam_snapshot_each(txn, row, &l);
-		int end = l.out ? kam_out_end(l.out) : 0;
-		rc = rc ? rc : end;
-		kam_txn_abort(txn);
+	if (!rc && optind != argc)
+		rc = cli_usage(&cmd_snapshots, "unexpected argument \"%s\"", argv[optind]);
+	else if (!rc && p.nids && p.keep >= 0)
+		rc = cli_usage(&cmd_snapshots, "--drop and --keep: give one of them");
+	else if (!rc && dry_run && !p.nids && p.keep < 0)
+		rc = cli_usage(&cmd_snapshots, "--dry-run goes with --drop or --keep");
+	if (!rc && (p.nids || p.keep >= 0)) {
+		rc = drop_run(c, &p, dry_run, fmt);
+	} else if (!rc) {
+		kam_store *store;
+		kam_txn *txn;
+		if (!(rc = cli_open(c, KAM_STORE_RDONLY, &store))) {
+			if (!(rc = kam_txn_begin(store, 0, &txn))) {
+				rc = list(fmt, txn, NULL, 0);
+				kam_txn_abort(txn);
+			}
+			kam_store_close(store);
+			if (rc)
+				rc = cli_fail("snapshots: %s", kam_strerror(rc));
+		}
 	}
-	kam_buf_free(&l.regions);
-	kam_buf_free(&l.params);
-	kam_store_close(store);
-	return rc ? cli_fail("snapshots: %s", kam_strerror(rc)) : EXIT_OK;
+	prune_reset(&p);
+	free(p.drop);
+	free(p.current);
+	free(p.ids);
+	return rc < 0 ? EXIT_OK : rc;
 }
 
 const command cmd_snapshots = {
-	"snapshots", run, "list the stored segmentation snapshots, newest first",
+	"snapshots", run, "list the stored snapshots, newest first; drop old ones",
 	"Usage: kam [--db PATH] snapshots [--format table|csv|json]\n"
+	"       kam [--db PATH] snapshots --drop ID[,ID...] [--dry-run] [--format ...]\n"
+	"       kam [--db PATH] snapshots --keep N [--dry-run] [--format ...]\n"
 	"Lists every stored snapshot, newest first: id, kind, model, version, as_of, regions\n"
 	"(comma-separated; '(none)' stands for the accounts without a region), accounts, taken_at\n"
 	"(UTC) and the resolved parameters (NAME=VALUE, space-separated). A region's current\n"
-	"tiers are those of the newest snapshot that covers it; see 'kam tiers'.\n",
+	"tiers are those of the newest snapshot that covers it; see 'kam tiers'.\n"
+	"\n"
+	"Every 'kam segment' and 'kam value' keeps a snapshot, about 40 bytes per account. These\n"
+	"options delete old ones, in one transaction, and list those deleted in the same columns:\n"
+	"  --drop ID[,ID...]  those snapshots (the option may be repeated)\n"
+	"  --keep N           all but the N newest\n"
+	"  --dry-run          only list what would be deleted\n"
+	"A snapshot that holds some region's current tiers or values always stays: --keep\n"
+	"passes over it, and --drop of it fails, as does --drop of an unknown id; nothing is\n"
+	"deleted then. The database file does not shrink: later writes reuse the space, and\n"
+	"'kam backup --compact' writes a copy without it.\n",
 };

@@ -80,12 +80,12 @@ static int save_fn(kam_txn *txn, void *arg)
 	return kam_snapshot_save(txn, j->info, j->out);
 }
 
-/* Saves a snapshot of `out` for the given regions; returns its id. */
-static uint64_t save(const char *model, char **regions, size_t nregions,
-		     const kam_run_output *out)
+/* Saves a snapshot of `kind` of `out` for the given regions; returns its id. */
+static uint64_t save_kind(int kind, const char *model, char **regions, size_t nregions,
+			  const kam_run_output *out)
 {
 	kam_snapshot_info info = {
-		.kind = KAM_PLUGIN_SEGMENTATION, .model = (char *)model, .model_version = "1.2.3",
+		.kind = kind, .model = (char *)model, .model_version = "1.2.3",
 		.params = abc_params, .nparams = 4, .as_of = 20634, .taken_at = 1780000000,
 		.regions = regions, .nregions = nregions,
 	};
@@ -94,6 +94,12 @@ static uint64_t save(const char *model, char **regions, size_t nregions,
 	cr_assert_neq(info.id, 0);
 	cr_assert_eq(info.accounts, out->count);
 	return info.id;
+}
+
+static uint64_t save(const char *model, char **regions, size_t nregions,
+		     const kam_run_output *out)
+{
+	return save_kind(KAM_PLUGIN_SEGMENTATION, model, regions, nregions, out);
 }
 
 static kam_txn *reader(void)
@@ -532,4 +538,99 @@ Test(snapshot, many_distinct_names_and_long_notes)
 	}
 	kam_txn_abort(txn);
 	output_free(o);
+}
+
+static int drop_fn(kam_txn *txn, void *arg)
+{
+	return kam_snapshot_drop(txn, *(uint64_t *)arg);
+}
+
+static int drop(uint64_t id)
+{
+	return kam_store_write(store, drop_fn, &id);
+}
+
+/* The result blocks stored under a snapshot's id. */
+static size_t blocks_of(uint64_t id)
+{
+	uint8_t key[8];
+	for (int i = 7; i >= 0; i--, id >>= 8)
+		key[i] = (uint8_t)id;
+	kam_txn *txn = reader();
+	kam_table_cursor *c;
+	kam_str k, v;
+	size_t n = 0;
+	cr_assert_eq(kam_table_cursor_open(txn, KAM_TABLE_RESULTS, (kam_str){ (char *)key, 8 }, 0,
+					   &c), 0);
+	while (kam_table_cursor_next(c, &k, &v) > 0)
+		n++;
+	kam_table_cursor_close(c);
+	kam_txn_abort(txn);
+	return n;
+}
+
+/* Rows of a snapshot, read through its iterator. */
+static size_t rows_of(uint64_t id)
+{
+	kam_txn *txn = reader();
+	kam_snapshot_iter *it;
+	kam_snapshot_row row;
+	size_t n = 0;
+	cr_assert_eq(kam_snapshot_iter_open(txn, id, &it), 0);
+	while (kam_snapshot_iter_next(it, &row) == 1)
+		n++;
+	kam_snapshot_iter_close(it);
+	kam_txn_abort(txn);
+	return n;
+}
+
+Test(snapshot, drop_removes_a_snapshot_no_region_uses)
+{
+	const size_t n = 20000; /* many blocks */
+	kam_run_output *big = output_new(n), *small = output_new(1);
+	for (size_t i = 0; i < n; i++) {
+		char id[32];
+		snprintf(id, sizeof(id), "A%07zu", i);
+		result_set(&big->results[i], id, "east", 'A', (double)i);
+		factor_add(&big->results[i], "revenue", 1.0 / (double)(i + 1), NULL);
+	}
+	result_set(&small->results[0], "A0000001", "east", 'B', 1);
+	char *east[] = { "east" }, *west[] = { "west" };
+	uint64_t old = save("abc", east, 1, big);     /* superseded below */
+	uint64_t cur = save("abc", east, 1, small);   /* east's current */
+	uint64_t other = save("abc", west, 1, small); /* west's current */
+	uint64_t vold = save_kind(KAM_PLUGIN_VALUE, "cv", east, 1, small);
+	uint64_t vcur = save_kind(KAM_PLUGIN_VALUE, "cv", east, 1, small);
+	cr_assert_gt(blocks_of(old), 10);
+
+	/* In use, or not there: refused, and nothing changes. */
+	cr_expect_eq(drop(cur), KAM_EBUSY);
+	cr_expect_eq(drop(other), KAM_EBUSY);
+	cr_expect_eq(drop(vcur), KAM_EBUSY, "the current value snapshot of east");
+	cr_expect_eq(drop(vcur + 1), KAM_ENOTFOUND);
+	cr_expect_eq(rows_of(old), n);
+
+	/* Superseded: gone, header and results, and only its own. */
+	cr_assert_eq(drop(old), 0);
+	cr_expect_eq(blocks_of(old), 0);
+	kam_txn *txn = reader();
+	kam_snapshot_info info;
+	kam_snapshot_iter *it;
+	cr_expect_eq(kam_snapshot_get(txn, old, &info), KAM_ENOTFOUND);
+	cr_expect_eq(kam_snapshot_iter_open(txn, old, &it), KAM_ENOTFOUND);
+	uint64_t id;
+	cr_assert_eq(kam_snapshot_current(txn, KAM_STR("east"), &id), 0);
+	cr_expect_eq(id, cur);
+	kam_txn_abort(txn);
+	cr_expect_eq(rows_of(cur), 1);
+	cr_expect_eq(rows_of(other), 1);
+	cr_expect_eq(drop(old), KAM_ENOTFOUND, "dropped once");
+
+	/* A value snapshot superseded by another is free to go, whatever the segmentation. */
+	cr_expect_eq(drop(vold), 0);
+	cr_expect_eq(rows_of(vcur), 1);
+	/* Ids are not given again. */
+	cr_expect_gt(save("abc", east, 1, small), vcur);
+	output_free(big);
+	output_free(small);
 }
