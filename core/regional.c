@@ -310,8 +310,11 @@ static int run_regions(const kam_run_output *out, char ***regions, size_t *n)
 		if (r == last)
 			continue;
 		size_t k = 0;
-		while (k < cnt && seen[k] != r && strcmp(seen[k], r))
+		while (k < cnt && seen[k] != r) /* the same text is mostly the same pointer */
 			k++;
+		for (size_t j = 0; k == cnt && j < cnt; j++)
+			if (strcmp(seen[j], r) == 0)
+				k = j;
 		last = r;
 		if (k < cnt)
 			continue;

@@ -1483,6 +1483,8 @@ static int acc_list_group(acc_list *l, size_t naccounts, size_t *first)
 static int acc_list_hand(acc_list *l, kam_result *res, size_t n, size_t *first, void **owner,
 			 size_t ptr_off, size_t n_off)
 {
+	if (l->n == 0)
+		return 0; /* the results have none already */
 	if (acc_list_group(l, n, first))
 		return KAM_ENOMEM;
 	for (size_t k = 0; k < n; k++) {
