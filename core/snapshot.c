@@ -22,6 +22,7 @@
 #include "snapshot.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -620,23 +621,6 @@ static int result_encode(kam_buf *b, dict *d, const kam_result *r, size_t idlen,
 	return version == VALUE_BLOCK_VERSION ? value_encode(b, d, r) : 0;
 }
 
-static int block_flush(kam_txn *txn, uint64_t id, const kam_result *first, kam_buf *body,
-		       size_t count, kam_buf *scratch, int version)
-{
-	uint8_t key[8 + KAM_ID_MAX];
-	size_t idlen = strlen(first->account_id);
-	be64_put(key, id);
-	memcpy(key + 8, first->account_id, idlen);
-	kam_buf_reset(scratch);
-	int rc = kam_buf_putc(scratch, version);
-	rc = rc ? rc : kam_buf_put_varint(scratch, count);
-	rc = rc ? rc : kam_buf_append(scratch, body->data, body->len);
-	if (rc)
-		return rc;
-	return kam_table_put(txn, KAM_TABLE_RESULTS, (kam_str){ (const char *)key, 8 + idlen },
-			     (kam_str){ (const char *)scratch->data, (uint32_t)scratch->len });
-}
-
 static int results_check(const kam_run_output *results)
 {
 	const char *prev = NULL;
@@ -658,26 +642,111 @@ static int results_check(const kam_run_output *results)
 	return 0;
 }
 
-static int results_save(kam_txn *txn, uint64_t id, const kam_run_output *results, int version)
+/*
+ * Encodes results [from, to) into blocks and hands each block to put(ctx, first result, bytes):
+ * the version byte, the count, the rows. A block's rows are encoded after HEAD_ROOM bytes, and
+ * its head is written just before them, so a block is never copied to prepend it.
+ */
+#define HEAD_ROOM 11 /* a version byte and a varint count */
+
+typedef int (*block_put)(void *ctx, const kam_result *first, kam_str bytes);
+
+static int blocks_encode(const kam_result *res, size_t from, size_t to, int version,
+			 block_put put, void *ctx)
 {
-	kam_buf body = { 0 }, scratch = { 0 };
+	kam_buf body = { 0 };
 	dict d = { 0 };
-	size_t start = 0;
-	int rc = 0;
-	for (size_t i = 0; !rc && i < results->count; i++) {
-		const kam_result *r = &results->results[i];
+	size_t start = from;
+	int rc = kam_buf_reserve(&body, HEAD_ROOM);
+	body.len = HEAD_ROOM;
+	for (size_t i = from; !rc && i < to; i++) {
+		const kam_result *r = &res[i];
 		rc = result_encode(&body, &d, r, strlen(r->account_id), version);
-		if (!rc && (body.len >= BLOCK_BYTES || i + 1 == results->count)) {
-			rc = block_flush(txn, id, &results->results[start], &body, i + 1 - start,
-					 &scratch, version);
-			kam_buf_reset(&body);
+		if (!rc && (body.len - HEAD_ROOM >= BLOCK_BYTES || i + 1 == to)) {
+			uint8_t head[HEAD_ROOM];
+			kam_buf h = { head, 0, sizeof(head) };
+			raw_byte(&h, (uint8_t)version);
+			raw_varint(&h, i + 1 - start);
+			uint8_t *p = body.data + HEAD_ROOM - h.len;
+			memcpy(p, head, h.len);
+			rc = put(ctx, &res[start],
+				 (kam_str){ (const char *)p, (uint32_t)(body.len - HEAD_ROOM + h.len) });
+			body.len = HEAD_ROOM;
 			dict_reset(&d);
 			start = i + 1;
 		}
 	}
 	kam_buf_free(&body);
-	kam_buf_free(&scratch);
 	dict_free(&d);
+	return rc;
+}
+
+/* Puts a block into the results table, under the snapshot's id and its first account. */
+typedef struct block_sink {
+	kam_txn *txn;
+	uint64_t id;
+} block_sink;
+
+static int block_store(void *ctx, const kam_result *first, kam_str bytes)
+{
+	block_sink *s = ctx;
+	uint8_t key[8 + KAM_ID_MAX];
+	size_t idlen = strlen(first->account_id);
+	be64_put(key, s->id);
+	memcpy(key + 8, first->account_id, idlen);
+	return kam_table_put(s->txn, KAM_TABLE_RESULTS, (kam_str){ (const char *)key, 8 + idlen },
+			     bytes);
+}
+
+/*
+ * A large snapshot is encoded by two threads: a helper encodes the second half of the results
+ * into memory (each block after the index of its first result and its length) while this
+ * thread encodes and stores the first half; then this thread stores the helper's blocks.
+ */
+#define SPLIT_MIN 65536 /* fewer results: not worth a thread */
+
+typedef struct half {
+	const kam_result *res;
+	size_t from, to;
+	int version, rc;
+	kam_buf blocks;
+} half;
+
+static int block_keep(void *ctx, const kam_result *first, kam_str bytes)
+{
+	half *h = ctx;
+	size_t head[2] = { (size_t)(first - h->res), bytes.len };
+	int rc = kam_buf_append(&h->blocks, head, sizeof(head));
+	return rc ? rc : kam_buf_append(&h->blocks, bytes.ptr, bytes.len);
+}
+
+static void *half_main(void *arg)
+{
+	half *h = arg;
+	h->rc = blocks_encode(h->res, h->from, h->to, h->version, block_keep, h);
+	return NULL;
+}
+
+static int results_save(kam_txn *txn, uint64_t id, const kam_run_output *results, int version)
+{
+	block_sink sink = { txn, id };
+	size_t n = results->count, mid = n / 2;
+	half h = { results->results, mid, n, version, 0, { 0 } };
+	pthread_t th;
+	if (n < SPLIT_MIN || pthread_create(&th, NULL, half_main, &h))
+		return blocks_encode(results->results, 0, n, version, block_store, &sink);
+	int rc = blocks_encode(results->results, 0, mid, version, block_store, &sink);
+	pthread_join(th, NULL);
+	rc = rc ? rc : h.rc;
+	for (size_t at = 0; !rc && at < h.blocks.len;) {
+		size_t head[2];
+		memcpy(head, h.blocks.data + at, sizeof(head));
+		at += sizeof(head);
+		rc = block_store(&sink, &results->results[head[0]],
+				 (kam_str){ (const char *)h.blocks.data + at, (uint32_t)head[1] });
+		at += head[1];
+	}
+	kam_buf_free(&h.blocks);
 	return rc;
 }
 

@@ -357,9 +357,10 @@ Test(snapshot, unsorted_results_are_refused)
 }
 
 /* Many results span many blocks: every one reads back, by lookup and by iteration. */
+/* Enough results for two threads to encode them (SPLIT_MIN), in many blocks. */
 Test(snapshot, many_results_across_blocks)
 {
-	const size_t n = 20000;
+	const size_t n = 70001;
 	static const char *const regions[] = { "east", "west", "north", "" };
 	kam_run_output *o = output_new(n);
 	for (size_t i = 0; i < n; i++) {
