@@ -55,7 +55,8 @@ static int run(cli *c, int argc, char **argv)
 	if (rc)
 		return cli_fail("check of %s: %s", c->db, kam_strerror(rc));
 	if (res.problems > s.max)
-		printf("... and %llu more problems\n", (unsigned long long)(res.problems - s.max));
+		printf("... and %llu more problem%s\n", (unsigned long long)(res.problems - s.max),
+		       res.problems - s.max == 1 ? "" : "s");
 	printf("checked %llu accounts, %llu contacts, %llu orders, %llu interactions: ",
 	       (unsigned long long)res.records[KAM_ACCOUNT],
 	       (unsigned long long)res.records[KAM_CONTACT],

@@ -1,6 +1,7 @@
 #!/bin/sh
 # kam check: sound databases have no problem (after imports, upserts, logs, a backup, and the
-# codec 1 fixture); usage errors. Damage and its reports are tests/test_check.c's.
+# codec 1 fixture); a damaged one (index entries deleted by tests/tools/lmdb_del) is reported,
+# with --max, and exit 1; usage errors. Each kind of damage and its report is tests/test_check.c's.
 . "$(dirname "$0")/lib/common.sh"
 DB="$T/db"
 
@@ -22,6 +23,22 @@ mkdir -m 700 "$T/v1"
 gzip -dc "$DATA/book_codec_v1.mdb.gz" >"$T/v1/data.mdb"
 expect_exit 0 "$KAM" --db "$T/v1" check
 expect_in "$T/out" "checked 3 accounts, 3 contacts, 3 orders, 4 interactions: no problems"
+
+# ---- damage: three orders no longer in their account's index ----
+expect_exit 0 "$KAM" --db "$DB" backup "$T/damaged"
+expect_exit 0 "$LMDB_DEL" "$T/damaged" orders_by_account 3
+expect_exit 1 "$KAM" --db "$T/damaged" check
+expect_eq "problem lines" "$(grep -c '^problem: ' "$T/out")" 2
+expect_in "$T/out" "the stored rollup's order_count differs from its orders and interactions"
+expect_in "$T/out" "orders: $(count orders) records, $(($(count orders) - 3)) of them reached from their account's index"
+expect_in "$T/out" "interactions: 2 problems"
+expect_exit 1 "$KAM" --db "$T/damaged" check --max 1
+expect_eq "problem lines with --max 1" "$(grep -c '^problem: ' "$T/out")" 1
+expect_in "$T/out" "... and 1 more problem"
+expect_exit 1 "$KAM" --db "$T/damaged" check --max 0
+expect_eq "problem lines with --max 0" "$(grep -c '^problem: ' "$T/out")" 0
+expect_in "$T/out" "... and 2 more problems"
+expect_exit 0 "$KAM" --db "$DB" check # the original is untouched
 
 expect_exit 2 "$KAM" --db "$DB" check extra
 expect_exit 2 "$KAM" --db "$DB" check --max lots
