@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "date.h"
 #include "error.h"
+#include "prune.h"
 #include "segment.h"
 
 static const kam_col cols[] = {
@@ -93,130 +94,13 @@ static int list(kam_format fmt, kam_txn *txn, const kam_snapshot_info *infos, si
 	return rc ? rc : end;
 }
 
-/* ---- dropping ---- */
-
-typedef struct prune {
-	uint64_t *ids; /* --drop: these */
-	size_t nids;
-	long long keep; /* --keep N, else -1 */
-	size_t seen;    /* snapshots walked by keep_or_drop */
-	kam_txn *txn;
-	kam_snapshot_info *drop; /* what goes, with their headers for the listing */
-	size_t ndrop, cap;
-	uint64_t *current; /* the ids the regions' pointers name, of both kinds */
-	size_t ncurrent, curcap;
-	char why[400]; /* a refusal's reason */
-} prune;
-
-static void prune_reset(prune *p)
+static int prune_write(kam_txn *txn, void *arg)
 {
-	for (size_t i = 0; i < p->ndrop; i++)
-		kam_snapshot_info_free(&p->drop[i]);
-	p->ndrop = p->ncurrent = p->seen = 0;
-	p->why[0] = 0;
-}
-
-static int grow(void **arr, size_t *cap, size_t size)
-{
-	size_t n = *cap ? 2 * *cap : 16;
-	void *a = realloc(*arr, n * size);
-	if (!a)
-		return KAM_ENOMEM;
-	*arr = a;
-	*cap = n;
-	return 0;
-}
-
-static int note_current(void *ctx, kam_str region, uint64_t id)
-{
-	(void)region;
-	prune *p = ctx;
-	if (p->ncurrent == p->curcap && grow((void **)&p->current, &p->curcap, sizeof(uint64_t)))
-		return KAM_ENOMEM;
-	p->current[p->ncurrent++] = id;
-	return 0;
-}
-
-static bool is_current(const prune *p, uint64_t id)
-{
-	for (size_t i = 0; i < p->ncurrent; i++)
-		if (p->current[i] == id)
-			return true;
-	return false;
-}
-
-/* Says which region's current snapshot the last one planned is (stops there: returns 1). */
-static int refuse(void *ctx, kam_str region, uint64_t id)
-{
-	prune *p = ctx;
-	const kam_snapshot_info *s = &p->drop[p->ndrop - 1];
-	if (id != s->id)
-		return 0;
-	char name[KAM_KEYTEXT_MAX + 3] = "(none)";
-	if (region.len)
-		snprintf(name, sizeof(name), "\"%.*s\"", (int)region.len, region.ptr);
-	snprintf(p->why, sizeof(p->why),
-		 "snapshot %llu holds the current %s of region %s: it stays until a newer run for "
-		 "that region replaces it",
-		 (unsigned long long)id, s->kind == KAM_PLUGIN_VALUE ? "values" : "tiers", name);
-	return 1;
-}
-
-/* Plans snapshot `id` to go; refused when it is not there or a region uses it. */
-static int plan_drop(prune *p, uint64_t id)
-{
-	for (size_t i = 0; i < p->ndrop; i++)
-		if (p->drop[i].id == id)
-			return 0; /* named twice */
-	if (p->ndrop == p->cap && grow((void **)&p->drop, &p->cap, sizeof(*p->drop)))
-		return KAM_ENOMEM;
-	int rc = kam_snapshot_get(p->txn, id, &p->drop[p->ndrop]);
-	if (rc == KAM_ENOTFOUND)
-		snprintf(p->why, sizeof(p->why), "no snapshot %llu", (unsigned long long)id);
-	if (rc)
-		return rc;
-	p->ndrop++;
-	if (!is_current(p, id))
-		return 0;
-	rc = kam_snapshot_current_each_kind(p->txn, p->drop[p->ndrop - 1].kind, refuse, p);
-	return rc > 0 ? KAM_EBUSY : rc ? rc : KAM_EBUSY;
-}
-
-/* --keep: past the newest N, what no region uses goes. */
-static int keep_or_drop(void *ctx, const kam_snapshot_info *info)
-{
-	prune *p = ctx;
-	if (p->seen++ < (size_t)p->keep || is_current(p, info->id))
-		return 0;
-	return plan_drop(p, info->id);
-}
-
-/* Decides, in txn, which snapshots go: 0, or a code (and p->why, for a refusal). */
-static int plan(prune *p, kam_txn *txn)
-{
-	prune_reset(p);
-	p->txn = txn;
-	int rc = kam_snapshot_current_each_kind(txn, KAM_PLUGIN_SEGMENTATION, note_current, p);
-	if (!rc)
-		rc = kam_snapshot_current_each_kind(txn, KAM_PLUGIN_VALUE, note_current, p);
-	for (size_t i = 0; !rc && i < p->nids; i++)
-		rc = plan_drop(p, p->ids[i]);
-	if (!rc && p->keep >= 0)
-		rc = kam_snapshot_each(txn, keep_or_drop, p);
-	return rc;
-}
-
-static int plan_and_drop(kam_txn *txn, void *arg)
-{
-	prune *p = arg;
-	int rc = plan(p, txn);
-	for (size_t i = 0; !rc && i < p->ndrop; i++)
-		rc = kam_snapshot_drop(txn, p->drop[i].id);
-	return rc;
+	return kam_prune_run(txn, arg, false);
 }
 
 /* Drops (or, dry, only lists) the snapshots --drop names or --keep leaves over. */
-static int drop_run(cli *c, prune *p, bool dry_run, kam_format fmt)
+static int drop_run(cli *c, kam_prune *p, bool dry_run, kam_format fmt)
 {
 	kam_store *store;
 	kam_txn *txn;
@@ -225,11 +109,11 @@ static int drop_run(cli *c, prune *p, bool dry_run, kam_format fmt)
 		return rc;
 	if (dry_run) {
 		if (!(rc = kam_txn_begin(store, 0, &txn))) {
-			rc = plan(p, txn);
+			rc = kam_prune_run(txn, p, true);
 			kam_txn_abort(txn);
 		}
 	} else {
-		rc = kam_store_write(store, plan_and_drop, p);
+		rc = kam_store_write(store, prune_write, p);
 	}
 	kam_store_close(store);
 	if (!rc)
@@ -246,8 +130,8 @@ static int drop_run(cli *c, prune *p, bool dry_run, kam_format fmt)
 	return EXIT_OK;
 }
 
-/* Adds the ids of a --drop value (ID[,ID...]); returns 0 or EXIT_USAGE (reported). */
-static int ids_add(prune *p, const char *text, size_t *cap)
+/* Appends the ids of a --drop value (ID[,ID...]) to `ids`; returns 0 or EXIT_USAGE (reported). */
+static int ids_add(kam_buf *ids, const char *text)
 {
 	const char *s = text;
 	do {
@@ -259,9 +143,9 @@ static int ids_add(prune *p, const char *text, size_t *cap)
 		if (*end && *end != ',')
 			return cli_usage(&cmd_snapshots, "--drop: expected snapshot ids, found \"%s\"",
 					 text);
-		if (p->nids == *cap && grow((void **)&p->ids, cap, sizeof(*p->ids)))
+		uint64_t v = id;
+		if (kam_buf_append(ids, &v, sizeof(v)))
 			return cli_fail("snapshots: out of memory");
-		p->ids[p->nids++] = id;
 		s = *end ? end + 1 : end;
 	} while (*s);
 	return 0;
@@ -277,15 +161,15 @@ static int run(cli *c, int argc, char **argv)
 		{ 0 },
 	};
 	kam_format fmt = KAM_FMT_TABLE;
-	prune p = { .keep = -1 };
-	size_t idcap = 0;
+	kam_prune p = { .keep = -1 };
+	kam_buf ids = { 0 }; /* uint64_t each */
 	unsigned long long keep;
 	bool dry_run = false;
 	int ch, rc = EXIT_OK;
 	while (!rc && (ch = cli_getopt(c, &cmd_snapshots, argc, argv, "", opts)) != -1) {
 		switch (ch) {
 		case 'f': rc = cli_format(&cmd_snapshots, optarg, &fmt); break;
-		case 'd': rc = ids_add(&p, optarg, &idcap); break;
+		case 'd': rc = ids_add(&ids, optarg); break;
 		case 'k':
 			if (!(rc = cli_uint(&cmd_snapshots, "--keep", optarg, &keep)))
 				p.keep = keep > LLONG_MAX ? LLONG_MAX : (long long)keep;
@@ -294,6 +178,8 @@ static int run(cli *c, int argc, char **argv)
 		default: rc = ch == 'h' ? -1 : EXIT_USAGE;
 		}
 	}
+	p.ids = (const uint64_t *)(void *)ids.data;
+	p.nids = ids.len / sizeof(uint64_t);
 	if (!rc && optind != argc)
 		rc = cli_usage(&cmd_snapshots, "unexpected argument \"%s\"", argv[optind]);
 	else if (!rc && p.nids && p.keep >= 0)
@@ -315,10 +201,8 @@ static int run(cli *c, int argc, char **argv)
 				rc = cli_fail("snapshots: %s", kam_strerror(rc));
 		}
 	}
-	prune_reset(&p);
-	free(p.drop);
-	free(p.current);
-	free(p.ids);
+	kam_prune_free(&p);
+	kam_buf_free(&ids);
 	return rc < 0 ? EXIT_OK : rc;
 }
 

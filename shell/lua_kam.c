@@ -285,6 +285,7 @@ __attribute__((visibility("default"))) int luaopen_kam(lua_State *L)
 	luaopen_kam_cursor(L);
 	luaopen_kam_models(L);
 	luaopen_kam_analysis(L);
+	luaopen_kam_snapshots(L);
 	luaL_newlib(L, kam_functions);
 	luaopen_kam_csv(L);
 	lua_setfield(L, -2, "csv");

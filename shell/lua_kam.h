@@ -183,6 +183,11 @@ int32_t kl_opt_as_of(lua_State *L, int opts);
 kam_param *kl_check_params(lua_State *L, int opts, size_t *count);
 /* db:agenda, db:value, db:portfolio, db:receivables (lua_analysis.c). */
 int luaopen_kam_analysis(lua_State *L);
+/* db:snapshots (lua_snapshots.c). */
+int luaopen_kam_snapshots(lua_State *L);
+/* Pushes a snapshot's header as a table, its id (when it has one) under `id_key`. */
+struct kam_snapshot_info;
+void kl_push_snapshot(lua_State *L, const struct kam_snapshot_info *info, const char *id_key);
 
 /*
  * For the commands that run models (kam segment, kam tiers, ...): fills `reg` with the plugins

@@ -1145,32 +1145,7 @@ static int segment_build(lua_State *L)
 	}
 	lua_createtable(L, (int)res->nruns, 0);
 	for (size_t i = 0; i < res->nruns; i++) {
-		const kam_snapshot_info *info = &res->runs[i].info;
-		lua_createtable(L, 0, 7);
-		if (info->id) {
-			lua_pushinteger(L, (lua_Integer)info->id);
-			lua_setfield(L, -2, "snapshot");
-		}
-		lua_pushstring(L, info->model);
-		lua_setfield(L, -2, "model");
-		lua_pushstring(L, info->model_version ? info->model_version : "");
-		lua_setfield(L, -2, "version");
-		kl_pushdate(L, (kam_date){ info->as_of, KAM_NO_TIME });
-		lua_setfield(L, -2, "as_of");
-		lua_pushinteger(L, (lua_Integer)res->runs[i].out.count);
-		lua_setfield(L, -2, "accounts");
-		lua_createtable(L, (int)info->nregions, 0);
-		for (size_t k = 0; k < info->nregions; k++) {
-			lua_pushstring(L, info->regions[k]);
-			lua_rawseti(L, -2, (lua_Integer)k + 1);
-		}
-		lua_setfield(L, -2, "regions");
-		lua_createtable(L, 0, (int)info->nparams);
-		for (size_t k = 0; k < info->nparams; k++) {
-			lua_pushstring(L, info->params[k].value);
-			lua_setfield(L, -2, info->params[k].name);
-		}
-		lua_setfield(L, -2, "params");
+		kl_push_snapshot(L, &res->runs[i].info, "snapshot");
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
 	return 2;

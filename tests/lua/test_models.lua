@@ -169,5 +169,41 @@ eq(byid.A1.tier, "A", "the configured Lua model tiers its region")
 local models = {}
 for _, r in ipairs(runs2) do models[r.model] = true end
 check(models.north_all_a and models.abc, "the other regions keep abc")
+
+-- db:snapshots: the history, newest first; the superseded first segmentation can go, the
+-- current ones stay
+local list = assert(db:snapshots())
+eq(#list, 1 + #runs2, "the snapshots stored")
+eq(list[#list].id, runs[1].snapshot, "the oldest last")
+check(list[1].id > list[#list].id, "newest first")
+eq(list[#list].model, "fromfile", "its model")
+eq(list[#list].kind, "segmentation", "its kind")
+eq(list[#list].as_of, "2026-06-30", "its as_of")
+eq(list[#list].accounts, 3, "its accounts")
+check(math.type(list[1].taken_at) == "integer", "taken_at in Unix seconds")
+eq(next(list[#list].params), nil, "no parameters declared, none listed")
+for _, sn in ipairs(list) do
+	if sn.model == "abc" then eq(sn.params.window_days, "365", "abc's parameters, as text") end
+end
+eq(runs2[1].kind, "segmentation", "db:segment's runs are listed alike")
+local would = assert(db:snapshots { keep = 0, dry_run = true })
+eq(#would, 1, "only the superseded snapshot would go")
+eq(would[1].id, runs[1].snapshot, "the superseded snapshot")
+eq(#assert(db:snapshots()), #list, "a dry run deletes nothing")
+fails_with(kam.errors.EBUSY, db:snapshots { drop = { runs2[1].snapshot } })
+fails_with(kam.errors.ENOTFOUND, db:snapshots { drop = { runs[1].snapshot, 999 } })
+db:read(function()
+	fails_with(kam.errors.EBUSY, db:snapshots { drop = { runs[1].snapshot } })
+	eq(#assert(db:snapshots()), #list, "listing inside a transaction")
+end)
+raises(function() db:snapshots { drop = { "x" } } end, "snapshot ids")
+raises(function() db:snapshots { drop = { 1 }, keep = 1 } end, "one of them")
+raises(function() db:snapshots { dry_run = true } end, "dry_run goes with")
+raises(function() db:snapshots { keep = -1 } end, "count of 0 or more")
+local gone = assert(db:snapshots { drop = { runs[1].snapshot } })
+eq(#gone, 1, "one deleted")
+eq(gone[1].id, runs[1].snapshot, "the one named")
+eq(#assert(db:snapshots()), #list - 1, "it is gone")
+eq(#assert(db:snapshots { keep = 0 }), 0, "the rest are current")
 db:close()
 T.finish()
