@@ -476,6 +476,14 @@ static const luaL_Reg db_meta[] = {
 	{ NULL, NULL },
 };
 
+void kl_db_add_methods(lua_State *L, const luaL_Reg *methods)
+{
+	luaL_getmetatable(L, KL_DB);
+	lua_getfield(L, -1, "__index");
+	luaL_setfuncs(L, methods, 0);
+	lua_pop(L, 2);
+}
+
 int luaopen_kam_db(lua_State *L)
 {
 	luaL_newmetatable(L, KL_DB);

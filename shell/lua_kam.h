@@ -126,6 +126,8 @@ typedef struct kl_tx {
 } kl_tx;
 
 kl_db *kl_checkdb(lua_State *L, int idx);
+/* Adds methods to every db object (files other than lua_db.c that define db methods). */
+void kl_db_add_methods(lua_State *L, const luaL_Reg *methods);
 /* The transaction at idx, which must still be open (raises otherwise). */
 kl_tx *kl_checktx(lua_State *L, int idx);
 /* Pushes a new transaction object (closed) with the db at db_idx as its parent. */

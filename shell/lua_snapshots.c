@@ -184,9 +184,6 @@ int luaopen_kam_snapshots(lua_State *L)
 		{ "snapshots", db_snapshots },
 		{ NULL, NULL },
 	};
-	luaL_getmetatable(L, KL_DB);
-	lua_getfield(L, -1, "__index");
-	luaL_setfuncs(L, methods, 0);
-	lua_pop(L, 2);
+	kl_db_add_methods(L, methods);
 	return 0;
 }
