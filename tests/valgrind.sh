@@ -114,6 +114,13 @@ for cmd in segment tiers agenda value; do
 		vg $? --db "$T/db2" "$cmd"
 	fi
 done
+# Snapshots: listed, dropped with refusals (current ones, unknown ids), pruned.
+if "$KAM" snapshots --help 2>/dev/null | grep -q -- --keep; then
+	vg 0 --db "$T/db2" snapshots
+	vg 0 --db "$T/db2" snapshots --keep 0 --dry-run --format json
+	vg 1 --db "$T/db2" snapshots --drop 99
+	vg 0 --db "$T/db2" snapshots --keep 0
+fi
 
 echo "$PASSES passed, $FAILS failed"
 if [ "$FAILS" -eq 0 ]; then
