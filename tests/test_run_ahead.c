@@ -321,3 +321,67 @@ Test(ahead, snapshot_moved_on)
 	kam_txn_abort(check_txn);
 	kam_txn_abort(t);
 }
+
+/*
+ * Factors of a whole book: a list that large is faulted in by a helper while the model fills it,
+ * and grows again when the last accounts have more factors than the first promised; every
+ * factor must come back in place, and a failing model must end cleanly too.
+ */
+#define MAX_FACTORS 24
+static char factor_names[MAX_FACTORS][8];
+static int fail_after_factors;
+
+/* 8 factors an account (11.5 MB for the book: over the host's threshold), 24 for the last tenth */
+static size_t factors_of(size_t i)
+{
+	return i < NACC / 10 * 9 ? 8 : MAX_FACTORS;
+}
+
+static int factors_run(void *state, const kam_host *host, kam_run *run)
+{
+	(void)state;
+	size_t n = host->account_count(run);
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < factors_of(i); k++) {
+			int rc = host->add_factor(run, i, factor_names[k], (double)(i * 100 + k), NULL);
+			if (rc)
+				return rc;
+		}
+	return fail_after_factors ? KAM_EINVAL : 0;
+}
+
+Test(ahead, factors_of_a_large_run)
+{
+	static const kam_plugin factored = {
+		.abi_major = KAM_ABI_MAJOR,
+		.size = sizeof(kam_plugin),
+		.name = "factored",
+		.kind = KAM_PLUGIN_SEGMENTATION,
+		.version = "1",
+		.run = factors_run,
+		.omit = KAM_OMIT_ROLLUP,
+	};
+	for (int k = 0; k < MAX_FACTORS; k++)
+		snprintf(factor_names[k], sizeof(factor_names[k]), "f%d", k);
+	kam_model m = { .desc = &factored };
+	kam_run_spec spec = { .model = &m, .as_of = TO };
+	kam_run_output out;
+	kam_txn *t;
+	cr_assert_eq(kam_txn_begin(store, 0, &t), 0);
+	fail_after_factors = 0;
+	cr_assert_eq(kam_run_model(t, &spec, &out), 0, "%s", out.error);
+	cr_assert_eq(out.count, NACC);
+	for (size_t i = 0; i < NACC; i++) {
+		const kam_result *r = &out.results[i];
+		cr_assert_eq(r->nfactors, factors_of(i), "account %zu", i);
+		for (size_t k = 0; k < r->nfactors; k++) {
+			cr_assert_str_eq(r->factors[k].name, factor_names[k]);
+			cr_assert_eq(r->factors[k].value, (double)(i * 100 + k), "account %zu", i);
+		}
+	}
+	kam_run_output_free(&out);
+	fail_after_factors = 1;
+	cr_assert_eq(kam_run_model(t, &spec, &out), KAM_EPLUGIN);
+	kam_run_output_free(&out);
+	kam_txn_abort(t);
+}
