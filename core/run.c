@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "date.h"
 #include "error.h"
@@ -151,10 +152,6 @@ static const char *intern_get(intern *t, struct kam_run_mem *m, const char *s, s
 }
 
 /*
- * Items that models add to accounts (factors, metrics, actions), in the order added, with the
- * account index of each. Grouped by account once the model succeeded.
- */
-/*
  * A list sized for a whole run (100 MB of factors for a million accounts) is faulted in by a
  * helper thread while the model fills it from the start, on the model's thread, which is alone
  * at that point of a run: MADV_POPULATE_WRITE maps the pages without touching their contents,
@@ -185,7 +182,8 @@ static void *prefault_main(void *arg)
 /* The whole pages of [p, p + n) into slot i of f. */
 static void prefault_range(prefault *f, int i, void *p, size_t n)
 {
-	uintptr_t page = 4096, a = ((uintptr_t)p + page - 1) & ~(page - 1),
+	long ps = sysconf(_SC_PAGESIZE);
+	uintptr_t page = ps > 0 ? (uintptr_t)ps : 4096, a = ((uintptr_t)p + page - 1) & ~(page - 1),
 		  b = ((uintptr_t)p + n) & ~(page - 1);
 	f->p[i] = (void *)a;
 	f->n[i] = b > a ? b - a : 0;
@@ -198,6 +196,10 @@ static void prefault_join(prefault *f)
 	f->on = 0;
 }
 
+/*
+ * Items that models add to accounts (factors, metrics, actions), in the order added, with the
+ * account index of each. Grouped by account once the model succeeded.
+ */
 typedef struct acc_list {
 	void *items;
 	uint32_t *acc;
