@@ -216,13 +216,16 @@ const command cmd_snapshots = {
 	"(UTC) and the resolved parameters (NAME=VALUE, space-separated). A region's current\n"
 	"tiers are those of the newest snapshot that covers it; see 'kam tiers'.\n"
 	"\n"
-	"Every 'kam segment' and 'kam value' keeps a snapshot, about 40 bytes per account. These\n"
-	"options delete old ones, in one transaction, and list those deleted in the same columns:\n"
+	"Every 'kam segment' and 'kam value' keeps a snapshot (about 40 and 90 bytes per account).\n"
+	"These options delete old ones, in one transaction, and list those deleted in the same\n"
+	"columns (a summary goes to standard error):\n"
 	"  --drop ID[,ID...]  those snapshots (the option may be repeated)\n"
 	"  --keep N           all but the N newest\n"
 	"  --dry-run          only list what would be deleted\n"
 	"A snapshot that holds some region's current tiers or values always stays: --keep\n"
 	"passes over it, and --drop of it fails, as does --drop of an unknown id; nothing is\n"
 	"deleted then. The database file does not shrink: later writes reuse the space, and\n"
-	"'kam backup --compact' writes a copy without it.\n",
+	"'kam backup --compact' writes a copy without it.\n"
+	"Exit status: 0 success; 1 a snapshot refused (in use, unknown) or a runtime error; 2 a\n"
+	"usage error.\n",
 };
