@@ -659,11 +659,19 @@ static int facts_of(kam_run *r, kam_kind kind, size_t index, int32_t from, int32
 }
 
 /* The run's twin transaction for a helper thread; NULL when there can be none. */
+/* Whether runs may use helper threads: KAM_RUN_THREADS=0 keeps a run on its thread (tests). */
+static bool run_threads(void)
+{
+	const char *e = getenv("KAM_RUN_THREADS");
+	return !e || strcmp(e, "0") != 0;
+}
+
+/* The helpers' transaction; NULL (no helpers) in a write transaction or without threads. */
 static kam_txn *run_twin(kam_run *r)
 {
 	if (!r->twin_tried) {
 		r->twin_tried = 1;
-		if (kam_txn_twin(r->txn, &r->twin))
+		if (!run_threads() || kam_txn_twin(r->txn, &r->twin))
 			r->twin = NULL;
 	}
 	return r->twin;
@@ -975,7 +983,7 @@ static void *acc_list_push(kam_run *r, acc_list *l, size_t index)
 		}
 		l->acc = acc;
 		l->cap = cap;
-		if ((cap - l->n) * l->size >= PREFAULT_MIN) {
+		if ((cap - l->n) * l->size >= PREFAULT_MIN && run_threads()) {
 			prefault_range(&l->pf, 0, (char *)items + l->n * l->size, (cap - l->n) * l->size);
 			prefault_range(&l->pf, 1, acc + l->n, (cap - l->n) * sizeof(*acc));
 			l->pf.on = !pthread_create(&l->pf.th, NULL, prefault_main, &l->pf);

@@ -271,7 +271,8 @@ in_order "$T/old-ag.csv"
 expect_eq "the old account first among the C rows" \
 	"$(grep -m1 ',C,' "$T/old-ag.csv" | cut -d, -f1,2)" "OLD-1,call"
 
-# ---- a book long enough for the helper threads: the same list with and without them ----
+# ---- a book long enough for the helper threads: the same list with and without them (the
+# model run's: loading, filter on the loading helper, read-ahead; the agenda's own) ----
 BIG="$T/big"
 "$KAM" gen "$BIG/data" --accounts 60000 --seed 2 >/dev/null 2>&1 || fail "gen of 60000 accounts failed"
 "$KAM" --db "$BIG/db" init >/dev/null || fail "init failed"
@@ -284,12 +285,27 @@ for conf in '' 'cadence = { regions = { east = { model = "tiered", params = { ca
 	north = { model = "tiered", params = { working_days = true } } },
 	holidays = { south = { "2026-06-15" } } }'; do
 	printf '%s\n' "$conf" >"$BIG/db/kam.conf.lua"
-	KAM_AGENDA_THREADS=0 "$KAM" --db "$BIG/db" agenda --as-of $D --format csv >"$T/one.csv" 2>&1 ||
+	KAM_RUN_THREADS=0 KAM_AGENDA_THREADS=0 "$KAM" --db "$BIG/db" agenda --as-of $D --format csv \
+		>"$T/one.csv" 2>&1 ||
 		fail "agenda without threads failed: $(head -3 "$T/one.csv")"
 	"$KAM" --db "$BIG/db" agenda --as-of $D --format csv >"$T/two.csv" 2>&1 || fail "agenda failed"
 	[ "$(rows "$T/two.csv")" -gt 65536 ] && ok || fail "too short for the threads: $(rows "$T/two.csv") rows"
 	cmp -s "$T/one.csv" "$T/two.csv" && ok || fail "threads changed the agenda ($conf)"
 	in_order "$T/two.csv"
+done
+# the same for one rep: the filter keeps a few accounts, on the loading helper
+KAM_RUN_THREADS=0 "$KAM" --db "$BIG/db" agenda --as-of $D --owner rep03 --format csv >"$T/one.csv" ||
+	fail "agenda --owner without threads failed"
+"$KAM" --db "$BIG/db" agenda --as-of $D --owner rep03 --format csv >"$T/two.csv" || fail "agenda --owner failed"
+[ "$(rows "$T/two.csv")" -gt 100 ] && ok || fail "rep03 has too few rows: $(rows "$T/two.csv")"
+expect_same "$T/one.csv" "$T/two.csv"
+# and the segmentation of the same book: loading from both ends, orders read ahead, factors
+for model in abc rfm score; do
+	KAM_RUN_THREADS=0 "$KAM" --db "$BIG/db" segment --model $model --as-of $D --dry-run \
+		--format csv >"$T/one.csv" 2>/dev/null || fail "segment --model $model without threads failed"
+	"$KAM" --db "$BIG/db" segment --model $model --as-of $D --dry-run --format csv >"$T/two.csv" \
+		2>/dev/null || fail "segment --model $model failed"
+	expect_same "$T/one.csv" "$T/two.csv"
 done
 
 finish
