@@ -14,16 +14,50 @@ typedef struct kam_str {
 
 #define KAM_STR(lit) ((kam_str){ (lit), sizeof(lit) - 1 })
 static inline kam_str kam_str_c(const char *s) { return (kam_str){ s, s ? (uint32_t)strlen(s) : 0 }; }
+/*
+ * Ids, regions and owners are short: they are compared eight bytes at a time, then byte by byte,
+ * rather than through libc's memcmp, whose masked vector loads proved slow on some virtual
+ * machines once a process has a second thread (and cost a call for a few bytes).
+ */
+static inline uint64_t kam_load8(const char *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
+
 static inline int kam_str_eq(kam_str a, kam_str b)
 {
-	return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
+	if (a.len != b.len)
+		return 0;
+	uint32_t i = 0;
+	for (; i + 8 <= a.len; i += 8)
+		if (kam_load8(a.ptr + i) != kam_load8(b.ptr + i))
+			return 0;
+	for (; i < a.len; i++)
+		if (a.ptr[i] != b.ptr[i])
+			return 0;
+	return 1;
 }
+
 /* Bytewise comparison, shorter first on a common prefix (the order of ids everywhere). */
 static inline int kam_str_cmp(kam_str a, kam_str b)
 {
-	uint32_t n = a.len < b.len ? a.len : b.len;
-	int c = n ? memcmp(a.ptr, b.ptr, n) : 0;
-	return c ? c : (a.len > b.len) - (a.len < b.len);
+	uint32_t n = a.len < b.len ? a.len : b.len, i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x = kam_load8(a.ptr + i), y = kam_load8(b.ptr + i);
+		if (x != y) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			x = __builtin_bswap64(x); /* the first byte most significant */
+			y = __builtin_bswap64(y);
+#endif
+			return x < y ? -1 : 1;
+		}
+	}
+	for (; i < n; i++)
+		if (a.ptr[i] != b.ptr[i])
+			return (unsigned char)a.ptr[i] < (unsigned char)b.ptr[i] ? -1 : 1;
+	return (a.len > b.len) - (a.len < b.len);
 }
 
 /* An owned, growable byte buffer. Zero-initialise, then use; kam_buf_free releases it. */
