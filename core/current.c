@@ -37,22 +37,6 @@ static inline uint64_t text_head(kam_str s)
 	return h;
 }
 
-/* kam_str_eq without a call to memcmp: ids and regions are short. */
-static inline bool text_eq(kam_str a, kam_str b)
-{
-	if (a.len != b.len)
-		return false;
-	uint32_t i = 0;
-	for (; i + 8 <= a.len; i += 8) {
-		uint64_t x, y;
-		memcpy(&x, a.ptr + i, 8);
-		memcpy(&y, b.ptr + i, 8);
-		if (x != y)
-			return false;
-	}
-	return i == a.len || memcmp(a.ptr + i, b.ptr + i, a.len - i) == 0;
-}
-
 static int pointer_collect(void *ctx, kam_str region, uint64_t id)
 {
 	kam_current *c = ctx;
@@ -142,7 +126,7 @@ size_t kam_current_regions(const kam_current *c)
 /* A region's pointer, or NULL. Few regions: a scan of their heads beats a binary search. */
 static const pointer *pointer_find(kam_current *c, kam_str region)
 {
-	if (c->last && text_eq(c->last->region, region))
+	if (c->last && kam_str_eq(c->last->region, region))
 		return c->last;
 	uint64_t head = text_head(region);
 	if (c->n > 16) {
@@ -162,7 +146,7 @@ static const pointer *pointer_find(kam_current *c, kam_str region)
 	for (size_t i = 0; i < c->n; i++) {
 		const pointer *ptr = &c->ptrs[i];
 		if (ptr->head == head && ptr->region.len == region.len &&
-		    (region.len <= 8 || text_eq(ptr->region, region)))
+		    (region.len <= 8 || kam_str_eq(ptr->region, region)))
 			return c->last = ptr;
 	}
 	return NULL;
@@ -183,7 +167,7 @@ int kam_current_seek(kam_current *c, kam_str region, kam_str id, const kam_snaps
 		w->state = kam_snapshot_iter_next(w->it, &w->head);
 	if (w->state < 0)
 		return w->state;
-	if (w->state == 1 && text_eq(w->head.account_id, id)) {
+	if (w->state == 1 && kam_str_eq(w->head.account_id, id)) {
 		w->taken = true;
 		*row = &w->head;
 		*snapshot = ptr->id;

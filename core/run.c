@@ -117,18 +117,6 @@ static int intern_grow(intern *t)
 	return 0;
 }
 
-/*
- * Equality of short texts, byte by byte: libc's memcmp uses masked vector loads, which turned
- * out very slow on some virtual machines once the process had a second thread.
- */
-static int bytes_eq(const char *a, const char *b, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if (a[i] != b[i])
-			return 0;
-	return 1;
-}
-
 /* The arena copy of s[0..len), made once per distinct text. NULL when out of memory. */
 static const char *intern_get(intern *t, struct kam_run_mem *m, const char *s, size_t len)
 {
@@ -140,7 +128,8 @@ static const char *intern_get(intern *t, struct kam_run_mem *m, const char *s, s
 	size_t j = h & (t->cap - 1);
 	for (; t->slots[j].s; j = (j + 1) & (t->cap - 1)) {
 		slot *e = &t->slots[j];
-		if (e->hash == h && e->len == len && bytes_eq(e->s, s, len))
+		if (e->hash == h && e->len == len &&
+		    kam_str_eq((kam_str){ e->s, e->len }, (kam_str){ s, (uint32_t)len }))
 			return e->s;
 	}
 	char *copy = arena_strndup(m, s, len);

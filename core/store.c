@@ -328,33 +328,15 @@ static int wres(kam_txn *t, int mrc)
 
 /* ---- appending ---- */
 
-/* Eight bytes from p, most significant first: comparing two of them orders as memcmp does. */
-static inline uint64_t load_be64(const uint8_t *p)
-{
-	uint64_t v;
-	memcpy(&v, p, 8);
-	return __builtin_bswap64(v);
-}
-
 /*
  * The bytewise order of LMDB's default comparison: memcmp, then the shorter first. Index keys
- * share the account's id and differ in the date after it, so eight bytes at a time; not memcmp,
- * whose masked vector loads were seen to be very slow near the end of a mapping on virtual
- * machines. Never reads past either key.
+ * share the account's id and differ in the date after it: kam_str_cmp goes eight bytes at a
+ * time, not through memcmp, whose masked vector loads were seen to be very slow near the end of
+ * a mapping on virtual machines. Never reads past either key (at most 511 bytes).
  */
 static inline int key_cmp(const void *a, size_t alen, const void *b, size_t blen)
 {
-	const uint8_t *x = a, *y = b;
-	size_t n = alen < blen ? alen : blen, i = 0;
-	for (; i + 8 <= n; i += 8) {
-		uint64_t u = load_be64(x + i), v = load_be64(y + i);
-		if (u != v)
-			return u < v ? -1 : 1;
-	}
-	for (; i < n; i++)
-		if (x[i] != y[i])
-			return x[i] < y[i] ? -1 : 1;
-	return (alen > blen) - (alen < blen);
+	return kam_str_cmp((kam_str){ a, (uint32_t)alen }, (kam_str){ b, (uint32_t)blen });
 }
 
 /*
