@@ -1328,7 +1328,7 @@ static int accounts_load_two(kam_run *r, const kam_run_spec *spec, size_t total,
  * as one read here. A rollup that fails is a failure only for an account the filter keeps, as
  * when this thread reads alone.
  */
-#define PIPE_BLOCK 256
+#define PIPE_BLOCK 4096 /* accounts: each handoff between the threads costs a wakeup */
 #define PIPE_SLOTS 4
 
 typedef struct pipe_slot {
