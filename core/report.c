@@ -220,12 +220,16 @@ static bool covers(const kam_snapshot_info *info, const char *region)
 	return false;
 }
 
-/* Snapshots come newest first: the first older one that covers a region is its previous. */
+/*
+ * Snapshots come newest first: the first older one that covers a region is its previous. The
+ * walk stops (1) once every region with a current snapshot has found its previous.
+ */
 static int find_previous(void *ctx, const kam_snapshot_info *info)
 {
 	kam_report *r = ctx;
 	if (info->kind != KAM_PLUGIN_SEGMENTATION)
 		return 0;
+	bool all = true;
 	for (size_t i = 0; i < r->nregions; i++) {
 		kam_report_region *g = &r->regions[i];
 		if (g->snapshot && !g->prev_snapshot && info->id < g->snapshot &&
@@ -233,8 +237,9 @@ static int find_previous(void *ctx, const kam_snapshot_info *info)
 			g->prev_snapshot = info->id;
 			g->prev_as_of = info->as_of;
 		}
+		all = all && (!g->snapshot || g->prev_snapshot);
 	}
-	return 0;
+	return all;
 }
 
 /* ---- tier changes ---- */
@@ -319,7 +324,7 @@ static char *account_name(kam_txn *txn, const char *id)
 static int moves_load(kam_txn *txn, kam_report *r)
 {
 	int rc = kam_snapshot_each(txn, find_previous, r);
-	if (rc)
+	if (rc < 0)
 		return rc;
 	/* One pass per distinct (previous, current) pair: regions segmented together share it. */
 	for (size_t i = 0; i < r->nregions; i++) {
