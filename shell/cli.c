@@ -52,6 +52,15 @@ int cli_uint(const command *cmd, const char *opt, const char *text, unsigned lon
 	return 0;
 }
 
+int cli_uint_in(const command *cmd, const char *opt, const char *text, unsigned long long min,
+		unsigned long long max, unsigned long long *out)
+{
+	int rc = cli_uint(cmd, opt, text, out);
+	if (!rc && (*out < min || *out > max))
+		rc = cli_usage(cmd, "%s: expected %llu to %llu, found \"%s\"", opt, min, max, text);
+	return rc;
+}
+
 int cli_day_arg(const command *cmd, const char *opt, const char *text, int32_t *day)
 {
 	kam_date d;

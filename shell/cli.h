@@ -118,6 +118,9 @@ int cli_format(const command *cmd, const char *name, kam_format *out);
 int cli_open(cli *c, unsigned flags, kam_store **out);
 /* Parses a non-negative integer option value; returns 0 or EXIT_USAGE (reported). */
 int cli_uint(const command *cmd, const char *opt, const char *text, unsigned long long *out);
+/* The same, within [min, max]; returns 0 or EXIT_USAGE (reported). */
+int cli_uint_in(const command *cmd, const char *opt, const char *text, unsigned long long min,
+		unsigned long long max, unsigned long long *out);
 /* Parses a YYYY-MM-DD option value into a day; returns 0 or EXIT_USAGE (reported). */
 int cli_day_arg(const command *cmd, const char *opt, const char *text, int32_t *day);
 

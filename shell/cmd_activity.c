@@ -368,10 +368,7 @@ static int run(cli *c, int argc, char **argv)
 			a.week = optarg[0] == 'w';
 			break;
 		case 'n':
-			rc = cli_uint(&cmd_activity, "--periods", optarg, &a.periods);
-			if (!rc && (a.periods < 1 || a.periods > 520))
-				rc = cli_usage(&cmd_activity, "--periods: expected 1 to 520, found %s",
-					       optarg);
+			rc = cli_uint_in(&cmd_activity, "--periods", optarg, 1, 520, &a.periods);
 			break;
 		default: return ch == 'h' ? EXIT_OK : EXIT_USAGE;
 		}

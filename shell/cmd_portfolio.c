@@ -265,19 +265,13 @@ static int run(cli *c, int argc, char **argv)
 				return EXIT_USAGE;
 			break;
 		case 'w':
-			if (cli_uint(&cmd_portfolio, "--window-days", optarg, &n))
+			if (cli_uint_in(&cmd_portfolio, "--window-days", optarg, 1, 365250, &n))
 				return EXIT_USAGE;
-			if (n < 1 || n > 365250)
-				return cli_usage(&cmd_portfolio,
-						 "--window-days: expected 1 to 365250, found \"%s\"", optarg);
 			a.o.window_days = (int32_t)n;
 			break;
 		case 't':
-			if (cli_uint(&cmd_portfolio, "--top", optarg, &n))
+			if (cli_uint_in(&cmd_portfolio, "--top", optarg, 1, 1000000000, &n))
 				return EXIT_USAGE;
-			if (n < 1 || n > 1000000000)
-				return cli_usage(&cmd_portfolio,
-						 "--top: expected 1 to 1000000000, found \"%s\"", optarg);
 			a.o.top = (size_t)n;
 			break;
 		default: return ch == 'h' ? EXIT_OK : EXIT_USAGE;

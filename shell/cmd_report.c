@@ -138,29 +138,17 @@ static int run(cli *c, int argc, char **argv)
 		case 'T': a.o.title = optarg; break;
 		case 'c': a.config = optarg; break;
 		case 'w':
-			if (!(rc = cli_uint(&cmd_report, "--weeks", optarg, &n))) {
-				if (n < 1 || n > KAM_REPORT_WEEKS_MAX)
-					rc = cli_usage(&cmd_report, "--weeks: expected 1 to %d, found \"%s\"",
-						       KAM_REPORT_WEEKS_MAX, optarg);
+			if (!(rc = cli_uint_in(&cmd_report, "--weeks", optarg, 1, KAM_REPORT_WEEKS_MAX,
+					       &n)))
 				a.o.weeks = (int)n;
-			}
 			break;
 		case 't':
-			if (!(rc = cli_uint(&cmd_report, "--top", optarg, &n))) {
-				if (n < 1 || n > 100000)
-					rc = cli_usage(&cmd_report,
-						       "--top: expected 1 to 100000, found \"%s\"", optarg);
+			if (!(rc = cli_uint_in(&cmd_report, "--top", optarg, 1, 100000, &n)))
 				a.o.top = (size_t)n;
-			}
 			break;
 		case 'd':
-			if (!(rc = cli_uint(&cmd_report, "--window-days", optarg, &n))) {
-				if (n < 1 || n > 365250)
-					rc = cli_usage(&cmd_report,
-						       "--window-days: expected 1 to 365250, found \"%s\"",
-						       optarg);
+			if (!(rc = cli_uint_in(&cmd_report, "--window-days", optarg, 1, 365250, &n)))
 				a.o.window_days = (int32_t)n;
-			}
 			break;
 		default: return ch == 'h' ? EXIT_OK : EXIT_USAGE;
 		}
