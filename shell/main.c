@@ -100,11 +100,8 @@ static void on_fatal_signal(int sig)
 	raise(sig); /* SA_RESETHAND restored the default action: die as usual */
 }
 
-#endif
-
 static void catch_fatal_signals(void)
 {
-#ifndef KAM_SANITIZED /* sanitizer builds keep their own reports */
 	static const int sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
 	struct sigaction sa = { 0 };
 	sa.sa_handler = on_fatal_signal;
@@ -112,8 +109,12 @@ static void catch_fatal_signals(void)
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);
-#endif
 }
+#else
+static void catch_fatal_signals(void) /* sanitizer builds keep their own reports */
+{
+}
+#endif
 
 int main(int argc, char **argv)
 {
