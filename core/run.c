@@ -647,7 +647,6 @@ static int facts_of(kam_run *r, kam_kind kind, size_t index, int32_t from, int32
 	return 0;
 }
 
-/* The run's twin transaction for a helper thread; NULL when there can be none. */
 /* Whether runs may use helper threads: KAM_RUN_THREADS=0 keeps a run on its thread (tests). */
 static bool run_threads(void)
 {
@@ -1153,13 +1152,9 @@ static void account_init(run_account *ra, const kam_account *a, const kam_rollup
 	ra->recommendation = NULL;
 }
 
-/*
- * The rollup of the account a cursor just read, into *ro; *use is ro, or NULL when the model
- * omits rollups, which are then not read at all.
- */
-static int account_rollup(int no_rollup, kam_cursor *cur, kam_rollup *ro, kam_rollup **use)
+/* The rollup of the account a cursor just read, into *ro; not read when the model omits it. */
+static int account_rollup(int no_rollup, kam_cursor *cur, kam_rollup *ro)
 {
-	*use = no_rollup ? NULL : ro;
 	return no_rollup ? 0 : kam_cursor_rollup(cur, ro);
 }
 
@@ -1192,13 +1187,13 @@ static int accounts_load_one(kam_run *r, const kam_run_spec *spec, char *err, si
 	while ((rc = kam_cursor_next(cur, &a)) > 0) {
 		if (spec->filter && !spec->filter(spec->filter_ctx, &a))
 			continue;
-		kam_rollup ro, *use;
-		if ((rc = account_rollup(r->no_rollup, cur, &ro, &use))) {
+		kam_rollup ro;
+		if ((rc = account_rollup(r->no_rollup, cur, &ro))) {
 			snprintf(err, errlen, "reading the rollup of account %.*s: %s", (int)a.id.len,
 				 a.id.ptr, kam_strerror(rc));
 			break;
 		}
-		if ((rc = account_keep(r, &a, use, err, errlen)))
+		if ((rc = account_keep(r, &a, r->no_rollup ? NULL : &ro, err, errlen)))
 			break;
 	}
 	if (rc < 0 && !*err)
@@ -1251,7 +1246,7 @@ static void *load_side_run(void *arg)
 	load_share *sh = ls->sh;
 	kam_cursor *cur;
 	kam_account a;
-	kam_rollup ro, *use;
+	kam_rollup ro;
 	size_t got;
 	int rc = kam_cursor_open(ls->txn, KAM_ACCOUNT, ls->desc ? KAM_SCAN_ALL_DESC : KAM_SCAN_ALL,
 				 (kam_str){ 0 }, INT32_MIN, INT32_MAX, &cur);
@@ -1270,7 +1265,7 @@ static void *load_side_run(void *arg)
 			rc = 0;
 			if (sh->spec->filter && !sh->spec->filter(sh->spec->filter_ctx, &a))
 				continue;
-			if ((rc = account_rollup(sh->r->no_rollup, cur, &ro, &use))) {
+			if ((rc = account_rollup(sh->r->no_rollup, cur, &ro))) {
 				snprintf(ls->err, sizeof(ls->err),
 					 "reading the rollup of account %.*s: %s", (int)a.id.len,
 					 a.id.ptr, kam_strerror(rc));
@@ -1278,7 +1273,7 @@ static void *load_side_run(void *arg)
 			}
 			size_t at = ls->desc ? sh->total - 1 - ls->kept : ls->kept;
 			ls->kept++;
-			account_init(&sh->r->acc[at], &a, use);
+			account_init(&sh->r->acc[at], &a, sh->r->no_rollup ? NULL : &ro);
 		}
 	}
 	if (rc)
@@ -1336,8 +1331,7 @@ typedef struct pipe_slot {
 	kam_account a[PIPE_BLOCK];
 	kam_rollup ro[PIPE_BLOCK];
 	int ro_rc[PIPE_BLOCK];
-	bool has_ro[PIPE_BLOCK]; /* false: the model omits rollups */
-	bool kept[PIPE_BLOCK];   /* false: the helper's filter left it out */
+	bool kept[PIPE_BLOCK]; /* false: the helper's filter left it out */
 } pipe_slot;
 
 typedef struct load_pipe {
@@ -1377,11 +1371,8 @@ static void *pipe_main(void *arg)
 			rc = 0;
 			const kam_run_spec *f = lp->filter;
 			size_t j = sl->n++;
-			kam_rollup *use = NULL;
 			sl->kept[j] = !f || f->filter(f->filter_ctx, &sl->a[j]);
-			sl->ro_rc[j] = sl->kept[j] ? account_rollup(lp->no_rollup, cur, &sl->ro[j], &use)
-						   : 0;
-			sl->has_ro[j] = use != NULL;
+			sl->ro_rc[j] = sl->kept[j] ? account_rollup(lp->no_rollup, cur, &sl->ro[j]) : 0;
 		}
 		pthread_mutex_lock(&lp->lock);
 		lp->produced = b + 1;
@@ -1419,7 +1410,7 @@ static int pipe_take(kam_run *r, const kam_run_spec *spec, const pipe_slot *sl, 
 				 a->id.ptr, kam_strerror(sl->ro_rc[j]));
 			return sl->ro_rc[j];
 		}
-		int rc = account_keep(r, a, sl->has_ro[j] ? &sl->ro[j] : NULL, err, errlen);
+		int rc = account_keep(r, a, r->no_rollup ? NULL : &sl->ro[j], err, errlen);
 		if (rc)
 			return rc;
 	}
