@@ -23,6 +23,23 @@ int kam_buf_reserve(kam_buf *b, size_t more)
 	return 0;
 }
 
+int kam_grow(void **arr, size_t *cap, size_t need, size_t size)
+{
+	if (need <= *cap)
+		return 0;
+	size_t n = *cap ? *cap : 16;
+	while (n < need)
+		n = n > SIZE_MAX / 2 ? need : n * 2;
+	if (size && n > SIZE_MAX / size)
+		return KAM_ENOMEM;
+	void *p = realloc(*arr, n * size);
+	if (!p)
+		return KAM_ENOMEM;
+	*arr = p;
+	*cap = n;
+	return 0;
+}
+
 int kam_buf_append(kam_buf *b, const void *p, size_t n)
 {
 	if (n == 0)

@@ -60,6 +60,12 @@ static inline int kam_str_cmp(kam_str a, kam_str b)
 	return (a.len > b.len) - (a.len < b.len);
 }
 
+/*
+ * Makes room for `need` items of `size` bytes in the array *arr of *cap items, doubling (from
+ * 16). Returns 0 or KAM_ENOMEM (the array is unchanged).
+ */
+int kam_grow(void **arr, size_t *cap, size_t need, size_t size);
+
 /* An owned, growable byte buffer. Zero-initialise, then use; kam_buf_free releases it. */
 typedef struct kam_buf {
 	uint8_t *data;

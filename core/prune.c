@@ -8,27 +8,15 @@ static void prune_reset(kam_prune *p)
 {
 	for (size_t i = 0; i < p->ndrop; i++)
 		kam_snapshot_info_free(&p->drop[i]);
-	p->ndrop = p->ncurrent = p->seen = 0;
+	p->ndrop = p->ncurrent = 0;
 	p->why[0] = 0;
-}
-
-/* Doubles an array of `size`-byte items (16 at first). Returns 0 or KAM_ENOMEM. */
-static int grow(void **arr, size_t *cap, size_t size)
-{
-	size_t n = *cap ? 2 * *cap : 16;
-	void *a = realloc(*arr, n * size);
-	if (!a)
-		return KAM_ENOMEM;
-	*arr = a;
-	*cap = n;
-	return 0;
 }
 
 static int note_current(void *ctx, kam_str region, uint64_t id)
 {
 	(void)region;
 	kam_prune *p = ctx;
-	if (p->ncurrent == p->curcap && grow((void **)&p->current, &p->curcap, sizeof(uint64_t)))
+	if (kam_grow((void **)&p->current, &p->curcap, p->ncurrent + 1, sizeof(*p->current)))
 		return KAM_ENOMEM;
 	p->current[p->ncurrent++] = id;
 	return 0;
@@ -59,47 +47,61 @@ static int refuse(void *ctx, kam_str region, uint64_t id)
 	return 1;
 }
 
-/* Plans snapshot `id` to go; refused when it is not there or a region uses it. */
-static int plan_drop(kam_prune *p, uint64_t id)
+/*
+ * Plans a snapshot to go, taking its header: *info is empty on return (freed when the snapshot
+ * was named twice or there is no memory). Refused when a region uses it.
+ */
+static int plan_add(kam_prune *p, kam_txn *txn, kam_snapshot_info *info)
 {
 	for (size_t i = 0; i < p->ndrop; i++)
-		if (p->drop[i].id == id)
-			return 0; /* named twice */
-	if (p->ndrop == p->cap && grow((void **)&p->drop, &p->cap, sizeof(*p->drop)))
+		if (p->drop[i].id == info->id) {
+			kam_snapshot_info_free(info); /* named twice */
+			return 0;
+		}
+	if (kam_grow((void **)&p->drop, &p->cap, p->ndrop + 1, sizeof(*p->drop))) {
+		kam_snapshot_info_free(info);
 		return KAM_ENOMEM;
-	int rc = kam_snapshot_get(p->txn, id, &p->drop[p->ndrop]);
-	if (rc == KAM_ENOTFOUND)
-		snprintf(p->why, sizeof(p->why), "no snapshot %llu", (unsigned long long)id);
-	if (rc)
-		return rc;
-	p->ndrop++;
-	if (!is_current(p, id))
+	}
+	kam_snapshot_info *taken = &p->drop[p->ndrop++];
+	*taken = *info;
+	*info = (kam_snapshot_info){ 0 };
+	if (!is_current(p, taken->id))
 		return 0;
-	rc = kam_snapshot_current_each_kind(p->txn, p->drop[p->ndrop - 1].kind, refuse, p);
+	int rc = kam_snapshot_current_each_kind(txn, taken->kind, refuse, p);
 	return rc > 0 ? KAM_EBUSY : rc ? rc : KAM_EBUSY;
 }
 
 /* --keep: past the newest N, what no region uses goes. */
-static int keep_or_drop(void *ctx, const kam_snapshot_info *info)
+static int plan_keep(kam_prune *p, kam_txn *txn)
 {
-	kam_prune *p = ctx;
-	if (p->seen++ < (size_t)p->keep || is_current(p, info->id))
-		return 0;
-	return plan_drop(p, info->id);
+	kam_snapshot_info *all;
+	size_t n;
+	int rc = kam_snapshot_list(txn, &all, &n);
+	for (size_t i = 0; !rc && i < n; i++)
+		if (i >= (size_t)p->keep && !is_current(p, all[i].id))
+			rc = plan_add(p, txn, &all[i]); /* takes it and empties the slot */
+	kam_snapshot_infos_free(all, n);
+	return rc;
 }
 
 /* Decides, in txn, which snapshots go: 0, or a code (and p->why, for a refusal). */
 static int plan(kam_prune *p, kam_txn *txn)
 {
 	prune_reset(p);
-	p->txn = txn;
 	int rc = kam_snapshot_current_each_kind(txn, KAM_PLUGIN_SEGMENTATION, note_current, p);
 	if (!rc)
 		rc = kam_snapshot_current_each_kind(txn, KAM_PLUGIN_VALUE, note_current, p);
-	for (size_t i = 0; !rc && i < p->nids; i++)
-		rc = plan_drop(p, p->ids[i]);
+	for (size_t i = 0; !rc && i < p->nids; i++) {
+		kam_snapshot_info info;
+		rc = kam_snapshot_get(txn, p->ids[i], &info);
+		if (rc == KAM_ENOTFOUND)
+			snprintf(p->why, sizeof(p->why), "no snapshot %llu",
+				 (unsigned long long)p->ids[i]);
+		if (!rc)
+			rc = plan_add(p, txn, &info);
+	}
 	if (!rc && p->keep >= 0)
-		rc = kam_snapshot_each(txn, keep_or_drop, p);
+		rc = plan_keep(p, txn);
 	return rc;
 }
 
@@ -120,4 +122,3 @@ void kam_prune_free(kam_prune *p)
 	p->current = NULL;
 	p->cap = p->curcap = 0;
 }
-

@@ -20,8 +20,7 @@ typedef struct kam_prune {
 	size_t ndrop;
 	char why[400]; /* why it was refused, for KAM_ENOTFOUND and KAM_EBUSY */
 	/* the rest is the planner's */
-	size_t cap, seen;
-	kam_txn *txn;
+	size_t cap;
 	uint64_t *current; /* the ids the regions' pointers name, of both kinds */
 	size_t ncurrent, curcap;
 } kam_prune;

@@ -603,21 +603,6 @@ static int facts_ready(kam_run *r, kam_kind kind, kam_facts **f)
 	return 0;
 }
 
-static int grow(void **arr, size_t *cap, size_t need, size_t size)
-{
-	if (need <= *cap)
-		return 0;
-	size_t cap2 = *cap ? *cap : 64;
-	while (cap2 < need)
-		cap2 *= 2;
-	void *p = realloc(*arr, cap2 * size);
-	if (!p)
-		return KAM_ENOMEM;
-	*arr = p;
-	*cap = cap2;
-	return 0;
-}
-
 static inline kam_text text_of(kam_str s)
 {
 	return (kam_text){ s.len ? s.ptr : "", s.len };
@@ -903,7 +888,7 @@ int kam_host_orders(kam_run *r, size_t index, int32_t from_day, int32_t to_day,
 	int rc = facts_of(r, KAM_ORDER, index, from_day, to_day, &rows, &n);
 	if (rc || n == 0)
 		return rc;
-	if (grow((void **)&r->ov, &r->ovcap, n, sizeof(*r->ov)))
+	if (kam_grow((void **)&r->ov, &r->ovcap, n, sizeof(*r->ov)))
 		return run_fail(r, KAM_ENOMEM, "out of memory for %zu orders", n);
 	order_views(r->ov, rows, n);
 	*out = r->ov;
@@ -928,7 +913,7 @@ int kam_host_interactions(kam_run *r, size_t index, int32_t from_day, int32_t to
 	int rc = facts_of(r, KAM_INTERACTION, index, from_day, to_day, &rows, &n);
 	if (rc || n == 0)
 		return rc;
-	if (grow((void **)&r->iv, &r->ivcap, n, sizeof(*r->iv)))
+	if (kam_grow((void **)&r->iv, &r->ivcap, n, sizeof(*r->iv)))
 		return run_fail(r, KAM_ENOMEM, "out of memory for %zu interactions", n);
 	interaction_views(r->iv, rows, n);
 	*out = r->iv;
@@ -1166,7 +1151,7 @@ static int account_keep(kam_run *r, const kam_account *a, const kam_rollup *ro, 
 		snprintf(err, errlen, "more than %u accounts in one run", UINT32_MAX);
 		return KAM_ELIMIT;
 	}
-	if (grow((void **)&r->acc, &r->cap, r->n + 1, sizeof(*r->acc))) {
+	if (kam_grow((void **)&r->acc, &r->cap, r->n + 1, sizeof(*r->acc))) {
 		snprintf(err, errlen, "out of memory for %zu accounts", r->n + 1);
 		return KAM_ENOMEM;
 	}

@@ -256,8 +256,8 @@ int kam_snapshot_get(kam_txn *txn, uint64_t id, kam_snapshot_info *out)
 	return rc ? rc : header_decode(id, v, out);
 }
 
-int kam_snapshot_each(kam_txn *txn, int (*fn)(void *ctx, const kam_snapshot_info *info),
-		      void *ctx)
+/* Decodes the headers newest first and hands each to take(), which then owns it. */
+static int headers_walk(kam_txn *txn, int (*take)(void *ctx, kam_snapshot_info *info), void *ctx)
 {
 	kam_table_cursor *c;
 	int rc = kam_table_cursor_open(txn, KAM_TABLE_SNAPSHOTS, (kam_str){ "", 0 }, 1, &c);
@@ -270,15 +270,69 @@ int kam_snapshot_each(kam_txn *txn, int (*fn)(void *ctx, const kam_snapshot_info
 			rc = KAM_ECORRUPT;
 			break;
 		}
-		if ((rc = header_decode(be64_get((const uint8_t *)k.ptr), v, &info)))
-			break;
-		rc = fn(ctx, &info);
-		kam_snapshot_info_free(&info);
-		if (rc)
+		if ((rc = header_decode(be64_get((const uint8_t *)k.ptr), v, &info)) ||
+		    (rc = take(ctx, &info)))
 			break;
 	}
 	kam_table_cursor_close(c);
 	return rc;
+}
+
+typedef struct each_call {
+	int (*fn)(void *ctx, const kam_snapshot_info *info);
+	void *ctx;
+} each_call;
+
+static int each_take(void *arg, kam_snapshot_info *info)
+{
+	each_call *e = arg;
+	int rc = e->fn(e->ctx, info);
+	kam_snapshot_info_free(info);
+	return rc;
+}
+
+int kam_snapshot_each(kam_txn *txn, int (*fn)(void *ctx, const kam_snapshot_info *info),
+		      void *ctx)
+{
+	each_call e = { fn, ctx };
+	return headers_walk(txn, each_take, &e);
+}
+
+typedef struct info_list {
+	kam_snapshot_info *v;
+	size_t n, cap;
+} info_list;
+
+static int list_take(void *arg, kam_snapshot_info *info)
+{
+	info_list *l = arg;
+	if (kam_grow((void **)&l->v, &l->cap, l->n + 1, sizeof(*l->v))) {
+		kam_snapshot_info_free(info);
+		return KAM_ENOMEM;
+	}
+	l->v[l->n++] = *info;
+	return 0;
+}
+
+int kam_snapshot_list(kam_txn *txn, kam_snapshot_info **out, size_t *n)
+{
+	info_list l = { 0 };
+	int rc = headers_walk(txn, list_take, &l);
+	if (rc) {
+		kam_snapshot_infos_free(l.v, l.n);
+		l.v = NULL;
+		l.n = 0;
+	}
+	*out = l.v;
+	*n = l.n;
+	return rc;
+}
+
+void kam_snapshot_infos_free(kam_snapshot_info *infos, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		kam_snapshot_info_free(&infos[i]);
+	free(infos);
 }
 
 /* ---- current pointers and ids ---- */

@@ -79,6 +79,12 @@ int kam_snapshot_get(kam_txn *txn, uint64_t id, kam_snapshot_info *out);
 /* Calls fn for each snapshot, newest first; stops when fn returns non-zero (returned). */
 int kam_snapshot_each(kam_txn *txn, int (*fn)(void *ctx, const kam_snapshot_info *info),
 		      void *ctx);
+/*
+ * Every snapshot's header, newest first, in a new array (*out, *n; free it with
+ * kam_snapshot_infos_free). Returns 0, KAM_ENOMEM, KAM_ECORRUPT or a store error (nothing then).
+ */
+int kam_snapshot_list(kam_txn *txn, kam_snapshot_info **out, size_t *n);
+void kam_snapshot_infos_free(kam_snapshot_info *infos, size_t n);
 
 /* The current segmentation snapshot of a region. Returns 0 or KAM_ENOTFOUND (none yet). */
 int kam_snapshot_current(kam_txn *txn, kam_str region, uint64_t *id);

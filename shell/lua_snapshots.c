@@ -46,18 +46,15 @@ void kl_push_snapshot(lua_State *L, const kam_snapshot_info *info, const char *i
 typedef struct snap_job {
 	kam_prune prune;         /* dropping: its drop list is what is given back */
 	bool listing;
-	kam_txn *txn;            /* listing: the read transaction, during the walk */
 	kam_snapshot_info *list; /* listing: every header, newest first */
-	size_t n, cap;
+	size_t n;
 } snap_job;
 
 static void job_release(void *arg)
 {
 	snap_job *j = arg;
 	kam_prune_free(&j->prune);
-	for (size_t i = 0; i < j->n; i++)
-		kam_snapshot_info_free(&j->list[i]);
-	free(j->list);
+	kam_snapshot_infos_free(j->list, j->n);
 }
 
 static int job_build(lua_State *L)
@@ -71,24 +68,6 @@ static int job_build(lua_State *L)
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
 	return 1;
-}
-
-/* Keeps a copy of a snapshot's header (the one given lives only during the call). */
-static int list_one(void *ctx, const kam_snapshot_info *info)
-{
-	snap_job *j = ctx;
-	if (j->n == j->cap) {
-		size_t cap = j->cap ? 2 * j->cap : 16;
-		kam_snapshot_info *l = realloc(j->list, cap * sizeof(*l));
-		if (!l)
-			return KAM_ENOMEM;
-		j->list = l;
-		j->cap = cap;
-	}
-	int rc = kam_snapshot_get(j->txn, info->id, &j->list[j->n]);
-	if (!rc)
-		j->n++;
-	return rc;
 }
 
 static int prune_write(kam_txn *txn, void *arg)
@@ -166,9 +145,7 @@ static int db_snapshots(lua_State *L)
 			rc = kam_prune_run(txn, &j->prune, true);
 		} else {
 			j->listing = true;
-			j->txn = txn;
-			rc = kam_snapshot_each(txn, list_one, j);
-			j->txn = NULL;
+			rc = kam_snapshot_list(txn, &j->list, &j->n);
 		}
 		kam_txn_abort(txn);
 	}

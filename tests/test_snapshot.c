@@ -246,6 +246,17 @@ Test(snapshot, ids_increase_and_each_is_newest_first)
 	cr_assert_eq(s.n, 5);
 	for (size_t i = 0; i < 5; i++)
 		cr_assert_eq(s.ids[i], 5 - i);
+	/* the same headers as an array of their own */
+	kam_snapshot_info *all;
+	size_t n;
+	cr_assert_eq(kam_snapshot_list(txn, &all, &n), 0);
+	cr_assert_eq(n, 5);
+	for (size_t i = 0; i < n; i++) {
+		cr_assert_eq(all[i].id, 5 - i);
+		cr_assert_str_eq(all[i].model, all[i].id % 2 ? "abc" : "score");
+		cr_assert_eq(all[i].nregions, 1);
+	}
+	kam_snapshot_infos_free(all, n);
 	kam_txn_abort(txn);
 	output_free(o);
 }
