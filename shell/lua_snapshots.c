@@ -6,7 +6,6 @@
 #include <lauxlib.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "error.h"
 #include "lua_kam.h"
@@ -42,11 +41,10 @@ void kl_push_snapshot(lua_State *L, const kam_snapshot_info *info, const char *i
 	lua_setfield(L, -2, "params");
 }
 
-/* What db:snapshots computed: the headers to give back (those listed, or those dropped). */
+/* What db:snapshots computed: the headers to give back, those listed or those dropped. */
 typedef struct snap_job {
-	kam_prune prune;         /* dropping: its drop list is what is given back */
-	bool listing;
-	kam_snapshot_info *list; /* listing: every header, newest first */
+	kam_prune prune;         /* dropping: its drop list (empty when listing) */
+	kam_snapshot_info *list; /* listing: every header, newest first (empty when dropping) */
 	size_t n;
 } snap_job;
 
@@ -60,8 +58,8 @@ static void job_release(void *arg)
 static int job_build(lua_State *L)
 {
 	const snap_job *j = lua_touserdata(L, 1);
-	const kam_snapshot_info *infos = j->listing ? j->list : j->prune.drop;
-	size_t n = j->listing ? j->n : j->prune.ndrop;
+	const kam_snapshot_info *infos = j->n ? j->list : j->prune.drop;
+	size_t n = j->n ? j->n : j->prune.ndrop;
 	lua_createtable(L, (int)n, 0);
 	for (size_t i = 0; i < n; i++) {
 		kl_push_snapshot(L, &infos[i], "id");
@@ -135,18 +133,15 @@ static int db_snapshots(lua_State *L)
 	*j = (snap_job){ .prune = p };
 	int rc;
 	kam_txn *txn = NULL;
-	if (pruning && !dry_run) {
-		rc = db->busy ? KAM_EBUSY : kam_store_write(db->store, prune_write, &j->prune);
-		if (rc == KAM_EBUSY && db->busy)
-			snprintf(j->prune.why, sizeof(j->prune.why),
-				 "not inside a transaction of the same database");
+	if (pruning && !dry_run && db->busy) {
+		rc = KAM_EBUSY;
+		snprintf(j->prune.why, sizeof(j->prune.why),
+			 "not inside a transaction of the same database");
+	} else if (pruning && !dry_run) {
+		rc = kam_store_write(db->store, prune_write, &j->prune);
 	} else if (!(rc = kam_txn_begin(db->store, 0, &txn))) {
-		if (pruning) {
-			rc = kam_prune_run(txn, &j->prune, true);
-		} else {
-			j->listing = true;
-			rc = kam_snapshot_list(txn, &j->list, &j->n);
-		}
+		rc = pruning ? kam_prune_run(txn, &j->prune, true)
+			     : kam_snapshot_list(txn, &j->list, &j->n);
 		kam_txn_abort(txn);
 	}
 	char msg[480];
