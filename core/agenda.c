@@ -902,6 +902,7 @@ static int items_collect(plan *p, kam_agenda *out)
 		free(bounds);
 		return KAM_ENOMEM;
 	}
+	kam_advise_huge(out->items);
 	out->count = c.count;
 	int rc = 0;
 	if ((uint64_t)c.span <= (c.count + BUCKETS_MIN) / 4) {

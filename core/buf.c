@@ -1,9 +1,34 @@
-/* buf.c - growable byte buffers and varints. */
+/* buf.c - growable byte buffers and arrays, varints. */
 #include "buf.h"
 
+#include <malloc.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <kam/errors.h>
+
+void kam_advise_huge(void *block)
+{
+#ifdef MADV_HUGEPAGE
+	size_t n = block ? malloc_usable_size(block) : 0;
+	if (n < KAM_HUGE_MIN)
+		return;
+	/*
+	 * The whole pages the block touches: for a block of its own mapping (malloc's large ones)
+	 * that is the mapping, so it stays one mapping that realloc can still move with mremap
+	 * rather than copy. Advising only its inside would split it.
+	 */
+	long ps = sysconf(_SC_PAGESIZE);
+	uintptr_t page = ps > 0 ? (uintptr_t)ps : 4096;
+	uintptr_t a = (uintptr_t)block & ~(page - 1),
+		  b = ((uintptr_t)block + n + page - 1) & ~(page - 1);
+	madvise((void *)a, b - a, MADV_HUGEPAGE); /* a refusal only costs page faults */
+#else
+	(void)block;
+#endif
+}
 
 int kam_buf_reserve(kam_buf *b, size_t more)
 {
@@ -18,6 +43,7 @@ int kam_buf_reserve(kam_buf *b, size_t more)
 	uint8_t *p = realloc(b->data, cap);
 	if (!p)
 		return KAM_ENOMEM;
+	kam_advise_huge(p);
 	b->data = p;
 	b->cap = cap;
 	return 0;
@@ -35,6 +61,7 @@ int kam_grow(void **arr, size_t *cap, size_t need, size_t size)
 	void *p = realloc(*arr, n * size);
 	if (!p)
 		return KAM_ENOMEM;
+	kam_advise_huge(p);
 	*arr = p;
 	*cap = n;
 	return 0;

@@ -61,8 +61,17 @@ static inline int kam_str_cmp(kam_str a, kam_str b)
 }
 
 /*
+ * Asks the kernel to back a block from malloc or realloc with transparent huge pages (2 MB)
+ * when it is KAM_HUGE_MIN bytes or more. An array of a whole book is filled everywhere soon after it is
+ * made; with 4 KB pages each of its pages costs a fault, a third of an agenda's system time.
+ * The kernel may decline (THP off, no free huge page); that costs only the faults again.
+ */
+#define KAM_HUGE_MIN (8u << 20)
+void kam_advise_huge(void *block);
+
+/*
  * Makes room for `need` items of `size` bytes in the array *arr of *cap items, doubling (from
- * 16). Returns 0 or KAM_ENOMEM (the array is unchanged).
+ * 16). Returns 0 or KAM_ENOMEM (the array is unchanged). A large array is advised huge.
  */
 int kam_grow(void **arr, size_t *cap, size_t need, size_t size);
 

@@ -481,6 +481,7 @@ int kam_regional_merge(const kam_segment_run *runs, size_t nruns, kam_regional_i
 		total += runs[i].out.count;
 	size_t *next = calloc(nruns ? nruns : 1, sizeof(*next));
 	kam_regional_item *out = malloc((total ? total : 1) * sizeof(*out));
+	kam_advise_huge(out);
 	if (!next || !out) {
 		free(next);
 		free(out);

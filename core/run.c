@@ -1277,6 +1277,7 @@ static int accounts_load_two(kam_run *r, const kam_run_spec *spec, size_t total,
 	pthread_t th;
 	if (!(r->acc = malloc(sh.total * sizeof(*r->acc))))
 		return 0;
+	kam_advise_huge(r->acc);
 	r->cap = sh.total;
 	helper.txn = r->twin;
 	if (pthread_create(&th, NULL, load_side_run, &helper)) {
@@ -1495,6 +1496,7 @@ static int acc_list_group(acc_list *l, size_t naccounts, size_t *first)
 	char *items = malloc(l->n * l->size);
 	if (!items)
 		return KAM_ENOMEM;
+	kam_advise_huge(items);
 	/* first[k] serves as account k's next free slot, then is moved back. */
 	for (size_t i = 0; i < l->n; i++)
 		memcpy(items + l->size * first[l->acc[i]]++, (char *)l->items + l->size * i, l->size);

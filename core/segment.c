@@ -102,6 +102,7 @@ int kam_segment_rows(const kam_segment_result *r, kam_tier_row **rows, size_t *c
 		return rc;
 	/* a row is larger than an item: a new array */
 	kam_tier_row *out = malloc((*count ? *count : 1) * sizeof(*out));
+	kam_advise_huge(out);
 	for (size_t k = 0; out && k < *count; k++) {
 		const kam_result *res = items[k].result;
 		out[k] = (kam_tier_row){ kam_str_c(res->account_id),

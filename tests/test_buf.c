@@ -1,6 +1,8 @@
-/* test_buf.c - string views: kam_str_eq and kam_str_cmp against memcmp's order. */
+/* test_buf.c - string views (kam_str_eq, kam_str_cmp against memcmp's order) and kam_grow. */
 #include <criterion/criterion.h>
 
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,4 +51,70 @@ Test(str, compare_like_memcmp)
 	cr_assert_gt(kam_str_cmp(KAM_STR("abcdefgh\xff"), KAM_STR("abcdefgh\x01")), 0);
 	cr_assert_lt(kam_str_cmp(KAM_STR("\x01" "bcdefghi"), KAM_STR("\xff" "bcdefghi")), 0);
 	cr_assert_lt(kam_str_cmp(KAM_STR("a0000009"), KAM_STR("b0000000")), 0, "the first byte decides");
+}
+
+/* The mapping of /proc/self/smaps that holds address p: its bounds and THPeligible flag. */
+static int mapping_of(uintptr_t p, uintptr_t *lo, uintptr_t *hi, int *eligible)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	if (!f)
+		return 0;
+	char line[512];
+	int found = 0;
+	*eligible = -1;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long a, b;
+		int e;
+		if (sscanf(line, "%lx-%lx ", &a, &b) == 2) { /* a mapping's first line */
+			if (found)
+				break;
+			found = p >= a && p < b;
+			*lo = a;
+			*hi = b;
+		} else if (found && sscanf(line, "THPeligible: %d", &e) == 1) {
+			*eligible = e;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+static int thp_available(void)
+{
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+	char line[128] = "";
+	if (f) {
+		if (!fgets(line, sizeof(line), f))
+			line[0] = 0;
+		fclose(f);
+	}
+	return *line && !strstr(line, "[never]");
+}
+
+/*
+ * A whole-book array grown by doubling: its contents survive every move, and once large it is
+ * advised huge as one mapping. Advising only its inside would split the mapping, and realloc
+ * would then copy the array at each doubling instead of moving it with mremap.
+ */
+Test(grow, large_array_is_one_advised_mapping)
+{
+	uint64_t *a = NULL;
+	size_t cap = 0, n = (64u << 20) / sizeof(*a);
+	for (size_t i = 0; i < n; i++) {
+		cr_assert_eq(kam_grow((void **)&a, &cap, i + 1, sizeof(*a)), 0);
+		a[i] = i * 2654435761u;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (a[i] != i * 2654435761u)
+			cr_assert_fail("item %zu lost in a move", i);
+	uintptr_t lo = 0, hi = 0; /* the mapping holding the array's first item */
+	int eligible = -1;
+	if (!mapping_of((uintptr_t)a, &lo, &hi, &eligible)) {
+		free(a);
+		cr_skip_test("no /proc/self/smaps here");
+	}
+	cr_expect_geq(hi, (uintptr_t)(a + cap), "the array spans two mappings");
+	if (thp_available() && eligible >= 0)
+		cr_expect_eq(eligible, 1, "the array's mapping is not advised huge");
+	free(a);
 }
