@@ -102,7 +102,6 @@ typedef struct group {
 	kam_str *ids;        /* and its id (a view into the transaction) */
 	size_t nowners, capowners;
 	size_t tier_pos;     /* the model's tier() lookups: a cursor into ids */
-	int err;
 } group;
 
 struct kam_agenda_mem {
@@ -409,16 +408,18 @@ static const kam_tier_row *tier_find(const plan *p, size_t *cursor, kam_str id)
 static int run_filter(void *ctx, const kam_account *a)
 {
 	run_ctx *c = ctx;
-	group *g = c->g;
 	const char *owner = c->p->opts->owner;
 	kam_str own = KAM_HAS(a, KAM_A_OWNER) ? a->owner : (kam_str){ "", 0 };
 	if (owner && !kam_str_eq(own, kam_str_c(owner)))
 		return 0;
-	if (!g->rg.all && !kam_regional_filter(&g->rg, a))
-		return 0;
-	/* Kept: remember its owner; the run's results come in this same order. */
-	if (g->err)
-		return 1;
+	return c->g->rg.all || kam_regional_filter(&c->g->rg, a);
+}
+
+/* A kept account's owner and tier; the run's results come in this same order. */
+static int run_kept(void *ctx, const kam_account *a)
+{
+	run_ctx *c = ctx;
+	group *g = c->g;
 	if (g->nowners == g->capowners) {
 		size_t cap = g->capowners ? g->capowners * 2 : 1024;
 		const char **o = realloc(g->owners, cap * sizeof(*o));
@@ -428,14 +429,15 @@ static int run_filter(void *ctx, const kam_account *a)
 		if (t)
 			g->tiers = t;
 		kam_str *ids = t ? realloc(g->ids, cap * sizeof(*ids)) : NULL;
-		if (!ids) {
-			g->err = KAM_ENOMEM;
-			return 1;
-		}
+		if (!ids)
+			return KAM_ENOMEM;
 		g->ids = ids;
 		g->capowners = cap;
 	}
+	kam_str own = KAM_HAS(a, KAM_A_OWNER) ? a->owner : (kam_str){ "", 0 };
 	const char *s = owners_get(c->p->owners, own);
+	if (!s)
+		return KAM_ENOMEM;
 	char tier;
 	if (c->p->snaps) {
 		tier = snap_tier(c->p, a);
@@ -443,12 +445,10 @@ static int run_filter(void *ctx, const kam_account *a)
 		const kam_tier_row *row = tier_find(c->p, &c->p->filter_pos, a->id);
 		tier = row ? row->tier : 0;
 	}
-	if (!s)
-		g->err = KAM_ENOMEM;
 	g->tiers[g->nowners] = tier;
 	g->ids[g->nowners] = a->id;
-	g->owners[g->nowners++] = s ? s : "";
-	return 1;
+	g->owners[g->nowners++] = s;
+	return 0;
 }
 
 /* The model's tier(): what the filter found, by the account's place among the kept ones. */
@@ -490,13 +490,13 @@ static int runs_compute(kam_txn *txn, plan *p, kam_agenda *out)
 		kam_run_spec spec = {
 			.model = g->rg.model, .params = g->rg.params, .nparams = g->rg.nparams,
 			.as_of = p->opts->as_of, .filter = run_filter, .filter_ctx = &ctx,
-			/* it keeps state in id order, and reads the snapshots in the transaction */
-			.filter_threads = KAM_FILTER_IN_ORDER,
+			/* the filter reads the options only; kept notes in id order, reading the
+			   snapshots in the transaction */
+			.filter_threads = KAM_FILTER_ANYWHERE, .kept = run_kept,
 			.tier_of = run_tier, .tier_ctx = &ctx,
 		};
 		kam_run_output *o = &mem->outs[mem->nouts];
 		p->filter_pos = g->tier_pos = g->nowners = 0;
-		g->err = 0;
 		/* the walkers start at their first rows: again for every run after the first */
 		int rc = p->snaps && i > 0 ? kam_current_rewind(txn, p->snaps) : 0;
 		if (rc) {
@@ -505,8 +505,6 @@ static int runs_compute(kam_txn *txn, plan *p, kam_agenda *out)
 			return rc;
 		}
 		rc = kam_run_model(txn, &spec, o);
-		if (!rc && g->err)
-			rc = g->err;
 		if (!rc && p->snap_err) {
 			say(out->error, sizeof(out->error), "reading the current snapshots: %s",
 			    kam_strerror(p->snap_err));

@@ -1159,6 +1159,19 @@ static int account_keep(kam_run *r, const kam_account *a, const kam_rollup *ro, 
 	return 0;
 }
 
+/* account_keep for a loader that keeps accounts in id order on the run's thread: kept first. */
+static int account_take(kam_run *r, const kam_run_spec *spec, const kam_account *a,
+			const kam_rollup *ro, char *err, size_t errlen)
+{
+	int rc = spec->kept ? spec->kept(spec->filter_ctx, a) : 0;
+	if (rc) {
+		snprintf(err, errlen, "noting account %.*s: %s", (int)a->id.len, a->id.ptr,
+			 kam_strerror(rc));
+		return rc;
+	}
+	return account_keep(r, a, ro, err, errlen);
+}
+
 static int accounts_load_one(kam_run *r, const kam_run_spec *spec, char *err, size_t errlen)
 {
 	kam_cursor *cur;
@@ -1178,7 +1191,7 @@ static int accounts_load_one(kam_run *r, const kam_run_spec *spec, char *err, si
 				 a.id.ptr, kam_strerror(rc));
 			break;
 		}
-		if ((rc = account_keep(r, &a, r->no_rollup ? NULL : &ro, err, errlen)))
+		if ((rc = account_take(r, spec, &a, r->no_rollup ? NULL : &ro, err, errlen)))
 			break;
 	}
 	if (rc < 0 && !*err)
@@ -1301,11 +1314,11 @@ static int accounts_load_two(kam_run *r, const kam_run_spec *spec, size_t total,
 }
 
 /*
- * Loading a large book whose filter may not run on two threads at once: a helper reads the
- * accounts and their rollups, in id order on a twin transaction, into a small ring of blocks,
- * while this thread builds the views of those the filter keeps. The filter runs on the helper
- * when it may (KAM_FILTER_IN_ORDER; the helper then reads only the rollups of the accounts
- * kept), else here. The records stay in the map, so an account read by the helper is as good
+ * Loading a large book in id order, for a filter that may not run on a helper or a spec with
+ * kept: a helper reads the accounts and their rollups, in id order on a twin transaction, into
+ * a small ring of blocks, while this thread calls kept and builds the views of those the filter
+ * keeps. The filter runs on the helper when it may (KAM_FILTER_ANYWHERE; the helper then reads
+ * only the rollups of the accounts kept), else here. The records stay in the map, so an account read by the helper is as good
  * as one read here. A rollup that fails is a failure only for an account the filter keeps, as
  * when this thread reads alone.
  */
@@ -1379,7 +1392,7 @@ static void *pipe_main(void *arg)
 
 static int filter_on_helper(const kam_run_spec *spec)
 {
-	return spec->filter && spec->filter_threads == KAM_FILTER_IN_ORDER;
+	return spec->filter && spec->filter_threads == KAM_FILTER_ANYWHERE;
 }
 
 /* Filters and keeps the accounts of one block; returns 0 or a negative code (err says). */
@@ -1396,7 +1409,7 @@ static int pipe_take(kam_run *r, const kam_run_spec *spec, const pipe_slot *sl, 
 				 a->id.ptr, kam_strerror(sl->ro_rc[j]));
 			return sl->ro_rc[j];
 		}
-		int rc = account_keep(r, a, r->no_rollup ? NULL : &sl->ro[j], err, errlen);
+		int rc = account_take(r, spec, a, r->no_rollup ? NULL : &sl->ro[j], err, errlen);
 		if (rc)
 			return rc;
 	}
@@ -1457,7 +1470,7 @@ no_thread:
 
 /*
  * A large book is loaded by two threads, reading from both ends when the filter may run on
- * either, else through the pipe; a helper reads on a twin of the transaction, which a write
+ * either and nothing is to be called in order (kept), else through the pipe; a helper reads on a twin of the transaction, which a write
  * transaction has not (its one thread reads its own changes).
  */
 static int accounts_load(kam_run *r, const kam_run_spec *spec, char *err, size_t errlen)
@@ -1466,7 +1479,7 @@ static int accounts_load(kam_run *r, const kam_run_spec *spec, char *err, size_t
 	kam_store_stats st;
 	uint64_t n = run_twin(r) && !kam_store_stats_get(r->txn, &st) ? st.records[KAM_ACCOUNT] : 0;
 	if (n >= LOAD_MIN_ACCOUNTS) {
-		if ((!spec->filter || spec->filter_threads == KAM_FILTER_ANYWHERE) && n <= UINT32_MAX &&
+		if (!spec->kept && (!spec->filter || filter_on_helper(spec)) && n <= UINT32_MAX &&
 		    accounts_load_two(r, spec, (size_t)n, err, errlen, &rc))
 			return rc;
 		if (accounts_load_pipe(r, spec, err, errlen, &rc))

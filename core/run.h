@@ -76,16 +76,22 @@ typedef struct kam_run_spec {
 	/*
 	 * Where filter may be called; large books load faster the freer it is.
 	 * KAM_FILTER_HERE (0): from this thread only.
-	 * KAM_FILTER_IN_ORDER: from one helper thread of the run, on the accounts in id order, never
-	 * while this thread is in the transaction (a filter that keeps state from one account to the
-	 * next, or reads the run's transaction: the store is opened for that, with MDB_NOTLS).
-	 * KAM_FILTER_ANYWHERE: from a helper thread at the same time as from this one (it reads
-	 * only what does not change during the run).
+	 * KAM_FILTER_ANYWHERE: from a helper thread, at the same time as from this one, in any
+	 * order (it reads only what does not change during the run).
 	 */
 	int filter_threads;
+	/*
+	 * Called with filter_ctx for every account the filter kept (all, without a filter), on this
+	 * thread, in id order, before the model runs; NULL: nothing to call. A filter that must note something
+	 * of the accounts it keeps, in their order or from the run's transaction, does it here and
+	 * stays free to run on a helper: a large book is then read by a helper that also filters,
+	 * while this thread calls kept and builds the views. Returns 0, or a KAM_E* code that ends
+	 * the run with it.
+	 */
+	int (*kept)(void *ctx, const kam_account *account);
 } kam_run_spec;
 
-enum { KAM_FILTER_HERE, KAM_FILTER_IN_ORDER, KAM_FILTER_ANYWHERE };
+enum { KAM_FILTER_HERE, KAM_FILTER_ANYWHERE };
 
 typedef struct kam_run_output {
 	kam_result *results; /* one per account of the run, in account id order */

@@ -206,27 +206,49 @@ static int list_run(void *state, const kam_host *host, kam_run *run)
 	return 0;
 }
 
-/* What a filter called in order saw: the last account, and whether a helper thread called it. */
+/* Where the filter and kept were called from, and whether in id order. */
 typedef struct in_order {
 	int last;
-	pthread_t self;
-	bool on_helper;
+	bool on_helper, out_of_order;
 } in_order;
+
+typedef struct load_watch {
+	pthread_t self; /* the run's thread */
+	in_order filter, kept;
+	size_t nkept;
+} load_watch;
+
+static void saw(in_order *o, pthread_t self, int num)
+{
+	o->out_of_order |= num <= o->last;
+	o->last = num;
+	o->on_helper |= !pthread_equal(self, pthread_self());
+}
 
 static int keep(void *ctx, const kam_account *a)
 {
 	int num = atoi(a->id.ptr + 1);
-	in_order *o = ctx;
-	if (o) {
-		cr_assert_gt(num, o->last, "account %d after %d", num, o->last);
-		o->last = num;
-		o->on_helper |= !pthread_equal(o->self, pthread_self());
-	}
+	load_watch *w = ctx;
+	if (w)
+		saw(&w->filter, w->self, num);
 	return num % 3 != 0;
 }
 
-/* The three ways of loading a large book: from both ends, through the pipe filtering here, or
- * filtering on the pipe's helper; each with and without rollups. */
+static int note_kept(void *ctx, const kam_account *a)
+{
+	int num = atoi(a->id.ptr + 1);
+	load_watch *w = ctx;
+	cr_assert(num % 3 != 0, "kept called for account %d, which the filter left out", num);
+	saw(&w->kept, w->self, num);
+	w->nkept++;
+	return 0;
+}
+
+/*
+ * The three ways of loading a large book, each with and without rollups: through the pipe
+ * filtering here; through the pipe filtering on its helper, with kept called here in order;
+ * from both ends.
+ */
 Test(ahead, load_with_filter)
 {
 	static const kam_plugin lister = {
@@ -241,13 +263,17 @@ Test(ahead, load_with_filter)
 	omitting.omit = KAM_OMIT_ROLLUP;
 	kam_model m = { .desc = &lister };
 	for (int k = 0; k < 6; k++) {
-		int threads = k % 3; /* KAM_FILTER_HERE, _IN_ORDER, _ANYWHERE */
-		in_order o = { .last = -1, .self = pthread_self() };
+		int way = k % 3;
+		load_watch w = { .self = pthread_self(), .filter.last = -1, .kept.last = -1 };
 		omits_rollup = k / 3;
 		m.desc = omits_rollup ? &omitting : &lister;
-		kam_run_spec spec = { .model = &m, .as_of = TO, .filter = keep,
-				      .filter_ctx = threads == KAM_FILTER_ANYWHERE ? NULL : &o,
-				      .filter_threads = threads };
+		kam_run_spec spec = { .model = &m, .as_of = TO, .filter = keep, .filter_ctx = &w };
+		if (way > 0)
+			spec.filter_threads = KAM_FILTER_ANYWHERE;
+		if (way == 1)
+			spec.kept = note_kept;
+		else if (way == 2)
+			spec.filter_ctx = NULL; /* called from two threads at once */
 		kam_run_output out;
 		kam_txn *t;
 		cr_assert_eq(kam_txn_begin(store, 0, &t), 0);
@@ -255,10 +281,46 @@ Test(ahead, load_with_filter)
 		cr_assert_eq(kam_run_model(t, &spec, &out), 0);
 		cr_assert_eq(seen, NACC - (NACC + 2) / 3);
 		cr_assert_eq(out.count, seen);
-		cr_assert_eq(o.on_helper, threads == KAM_FILTER_IN_ORDER);
+		if (way == 0)
+			cr_assert(!w.filter.on_helper && !w.filter.out_of_order);
+		if (way == 1) {
+			cr_assert(w.filter.on_helper, "the filter ran here, not on the pipe's helper");
+			cr_assert(!w.kept.on_helper && !w.kept.out_of_order);
+			cr_assert_eq(w.nkept, seen);
+		}
 		kam_run_output_free(&out);
 		kam_txn_abort(t);
 	}
+}
+
+/* A kept that fails ends the run with its code, naming the account. */
+static int refuse_kept(void *ctx, const kam_account *a)
+{
+	(void)ctx;
+	return atoi(a->id.ptr + 1) == 500 ? KAM_ENOMEM : 0;
+}
+
+Test(ahead, kept_fails)
+{
+	static const kam_plugin lister = {
+		.abi_major = KAM_ABI_MAJOR,
+		.size = sizeof(kam_plugin),
+		.name = "lister",
+		.kind = KAM_PLUGIN_SEGMENTATION,
+		.version = "1",
+		.run = list_run,
+	};
+	kam_model m = { .desc = &lister };
+	kam_run_spec spec = { .model = &m, .as_of = TO, .filter = keep,
+			      .filter_threads = KAM_FILTER_ANYWHERE, .kept = refuse_kept };
+	kam_run_output out;
+	kam_txn *t;
+	cr_assert_eq(kam_txn_begin(store, 0, &t), 0);
+	cr_assert_eq(kam_run_model(t, &spec, &out), KAM_ENOMEM);
+	cr_assert(strstr(out.error, "500"), "the error does not name the account: %s", out.error);
+	cr_assert_eq(out.count, 0);
+	kam_run_output_free(&out);
+	kam_txn_abort(t);
 }
 
 Test(ahead, forward)
