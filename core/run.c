@@ -1541,6 +1541,29 @@ static int acc_list_hand(acc_list *l, kam_result *res, size_t n, size_t *first, 
 }
 
 /*
+ * An account's region, interned. Regions are few and repeat from one account to the next, so a
+ * slot chosen by the text's length and end bytes, whose text is compared whole, spares most
+ * accounts the hashing.
+ */
+#define RECENT_REGIONS 16 /* a power of two */
+
+static const char *region_intern(kam_run *r, kam_str *recent, kam_text region)
+{
+	if (region.len > UINT32_MAX)
+		return NULL;
+	kam_str text = { region.ptr, (uint32_t)region.len };
+	const uint8_t *b = (const uint8_t *)text.ptr;
+	size_t at = text.len ? text.len * 31 + b[0] * 7u + b[text.len - 1] : 0;
+	kam_str *seen = &recent[at & (RECENT_REGIONS - 1)];
+	if (seen->ptr && kam_str_eq(*seen, text))
+		return seen->ptr;
+	const char *in = intern_get(&r->names, r->mem, text.ptr, text.len);
+	if (in)
+		*seen = (kam_str){ in, text.len };
+	return in;
+}
+
+/*
  * Builds the results in the memory of the accounts' array, which the run needs no longer: a
  * result is smaller than a run_account, so result k only covers accounts up to k, already
  * read; its tail holds the grouping's offsets meanwhile, and is given back at the end. A
@@ -1558,6 +1581,7 @@ static int results_build(kam_run *r, kam_run_output *out)
 		return KAM_ENOMEM;
 	kam_result *res = (kam_result *)(void *)r->acc;
 	size_t *first = (size_t *)(void *)(res + n); /* n + 1 of them, before the end of acc */
+	kam_str recent[RECENT_REGIONS] = { 0 };
 	int rc = 0;
 	for (size_t k = 0; !rc && k < n; k++) {
 		const run_account *a = &r->acc[k];
@@ -1570,7 +1594,7 @@ static int results_build(kam_run *r, kam_run_output *out)
 			.recommendation = (char *)a->recommendation,
 		};
 		x.account_id = arena_strndup(r->mem, id.ptr, id.len);
-		x.region = (char *)intern_get(&r->names, r->mem, region.ptr, region.len);
+		x.region = (char *)region_intern(r, recent, region);
 		if (!x.account_id || !x.region)
 			rc = KAM_ENOMEM;
 		res[k] = x; /* over accounts up to k only, read already */
