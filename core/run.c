@@ -956,6 +956,8 @@ static void *acc_list_push(kam_run *r, acc_list *l, size_t index)
 		}
 		l->acc = acc;
 		l->cap = cap;
+		kam_advise_huge(items);
+		kam_advise_huge(acc);
 		if ((cap - l->n) * l->size >= PREFAULT_MIN && run_threads()) {
 			prefault_range(&l->pf, 0, (char *)items + l->n * l->size, (cap - l->n) * l->size);
 			prefault_range(&l->pf, 1, acc + l->n, (cap - l->n) * sizeof(*acc));

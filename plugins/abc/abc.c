@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/bigmem.h"
 #include "common/partition.h"
 #include "common/rank.h"
 #include "common/text.h"
@@ -278,9 +279,9 @@ static int abc_run(void *state, const kam_host *host, kam_run *run)
 		return KAM_ELIMIT;
 	}
 	rc = KAM_ENOMEM;
-	w.metric = malloc(n * sizeof(*w.metric));
-	w.part = malloc(n * sizeof(*w.part));
-	w.items = malloc(n * sizeof(*w.items));
+	w.metric = big_malloc(n, sizeof(*w.metric));
+	w.part = big_malloc(n, sizeof(*w.part));
+	w.items = big_malloc(n, sizeof(*w.items));
 	if (!w.metric || !w.part || !w.items)
 		goto out;
 	rc = metrics_read(host, run, &c, &w, n, &parts, &ids_sorted);
@@ -293,7 +294,7 @@ static int abc_run(void *state, const kam_host *host, kam_run *run)
 	if (rc)
 		goto out;
 	rc = KAM_ENOMEM;
-	w.res = malloc(n * sizeof(*w.res));
+	w.res = big_malloc(n, sizeof(*w.res));
 	w.total = calloc(nparts, sizeof(*w.total));
 	if (!w.res || !w.total)
 		goto out;

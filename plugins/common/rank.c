@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigmem.h"
 #include "text.h"
 
 /*
@@ -14,7 +15,7 @@
  */
 int rank_sort(struct rank_item *items, size_t n, uint32_t nparts)
 {
-	struct rank_item *tmp = malloc(n * sizeof(*tmp)), *src = items, *dst = tmp, *t;
+	struct rank_item *tmp = big_malloc(n, sizeof(*tmp)), *src = items, *dst = tmp, *t;
 	size_t(*cnt)[256] = calloc(8, sizeof(*cnt));
 	size_t *pc = calloc((size_t)nparts + 1, sizeof(*pc));
 	int rc = KAM_ENOMEM;
@@ -85,8 +86,8 @@ int rank_id_order(const kam_host *host, kam_run *run, size_t n, int ids_sorted, 
 	*order = NULL;
 	if (ids_sorted)
 		return 0;
-	e = malloc(n * sizeof(*e));
-	*order = malloc(n * sizeof(**order));
+	e = big_malloc(n, sizeof(*e));
+	*order = big_malloc(n, sizeof(**order));
 	if (!e || !*order) {
 		free(e);
 		free(*order);

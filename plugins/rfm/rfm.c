@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/bigmem.h"
 #include "common/partition.h"
 #include "common/rank.h"
 #include "common/text.h"
@@ -182,15 +183,15 @@ static int work_alloc(struct rfm_work *w, size_t n)
 {
 	int ok = 1;
 
-	w->part = malloc(n * sizeof(*w->part));
-	w->recency = malloc(n * sizeof(*w->recency));
-	w->frequency = malloc(n * sizeof(*w->frequency));
-	w->monetary = malloc(n * sizeof(*w->monetary));
+	w->part = big_malloc(n, sizeof(*w->part));
+	w->recency = big_malloc(n, sizeof(*w->recency));
+	w->frequency = big_malloc(n, sizeof(*w->frequency));
+	w->monetary = big_malloc(n, sizeof(*w->monetary));
 	for (int d = 0; d < NDIM; d++) {
-		w->score[d] = malloc(n);
+		w->score[d] = big_malloc(n, 1);
 		ok = ok && w->score[d];
 	}
-	w->items = malloc(n * sizeof(*w->items));
+	w->items = big_malloc(n, sizeof(*w->items));
 	ok = ok && w->part && w->recency && w->frequency && w->monetary && w->items;
 	return ok ? 0 : KAM_ENOMEM;
 }

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/bigmem.h"
 #include "common/partition.h"
 #include "common/rank.h"
 #include "common/text.h"
@@ -177,7 +178,7 @@ static int weights_parse(const kam_host *host, kam_run *run, struct score_cfg *c
 		return 0;
 	for (size_t i = 0; i < t.len; i++)
 		n += t.ptr[i] == ',';
-	c->rw = malloc(n * sizeof(*c->rw));
+	c->rw = big_malloc(n, sizeof(*c->rw));
 	if (!c->rw)
 		return KAM_ENOMEM;
 	for (p = t.ptr, end = t.ptr + t.len; !rc; p++) {
@@ -285,18 +286,18 @@ static int work_alloc(struct score_work *w, size_t n)
 {
 	int ok = 1;
 
-	w->part = malloc(n * sizeof(*w->part));
+	w->part = big_malloc(n, sizeof(*w->part));
 	for (int k = 0; k < NCRIT; k++) {
-		w->value[k] = malloc(n * sizeof(*w->value[k]));
-		w->contrib[k] = calloc(n, sizeof(*w->contrib[k]));
+		w->value[k] = big_malloc(n, sizeof(*w->value[k]));
+		w->contrib[k] = big_calloc(n, sizeof(*w->contrib[k]));
 		ok = ok && w->value[k] && w->contrib[k];
 	}
-	w->present = malloc(n);
-	w->rw = malloc(n * sizeof(*w->rw));
-	w->score = malloc(n * sizeof(*w->score));
-	w->rank = malloc(n * sizeof(*w->rank));
-	w->tier = malloc(n);
-	w->items = malloc(n * sizeof(*w->items));
+	w->present = big_malloc(n, 1);
+	w->rw = big_malloc(n, sizeof(*w->rw));
+	w->score = big_malloc(n, sizeof(*w->score));
+	w->rank = big_malloc(n, sizeof(*w->rank));
+	w->tier = big_malloc(n, 1);
+	w->items = big_malloc(n, sizeof(*w->items));
 	ok = ok && w->part && w->present && w->rw && w->score && w->rank && w->tier &&
 	     w->items;
 	return ok ? 0 : KAM_ENOMEM;
