@@ -64,6 +64,17 @@ static char *arena_strndup(struct kam_run_mem *m, const char *s, size_t len)
 	return p;
 }
 
+/* Moves the chunks of `from` (filled by another thread) into m's arena. */
+static void arena_adopt(struct kam_run_mem *m, struct kam_run_mem *from)
+{
+	chunk **end = &from->chunks;
+	while (*end)
+		end = &(*end)->next;
+	*end = m->chunks;
+	m->chunks = from->chunks;
+	from->chunks = NULL;
+}
+
 static void mem_free(struct kam_run_mem *m)
 {
 	if (!m)
@@ -197,6 +208,7 @@ typedef struct acc_list {
 } acc_list;
 
 #define RECENT_NAMES 64 /* a power of two */
+#define RECENT_REGIONS 16 /* a power of two */
 
 /* The run: what the host functions see through the opaque kam_run handle. */
 typedef struct run_account {
@@ -281,6 +293,8 @@ struct kam_run {
 	const kam_run_spec *spec;
 	struct kam_run_mem *mem;
 	intern names; /* factor and metric names, actions, details, recommendations, regions */
+	pthread_mutex_t names_lock; /* for region_intern on the loading threads */
+	kam_str recent_regions[RECENT_REGIONS]; /* this thread's region_intern cache */
 	struct recent_name {
 		const char *in, *out; /* a name as a model passed it, and its interned copy */
 	} recent[RECENT_NAMES]; /* by the address passed (see run_intern) */
@@ -1130,13 +1144,49 @@ static void view_fill(kam_account_view *v, const kam_account *a, const kam_rollu
 	v->minutes = ro->minutes;
 }
 
-static void account_init(run_account *ra, const kam_account *a, const kam_rollup *ro)
+/*
+ * An account's region, interned when its record is read (its text is in the cache then, and
+ * would not be when the results are built). Regions are few and repeat from one account to the
+ * next, so a slot of the loading thread's `recent`, chosen by the text's length and end bytes
+ * and compared whole, spares most accounts the hashing and the lock; NULL when out of memory.
+ */
+static const char *region_intern(kam_run *r, kam_str *recent, kam_str text)
 {
+	const uint8_t *b = (const uint8_t *)text.ptr;
+	size_t at = text.len ? text.len * 31 + b[0] * 7u + b[text.len - 1] : 0;
+	kam_str *seen = &recent[at & (RECENT_REGIONS - 1)];
+	if (seen->ptr && kam_str_eq(*seen, text))
+		return seen->ptr;
+	pthread_mutex_lock(&r->names_lock);
+	const char *in = intern_get(&r->names, r->mem, text.ptr, text.len);
+	pthread_mutex_unlock(&r->names_lock);
+	if (in)
+		*seen = (kam_str){ in, text.len };
+	return in;
+}
+
+/*
+ * An account's run record, its region interned (recent: region_intern's) and its id copied into
+ * mem while the record is in the cache: the results take both from the view, and reading them
+ * there from records long gone from the cache was most of the building of a million results.
+ * 0 or KAM_ENOMEM.
+ */
+static int account_init(kam_run *r, kam_str *recent, struct kam_run_mem *mem, run_account *ra,
+			const kam_account *a, const kam_rollup *ro)
+{
+	kam_str region = KAM_HAS(a, KAM_A_REGION) ? a->region : (kam_str){ "", 0 };
+	const char *in = region_intern(r, recent, region);
+	char *id = in ? arena_strndup(mem, a->id.ptr, a->id.len) : NULL;
+	if (!id)
+		return KAM_ENOMEM;
 	view_fill(&ra->view, a, ro);
+	ra->view.region.ptr = in;
+	ra->view.id.ptr = id;
 	ra->attrs = a->rec.nattrs ? a->rec.attrs : (kam_str){ 0 };
 	ra->tier = ra->tier_in = ra->tier_known = ra->has_value = 0;
 	ra->score = ra->value = 0;
 	ra->recommendation = NULL;
+	return 0;
 }
 
 /* The rollup of the account a cursor just read, into *ro; not read when the model omits it. */
@@ -1157,7 +1207,11 @@ static int account_keep(kam_run *r, const kam_account *a, const kam_rollup *ro, 
 		snprintf(err, errlen, "out of memory for %zu accounts", r->n + 1);
 		return KAM_ENOMEM;
 	}
-	account_init(&r->acc[r->n++], a, ro);
+	if (account_init(r, r->recent_regions, r->mem, &r->acc[r->n], a, ro)) {
+		snprintf(err, errlen, "out of memory for %zu accounts", r->n + 1);
+		return KAM_ENOMEM;
+	}
+	r->n++;
 	return 0;
 }
 
@@ -1223,7 +1277,9 @@ typedef struct load_share {
 typedef struct load_side {
 	load_share *sh;
 	kam_txn *txn;
+	struct kam_run_mem *mem; /* where the side copies ids */
 	int desc;     /* the helper: from the last id down */
+	kam_str recent[RECENT_REGIONS]; /* its region_intern cache */
 	size_t kept;  /* accounts kept (the helper's end at total - kept) */
 	int rc;
 	char err[300];
@@ -1272,8 +1328,13 @@ static void *load_side_run(void *arg)
 				break;
 			}
 			size_t at = ls->desc ? sh->total - 1 - ls->kept : ls->kept;
+			if ((rc = account_init(sh->r, ls->recent, ls->mem, &sh->r->acc[at], &a,
+					       sh->r->no_rollup ? NULL : &ro))) {
+				snprintf(ls->err, sizeof(ls->err), "out of memory for %zu accounts",
+					 ls->kept + 1);
+				break;
+			}
 			ls->kept++;
-			account_init(&sh->r->acc[at], &a, sh->r->no_rollup ? NULL : &ro);
 		}
 	}
 	if (rc)
@@ -1288,7 +1349,10 @@ static int accounts_load_two(kam_run *r, const kam_run_spec *spec, size_t total,
 			     size_t errlen, int *rc)
 {
 	load_share sh = { .r = r, .spec = spec, .total = total };
-	load_side me = { .sh = &sh, .txn = r->txn }, helper = { .sh = &sh, .desc = 1 };
+	/* each side copies ids into an arena of its own: r->mem is region_intern's meanwhile */
+	struct kam_run_mem my_mem = { 0 }, helper_mem = { 0 };
+	load_side me = { .sh = &sh, .txn = r->txn, .mem = &my_mem },
+		  helper = { .sh = &sh, .mem = &helper_mem, .desc = 1 };
 	pthread_t th;
 	if (!(r->acc = malloc(sh.total * sizeof(*r->acc))))
 		return 0;
@@ -1303,6 +1367,8 @@ static int accounts_load_two(kam_run *r, const kam_run_spec *spec, size_t total,
 	}
 	load_side_run(&me);
 	pthread_join(th, NULL);
+	arena_adopt(r->mem, &my_mem);
+	arena_adopt(r->mem, &helper_mem);
 	*rc = me.rc ? me.rc : helper.rc;
 	if (*rc) {
 		snprintf(err, errlen, "%s", me.rc ? me.err : helper.err);
@@ -1543,29 +1609,6 @@ static int acc_list_hand(acc_list *l, kam_result *res, size_t n, size_t *first, 
 }
 
 /*
- * An account's region, interned. Regions are few and repeat from one account to the next, so a
- * slot chosen by the text's length and end bytes, whose text is compared whole, spares most
- * accounts the hashing.
- */
-#define RECENT_REGIONS 16 /* a power of two */
-
-static const char *region_intern(kam_run *r, kam_str *recent, kam_text region)
-{
-	if (region.len > UINT32_MAX)
-		return NULL;
-	kam_str text = { region.ptr, (uint32_t)region.len };
-	const uint8_t *b = (const uint8_t *)text.ptr;
-	size_t at = text.len ? text.len * 31 + b[0] * 7u + b[text.len - 1] : 0;
-	kam_str *seen = &recent[at & (RECENT_REGIONS - 1)];
-	if (seen->ptr && kam_str_eq(*seen, text))
-		return seen->ptr;
-	const char *in = intern_get(&r->names, r->mem, text.ptr, text.len);
-	if (in)
-		*seen = (kam_str){ in, text.len };
-	return in;
-}
-
-/*
  * Builds the results in the memory of the accounts' array, which the run needs no longer: a
  * result is smaller than a run_account, so result k only covers accounts up to k, already
  * read; its tail holds the grouping's offsets meanwhile, and is given back at the end. A
@@ -1583,11 +1626,9 @@ static int results_build(kam_run *r, kam_run_output *out)
 		return KAM_ENOMEM;
 	kam_result *res = (kam_result *)(void *)r->acc;
 	size_t *first = (size_t *)(void *)(res + n); /* n + 1 of them, before the end of acc */
-	kam_str recent[RECENT_REGIONS] = { 0 };
 	int rc = 0;
 	for (size_t k = 0; !rc && k < n; k++) {
 		const run_account *a = &r->acc[k];
-		kam_text id = a->view.id, region = a->view.region;
 		kam_result x = {
 			.tier = a->tier,
 			.score = a->score,
@@ -1595,8 +1636,8 @@ static int results_build(kam_run *r, kam_run_output *out)
 			.value = a->value,
 			.recommendation = (char *)a->recommendation,
 		};
-		x.account_id = arena_strndup(r->mem, id.ptr, id.len);
-		x.region = (char *)region_intern(r, recent, region);
+		x.account_id = (char *)a->view.id.ptr; /* copied at loading */
+		x.region = (char *)a->view.region.ptr; /* interned at loading */
 		if (!x.account_id || !x.region)
 			rc = KAM_ENOMEM;
 		res[k] = x; /* over accounts up to k only, read already */
@@ -1634,6 +1675,7 @@ static void run_free(kam_run *r)
 	free(r->acc);
 	free(r->params);
 	free(r->names.slots);
+	pthread_mutex_destroy(&r->names_lock);
 	acc_list *lists[] = { &r->factors, &r->metrics, &r->actions };
 	for (size_t i = 0; i < 3; i++) {
 		prefault_join(&lists[i]->pf);
@@ -1661,6 +1703,7 @@ int kam_run_model(kam_txn *txn, const kam_run_spec *spec, kam_run_output *out)
 		.factors.size = sizeof(kam_factor),
 		.metrics.size = sizeof(kam_factor),
 		.actions.size = sizeof(kam_action),
+		.names_lock = PTHREAD_MUTEX_INITIALIZER,
 	};
 	const char *name = r.desc->name;
 	r.no_rollup = KAM_PLUGIN_HAS(r.desc, omit) && (r.desc->omit & KAM_OMIT_ROLLUP);
