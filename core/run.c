@@ -1215,17 +1215,21 @@ static int account_keep(kam_run *r, const kam_account *a, const kam_rollup *ro, 
 	return 0;
 }
 
-/* account_keep for a loader that keeps accounts in id order on the run's thread: kept first. */
-static int account_take(kam_run *r, const kam_run_spec *spec, const kam_account *a,
+/*
+ * account_keep for a loader that keeps accounts in id order on the run's thread, then kept,
+ * given the account with the id of its view (the run's copy, which the results show too).
+ */
+static int account_take(kam_run *r, const kam_run_spec *spec, kam_account *a,
 			const kam_rollup *ro, char *err, size_t errlen)
 {
-	int rc = spec->kept ? spec->kept(spec->filter_ctx, a) : 0;
-	if (rc) {
+	int rc = account_keep(r, a, ro, err, errlen);
+	if (rc || !spec->kept)
+		return rc;
+	a->id.ptr = r->acc[r->n - 1].view.id.ptr;
+	if ((rc = spec->kept(spec->filter_ctx, a)))
 		snprintf(err, errlen, "noting account %.*s: %s", (int)a->id.len, a->id.ptr,
 			 kam_strerror(rc));
-		return rc;
-	}
-	return account_keep(r, a, ro, err, errlen);
+	return rc;
 }
 
 static int accounts_load_one(kam_run *r, const kam_run_spec *spec, char *err, size_t errlen)
@@ -1464,11 +1468,11 @@ static int filter_on_helper(const kam_run_spec *spec)
 }
 
 /* Filters and keeps the accounts of one block; returns 0 or a negative code (err says). */
-static int pipe_take(kam_run *r, const kam_run_spec *spec, const pipe_slot *sl, char *err,
+static int pipe_take(kam_run *r, const kam_run_spec *spec, pipe_slot *sl, char *err,
 		     size_t errlen)
 {
 	for (size_t j = 0; j < sl->n; j++) {
-		const kam_account *a = &sl->a[j];
+		kam_account *a = &sl->a[j];
 		if (!sl->kept[j] || (spec->filter && !filter_on_helper(spec) &&
 				     !spec->filter(spec->filter_ctx, a)))
 			continue;

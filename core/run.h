@@ -81,12 +81,13 @@ typedef struct kam_run_spec {
 	 */
 	int filter_threads;
 	/*
-	 * Called with filter_ctx for every account the filter kept (all, without a filter), on this
-	 * thread, in id order, before the model runs; NULL: nothing to call. A filter that must note something
-	 * of the accounts it keeps, in their order or from the run's transaction, does it here and
-	 * stays free to run on a helper: a large book is then read by a helper that also filters,
-	 * while this thread calls kept and builds the views. Returns 0, or a KAM_E* code that ends
-	 * the run with it.
+	 * Called with filter_ctx for every account the filter kept (all, without a filter), on
+	 * this thread, in id order, before the model runs; NULL: nothing to call. A filter that must
+	 * note something of the accounts it keeps, in their order or from the run's transaction,
+	 * does it here and stays free to run on a helper: a large book is then read by a helper
+	 * that also filters, while this thread calls kept and builds the views. The account's id is
+	 * the run's copy, the text its view and result show, which lives as long as the results.
+	 * Returns 0, or a KAM_E* code that ends the run with it.
 	 */
 	int (*kept)(void *ctx, const kam_account *account);
 } kam_run_spec;
