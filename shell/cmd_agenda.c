@@ -439,16 +439,6 @@ typedef struct args {
 	kam_format fmt;
 } args;
 
-/*
- * Once the agenda is computed the store is needed no more. Closing it unmaps the database,
- * some 25 ms after a whole book's pass, which a helper does while the rows are printed.
- */
-static void *store_close_main(void *store)
-{
-	kam_store_close(store);
-	return NULL;
-}
-
 static int agenda(cli *c, args *a)
 {
 	kam_config cfg;
@@ -462,16 +452,11 @@ static int agenda(cli *c, args *a)
 		rc = ag.bad_opts ? cli_usage(&cmd_agenda, "%s", ag.error)
 				 : cli_fail("agenda: %s", ag.error);
 	} else {
-		pthread_t closer;
-		if (!pthread_create(&closer, NULL, store_close_main, store))
-			store = NULL; /* joined below */
 		cli_agenda_notes("agenda", &ag, a->o.as_of);
 		if ((rc = print_items(&ag, &cfg, a->fmt)))
 			rc = cli_fail("agenda: printing: %s", kam_strerror(rc));
 		else if (a->fmt == KAM_FMT_TABLE)
 			summary(&ag, a->o.as_of);
-		if (!store)
-			pthread_join(closer, NULL);
 	}
 	kam_agenda_free(&ag);
 	cli_models_close(&cfg, store, reg);
