@@ -32,9 +32,12 @@ void kam_agenda_opts_init(kam_agenda_opts *opts, int32_t as_of)
 
 /* ---- owners: interned once per distinct text, so a million items cost no allocation each ---- */
 
+#define RECENT_OWNERS 16 /* a power of two */
+
 typedef struct owner_table {
 	char **slots; /* open addressing, NULL when free */
 	size_t cap, used;
+	kam_str recent[RECENT_OWNERS]; /* copies found lately (kam_recent_slot) */
 } owner_table;
 
 static uint32_t hash_str(kam_str s)
@@ -65,7 +68,7 @@ static int owners_grow(owner_table *t)
 	return 0;
 }
 
-static const char *owners_get(owner_table *t, kam_str s)
+static const char *owners_find(owner_table *t, kam_str s)
 {
 	if ((t->used + 1) * 2 > t->cap && owners_grow(t))
 		return NULL;
@@ -81,6 +84,18 @@ static const char *owners_get(owner_table *t, kam_str s)
 	copy[s.len] = 0;
 	t->slots[j] = copy;
 	t->used++;
+	return copy;
+}
+
+/* The table's copy of s, made when new; NULL when out of memory. Owners repeat: see recent. */
+static const char *owners_get(owner_table *t, kam_str s)
+{
+	kam_str *seen = &t->recent[kam_recent_slot(s, RECENT_OWNERS)];
+	if (seen->ptr && kam_str_eq(*seen, s))
+		return seen->ptr;
+	const char *copy = owners_find(t, s);
+	if (copy)
+		*seen = (kam_str){ copy, s.len };
 	return copy;
 }
 
@@ -421,18 +436,11 @@ static int run_kept(void *ctx, const kam_account *a)
 	run_ctx *c = ctx;
 	group *g = c->g;
 	if (g->nowners == g->capowners) {
-		size_t cap = g->capowners ? g->capowners * 2 : 1024;
-		const char **o = realloc(g->owners, cap * sizeof(*o));
-		if (o)
-			g->owners = o;
-		char *t = o ? realloc(g->tiers, cap) : NULL;
-		if (t)
-			g->tiers = t;
-		kam_str *ids = t ? realloc(g->ids, cap * sizeof(*ids)) : NULL;
-		if (!ids)
+		size_t need = g->nowners + 1, co = g->capowners, ct = g->capowners;
+		if (kam_grow((void **)&g->owners, &co, need, sizeof(*g->owners)) ||
+		    kam_grow((void **)&g->tiers, &ct, need, sizeof(*g->tiers)) ||
+		    kam_grow((void **)&g->ids, &g->capowners, need, sizeof(*g->ids)))
 			return KAM_ENOMEM;
-		g->ids = ids;
-		g->capowners = cap;
 	}
 	kam_str own = KAM_HAS(a, KAM_A_OWNER) ? a->owner : (kam_str){ "", 0 };
 	const char *s = owners_get(c->p->owners, own);

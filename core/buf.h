@@ -40,6 +40,18 @@ static inline int kam_str_eq(kam_str a, kam_str b)
 	return 1;
 }
 
+/*
+ * Where a text goes in a small cache of recent ones (nslots, a power of two): by its length and
+ * end bytes, without hashing it. Texts that repeat from one account to the next (regions,
+ * owners) then find their interned copy in one compare.
+ */
+static inline size_t kam_recent_slot(kam_str s, size_t nslots)
+{
+	const unsigned char *b = (const unsigned char *)s.ptr;
+	size_t at = s.len ? s.len * 31 + b[0] * 7u + b[s.len - 1] : 0;
+	return at & (nslots - 1);
+}
+
 /* Bytewise comparison, shorter first on a common prefix (the order of ids everywhere). */
 static inline int kam_str_cmp(kam_str a, kam_str b)
 {

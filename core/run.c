@@ -1152,9 +1152,7 @@ static void view_fill(kam_account_view *v, const kam_account *a, const kam_rollu
  */
 static const char *region_intern(kam_run *r, kam_str *recent, kam_str text)
 {
-	const uint8_t *b = (const uint8_t *)text.ptr;
-	size_t at = text.len ? text.len * 31 + b[0] * 7u + b[text.len - 1] : 0;
-	kam_str *seen = &recent[at & (RECENT_REGIONS - 1)];
+	kam_str *seen = &recent[kam_recent_slot(text, RECENT_REGIONS)];
 	if (seen->ptr && kam_str_eq(*seen, text))
 		return seen->ptr;
 	pthread_mutex_lock(&r->names_lock);
