@@ -1552,6 +1552,10 @@ static int accounts_load(kam_run *r, const kam_run_spec *spec, char *err, size_t
 		if (!spec->kept && (!spec->filter || filter_on_helper(spec)) && n <= UINT32_MAX &&
 		    accounts_load_two(r, spec, (size_t)n, err, errlen, &rc))
 			return rc;
+		/* room for every account at once: growing it on the way moves it, which stops the
+		   helper too (the mapping changes under both threads) */
+		if (n <= UINT32_MAX)
+			kam_grow((void **)&r->acc, &r->cap, (size_t)n, sizeof(*r->acc)); /* or grow later */
 		if (accounts_load_pipe(r, spec, err, errlen, &rc))
 			return rc;
 	}
