@@ -206,6 +206,15 @@ static int list_run(void *state, const kam_host *host, kam_run *run)
 	return 0;
 }
 
+static const kam_plugin lister = {
+	.abi_major = KAM_ABI_MAJOR,
+	.size = sizeof(kam_plugin),
+	.name = "lister",
+	.kind = KAM_PLUGIN_SEGMENTATION,
+	.version = "1",
+	.run = list_run,
+};
+
 /* Where the filter and kept were called from, and whether in id order. */
 typedef struct in_order {
 	int last;
@@ -216,6 +225,7 @@ typedef struct load_watch {
 	pthread_t self; /* the run's thread */
 	in_order filter, kept;
 	size_t nkept;
+	const char *first_id; /* the id kept was given first */
 } load_watch;
 
 static void saw(in_order *o, pthread_t self, int num)
@@ -240,7 +250,8 @@ static int note_kept(void *ctx, const kam_account *a)
 	load_watch *w = ctx;
 	cr_assert(num % 3 != 0, "kept called for account %d, which the filter left out", num);
 	saw(&w->kept, w->self, num);
-	w->nkept++;
+	if (!w->nkept++)
+		w->first_id = a->id.ptr;
 	return 0;
 }
 
@@ -251,14 +262,6 @@ static int note_kept(void *ctx, const kam_account *a)
  */
 Test(ahead, load_with_filter)
 {
-	static const kam_plugin lister = {
-		.abi_major = KAM_ABI_MAJOR,
-		.size = sizeof(kam_plugin),
-		.name = "lister",
-		.kind = KAM_PLUGIN_SEGMENTATION,
-		.version = "1",
-		.run = list_run,
-	};
 	kam_plugin omitting = lister;
 	omitting.omit = KAM_OMIT_ROLLUP;
 	kam_model m = { .desc = &lister };
@@ -287,6 +290,8 @@ Test(ahead, load_with_filter)
 			cr_assert(w.filter.on_helper, "the filter ran here, not on the pipe's helper");
 			cr_assert(!w.kept.on_helper && !w.kept.out_of_order);
 			cr_assert_eq(w.nkept, seen);
+			cr_assert_eq(w.first_id, out.results[0].account_id,
+				     "kept was not given the id that the view and the result show");
 		}
 		kam_run_output_free(&out);
 		kam_txn_abort(t);
@@ -302,14 +307,6 @@ static int refuse_kept(void *ctx, const kam_account *a)
 
 Test(ahead, kept_fails)
 {
-	static const kam_plugin lister = {
-		.abi_major = KAM_ABI_MAJOR,
-		.size = sizeof(kam_plugin),
-		.name = "lister",
-		.kind = KAM_PLUGIN_SEGMENTATION,
-		.version = "1",
-		.run = list_run,
-	};
 	kam_model m = { .desc = &lister };
 	kam_run_spec spec = { .model = &m, .as_of = TO, .filter = keep,
 			      .filter_threads = KAM_FILTER_ANYWHERE, .kept = refuse_kept };
