@@ -1386,11 +1386,11 @@ static int accounts_load_two(kam_run *r, const kam_run_spec *spec, size_t total,
 /*
  * Loading a large book in id order, for a filter that may not run on a helper or a spec with
  * kept: a helper reads the accounts and their rollups, in id order on a twin transaction, into
- * a small ring of blocks, while this thread calls kept and builds the views of those the filter
- * keeps. The filter runs on the helper when it may (KAM_FILTER_ANYWHERE; the helper then reads
- * only the rollups of the accounts kept), else here. The records stay in the map, so an account read by the helper is as good
- * as one read here. A rollup that fails is a failure only for an account the filter keeps, as
- * when this thread reads alone.
+ * a small ring of blocks, while this thread builds the views of those the filter keeps and
+ * calls kept. The filter runs on the helper when it may (KAM_FILTER_ANYWHERE; the helper then
+ * reads only the rollups of the accounts kept), else here. The records stay in the map, so an
+ * account read by the helper is as good as one read here. A rollup that fails is a failure only
+ * for an account the filter keeps, as when this thread reads alone.
  */
 #define PIPE_BLOCK 4096 /* accounts: each handoff between the threads costs a wakeup */
 #define PIPE_SLOTS 4
@@ -1540,8 +1540,9 @@ no_thread:
 
 /*
  * A large book is loaded by two threads, reading from both ends when the filter may run on
- * either and nothing is to be called in order (kept), else through the pipe; a helper reads on a twin of the transaction, which a write
- * transaction has not (its one thread reads its own changes).
+ * either and nothing is to be called in order (kept), else through the pipe; a helper reads on
+ * a twin of the transaction, which a write transaction has not (its one thread reads its own
+ * changes).
  */
 static int accounts_load(kam_run *r, const kam_run_spec *spec, char *err, size_t errlen)
 {
@@ -1632,24 +1633,24 @@ static int results_build(kam_run *r, kam_run_output *out)
 		return KAM_ENOMEM;
 	kam_result *res = (kam_result *)(void *)r->acc;
 	size_t *first = (size_t *)(void *)(res + n); /* n + 1 of them, before the end of acc */
-	int rc = 0;
-	for (size_t k = 0; !rc && k < n; k++) {
+	for (size_t k = 0; k < n; k++) {
 		const run_account *a = &r->acc[k];
 		kam_result x = {
+			.account_id = (char *)a->view.id.ptr, /* copied at loading, */
+			.region = (char *)a->view.region.ptr, /* interned at loading */
 			.tier = a->tier,
 			.score = a->score,
 			.has_value = a->has_value,
 			.value = a->value,
 			.recommendation = (char *)a->recommendation,
 		};
-		x.account_id = (char *)a->view.id.ptr; /* copied at loading */
-		x.region = (char *)a->view.region.ptr; /* interned at loading */
-		if (!x.account_id || !x.region)
-			rc = KAM_ENOMEM;
-		res[k] = x; /* over accounts up to k only, read already */
+		/*
+		 * Over accounts up to k only, read already; result 0 lies over account 0 itself, so
+		 * the copy is one that may alias it (memcpy), after every read of it.
+		 */
+		memcpy(&res[k], &x, sizeof(x));
 	}
-	if (!rc)
-		rc = acc_list_hand(&r->factors, res, n, first, &r->mem->factors,
+	int rc = acc_list_hand(&r->factors, res, n, first, &r->mem->factors,
 				   offsetof(kam_result, factors), offsetof(kam_result, nfactors));
 	if (!rc)
 		rc = acc_list_hand(&r->metrics, res, n, first, &r->mem->metrics,
