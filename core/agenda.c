@@ -114,7 +114,7 @@ typedef struct group {
 	/* during the run */
 	const char **owners; /* the owner of each account the run keeps, in order */
 	char *tiers;         /* and its tier (0: none) */
-	kam_str *ids;        /* and its id (a view into the transaction) */
+	kam_str *ids;        /* and its id (the run's copy, which its view shows) */
 	size_t nowners, capowners;
 	size_t tier_pos;     /* the model's tier() lookups: a cursor into ids */
 } group;
@@ -459,15 +459,14 @@ static int run_kept(void *ctx, const kam_account *a)
 	return 0;
 }
 
-/* The model's tier(): what the filter found, by the account's place among the kept ones. */
+/* The model's tier(): what kept noted, by the account's place among the kept ones. */
 static char run_tier(void *ctx, const kam_account_view *v)
 {
 	group *g = ((run_ctx *)ctx)->g;
 	kam_str id = { v->id.ptr, (uint32_t)v->id.len };
 	size_t pos = g->tier_pos;
-	/* the view's id is usually the very text the filter saw */
-	if (pos < g->nowners && ((g->ids[pos].ptr == id.ptr && g->ids[pos].len == id.len) ||
-				 kam_str_eq(g->ids[pos], id))) {
+	/* in order, the view's id is the very text kept was given (the run's copy) */
+	if (pos < g->nowners && g->ids[pos].ptr == id.ptr) {
 		g->tier_pos = pos + 1;
 		return g->tiers[pos];
 	}
