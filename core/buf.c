@@ -2,17 +2,38 @@
 #include "buf.h"
 
 #include <malloc.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <kam/errors.h>
 
+#ifdef MADV_HUGEPAGE
+static pthread_once_t huge_once = PTHREAD_ONCE_INIT;
+static bool huge_off;
+
+/* KAM_HUGE_PAGES=0: no huge pages for this process, the plugins' arrays included. */
+static void huge_setup(void)
+{
+	const char *e = getenv("KAM_HUGE_PAGES");
+	huge_off = e && strcmp(e, "0") == 0;
+#ifdef PR_SET_THP_DISABLE
+	if (huge_off)
+		prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
+#endif
+}
+#endif
+
 void kam_advise_huge(void *block)
 {
 #ifdef MADV_HUGEPAGE
-	size_t n = block ? malloc_usable_size(block) : 0;
+	pthread_once(&huge_once, huge_setup);
+	size_t n = block && !huge_off ? malloc_usable_size(block) : 0;
 	if (n < KAM_HUGE_MIN)
 		return;
 	/*

@@ -77,7 +77,8 @@ static inline int kam_str_cmp(kam_str a, kam_str b)
  * when it is KAM_HUGE_MIN bytes or more. An array of a whole book is filled everywhere soon
  * after it is made; with 4 KB pages each of its pages costs a fault, which was a third of an
  * agenda's system time. The kernel may decline (THP off, no free huge page); that costs only
- * the faults again. See kam(1), NOTES, for what it costs on some virtual machines.
+ * the faults again. See kam(1), NOTES, for what it costs on some virtual machines; the
+ * environment's KAM_HUGE_PAGES=0 turns huge pages off for the whole process.
  */
 #define KAM_HUGE_MIN (8u << 20)
 void kam_advise_huge(void *block);

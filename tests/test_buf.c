@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "buf.h"
 
@@ -96,17 +97,26 @@ static int thp_available(void)
  * advised huge as one mapping. Advising only its inside would split the mapping, and realloc
  * would then copy the array at each doubling instead of moving it with mremap.
  */
-Test(grow, large_array_is_one_advised_mapping)
+/* A 64 MB array grown by doubling, its items checked after every move; *cap its capacity. */
+static uint64_t *grown_array(size_t *cap)
 {
 	uint64_t *a = NULL;
-	size_t cap = 0, n = (64u << 20) / sizeof(*a);
+	size_t n = (64u << 20) / sizeof(*a);
+	*cap = 0;
 	for (size_t i = 0; i < n; i++) {
-		cr_assert_eq(kam_grow((void **)&a, &cap, i + 1, sizeof(*a)), 0);
+		cr_assert_eq(kam_grow((void **)&a, cap, i + 1, sizeof(*a)), 0);
 		a[i] = i * 2654435761u;
 	}
 	for (size_t i = 0; i < n; i++)
 		if (a[i] != i * 2654435761u)
 			cr_assert_fail("item %zu lost in a move", i);
+	return a;
+}
+
+Test(grow, large_array_is_one_advised_mapping)
+{
+	size_t cap;
+	uint64_t *a = grown_array(&cap);
 	uintptr_t lo = 0, hi = 0; /* the mapping holding the array's first item */
 	int eligible = -1;
 	if (!mapping_of((uintptr_t)a, &lo, &hi, &eligible)) {
@@ -116,5 +126,24 @@ Test(grow, large_array_is_one_advised_mapping)
 	cr_expect_geq(hi, (uintptr_t)(a + cap), "the array spans two mappings");
 	if (thp_available() && eligible >= 0)
 		cr_expect_eq(eligible, 1, "the array's mapping is not advised huge");
+	free(a);
+}
+
+/* KAM_HUGE_PAGES=0 turns them off for the process (each test runs in a process of its own). */
+Test(grow, huge_pages_off_by_environment)
+{
+	setenv("KAM_HUGE_PAGES", "0", 1);
+	size_t cap;
+	uint64_t *a = grown_array(&cap);
+	uintptr_t lo = 0, hi = 0;
+	int eligible = -1;
+	if (!mapping_of((uintptr_t)a, &lo, &hi, &eligible) || !thp_available() || eligible < 0) {
+		free(a);
+		cr_skip_test("no huge pages to turn off here");
+	}
+	/* a plugin's own advice (plugins/common/bigmem.c) must not bring them back */
+	cr_assert_eq(madvise((void *)lo, hi - lo, MADV_HUGEPAGE), 0);
+	cr_assert(mapping_of((uintptr_t)a, &lo, &hi, &eligible));
+	cr_expect_eq(eligible, 0, "huge pages still on with KAM_HUGE_PAGES=0");
 	free(a);
 }
