@@ -781,14 +781,26 @@ static void *half_main(void *arg)
 	return NULL;
 }
 
+#define HALF_ROW_BYTES 64 /* a generous guess of a result's encoded bytes (abc's take 40) */
+
 static int results_save(kam_txn *txn, uint64_t id, const kam_run_output *results, int version)
 {
 	block_sink sink = { txn, id };
 	size_t n = results->count, mid = n / 2;
 	half h = { results->results, mid, n, version, 0, { 0 } };
 	pthread_t th;
-	if (n < SPLIT_MIN || pthread_create(&th, NULL, half_main, &h))
+	if (n < SPLIT_MIN)
 		return blocks_encode(results->results, 0, n, version, block_store, &sink);
+	/*
+	 * The helper's buffer made once, large: grown by doubling it was copied at its first moves
+	 * and faulted in 4 KB at a time, and the helper finished its half after this thread had
+	 * encoded and put the other. Room never written costs address space only.
+	 */
+	kam_buf_reserve(&h.blocks, (n - mid) * HALF_ROW_BYTES); /* else it grows as it goes */
+	if (pthread_create(&th, NULL, half_main, &h)) {
+		kam_buf_free(&h.blocks);
+		return blocks_encode(results->results, 0, n, version, block_store, &sink);
+	}
 	int rc = blocks_encode(results->results, 0, mid, version, block_store, &sink);
 	pthread_join(th, NULL);
 	rc = rc ? rc : h.rc;
