@@ -2,6 +2,7 @@
  * cmd_snapshots.c - `kam snapshots`: the stored snapshots, newest first; and dropping those that
  * no region uses any more (--drop, --keep).
  */
+#include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -133,22 +134,21 @@ static int drop_run(cli *c, kam_prune *p, bool dry_run, kam_format fmt)
 /* Appends the ids of a --drop value (ID[,ID...]) to `ids`; returns 0 or EXIT_USAGE (reported). */
 static int ids_add(kam_buf *ids, const char *text)
 {
-	const char *s = text;
-	do {
+	for (const char *s = text;;) {
 		char *end;
-		if (*s < '1' || *s > '9')
-			return cli_usage(&cmd_snapshots, "--drop: expected snapshot ids, found \"%s\"",
-					 text);
-		unsigned long long id = strtoull(s, &end, 10);
-		if (*end && *end != ',')
+		errno = 0;
+		/* an id after every comma, the trailing one too */
+		unsigned long long id = *s >= '1' && *s <= '9' ? strtoull(s, &end, 10) : 0;
+		if (!id || errno || (*end && *end != ','))
 			return cli_usage(&cmd_snapshots, "--drop: expected snapshot ids, found \"%s\"",
 					 text);
 		uint64_t v = id;
 		if (kam_buf_append(ids, &v, sizeof(v)))
 			return cli_fail("snapshots: out of memory");
-		s = *end ? end + 1 : end;
-	} while (*s);
-	return 0;
+		if (!*end)
+			return 0;
+		s = end + 1;
+	}
 }
 
 static int run(cli *c, int argc, char **argv)

@@ -27,7 +27,8 @@ expect_exit 1 K snapshots --drop 1,99
 expect_in "$T/err" "no snapshot 99"
 expect_exit 1 K snapshots --drop 1 --drop 4
 expect_eq "snapshots after refusals" "$(snapshot_count)" 4
-for bad in "--drop x" "--drop 0" "--drop 1,,2" "--drop -1" "--keep -1" "--keep many" \
+for bad in "--drop x" "--drop 0" "--drop 1,,2" "--drop 1," "--drop 99999999999999999999" \
+	"--drop -1" "--keep -1" "--keep many" \
 	"--drop 1 --keep 2" "--dry-run"; do
 	# shellcheck disable=SC2086 # the options split on purpose
 	expect_exit 2 K snapshots $bad
