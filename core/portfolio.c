@@ -448,16 +448,8 @@ static int rbook_load(kam_txn *txn, const kam_tier_set *tiers, rbook *b)
 				 INT32_MAX, &cur);
 	while (!rc && (rc = kam_cursor_next(cur, &a)) > 0) {
 		rc = 0;
-		if (b->n == b->cap) {
-			size_t cap = b->cap ? b->cap * 2 : 4096;
-			racc *v = realloc(b->v, cap * sizeof(*v));
-			if (!v) {
-				rc = KAM_ENOMEM;
-				break;
-			}
-			b->v = v;
-			b->cap = cap;
-		}
+		if ((rc = kam_grow((void **)&b->v, &b->cap, b->n + 1, sizeof(*b->v))))
+			break;
 		b->v[b->n++] = (racc){ a.id, KAM_HAS(&a, KAM_A_OWNER) ? a.owner : (kam_str){ "", 0 },
 				       account_region(&a), tier_at(tiers, &tpos, a.id), 0, 0,
 				       KAM_NO_DAY };

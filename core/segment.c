@@ -172,15 +172,8 @@ static int tiers_walk(kam_txn *txn, const char *region, kam_current *cur,
 				 kam_str_c(region), INT32_MIN, INT32_MAX, &cc);
 	while (!rc && (rc = kam_cursor_next(cc, &a)) > 0) {
 		rc = 0;
-		if (out->count == cap) {
-			cap = cap ? cap * 2 : 4096;
-			kam_tier_row *r = realloc(out->rows, cap * sizeof(*r));
-			if (!r) {
-				rc = KAM_ENOMEM;
-				break;
-			}
-			out->rows = r;
-		}
+		if ((rc = kam_grow((void **)&out->rows, &cap, out->count + 1, sizeof(*out->rows))))
+			break;
 		kam_str reg = account_region(&a);
 		kam_tier_row *row = &out->rows[out->count++];
 		*row = (kam_tier_row){ a.id, reg, 0, 0, 0 };
@@ -197,15 +190,8 @@ static int tiers_walk(kam_txn *txn, const char *region, kam_current *cur,
 			continue;
 		}
 		rc = 0; /* a region without a current snapshot: its tiers are computed below */
-		if (*npending == pcap) {
-			pcap = pcap ? pcap * 2 : 1024;
-			size_t *p = realloc(*pending, pcap * sizeof(*p));
-			if (!p) {
-				rc = KAM_ENOMEM;
-				break;
-			}
-			*pending = p;
-		}
+		if ((rc = kam_grow((void **)pending, &pcap, *npending + 1, sizeof(**pending))))
+			break;
 		(*pending)[(*npending)++] = out->count - 1;
 		if (!kam_regional_keeps(g, reg)) /* g lists the regions (no exclusions) */
 			rc = kam_regional_add_region(g, reg);

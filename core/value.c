@@ -455,15 +455,8 @@ static int alerts_walk(kam_txn *txn, const kam_tier_set *tiers, const palive_set
 		alert_figures(&al, rows, n, d, &a, opts);
 		if (!al.signals && !opts->all)
 			continue;
-		if (out->count == cap) {
-			cap = cap ? cap * 2 : 256;
-			kam_alert *v = realloc(out->alerts, cap * sizeof(*v));
-			if (!v) {
-				rc = KAM_ENOMEM;
-				break;
-			}
-			out->alerts = v;
-		}
+		if ((rc = kam_grow((void **)&out->alerts, &cap, out->count + 1, sizeof(*out->alerts))))
+			break;
 		al.account_id = dup_str(a.id);
 		al.owner = dup_str(KAM_HAS(&a, KAM_A_OWNER) ? a.owner : (kam_str){ "", 0 });
 		al.region = dup_str(account_region(&a));

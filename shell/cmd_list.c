@@ -78,15 +78,8 @@ static int list(kam_txn *txn, const query *q)
 			printed++;
 			continue;
 		}
-		if (n == cap) {
-			cap = cap ? cap * 2 : 1024;
-			entry *p = realloc(all, cap * sizeof(*p));
-			if (!p) {
-				rc = KAM_ENOMEM;
-				break;
-			}
-			all = p;
-		}
+		if ((rc = kam_grow((void **)&all, &cap, n + 1, sizeof(*all))))
+			break;
 		all[n++] = e;
 	}
 	kam_cursor_close(cur);

@@ -117,15 +117,8 @@ static int side_snapshot(kam_txn *txn, uint64_t id, const char *region, side *s)
 	while ((rc = kam_snapshot_iter_next(it, &row)) > 0) {
 		if (region && !kam_str_eq(row.region, want))
 			continue;
-		if (s->count == cap) {
-			cap = cap ? cap * 2 : 4096;
-			kam_tier_row *r = realloc(s->rows, cap * sizeof(*r));
-			if (!r) {
-				rc = KAM_ENOMEM;
-				break;
-			}
-			s->rows = r;
-		}
+		if ((rc = kam_grow((void **)&s->rows, &cap, s->count + 1, sizeof(*s->rows))))
+			break;
 		s->rows[s->count++] = (kam_tier_row){ row.account_id, row.region, row.tier, row.score,
 						      id };
 	}
