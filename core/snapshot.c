@@ -675,27 +675,6 @@ static int result_encode(kam_buf *b, dict *d, const kam_result *r, size_t idlen,
 	return version == VALUE_BLOCK_VERSION ? value_encode(b, d, r) : 0;
 }
 
-static int results_check(const kam_run_output *results)
-{
-	const char *prev = NULL;
-	size_t prev_len = 0;
-	for (size_t i = 0; i < results->count; i++) {
-		const char *id = results->results[i].account_id;
-		size_t len = id ? strlen(id) : 0;
-		if (!len || len > KAM_ID_MAX)
-			return KAM_EINVAL;
-		if (prev) {
-			size_t n = len < prev_len ? len : prev_len;
-			int c = memcmp(prev, id, n);
-			if (c > 0 || (c == 0 && prev_len >= len))
-				return KAM_EINVAL;
-		}
-		prev = id;
-		prev_len = len;
-	}
-	return 0;
-}
-
 /*
  * Encodes results [from, to) into blocks and hands each block to put(ctx, first result, bytes):
  * the version byte, the count, the rows. A block's rows are encoded after HEAD_ROOM bytes, and
@@ -711,11 +690,20 @@ static int blocks_encode(const kam_result *res, size_t from, size_t to, int vers
 	kam_buf body = { 0 };
 	dict d = { 0 };
 	size_t start = from;
+	/* ids strictly increasing, checked here on each thread's part and across its start */
+	kam_str prev = from ? kam_str_c(res[from - 1].account_id) : (kam_str){ NULL, 0 };
 	int rc = kam_buf_reserve(&body, HEAD_ROOM);
 	body.len = HEAD_ROOM;
 	for (size_t i = from; !rc && i < to; i++) {
 		const kam_result *r = &res[i];
-		rc = result_encode(&body, &d, r, strlen(r->account_id), version);
+		size_t len = r->account_id ? strlen(r->account_id) : 0;
+		kam_str id = { r->account_id, (uint32_t)len };
+		if (!len || len > KAM_ID_MAX || (prev.ptr && kam_str_cmp(prev, id) >= 0)) {
+			rc = KAM_EINVAL;
+			break;
+		}
+		prev = id;
+		rc = result_encode(&body, &d, r, len, version);
 		if (!rc && (body.len - HEAD_ROOM >= BLOCK_BYTES || i + 1 == to)) {
 			uint8_t head[HEAD_ROOM];
 			kam_buf h = { head, 0, sizeof(head) };
@@ -818,14 +806,12 @@ static int results_save(kam_txn *txn, uint64_t id, const kam_run_output *results
 
 int kam_snapshot_save(kam_txn *txn, kam_snapshot_info *info, const kam_run_output *results)
 {
-	int rc = results_check(results);
-	if (rc)
-		return rc;
 	for (size_t i = 0; i < info->nregions; i++)
 		if (strlen(info->regions[i]) > KAM_KEYTEXT_MAX)
 			return KAM_EINVAL;
 	uint64_t id;
-	if ((rc = next_id(txn, &id)))
+	int rc = next_id(txn, &id);
+	if (rc)
 		return rc;
 	kam_snapshot_info h = *info;
 	h.id = id;

@@ -367,6 +367,35 @@ Test(snapshot, unsorted_results_are_refused)
 	output_free(o);
 }
 
+/*
+ * Encoded by two threads, results out of order are refused wherever they are: in the first
+ * half, in the second, and across the halves' boundary (each thread checks its start against
+ * the result before it).
+ */
+Test(snapshot, unsorted_results_are_refused_on_two_threads)
+{
+	const size_t n = 70001, mid = n / 2;
+	kam_run_output *o = output_new(n);
+	for (size_t i = 0; i < n; i++) {
+		char id[32];
+		snprintf(id, sizeof(id), "A%07zu", i);
+		result_set(&o->results[i], id, "r", 'A', 1);
+	}
+	kam_snapshot_info info = { .kind = 1, .model = "abc", .model_version = "1" };
+	save_job j = { &info, o };
+	const size_t at[] = { 10, mid + 10, mid }; /* result at[k] is made equal to the one before */
+	for (size_t k = 0; k < 3; k++) {
+		char *keep = o->results[at[k]].account_id;
+		o->results[at[k]].account_id = strdup(o->results[at[k] - 1].account_id);
+		cr_assert_eq(kam_store_write(store, save_fn, &j), KAM_EINVAL, "duplicate at %zu",
+			     at[k]);
+		free(o->results[at[k]].account_id);
+		o->results[at[k]].account_id = keep;
+	}
+	cr_assert_eq(kam_store_write(store, save_fn, &j), 0, "the sorted results are taken");
+	output_free(o);
+}
+
 /* Many results span many blocks: every one reads back, by lookup and by iteration. */
 /* Enough results for two threads to encode them (SPLIT_MIN), in many blocks. */
 Test(snapshot, many_results_across_blocks)
