@@ -134,11 +134,11 @@ typedef struct plan {
 	const kam_config *cfg;
 	char *err;
 	size_t errlen;
-	/* shared by the filter and tier callbacks */
+	/* shared by the run's callbacks (filter, kept, tier) */
 	owner_table *owners;
 	const kam_tier_row *tiers;
 	size_t ntiers;
-	size_t filter_pos;   /* the filter's cursor into tiers */
+	size_t kept_pos;     /* run_kept's cursor into tiers */
 	/*
 	 * The fast way to the current tiers: each region's current snapshot walked beside the
 	 * run's accounts (both in id order), instead of kam_tiers_current's own pass over the
@@ -450,7 +450,7 @@ static int run_kept(void *ctx, const kam_account *a)
 	if (c->p->snaps) {
 		tier = snap_tier(c->p, a);
 	} else {
-		const kam_tier_row *row = tier_find(c->p, &c->p->filter_pos, a->id);
+		const kam_tier_row *row = tier_find(c->p, &c->p->kept_pos, a->id);
 		tier = row ? row->tier : 0;
 	}
 	g->tiers[g->nowners] = tier;
@@ -503,7 +503,7 @@ static int runs_compute(kam_txn *txn, plan *p, kam_agenda *out)
 			.tier_of = run_tier, .tier_ctx = &ctx,
 		};
 		kam_run_output *o = &mem->outs[mem->nouts];
-		p->filter_pos = g->tier_pos = g->nowners = 0;
+		p->kept_pos = g->tier_pos = g->nowners = 0;
 		/* the walkers start at their first rows: again for every run after the first */
 		int rc = p->snaps && i > 0 ? kam_current_rewind(txn, p->snaps) : 0;
 		if (rc) {
