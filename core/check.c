@@ -290,6 +290,8 @@ static int walk_accounts(checker *c, size_t *naccounts)
 		return rc;
 	if (!(rc = kam_facts_open(c->txn, KAM_ORDER, &orders)))
 		rc = kam_facts_open(c->txn, KAM_INTERACTION, &interactions);
+	kam_facts_strict(orders);
+	kam_facts_strict(interactions);
 	size_t n = 0, cap = 0;
 	kam_account a;
 	while (!rc && (rc = kam_cursor_next(accounts, &a)) == 1) {

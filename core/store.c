@@ -6,8 +6,8 @@
  *   meta                     "schema_version" -> u32 little-endian
  *   accounts, contacts, orders, interactions      id -> kam_rec_encode bytes, without the id
  *   contacts_by_account      account 0x00 contact -> ""
- *   orders_by_account        account 0x00 DATE order -> order_ival
- *   interactions_by_account  account 0x00 DATE interaction -> inter_ival
+ *   order_columns            account -> its orders in (date, id) order (column.h)
+ *   interaction_columns      account -> its interactions in (date, id) order (column.h)
  *   accounts_by_region       region 0x00 account -> ""  (the empty region too)
  *   accounts_by_owner        owner 0x00 account -> ""   (only accounts with an owner)
  *   order_rollups            account -> the order half of its rollup (rollup_pack)
@@ -45,6 +45,7 @@
 
 #include <kam/errors.h>
 
+#include "column.h"
 #include "writeback.h"
 
 enum {
@@ -53,8 +54,8 @@ enum {
 	DB_ORDERS = KAM_ORDER,
 	DB_INTERACTIONS = KAM_INTERACTION,
 	DB_CONTACTS_BY_ACCOUNT,
-	DB_ORDERS_BY_ACCOUNT,
-	DB_INTERACTIONS_BY_ACCOUNT,
+	DB_ORDER_COLUMNS,
+	DB_INTER_COLUMNS,
 	DB_ACCOUNTS_BY_REGION,
 	DB_ACCOUNTS_BY_OWNER,
 	DB_ORDER_ROLLUPS,
@@ -72,8 +73,8 @@ static const char *const db_names[DB_COUNT] = {
 	[DB_ORDERS] = "orders",
 	[DB_INTERACTIONS] = "interactions",
 	[DB_CONTACTS_BY_ACCOUNT] = "contacts_by_account",
-	[DB_ORDERS_BY_ACCOUNT] = "orders_by_account",
-	[DB_INTERACTIONS_BY_ACCOUNT] = "interactions_by_account",
+	[DB_ORDER_COLUMNS] = "order_columns",
+	[DB_INTER_COLUMNS] = "interaction_columns",
 	[DB_ACCOUNTS_BY_REGION] = "accounts_by_region",
 	[DB_ACCOUNTS_BY_OWNER] = "accounts_by_owner",
 	[DB_ORDER_ROLLUPS] = "order_rollups",
@@ -84,8 +85,8 @@ static const char *const db_names[DB_COUNT] = {
 	[DB_META] = "meta",
 };
 
-/* The by-account index of a contact, order or interaction kind. */
-#define DB_BY_ACCOUNT(kind) (DB_CONTACTS_BY_ACCOUNT + (int)(kind) - 1)
+/* The columns of an order or interaction kind. */
+#define DB_COLUMNS(kind) ((kind) == KAM_ORDER ? DB_ORDER_COLUMNS : DB_INTER_COLUMNS)
 /* The database of a table. */
 #define DB_TABLE(t) (DB_SNAPSHOTS + (int)(t))
 
@@ -96,17 +97,14 @@ static const char *const db_names[DB_COUNT] = {
 /* Free space under which a write error is put down to a full disk (disk_full). */
 #define DISK_FULL_BYTES ((uint64_t)256 << 10)
 
-/* Longest index key: region 0x00 id (a dated key is at most 64 + 1 + 8 + 64 bytes). */
+/* Longest index key: region 0x00 id. */
 #define IKEY_MAX (KAM_KEYTEXT_MAX + 1 + KAM_ID_MAX)
-#define DATED_MAX 9 /* longest DATE */
 
 /*
- * Index values, varints (LEB128) to keep the index small:
- * orders: amount, then profit when the order has one (put_money);
- * interactions: kind | outcome << 3 | IVAL_MINUTES | IVAL_OBJECTION, [objection], [minutes].
+ * Schema 2's index values, varints (LEB128): orders: amount, then profit when the order has one
+ * (get_money); interactions: kind | outcome << 3 | IVAL_MINUTES | IVAL_OBJECTION, [objection],
+ * [minutes].
  */
-#define ORDER_IVAL_MAX 26
-#define INTER_IVAL_MAX 12
 #define IVAL_MINUTES 0x40u
 #define IVAL_OBJECTION 0x80u
 _Static_assert(KAM_IK_OTHER <= 7 && KAM_OUT_CALLBACK <= 7, "kind and outcome take 3 bits each");
@@ -138,7 +136,9 @@ struct rc_ent {
 	uint32_t seq; /* order of insertion since the table was last emptied */
 	uint8_t used, len;
 	uint8_t loaded, dirty; /* halves read from the database, halves changed */
+	uint8_t col_loaded;    /* halves whose columns are in col[] */
 	char id[KAM_ID_MAX];
+	kam_col col[2];        /* the account's orders, interactions (col_ref) */
 };
 
 struct rcache {
@@ -199,6 +199,7 @@ struct kam_store {
 	int mapfull;      /* the current write transaction ran out of map */
 	int unmapped;     /* LMDB failed to map a new size and has no map left (remap) */
 	kam_buf enc;      /* encoding buffer of the write transaction */
+	kam_buf colbuf;   /* encoding buffer of columns */
 	struct rcache rc; /* rollups touched by the write transaction */
 	kam_rollup none;  /* kam_rollup_init() */
 	struct tail tail[DB_COUNT]; /* of the write transaction */
@@ -223,7 +224,6 @@ struct kam_txn {
 	int err;                 /* first failure of a write that may have half happened */
 	struct curlink *cursors; /* open cursors: their LMDB cursors end with the transaction */
 	uint64_t writes;         /* records written so far (facts readers notice changes) */
-	int upgraded;            /* this transaction raised the schema version (schema_raise) */
 };
 
 /*
@@ -252,6 +252,9 @@ struct kam_cursor {
 	uint32_t idlen; /* 0: no account read (yet) */
 	char id[KAM_ID_MAX];
 	struct half_walk hw[2];
+	/* Account scans of orders and interactions: the window's ids (length byte, bytes). */
+	kam_buf fids;
+	size_t fpos;
 };
 
 /* ---- errors ---- */
@@ -444,14 +447,6 @@ static uint32_t get_le32(const uint8_t *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 static uint32_t get_be32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
@@ -530,24 +525,13 @@ static uint8_t *put_uvarint(uint8_t *p, uint64_t v)
 }
 
 /*
- * The day of a DATE, in an order-preserving form that takes 3 bytes for the days of years 1970 to
- * 13452: 0x40 | BE22(day) for 0 <= day < 2^22, 0x00 BE32(day ^ 2^31) before, 0x80 BE32(day)
- * after. Returns its size.
+ * Schema 2 kept an index entry per order and interaction, "account 0x00 DATE id" -> its figures;
+ * the upgrade (upgrade_kind) reads them. DATE is the day in an order-preserving form that takes
+ * 3 bytes for the days of years 1970 to 13452: 0x40 | BE22(day) for 0 <= day < 2^22, 0x00
+ * BE32(day ^ 2^31) before, 0x80 BE32(day) after; then 0x00 for a date without a time, or 0x01
+ * BE24(sec) for one with.
  */
 #define DAY_SHORT ((int32_t)1 << 22)
-
-static size_t put_day(uint8_t *p, int32_t day)
-{
-	if (day >= 0 && day < DAY_SHORT) {
-		p[0] = (uint8_t)(0x40 | day >> 16);
-		p[1] = (uint8_t)(day >> 8);
-		p[2] = (uint8_t)day;
-		return 3;
-	}
-	p[0] = day < 0 ? 0x00 : 0x80;
-	put_be32(p + 1, (uint32_t)day ^ (day < 0 ? 0x80000000u : 0));
-	return 5;
-}
 
 /* Reads a day of `left` bytes at most; returns its size, or 0 when malformed. */
 static size_t get_day(const uint8_t *p, size_t left, int32_t *day)
@@ -566,27 +550,6 @@ static size_t get_day(const uint8_t *p, size_t left, int32_t *day)
 	return 5;
 }
 
-static size_t key_dated(uint8_t *k, kam_str acc, kam_date d, kam_str id)
-{
-	memcpy(k, acc.ptr, acc.len);
-	k[acc.len] = 0;
-	uint8_t *p = k + acc.len + 1;
-	p += put_day(p, d.day);
-	if (d.sec == KAM_NO_TIME) {
-		*p++ = 0;
-	} else {
-		uint32_t sec = (uint32_t)d.sec;
-		p[0] = 1;
-		p[1] = (uint8_t)(sec >> 16);
-		p[2] = (uint8_t)(sec >> 8);
-		p[3] = (uint8_t)sec;
-		p += 4;
-	}
-	memcpy(p, id.ptr, id.len);
-	return (size_t)(p - k) + id.len;
-}
-
-/* The date and (if id is not NULL) the id of a dated key whose account prefix is plen bytes. */
 static int dated_key_parse(const MDB_val *k, size_t plen, kam_date *d, kam_str *id)
 {
 	if (k->mv_size < plen)
@@ -655,16 +618,55 @@ static struct inter_fact inter_fact_of(const kam_interaction *i)
 	return f;
 }
 
-/*
- * An amount of money: most have no more than two decimals (whole hundreds of the ten-thousandths
- * kam_money counts), so it is zig-zag(v / 100) << 1, with bit 0 set when zig-zag(v % 100)
- * follows.
- */
-static uint8_t *put_money(uint8_t *p, kam_money v)
+/* The halves of a rollup, as bits. */
+enum { HALF_ORDERS = 1, HALF_INTERACTIONS = 2, HALF_BOTH = 3 };
+
+/* What the columns and the rollups keep of an order or an interaction. */
+struct dated_fact {
+	int half; /* HALF_ORDERS or HALF_INTERACTIONS: the kind */
+	union {
+		struct order_fact o;
+		struct inter_fact i;
+	} f;
+};
+
+static struct dated_fact dated_fact_of(kam_kind kind, const void *rec)
 {
-	int64_t q = v / 100, r = v % 100;
-	p = put_uvarint(p, kam_zigzag(q) << 1 | (r != 0));
-	return r ? put_uvarint(p, kam_zigzag(r)) : p;
+	struct dated_fact d;
+	if (kind == KAM_ORDER) {
+		d.half = HALF_ORDERS;
+		d.f.o = order_fact_of(rec);
+	} else {
+		d.half = HALF_INTERACTIONS;
+		d.f.i = inter_fact_of(rec);
+	}
+	return d;
+}
+
+static kam_date dated_date(const struct dated_fact *d)
+{
+	return d->half == HALF_ORDERS ? d->f.o.date : d->f.i.date;
+}
+
+/* The column row of fact d of the order or interaction `id`. */
+static kam_col_row col_row_of(const struct dated_fact *d, kam_str id)
+{
+	kam_col_row r = { .idlen = (uint8_t)id.len };
+	memcpy(r.id, id.ptr, id.len);
+	if (d->half == HALF_ORDERS) {
+		r.date = d->f.o.date;
+		r.fig = d->f.o.amount;
+		r.opt = d->f.o.has_profit ? d->f.o.profit : 0;
+		r.has = d->f.o.has_profit != 0;
+	} else {
+		r.date = d->f.i.date;
+		r.fig = d->f.i.has_minutes ? d->f.i.minutes : 0;
+		r.has = d->f.i.has_minutes != 0;
+		r.kind = d->f.i.kind;
+		r.outcome = d->f.i.outcome;
+		r.objection = d->f.i.objection;
+	}
+	return r;
 }
 
 /* kam_varint_get, inlined for the index values and rollups a whole-book scan reads millions of. */
@@ -697,15 +699,6 @@ static int get_money(const uint8_t **p, const uint8_t *end, kam_money *v)
 	return 0;
 }
 
-static size_t order_ival(uint8_t *v, const struct order_fact *f)
-{
-	uint8_t *p = v;
-	p = put_money(p, f->amount);
-	if (f->has_profit)
-		p = put_money(p, f->profit);
-	return (size_t)(p - v);
-}
-
 /* The figures of an order index value (all but the date). */
 static int order_ival_parse(const MDB_val *v, struct order_fact *f)
 {
@@ -717,25 +710,6 @@ static int order_ival_parse(const MDB_val *v, struct order_fact *f)
 	if (f->has_profit && get_money(&p, end, &f->profit))
 		return KAM_ECORRUPT;
 	return p == end ? 0 : KAM_ECORRUPT;
-}
-
-static int order_ival_get(const MDB_val *k, const MDB_val *v, size_t plen, struct order_fact *f)
-{
-	if (dated_key_parse(k, plen, &f->date, NULL))
-		return KAM_ECORRUPT;
-	return order_ival_parse(v, f);
-}
-
-static size_t inter_ival(uint8_t *v, const struct inter_fact *f)
-{
-	uint8_t *p = v;
-	*p++ = (uint8_t)(f->kind | f->outcome << 3 | (f->has_minutes ? IVAL_MINUTES : 0) |
-			 (f->objection ? IVAL_OBJECTION : 0));
-	if (f->objection)
-		*p++ = f->objection;
-	if (f->has_minutes)
-		p = put_uvarint(p, (uint64_t)f->minutes);
-	return (size_t)(p - v);
 }
 
 static int inter_ival_parse(const MDB_val *v, struct inter_fact *f)
@@ -760,17 +734,8 @@ static int inter_ival_parse(const MDB_val *v, struct inter_fact *f)
 	return p == end ? 0 : KAM_ECORRUPT;
 }
 
-static int inter_ival_get(const MDB_val *k, const MDB_val *v, size_t plen, struct inter_fact *f)
-{
-	if (dated_key_parse(k, plen, &f->date, NULL))
-		return KAM_ECORRUPT;
-	return inter_ival_parse(v, f);
-}
-
 /* ---- rollups ---- */
 
-/* The halves of a rollup, as bits. */
-enum { HALF_ORDERS = 1, HALF_INTERACTIONS = 2, HALF_BOTH = 3 };
 
 static uint8_t *pack_date(uint8_t *p, kam_date d)
 {
@@ -974,6 +939,8 @@ static struct rc_ent *rc_insert(struct rcache *rc, kam_str id, uint32_t h)
 	e->used = 1;
 	e->loaded = 0;
 	e->dirty = 0;
+	e->col_loaded = 0;
+	e->col[0] = e->col[1] = (kam_col){ 0 };
 	e->hash = h;
 	e->seq = rc->next_seq++;
 	e->len = (uint8_t)id.len;
@@ -985,6 +952,8 @@ static struct rc_ent *rc_insert(struct rcache *rc, kam_str id, uint32_t h)
 /* Removes an entry, shifting later entries of its probe run back (no tombstones). */
 static void rc_remove(struct rcache *rc, struct rc_ent *e)
 {
+	kam_col_free(&e->col[0]);
+	kam_col_free(&e->col[1]);
 	uint32_t mask = rc->cap - 1, i = (uint32_t)(e - rc->tab), j = i;
 	for (;;) {
 		j = (j + 1) & mask;
@@ -999,12 +968,25 @@ static void rc_remove(struct rcache *rc, struct rc_ent *e)
 		i = j;
 	}
 	rc->tab[i].used = 0;
+	rc->tab[i].col[0] = rc->tab[i].col[1] = (kam_col){ 0 }; /* moved, or freed above */
 	rc->count--;
 	rc->last = NULL;
 }
 
+/* Frees the columns the entries hold, before the table is emptied. */
+static void rc_free_cols(struct rcache *rc)
+{
+	for (uint32_t i = 0; rc->count && i < rc->cap; i++) {
+		if (!rc->tab[i].used)
+			continue;
+		kam_col_free(&rc->tab[i].col[0]);
+		kam_col_free(&rc->tab[i].col[1]);
+	}
+}
+
 static void rc_clear(struct rcache *rc)
 {
+	rc_free_cols(rc);
 	rc->last = NULL;
 	if (rc->cap > RC_KEEP_CAP) {
 		free(rc->tab);
@@ -1093,6 +1075,23 @@ static int rc_flush(kam_txn *t)
 			}
 		}
 	}
+	for (int half = HALF_ORDERS; half <= HALF_INTERACTIONS && !rc2; half <<= 1) {
+		int db = half == HALF_ORDERS ? DB_ORDER_COLUMNS : DB_INTER_COLUMNS;
+		for (size_t i = 0; i < n && !rc2; i++) {
+			struct rc_ent *e = dirty[i];
+			if (!(e->dirty & e->col_loaded & half))
+				continue;
+			const kam_col *c = &e->col[half == HALF_ORDERS ? 0 : 1];
+			if (!c->n) {
+				rc2 = ikey_del(t, db, (const uint8_t *)e->id, e->len);
+			} else if ((rc2 = kam_col_encode(c, half == HALF_ORDERS, &s->colbuf))) {
+				rc2 = txn_fail(t, rc2);
+			} else {
+				MDB_val k = mval(e->id, e->len), v = mval(s->colbuf.data, s->colbuf.len);
+				rc2 = put_fast(t, db, &k, &v);
+			}
+		}
+	}
 	for (size_t i = 0; i < n && !rc2; i++)
 		dirty[i]->dirty = 0;
 	free(dirty);
@@ -1118,6 +1117,7 @@ static int rc_reserve(kam_txn *t, uint32_t n)
 	 * zero pages for every few thousand accounts of an import, and their page faults cost more
 	 * than the lookups the cache saves.
 	 */
+	rc_free_cols(rc);
 	rc->last = NULL;
 	memset(rc->tab, 0, (size_t)rc->cap * sizeof(*rc->tab));
 	rc->count = 0;
@@ -1242,118 +1242,215 @@ static int has_refs(kam_txn *t, int db, kam_str acc, int *found)
 	return mrc == MDB_NOTFOUND ? 0 : kam_from_mdb(mrc);
 }
 
-/* first_order and last_order of an account from the first and last key of its range. */
-static int scan_order_span(kam_txn *t, kam_str acc, kam_rollup *r)
+/*
+ * The columns of `half` of a cached account (rollup_ref), read from the database on first use;
+ * they are written back with its rollup (rc_flush).
+ */
+static int col_ref(kam_txn *t, struct rc_ent *e, int half, kam_col **out)
 {
-	kam_store *s = t->store;
-	uint8_t p[KAM_ID_MAX + 1], end[KAM_ID_MAX + 1];
-	size_t plen = key_account(p, acc, 0);
-	key_account(end, acc, 1);
-	r->first_order = s->none.first_order;
-	r->last_order = s->none.last_order;
-	MDB_cursor *mc;
-	int rc = kam_from_mdb(mdb_cursor_open(t->txn, s->dbi[DB_ORDERS_BY_ACCOUNT], &mc));
+	kam_col *c = &e->col[half == HALF_ORDERS ? 0 : 1];
+	if (!(e->col_loaded & half)) {
+		int db = half == HALF_ORDERS ? DB_ORDER_COLUMNS : DB_INTER_COLUMNS;
+		c->n = 0;
+		int rc = tail_beyond(t, db, (const uint8_t *)e->id, e->len);
+		if (rc < 0)
+			return rc;
+		MDB_val k = mval(e->id, e->len), v;
+		int mrc = rc ? MDB_NOTFOUND : mdb_get(t->txn, t->store->dbi[db], &k, &v);
+		if (mrc && mrc != MDB_NOTFOUND)
+			return kam_from_mdb(mrc);
+		kam_col_view cv;
+		if (!mrc && ((rc = kam_col_open(v.mv_data, v.mv_size, half == HALF_ORDERS, &cv)) ||
+			     (rc = kam_col_load(c, &cv))))
+			return rc;
+		e->col_loaded |= (uint8_t)half;
+	}
+	*out = c;
+	return 0;
+}
+
+/*
+ * The stored columns of `acc` of `kind` into *v: 1, 0 when it has none, or a negative code. A
+ * write transaction writes its changed columns first.
+ */
+static int col_read(kam_txn *t, kam_kind kind, kam_str acc, kam_col_view *v)
+{
+	int rc = t->write ? rc_flush(t) : 0;
 	if (rc)
 		return rc;
-	MDB_val k = mval(p, plen), v;
-	int mrc = mdb_cursor_get(mc, &k, &v, MDB_SET_RANGE);
-	if (mrc == 0 && prefix_match(&k, p, plen)) {
-		if (dated_key_parse(&k, plen, &r->first_order, NULL))
-			mrc = MDB_CORRUPTED;
-		k = mval(end, plen);
-		if (mrc == 0)
-			mrc = mdb_cursor_get(mc, &k, &v, MDB_SET_RANGE);
-		if (mrc == MDB_NOTFOUND)
-			mrc = mdb_cursor_get(mc, &k, &v, MDB_LAST);
-		else if (mrc == 0)
-			mrc = mdb_cursor_get(mc, &k, &v, MDB_PREV);
-		if (mrc == 0 && (!prefix_match(&k, p, plen) ||
-				 dated_key_parse(&k, plen, &r->last_order, NULL)))
-			mrc = MDB_CORRUPTED;
-	}
-	mdb_cursor_close(mc);
-	return mrc == MDB_NOTFOUND ? 0 : kam_from_mdb(mrc);
+	MDB_val k = mval(acc.ptr, acc.len), val;
+	int mrc = mdb_get(t->txn, t->store->dbi[DB_COLUMNS(kind)], &k, &val);
+	if (mrc)
+		return mrc == MDB_NOTFOUND ? 0 : kam_from_mdb(mrc);
+	rc = kam_col_open(val.mv_data, val.mv_size, kind == KAM_ORDER, v);
+	return rc ? rc : 1;
+}
+
+static struct order_fact order_fact_of_row(const kam_col_row *r)
+{
+	return (struct order_fact){ r->date, r->fig, r->opt, r->has };
+}
+
+static struct inter_fact inter_fact_of_row(const kam_col_row *r)
+{
+	return (struct inter_fact){ r->date, r->kind, r->outcome, r->objection, r->has, r->fig };
+}
+
+/* first_order and last_order of an account from its first and last order. */
+static void col_order_span(const kam_store *s, const kam_col *c, kam_rollup *r)
+{
+	r->first_order = c->n ? c->rows[0].date : s->none.first_order;
+	r->last_order = c->n ? c->rows[c->n - 1].date : s->none.last_order;
 }
 
 /* Recomputes the `need` latest-date fields of an account by walking its interactions backward. */
-static int scan_inter_latest(kam_txn *t, kam_str acc, unsigned need, kam_rollup *r)
+static void col_inter_latest(const kam_store *s, const kam_col *c, unsigned need, kam_rollup *r)
 {
-	kam_store *s = t->store;
-	uint8_t p[KAM_ID_MAX + 1], end[KAM_ID_MAX + 1];
-	size_t plen = key_account(p, acc, 0);
-	key_account(end, acc, 1);
 	if (need & NEED_LAST_INTERACTION)
 		r->last_interaction = s->none.last_interaction;
 	if (need & NEED_LAST_CALL)
 		r->last_call = s->none.last_call;
 	if (need & NEED_LAST_VISIT)
 		r->last_visit = s->none.last_visit;
-	MDB_cursor *mc;
-	int rc = kam_from_mdb(mdb_cursor_open(t->txn, s->dbi[DB_INTERACTIONS_BY_ACCOUNT], &mc));
-	if (rc)
-		return rc;
-	MDB_val k = mval(end, plen), v;
-	int mrc = mdb_cursor_get(mc, &k, &v, MDB_SET_RANGE);
-	if (mrc == MDB_NOTFOUND)
-		mrc = mdb_cursor_get(mc, &k, &v, MDB_LAST);
-	else if (mrc == 0)
-		mrc = mdb_cursor_get(mc, &k, &v, MDB_PREV);
-	while (need && mrc == 0 && prefix_match(&k, p, plen)) {
-		struct inter_fact f;
-		rc = inter_ival_get(&k, &v, plen, &f);
-		if (rc)
-			break;
+	for (size_t i = c->n; need && i-- > 0;) {
+		const kam_col_row *f = &c->rows[i];
 		if (need & NEED_LAST_INTERACTION) {
-			r->last_interaction = f.date;
+			r->last_interaction = f->date;
 			need &= ~(unsigned)NEED_LAST_INTERACTION;
 		}
-		if ((need & NEED_LAST_CALL) && counts_call(f.kind, f.outcome)) {
-			r->last_call = f.date;
+		if ((need & NEED_LAST_CALL) && counts_call(f->kind, f->outcome)) {
+			r->last_call = f->date;
 			need &= ~(unsigned)NEED_LAST_CALL;
 		}
-		if ((need & NEED_LAST_VISIT) && f.kind == KAM_IK_VISIT) {
-			r->last_visit = f.date;
+		if ((need & NEED_LAST_VISIT) && f->kind == KAM_IK_VISIT) {
+			r->last_visit = f->date;
 			need &= ~(unsigned)NEED_LAST_VISIT;
 		}
-		mrc = mdb_cursor_get(mc, &k, &v, MDB_PREV);
 	}
-	mdb_cursor_close(mc);
-	if (rc)
-		return rc;
-	return mrc == MDB_NOTFOUND ? 0 : kam_from_mdb(mrc);
 }
 
-/* Folds every index entry of an account into `r` (orders or interactions). */
+/* Folds every order or interaction of an account into `r`. */
 static int scan_all(kam_txn *t, kam_kind kind, kam_str acc, kam_rollup *r)
 {
-	uint8_t p[KAM_ID_MAX + 1];
-	size_t plen = key_account(p, acc, 0);
-	MDB_cursor *mc;
-	int rc = kam_from_mdb(mdb_cursor_open(t->txn, t->store->dbi[DB_BY_ACCOUNT(kind)], &mc));
-	if (rc)
+	kam_col_view v;
+	int rc = col_read(t, kind, acc, &v);
+	if (rc <= 0)
 		return rc;
-	MDB_val k = mval(p, plen), v;
-	int mrc = mdb_cursor_get(mc, &k, &v, MDB_SET_RANGE);
-	while (mrc == 0 && prefix_match(&k, p, plen)) {
+	if (kam_col_check(&v))
+		return KAM_ECORRUPT;
+	for (size_t i = 0; i < v.n; i++) {
+		kam_col_row row;
+		kam_col_fact(&v, i, &row);
 		if (kind == KAM_ORDER) {
-			struct order_fact f;
-			rc = order_ival_get(&k, &v, plen, &f);
-			if (rc)
-				break;
+			struct order_fact f = order_fact_of_row(&row);
 			rollup_add_order(r, &f);
 		} else {
-			struct inter_fact f;
-			rc = inter_ival_get(&k, &v, plen, &f);
-			if (rc)
-				break;
+			struct inter_fact f = inter_fact_of_row(&row);
 			rollup_add_inter(r, &f);
 		}
-		mrc = mdb_cursor_get(mc, &k, &v, MDB_NEXT);
 	}
+	return 0;
+}
+
+/* ---- upgrading schema 2 (and 1) to 3 ---- */
+
+/* The indexes schema 3 replaced with columns, of orders and of interactions. */
+static const char *const old_index_names[2] = { "orders_by_account", "interactions_by_account" };
+
+/* Puts the columns c of account acc (n > 0 rows). */
+static int upgrade_put(kam_txn *t, kam_kind kind, kam_str acc, const kam_col *c)
+{
+	kam_store *s = t->store;
+	int rc = kam_col_encode(c, kind == KAM_ORDER, &s->colbuf);
+	if (rc)
+		return txn_fail(t, rc);
+	MDB_val k = mval(acc.ptr, acc.len), v = mval(s->colbuf.data, s->colbuf.len);
+	return put_fast(t, DB_COLUMNS(kind), &k, &v);
+}
+
+/* One fact of the old index: the entry k -> v of an account whose key prefix is plen bytes. */
+static int upgrade_row(kam_kind kind, const MDB_val *k, const MDB_val *v, size_t plen,
+		       kam_col_row *row)
+{
+	struct dated_fact d = { kind == KAM_ORDER ? HALF_ORDERS : HALF_INTERACTIONS };
+	kam_date date;
+	kam_str id;
+	int rc = dated_key_parse(k, plen, &date, &id);
+	if (!rc && kind == KAM_ORDER) {
+		rc = order_ival_parse(v, &d.f.o);
+		d.f.o.date = date;
+	} else if (!rc) {
+		rc = inter_ival_parse(v, &d.f.i);
+		d.f.i.date = date;
+	}
+	if (!rc)
+		*row = col_row_of(&d, id);
+	return rc;
+}
+
+/*
+ * Builds the columns of `kind` from its old index, whose entries come by account, each
+ * account's in (date, id) order, and in the order of the columns' keys; then drops the index.
+ */
+static int upgrade_kind(kam_txn *t, kam_kind kind)
+{
+	MDB_dbi old;
+	MDB_cursor *mc = NULL;
+	int mrc = mdb_dbi_open(t->txn, old_index_names[kind == KAM_INTERACTION], 0, &old);
+	if (!mrc)
+		mrc = mdb_cursor_open(t->txn, old, &mc);
+	if (mrc)
+		return mrc == MDB_NOTFOUND ? KAM_ECORRUPT : kam_from_mdb(mrc);
+	kam_col col = { 0 };
+	char acc[KAM_ID_MAX];
+	kam_str a = { acc, 0 };
+	MDB_val k, v;
+	int rc = 0;
+	for (mrc = mdb_cursor_get(mc, &k, &v, MDB_FIRST); !mrc && !rc;
+	     mrc = mdb_cursor_get(mc, &k, &v, MDB_NEXT)) {
+		const char *nul = memchr(k.mv_data, 0, k.mv_size);
+		kam_str ka = { k.mv_data, nul ? (uint32_t)(nul - (const char *)k.mv_data) : 0 };
+		kam_col_row row;
+		if (!nul || !id_ok(ka) || upgrade_row(kind, &k, &v, ka.len + 1, &row)) {
+			rc = KAM_ECORRUPT;
+			break;
+		}
+		if (col.n && !kam_str_eq(ka, a)) {
+			rc = upgrade_put(t, kind, a, &col);
+			col.n = 0;
+		}
+		memcpy(acc, ka.ptr, ka.len);
+		a.len = ka.len;
+		if (!rc)
+			rc = kam_col_insert(&col, col.n, &row);
+	}
+	if (!rc && mrc != MDB_NOTFOUND)
+		rc = kam_from_mdb(mrc);
+	if (!rc && col.n)
+		rc = upgrade_put(t, kind, a, &col);
 	mdb_cursor_close(mc);
+	kam_col_free(&col);
+	return rc ? rc : wres(t, mdb_drop(t->txn, old, 1));
+}
+
+static int upgrade_write(kam_txn *t, void *arg)
+{
+	(void)arg;
+	kam_store *s = t->store;
+	for (int db = DB_ORDER_COLUMNS; db <= DB_INTER_COLUMNS; db++) {
+		int rc = wres(t, mdb_dbi_open(t->txn, db_names[db], MDB_CREATE, &s->dbi[db]));
+		if (rc)
+			return rc;
+	}
+	int rc = upgrade_kind(t, KAM_ORDER);
+	if (!rc)
+		rc = upgrade_kind(t, KAM_INTERACTION);
 	if (rc)
 		return rc;
-	return mrc == MDB_NOTFOUND ? 0 : kam_from_mdb(mrc);
+	uint8_t buf[4];
+	put_le32(buf, KAM_SCHEMA_VERSION);
+	MDB_val k = mval(SCHEMA_KEY, sizeof(SCHEMA_KEY) - 1), v = mval(buf, 4);
+	return wres(t, mdb_put(t->txn, s->dbi[DB_META], &k, &v, 0));
 }
 
 /* ---- opening ---- */
@@ -1511,6 +1608,9 @@ static int open_dbs(kam_store *s, int create)
 	if (rc)
 		goto out;
 	for (int i = 0; i < DB_META; i++) {
+		/* An older schema has no columns yet: the upgrade makes them (store_upgrade). */
+		if (s->version < 3 && (i == DB_ORDER_COLUMNS || i == DB_INTER_COLUMNS))
+			continue;
 		mrc = mdb_dbi_open(txn, db_names[i], 0, &s->dbi[i]);
 		if (mrc == MDB_NOTFOUND)
 			mrc = MDB_CORRUPTED;
@@ -1685,6 +1785,23 @@ int kam_store_open(const char *dir, unsigned flags, kam_store **out)
 		mdb_reader_check(s->env, &dead);
 		rc = open_dbs(s, create);
 	}
+	if (!rc && s->version < KAM_SCHEMA_VERSION) {
+		if (!rdonly) {
+			rc = kam_store_write(s, upgrade_write, NULL);
+			if (!rc)
+				s->version = KAM_SCHEMA_VERSION;
+		} else {
+			/* Upgraded by a writable opening, then opened again as asked. */
+			kam_store_close(s);
+			kam_store *w;
+			rc = kam_store_open(dir, flags & ~(unsigned)(KAM_STORE_RDONLY | KAM_STORE_CREATE),
+					    &w);
+			kam_store_close(w);
+			if (rc == KAM_EPERM)
+				return KAM_EREADONLY;
+			return rc ? rc : kam_store_open(dir, flags, out);
+		}
+	}
 	if (rc)
 		goto fail;
 	*out = s;
@@ -1702,6 +1819,7 @@ void kam_store_close(kam_store *s)
 		mdb_env_close(s->env);
 	free(s->rc.tab);
 	kam_buf_free(&s->enc);
+	kam_buf_free(&s->colbuf);
 	kam_buf_free(&s->defer.bytes);
 	free(s->dir);
 	free(s);
@@ -2193,8 +2311,6 @@ int kam_txn_commit(kam_txn *t)
 		rc = kam_from_mdb(mdb_txn_commit(t->txn));
 		if (rc)
 			rc = txn_fail(t, rc); /* for the map-full flag and a full disk */
-		else if (t->upgraded)
-			t->store->version = KAM_SCHEMA_VERSION;
 	}
 	txn_free(t);
 	return rc;
@@ -2495,85 +2611,63 @@ static int put_contact(kam_txn *t, const kam_contact *c, const kam_encoded *enc,
 	return rc ? txn_fail(t, rc) : 0;
 }
 
-/* A dated index entry: its key k (klen bytes) and value. */
-struct dated_entry {
-	const uint8_t *k, *val;
-	size_t klen, vlen;
-};
-
 /*
- * Moves a dated index entry from (oacc, odate) to the new entry `ne` (key and value). With
- * `old` 0 there is no previous entry.
+ * Takes fact d of `id` out of the cached account e: out of its columns (a missing row is not
+ * worth failing a write for), then out of its rollup, reading the columns again for what that
+ * invalidated.
  */
-static int dated_index_move(kam_txn *t, int db, int old, kam_str oacc, kam_date odate, kam_str id,
-			    const struct dated_entry *ne)
+static int dated_remove(kam_txn *t, struct rc_ent *e, const struct dated_fact *d, kam_str id)
 {
-	uint8_t ok[IKEY_MAX];
-	if (old) {
-		size_t oklen = key_dated(ok, oacc, odate, id);
-		if (oklen != ne->klen || memcmp(ok, ne->k, oklen) != 0) {
-			int rc = ikey_del(t, db, ok, oklen);
-			if (rc)
-				return rc;
-		}
-	}
-	return ikey_put(t, db, ne->k, ne->klen, ne->val, ne->vlen);
-}
-
-/* What the index and the rollups keep of an order or an interaction. */
-struct dated_fact {
-	int half; /* HALF_ORDERS or HALF_INTERACTIONS: the kind */
-	union {
-		struct order_fact o;
-		struct inter_fact i;
-	} f;
-};
-
-static struct dated_fact dated_fact_of(kam_kind kind, const void *rec)
-{
-	struct dated_fact d;
-	if (kind == KAM_ORDER) {
-		d.half = HALF_ORDERS;
-		d.f.o = order_fact_of(rec);
+	kam_col *c;
+	size_t at;
+	int rc = col_ref(t, e, d->half, &c);
+	if (rc)
+		return rc;
+	if (kam_col_find(c, dated_date(d), id, &at))
+		kam_col_remove(c, at);
+	e->dirty |= (uint8_t)d->half;
+	if (d->half == HALF_ORDERS) {
+		if (rollup_sub_order(&e->r, &d->f.o))
+			col_order_span(t->store, c, &e->r);
 	} else {
-		d.half = HALF_INTERACTIONS;
-		d.f.i = inter_fact_of(rec);
+		unsigned need = rollup_sub_inter(&e->r, &d->f.i);
+		if (need)
+			col_inter_latest(t->store, c, need, &e->r);
 	}
-	return d;
+	return 0;
 }
 
-static kam_date dated_date(const struct dated_fact *d)
+/* Adds fact d of `id` to the cached account e: its columns and its rollup. */
+static int dated_add(kam_txn *t, struct rc_ent *e, const struct dated_fact *d, kam_str id)
 {
-	return d->half == HALF_ORDERS ? d->f.o.date : d->f.i.date;
-}
-
-/* Takes a removed fact out of a rollup, reading the index again for what that invalidated. */
-static int dated_rollup_sub(kam_txn *t, kam_str acc, kam_rollup *r, const struct dated_fact *d)
-{
+	kam_col *c;
+	size_t at;
+	int rc = col_ref(t, e, d->half, &c);
+	if (rc)
+		return rc;
+	kam_col_row row = col_row_of(d, id);
+	if (kam_col_find(c, row.date, id, &at))
+		c->rows[at] = row;
+	else if ((rc = kam_col_insert(c, at, &row)))
+		return rc;
+	e->dirty |= (uint8_t)d->half;
 	if (d->half == HALF_ORDERS)
-		return rollup_sub_order(r, &d->f.o) ? scan_order_span(t, acc, r) : 0;
-	unsigned need = rollup_sub_inter(r, &d->f.i);
-	return need ? scan_inter_latest(t, acc, need, r) : 0;
-}
-
-static void dated_rollup_add(kam_rollup *r, const struct dated_fact *d)
-{
-	if (d->half == HALF_ORDERS)
-		rollup_add_order(r, &d->f.o);
+		rollup_add_order(&e->r, &d->f.o);
 	else
-		rollup_add_inter(r, &d->f.i);
+		rollup_add_inter(&e->r, &d->f.i);
+	return 0;
 }
 
 /*
  * kam_put of an order or an interaction (`rec`, whose id and account are `id` and `acc`): the
- * record, its dated index entry and the rollup halves of the accounts it leaves and joins.
+ * record, and the columns and rollup halves of the accounts it leaves and joins.
  */
 static int put_dated(kam_txn *t, kam_kind kind, const void *rec, kam_str id, kam_str acc,
 		     const kam_encoded *enc, int *replaced)
 {
 	if (!id_ok(id) || !id_ok(acc))
 		return KAM_EINVAL;
-	struct dated_fact nf = dated_fact_of(kind, rec), of = nf;
+	struct dated_fact nf = dated_fact_of(kind, rec);
 	struct rc_ent *ne, *oe;
 	int rc = account_ref(t, acc, nf.half, &ne);
 	if (rc)
@@ -2585,48 +2679,25 @@ static int put_dated(kam_txn *t, kam_kind kind, const void *rec, kam_str id, kam
 	if (rc)
 		return rc;
 	*replaced = existed;
-	struct dated_entry de = { enc->bytes + enc->vlen, enc->bytes + enc->vlen + enc->iklen,
-				  enc->iklen, enc->ivlen };
-	char abuf[KAM_ID_MAX];
-	kam_str oacc = { 0 };
-	kam_date odate = { 0 };
 	if (existed) {
+		char abuf[KAM_ID_MAX];
+		kam_str oacc;
+		struct dated_fact of = dated_fact_of(kind, &old);
 		rc = old_account(kind == KAM_ORDER ? old.order.account_id : old.interaction.account_id,
 				 abuf, &oacc);
-		if (rc)
-			return rc;
-		of = dated_fact_of(kind, &old);
-		odate = dated_date(&of);
-		rc = put_overwrite(t, kind, id, &val);
-	}
-	if (!rc)
-		rc = dated_index_move(t, DB_BY_ACCOUNT(kind), existed, oacc, odate, id, &de);
-	if (!rc && existed) {
-		rc = rollup_ref(t, oacc, nf.half, &oe);
-		if (rc == KAM_ENOTFOUND)
-			rc = KAM_ECORRUPT;
+		if (!rc)
+			rc = put_overwrite(t, kind, id, &val);
 		if (!rc) {
-			oe->dirty |= nf.half;
-			rc = dated_rollup_sub(t, oacc, &oe->r, &of);
+			rc = rollup_ref(t, oacc, nf.half, &oe);
+			if (rc == KAM_ENOTFOUND)
+				rc = KAM_ECORRUPT;
 		}
+		if (!rc)
+			rc = dated_remove(t, oe, &of, id);
 	}
-	if (rc)
-		return txn_fail(t, rc);
-	dated_rollup_add(&ne->r, &nf);
-	ne->dirty |= nf.half;
-	return 0;
-}
-
-/* Marks an older database KAM_SCHEMA_VERSION before a record of this build goes in. */
-static int schema_raise(kam_txn *t)
-{
-	uint8_t buf[4];
-	put_le32(buf, KAM_SCHEMA_VERSION);
-	MDB_val k = mval(SCHEMA_KEY, sizeof(SCHEMA_KEY) - 1), v = mval(buf, 4);
-	int rc = wres(t, mdb_put(t->txn, t->store->dbi[DB_META], &k, &v, 0));
 	if (!rc)
-		t->upgraded = 1;
-	return rc;
+		rc = dated_add(t, ne, &nf, id);
+	return rc ? txn_fail(t, rc) : 0;
 }
 
 /* kam_put of `rec` with its bytes and index entry prepared in enc (kam_put_encode). */
@@ -2639,11 +2710,8 @@ static int put_any(kam_txn *t, kam_kind kind, const void *rec, const kam_encoded
 	t->writes++;
 	if (kind == KAM_ACCOUNT)
 		t->store->aw.at = 0;
-	int rc = 0;
-	if (t->store->version < KAM_SCHEMA_VERSION && !t->upgraded && (rc = schema_raise(t)))
-		return rc;
 	/* An operation takes at most two cache entries (the old and the new account). */
-	rc = rc_reserve(t, 2);
+	int rc = rc_reserve(t, 2);
 	if (rc)
 		return rc;
 	switch (kind) {
@@ -2704,22 +2772,11 @@ int kam_put_encode(kam_kind kind, const void *rec, kam_buf *buf, kam_encoded *en
 	if (rc)
 		return rc;
 	size_t vlen = buf->len, iklen = 0, ivlen = 0;
-	if (kind != KAM_ACCOUNT && kam_buf_reserve(buf, IKEY_MAX + ORDER_IVAL_MAX + INTER_IVAL_MAX))
-		return KAM_ENOMEM;
-	uint8_t *k = buf->data + vlen;
 	if (kind == KAM_CONTACT) {
+		if (kam_buf_reserve(buf, IKEY_MAX))
+			return KAM_ENOMEM;
 		const kam_contact *c = rec;
-		iklen = key_text(k, c->account_id, c->id);
-	} else if (kind == KAM_ORDER) {
-		const kam_order *o = rec;
-		struct order_fact f = order_fact_of(o);
-		iklen = key_dated(k, o->account_id, f.date, o->id);
-		ivlen = order_ival(k + iklen, &f);
-	} else if (kind == KAM_INTERACTION) {
-		const kam_interaction *in = rec;
-		struct inter_fact f = inter_fact_of(in);
-		iklen = key_dated(k, in->account_id, f.date, in->id);
-		ivlen = inter_ival(k + iklen, &f);
+		iklen = key_text(buf->data + vlen, c->account_id, c->id);
 	}
 	buf->len = vlen + iklen + ivlen;
 	*enc = (kam_encoded){ buf->data, (uint32_t)vlen, (uint32_t)iklen, (uint32_t)ivlen };
@@ -2780,13 +2837,17 @@ int kam_get(kam_txn *t, kam_kind kind, kam_str id, void *rec)
 
 static int del_account(kam_txn *t, kam_str id, const kam_account *a)
 {
-	for (kam_kind k = KAM_CONTACT; k < KAM_KIND_COUNT; k++) {
-		int found;
-		int rc = has_refs(t, DB_BY_ACCOUNT(k), id, &found);
+	int found;
+	int rc = has_refs(t, DB_CONTACTS_BY_ACCOUNT, id, &found);
+	if (rc)
+		return rc;
+	if (found)
+		return KAM_EREF;
+	for (kam_kind k = KAM_ORDER; k < KAM_KIND_COUNT; k++) {
+		kam_col_view v;
+		rc = col_read(t, k, id, &v);
 		if (rc)
-			return rc;
-		if (found)
-			return KAM_EREF;
+			return rc < 0 ? rc : KAM_EREF;
 	}
 	char rbuf[KAM_KEYTEXT_MAX], obuf[KAM_KEYTEXT_MAX];
 	kam_str region = text_of(a, KAM_A_REGION, a->region);
@@ -2796,7 +2857,7 @@ static int del_account(kam_txn *t, kam_str id, const kam_account *a)
 	region = str_copy(region, rbuf);
 	owner = str_copy(owner, obuf);
 	MDB_val k = mval(id.ptr, id.len);
-	int rc = defer_flush(t);
+	rc = defer_flush(t);
 	if (!rc)
 		rc = wres(t, mdb_del(t->txn, t->store->dbi[DB_ACCOUNTS], &k, NULL));
 	if (!rc)
@@ -2842,45 +2903,27 @@ int kam_del(kam_txn *t, kam_kind kind, kam_str id)
 		return rc;
 	char abuf[KAM_ID_MAX];
 	kam_str acc;
-	struct order_fact of = { 0 };
-	struct inter_fact inf = { 0 };
-	if (kind == KAM_CONTACT) {
-		rc = old_account(old.contact.account_id, abuf, &acc);
-	} else if (kind == KAM_ORDER) {
-		rc = old_account(old.order.account_id, abuf, &acc);
-		of = order_fact_of(&old.order);
-	} else {
-		rc = old_account(old.interaction.account_id, abuf, &acc);
-		inf = inter_fact_of(&old.interaction);
-	}
+	rc = old_account(kind == KAM_CONTACT ? old.contact.account_id :
+			 kind == KAM_ORDER   ? old.order.account_id :
+					       old.interaction.account_id,
+			 abuf, &acc);
 	if (rc)
 		return rc;
+	struct dated_fact d;
 	struct rc_ent *e = NULL;
 	if (kind != KAM_CONTACT) {
-		rc = rollup_ref(t, acc, kind == KAM_ORDER ? HALF_ORDERS : HALF_INTERACTIONS, &e);
+		d = dated_fact_of(kind, &old);
+		rc = rollup_ref(t, acc, d.half, &e);
 		if (rc)
 			return rc == KAM_ENOTFOUND ? KAM_ECORRUPT : rc;
 	}
-
 	MDB_val k = mval(id.ptr, id.len);
 	rc = wres(t, mdb_del(t->txn, t->store->dbi[kind], &k, NULL));
-	uint8_t ik[IKEY_MAX];
-	size_t iklen;
-	if (kind == KAM_CONTACT)
-		iklen = key_text(ik, acc, id);
-	else
-		iklen = key_dated(ik, acc, kind == KAM_ORDER ? of.date : inf.date, id);
-	if (!rc)
-		rc = ikey_del(t, DB_BY_ACCOUNT(kind), ik, iklen);
-	if (!rc && kind == KAM_ORDER) {
-		e->dirty |= HALF_ORDERS;
-		if (rollup_sub_order(&e->r, &of))
-			rc = scan_order_span(t, acc, &e->r);
-	} else if (!rc && kind == KAM_INTERACTION) {
-		e->dirty |= HALF_INTERACTIONS;
-		unsigned need = rollup_sub_inter(&e->r, &inf);
-		if (need)
-			rc = scan_inter_latest(t, acc, need, &e->r);
+	if (!rc && kind == KAM_CONTACT) {
+		uint8_t ik[IKEY_MAX];
+		rc = ikey_del(t, DB_CONTACTS_BY_ACCOUNT, ik, key_text(ik, acc, id));
+	} else if (!rc) {
+		rc = dated_remove(t, e, &d, id);
 	}
 	return rc ? txn_fail(t, rc) : 0;
 }
@@ -2970,7 +3013,7 @@ int kam_cursor_open(kam_txn *t, kam_kind kind, kam_scan scan, kam_str key, int32
 	case KAM_SCAN_OF_ACCOUNT:
 		if (kind == KAM_ACCOUNT)
 			return KAM_EINVAL;
-		db = DB_BY_ACCOUNT(kind);
+		db = kind == KAM_CONTACT ? DB_CONTACTS_BY_ACCOUNT : DB_COLUMNS(kind);
 		break;
 	default:
 		return KAM_EINVAL;
@@ -3009,13 +3052,53 @@ static int cursor_step(kam_cursor *c, MDB_val *k, MDB_val *v)
 		return mdb_cursor_get(c->l.mc, k, v, MDB_FIRST);
 	if (c->scan == KAM_SCAN_ALL_DESC)
 		return mdb_cursor_get(c->l.mc, k, v, MDB_LAST);
-	uint8_t start[KAM_KEYTEXT_MAX + 1 + DATED_MAX];
-	memcpy(start, c->prefix, c->plen);
-	size_t len = c->plen;
-	if (c->scan == KAM_SCAN_OF_ACCOUNT && c->kind != KAM_CONTACT)
-		len += put_day(start + len, c->from);
-	*k = mval(start, len);
+	*k = mval(c->prefix, c->plen);
 	return mdb_cursor_get(c->l.mc, k, v, MDB_SET_RANGE);
+}
+
+/* The ids of the window of an account scan of orders or interactions, from its columns. */
+static int cursor_fact_ids(kam_cursor *c, kam_txn *t)
+{
+	kam_col_view v;
+	int rc = col_read(t, c->kind, (kam_str){ (const char *)c->prefix, c->plen - 1 }, &v);
+	if (rc <= 0)
+		return rc;
+	const uint8_t *id = v.ids;
+	for (size_t i = 0; i < v.n; id += v.idlen[i], i++) {
+		int32_t day = kam_col_day(&v, i);
+		if (day < c->from)
+			continue;
+		if (day > c->to)
+			break;
+		if (kam_buf_putc(&c->fids, v.idlen[i]) || kam_buf_append(&c->fids, id, v.idlen[i]))
+			return KAM_ENOMEM;
+	}
+	return 0;
+}
+
+/* kam_cursor_next of an account scan of orders or interactions. */
+static int cursor_next_fact(kam_cursor *c, kam_txn *t, void *rec)
+{
+	if (!c->started) {
+		c->started = 1;
+		int rc = cursor_fact_ids(c, t);
+		if (rc)
+			return rc;
+	}
+	if (c->fpos >= c->fids.len) {
+		c->done = 1;
+		return 0;
+	}
+	kam_str id = { (const char *)c->fids.data + c->fpos + 1, c->fids.data[c->fpos] };
+	c->fpos += 1 + id.len;
+	if (!id_ok(id))
+		return KAM_ECORRUPT;
+	int rc = c->rl.txn ? 0 : curlink_open(t, c->kind, &c->rl);
+	if (!rc)
+		rc = get_rec(c->rl.mc, c->kind, id, rec);
+	if (rc)
+		return rc == KAM_ENOTFOUND ? KAM_ECORRUPT : rc;
+	return 1;
 }
 
 /* Remembers the id of the account just read, for kam_cursor_rollup. */
@@ -3039,6 +3122,8 @@ int kam_cursor_next(kam_cursor *c, void *rec)
 		return KAM_EINVAL; /* its transaction has ended */
 	if (t->err)
 		return t->err;
+	if (c->scan == KAM_SCAN_OF_ACCOUNT && c->kind != KAM_CONTACT)
+		return cursor_next_fact(c, t, rec);
 	const kam_schema *sch = kam_schema_of(c->kind);
 	for (;;) {
 		MDB_val k, v;
@@ -3061,15 +3146,6 @@ int kam_cursor_next(kam_cursor *c, void *rec)
 			return 0;
 		}
 		kam_str id = { (const char *)k.mv_data + c->plen, (uint32_t)(k.mv_size - c->plen) };
-		if (c->scan == KAM_SCAN_OF_ACCOUNT && c->kind != KAM_CONTACT) {
-			kam_date d;
-			if (dated_key_parse(&k, c->plen, &d, &id))
-				return KAM_ECORRUPT;
-			if (d.day > c->to) {
-				c->done = 1;
-				return 0;
-			}
-		}
 		if (!id_ok(id)) {
 			/* A region or owner longer than the key with a NUL inside: not ours. */
 			if (c->scan != KAM_SCAN_OF_ACCOUNT)
@@ -3096,6 +3172,7 @@ void kam_cursor_close(kam_cursor *c)
 	curlink_close(&c->rl);
 	curlink_close(&c->hw[0].l);
 	curlink_close(&c->hw[1].l);
+	kam_buf_free(&c->fids);
 	free(c);
 }
 
@@ -3256,23 +3333,21 @@ int kam_store_stats_get(kam_txn *t, kam_store_stats *out)
  */
 #define FACTS_MAX_STEPS 32
 
-/* A dated key prefix: account 0x00 day (put_day). */
-#define FKEY_MAX (KAM_ID_MAX + 1 + 5)
-
 /*
- * The reader keeps its LMDB cursor on the first key >= `low` (or past the end), with no key in
- * [low, cursor): a later request whose start key lies in [low, cursor] needs no move at all, and
- * one beyond the cursor can step forward instead of seeking.
+ * The reader keeps its LMDB cursor on the first key > `low` (or past the end), with no key in
+ * (low, cursor): a later request for an account in that gap needs no move at all, and one
+ * beyond the cursor can step forward instead of seeking.
  */
 struct kam_facts {
 	struct curlink l;
 	kam_kind kind;
+	int strict;      /* check every value whole (kam_facts_strict) */
 	int placed;      /* the invariant above holds */
 	uint64_t writes; /* the transaction's write count when it was established */
 	int at_end;      /* the cursor is past the last key */
 	MDB_val ck, cv;  /* the entry the cursor is on, while placed and not at_end */
 	uint32_t lowlen;
-	uint8_t low[FKEY_MAX];
+	char low[KAM_ID_MAX];
 	void *rows;
 	size_t cap;      /* rows allocated */
 };
@@ -3291,7 +3366,7 @@ int kam_facts_open(kam_txn *t, kam_kind kind, kam_facts **out)
 	if (!f)
 		return KAM_ENOMEM;
 	f->kind = kind;
-	rc = curlink_open(t, DB_BY_ACCOUNT(kind), &f->l);
+	rc = curlink_open(t, DB_COLUMNS(kind), &f->l);
 	if (rc) {
 		free(f);
 		return rc;
@@ -3300,42 +3375,63 @@ int kam_facts_open(kam_txn *t, kam_kind kind, kam_facts **out)
 	return 0;
 }
 
-/* Seeks to the first key >= `key`; the result becomes the reader's position. */
-static int facts_seek(kam_facts *f, const uint8_t *key, size_t len, MDB_val *k, MDB_val *v)
+void kam_facts_strict(kam_facts *f)
 {
-	*k = mval(key, len);
-	int mrc = mdb_cursor_get(f->l.mc, k, v, MDB_SET_RANGE);
-	f->at_end = mrc == MDB_NOTFOUND;
-	return mrc == MDB_NOTFOUND ? 0 : kam_from_mdb(mrc);
+	if (f)
+		f->strict = 1;
 }
 
-/* Moves the cursor to the first key >= `start` (k, v: that key, unless f->at_end). */
-static int facts_position(kam_facts *f, const uint8_t *start, size_t slen, MDB_val *k, MDB_val *v)
+/*
+ * Moves the cursor to the columns of `acc`: returns 1 with *v their value, 0 when the account
+ * has none, or a negative code.
+ */
+static int facts_position(kam_facts *f, kam_str acc, MDB_val *v)
 {
-	/* A write of this transaction may have put a key where we know of none. */
-	if (!f->placed || f->writes != f->l.txn->writes ||
-	    key_cmp(start, slen, f->low, f->lowlen) < 0)
-		return facts_seek(f, start, slen, k, v);
-	if (f->at_end)
-		return 0;
+	MDB_val k;
 	int mrc = 0;
-	*k = f->ck;
-	*v = f->cv;
-	for (int steps = 0; mrc == 0 && key_cmp(k->mv_data, k->mv_size, start, slen) < 0; steps++) {
-		if (steps == FACTS_MAX_STEPS)
-			return facts_seek(f, start, slen, k, v);
-		mrc = mdb_cursor_get(f->l.mc, k, v, MDB_NEXT);
+	/* A write of this transaction may have put a key where we know of none. */
+	int placed = f->placed && f->writes == f->l.txn->writes &&
+		     key_cmp(acc.ptr, acc.len, f->low, f->lowlen) > 0;
+	if (placed && f->at_end)
+		return 0;
+	if (placed) {
+		k = f->ck;
+		*v = f->cv;
+		for (int steps = 0; mrc == 0 && key_cmp(k.mv_data, k.mv_size, acc.ptr, acc.len) < 0;
+		     steps++) {
+			if (steps == FACTS_MAX_STEPS) {
+				placed = 0;
+				break;
+			}
+			mrc = mdb_cursor_get(f->l.mc, &k, v, MDB_NEXT);
+		}
+	}
+	if (!placed) {
+		k = mval(acc.ptr, acc.len);
+		mrc = mdb_cursor_get(f->l.mc, &k, v, MDB_SET_RANGE);
+	}
+	if (mrc && mrc != MDB_NOTFOUND) {
+		f->placed = 0;
+		return kam_from_mdb(mrc);
 	}
 	f->at_end = mrc == MDB_NOTFOUND;
-	return mrc == MDB_NOTFOUND ? 0 : kam_from_mdb(mrc);
+	f->ck = k;
+	f->cv = *v;
+	memcpy(f->low, acc.ptr, acc.len);
+	f->lowlen = acc.len;
+	f->placed = 1;
+	f->writes = f->l.txn->writes;
+	return !f->at_end && key_cmp(k.mv_data, k.mv_size, acc.ptr, acc.len) == 0;
 }
 
-/* Room for one more row. */
+/* Room for n rows of `size` bytes. */
 static int facts_grow(kam_facts *f, size_t n, size_t size)
 {
-	if (n < f->cap)
+	if (n <= f->cap)
 		return 0;
-	size_t cap = f->cap ? f->cap * 2 : 64;
+	size_t cap = f->cap ? f->cap : 64;
+	while (cap < n)
+		cap *= 2;
 	void *p = realloc(f->rows, cap * size);
 	if (!p)
 		return KAM_ENOMEM;
@@ -3344,44 +3440,36 @@ static int facts_grow(kam_facts *f, size_t n, size_t size)
 	return 0;
 }
 
-/* Appends row n: its id and date from the key, the rest from the value v. */
-static int facts_add(kam_facts *f, kam_str id, kam_date date, const MDB_val *v, size_t n)
+/* The rows of v from lo (whose id starts at `id`) up to the last with a day <= to. */
+static int facts_rows(kam_facts *f, const kam_col_view *v, size_t lo, const uint8_t *id,
+		      int32_t to, size_t *count)
 {
-	if (f->kind == KAM_ORDER) {
-		struct order_fact of;
-		int rc = order_ival_parse(v, &of);
-		of.date = date;
-		if (rc || (rc = facts_grow(f, n, sizeof(kam_order_fact))))
-			return rc;
-		((kam_order_fact *)f->rows)[n] = (kam_order_fact){
-			.id = id, .date = of.date, .amount = of.amount, .profit = of.profit,
-			.has_profit = of.has_profit != 0,
-		};
-		return 0;
-	}
-	struct inter_fact inf;
-	int rc = inter_ival_parse(v, &inf);
-	inf.date = date;
-	if (rc || (rc = facts_grow(f, n, sizeof(kam_interaction_fact))))
+	size_t hi = lo;
+	while (hi < v->n && kam_col_day(v, hi) <= to)
+		hi++;
+	size_t n = hi - lo;
+	int orders = f->kind == KAM_ORDER;
+	int rc = facts_grow(f, n, orders ? sizeof(kam_order_fact) : sizeof(kam_interaction_fact));
+	if (rc)
 		return rc;
-	((kam_interaction_fact *)f->rows)[n] = (kam_interaction_fact){
-		.id = id, .date = inf.date, .kind = inf.kind, .outcome = inf.outcome,
-		.objection = inf.objection, .has_minutes = inf.has_minutes != 0,
-		.minutes = inf.minutes,
-	};
+	for (size_t i = 0; i < n; i++) {
+		kam_col_row r;
+		kam_col_fact(v, lo + i, &r);
+		kam_str s = { (const char *)id, v->idlen[lo + i] };
+		id += s.len;
+		if (orders)
+			((kam_order_fact *)f->rows)[i] = (kam_order_fact){
+				.id = s, .date = r.date, .amount = r.fig, .profit = r.opt,
+				.has_profit = r.has,
+			};
+		else
+			((kam_interaction_fact *)f->rows)[i] = (kam_interaction_fact){
+				.id = s, .date = r.date, .kind = r.kind, .outcome = r.outcome,
+				.objection = r.objection, .has_minutes = r.has, .minutes = r.fig,
+			};
+	}
+	*count = n;
 	return 0;
-}
-
-/*
- * The first key after the window [from, to] of an account: its prefix with day to + 1, or
- * "account 0x01" when the window runs to the last day.
- */
-static size_t facts_window_end(uint8_t *k, kam_str acc, int32_t to)
-{
-	if (to == INT32_MAX)
-		return key_account(k, acc, 1);
-	size_t n = key_account(k, acc, 0);
-	return n + put_day(k + n, to + 1);
 }
 
 int kam_facts_get(kam_facts *f, kam_str account, int32_t from_day, int32_t to_day,
@@ -3398,52 +3486,25 @@ int kam_facts_get(kam_facts *f, kam_str account, int32_t from_day, int32_t to_da
 		return t->err;
 	if (!id_ok(account) || from_day > to_day)
 		return 0;
-	uint8_t start[FKEY_MAX];
-	size_t plen = key_account(start, account, 0), slen = plen;
-	if (from_day != INT32_MIN)
-		slen += put_day(start + plen, from_day);
-	MDB_val k, v;
-	int rc = facts_position(f, start, slen, &k, &v);
-	if (rc) {
-		f->placed = 0;
+	int rc = t->write ? rc_flush(t) : 0;
+	MDB_val v;
+	if (!rc)
+		rc = facts_position(f, account, &v);
+	if (rc <= 0)
 		return rc;
-	}
-	size_t n = 0;
-	int mrc = 0;
-	while (!f->at_end && prefix_match(&k, start, plen)) {
-		kam_date d;
-		kam_str id;
-		if (dated_key_parse(&k, plen, &d, &id)) {
-			rc = KAM_ECORRUPT;
-			break;
-		}
-		if (d.day > to_day)
-			break;
-		rc = facts_add(f, id, d, &v, n);
-		if (rc)
-			break;
-		n++;
-		mrc = mdb_cursor_get(f->l.mc, &k, &v, MDB_NEXT);
-		if (mrc == MDB_NOTFOUND)
-			f->at_end = 1;
-		else if (mrc)
-			break;
-	}
-	if (!rc && mrc && mrc != MDB_NOTFOUND)
-		rc = kam_from_mdb(mrc);
-	if (rc) {
-		f->placed = 0;
+	kam_col_view cv;
+	rc = kam_col_open(v.mv_data, v.mv_size, f->kind == KAM_ORDER, &cv);
+	if (!rc && f->strict)
+		rc = kam_col_check(&cv);
+	if (rc)
 		return rc;
-	}
-	/* Nothing lies between the end of the window and where the cursor stopped. */
-	f->lowlen = (uint32_t)facts_window_end(f->low, account, to_day);
-	f->ck = k;
-	f->cv = v;
-	f->placed = 1;
-	f->writes = t->writes;
+	size_t lo = 0;
+	const uint8_t *id = cv.ids;
+	while (lo < cv.n && kam_col_day(&cv, lo) < from_day)
+		id += cv.idlen[lo++];
+	rc = facts_rows(f, &cv, lo, id, to_day, count);
 	*rows = f->rows;
-	*count = n;
-	return 0;
+	return rc;
 }
 
 void kam_facts_close(kam_facts *f)

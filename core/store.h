@@ -23,12 +23,13 @@
 #include "record.h"
 
 /*
- * The database layout this build writes (and the newest it reads). 2: records may be in codec
- * version 2 (record.h). A schema 1 database holds only codec 1 records; it becomes schema 2 with
- * the first record this build writes into it, so that a schema 1 build refuses it at open
- * rather than failing on a record it cannot decode.
+ * The database layout this build writes and reads. 2: records may be in codec version 2
+ * (record.h); schema 1 held only codec 1 records, which this build still reads. 3: the orders
+ * and the interactions of each account are kept as columns (column.h) instead of an index
+ * entry each. Opening an older database upgrades it, in one write transaction: an older build
+ * then refuses it at open rather than misreading it.
  */
-#define KAM_SCHEMA_VERSION 2
+#define KAM_SCHEMA_VERSION 3
 
 typedef struct kam_store kam_store;
 typedef struct kam_txn kam_txn;
@@ -43,7 +44,8 @@ enum kam_store_flags {
  * Opens the database in directory `dir`. Clears stale reader slots left by dead processes.
  * Returns 0 with *out set, or: KAM_ENOTFOUND (no database there and no KAM_STORE_CREATE),
  * KAM_EVERSION (written by a newer Kam: refused, nothing is changed), KAM_ECORRUPT (not a Kam
- * database, or damaged), KAM_EPERM, KAM_EIO, KAM_ENOMEM.
+ * database, or damaged), KAM_EREADONLY (an older schema, which needs write access to upgrade,
+ * even for KAM_STORE_RDONLY), KAM_EPERM, KAM_EIO, KAM_ENOMEM.
  */
 int kam_store_open(const char *dir, unsigned flags, kam_store **out);
 /* Closes the store; every transaction must have ended. NULL is ignored. */
@@ -225,8 +227,8 @@ int kam_store_stats_get(kam_txn *txn, kam_store_stats *out);
 
 
 /*
- * Facts: the figures of each order or interaction of an account, read from the by-account
- * index alone (no record is decoded), for models that scan a whole book.
+ * Facts: the figures of each order or interaction of an account, read from its columns alone
+ * (no record is decoded), for models that scan a whole book.
  */
 typedef struct kam_order_fact {
 	kam_str id;
@@ -250,11 +252,13 @@ int kam_facts_open(kam_txn *txn, kam_kind kind, kam_facts **out);
 /*
  * The facts of `account` with from_day <= date.day <= to_day, in (date, id) order, as an array of
  * kam_order_fact or kam_interaction_fact owned by the reader and valid until the next call.
- * Reading accounts in increasing id order continues the index scan instead of seeking, so a pass
- * over a whole book reads the index once. Returns 0 or a negative code.
+ * Reading accounts in increasing id order continues the scan of the columns instead of seeking, so
+ * a pass over a whole book reads them once. Returns 0 or a negative code.
  */
 int kam_facts_get(kam_facts *f, kam_str account, int32_t from_day, int32_t to_day,
 		  const void **rows, size_t *count);
+/* Makes the reader check each account's columns whole (order, fields): for kam check. */
+void kam_facts_strict(kam_facts *f);
 void kam_facts_close(kam_facts *f);
 
 /*
