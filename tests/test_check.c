@@ -12,6 +12,7 @@
 #include <kam/errors.h>
 
 #include "check.h"
+#include "column.h"
 #include "rawdb.h" /* LMDB itself, to damage a database on purpose */
 #include "store.h"
 #include "testbook.h"
@@ -129,42 +130,77 @@ Test(check, stored_rollup_differs)
 Test(check, index_entry_missing)
 {
 	book();
-	damage("orders_by_account", del_first); /* O1 */
+	damage("order_columns", del_first); /* A1's orders: O1 and O2 */
 	kam_check_result r;
 	cr_assert_geq(check(&r), 2);
 	expect_line("account A1: the stored rollup's");
-	expect_line("orders: 3 records, 2 of them reached from their account's index");
+	expect_line("orders: 3 records, 1 of them reached from their account's index");
 }
 
-/* The values of the first two entries (O1's and O2's), swapped. */
-static void swap_values(MDB_txn *txn, MDB_dbi dbi, void *arg)
+/* The first account's column value, changed by fn behind the store's back. */
+static void change_first(MDB_txn *txn, MDB_dbi dbi, void (*fn)(uint8_t *val, const kam_col_view *v))
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	cr_assert_eq(mdb_cursor_open(txn, dbi, &c), 0);
+	cr_assert_eq(mdb_cursor_get(c, &k, &v, MDB_FIRST), 0);
+	uint8_t key[64], val[256];
+	cr_assert_leq(v.mv_size, sizeof(val));
+	memcpy(key, k.mv_data, k.mv_size);
+	memcpy(val, v.mv_data, v.mv_size);
+	kam_col_view cv;
+	cr_assert_eq(kam_col_open(val, v.mv_size, 1, &cv), 0);
+	fn(val, &cv);
+	MDB_val nk = { k.mv_size, key }, nv = { v.mv_size, val };
+	mdb_cursor_close(c);
+	cr_assert_eq(mdb_put(txn, dbi, &nk, &nv, 0), 0);
+}
+
+/* O1's amount (A1's first order), one cent more. */
+static void cent_more(uint8_t *val, const kam_col_view *v)
+{
+	cr_assert(v->flags & COL_NARROW);
+	val[v->fig - (const uint8_t *)val]++;
+}
+
+static void o1_amount(MDB_txn *txn, MDB_dbi dbi, void *arg)
 {
 	(void)arg;
-	MDB_cursor *c;
-	MDB_val k1, v1, k2, v2;
-	cr_assert_eq(mdb_cursor_open(txn, dbi, &c), 0);
-	cr_assert_eq(mdb_cursor_get(c, &k1, &v1, MDB_FIRST), 0);
-	cr_assert_eq(mdb_cursor_get(c, &k2, &v2, MDB_NEXT), 0);
-	char key1[64], val1[64], key2[64], val2[64];
-	memcpy(key1, k1.mv_data, k1.mv_size);
-	memcpy(val1, v1.mv_data, v1.mv_size);
-	memcpy(key2, k2.mv_data, k2.mv_size);
-	memcpy(val2, v2.mv_data, v2.mv_size);
-	MDB_val a = { k1.mv_size, key1 }, av = { v2.mv_size, val2 };
-	MDB_val b = { k2.mv_size, key2 }, bv = { v1.mv_size, val1 };
-	mdb_cursor_close(c);
-	cr_assert_eq(mdb_put(txn, dbi, &a, &av, 0), 0);
-	cr_assert_eq(mdb_put(txn, dbi, &b, &bv, 0), 0);
+	change_first(txn, dbi, cent_more);
 }
 
 Test(check, index_value_differs)
 {
 	book();
-	damage("orders_by_account", swap_values);
+	damage("order_columns", o1_amount);
 	kam_check_result r;
 	check(&r);
+	expect_line("account A1: the stored rollup's revenue differs");
 	expect_line("order O1: the index and the record differ in amount");
-	expect_line("order O2: the index and the record differ in amount");
+}
+
+/* A1's two orders' days, swapped: out of (date, id) order. */
+static void swap_days(uint8_t *val, const kam_col_view *v)
+{
+	uint8_t *day = val + (v->day - (const uint8_t *)val), t[4];
+	memcpy(t, day, 4);
+	memcpy(day, day + 4, 4);
+	memcpy(day + 4, t, 4);
+}
+
+static void unordered(MDB_txn *txn, MDB_dbi dbi, void *arg)
+{
+	(void)arg;
+	change_first(txn, dbi, swap_days);
+}
+
+Test(check, index_out_of_order)
+{
+	book();
+	damage("order_columns", unordered);
+	kam_check_result r;
+	cr_assert_geq(check(&r), 1);
+	expect_line("account A1: its rollup or index entries do not decode");
 }
 
 /* O1's record, rewritten to name account A2. */

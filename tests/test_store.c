@@ -279,34 +279,83 @@ Test(store, newer_schema_refused_untouched)
 	free(after);
 }
 
-/* A schema 1 database becomes schema 2 when, and only when, a record is committed into it. */
-Test(store, schema_1_raised_by_the_first_record)
+/* tests/data/book_schema2.mdb.gz (see tests/cli/schema2.sh) unpacked as the database in dbdir. */
+static void unpack_schema2(void)
 {
-	kam_store *s = open_new();
-	kam_store_close(s);
-	schema_set(1);
-	cr_assert_eq(kam_store_open(dbdir, 0, &s), 0);
-	cr_assert_eq(schema_of(s), 1);
-	kam_account a;
-	make_account(&a, "a1", "north", NULL);
+	char cmd[512];
+	cr_assert_eq(mkdir(dbdir, 0700), 0);
+	snprintf(cmd, sizeof(cmd), "gzip -dc %s/book_schema2.mdb.gz >%s", KAM_TEST_DATA,
+		 file_path("data.mdb"));
+	cr_assert_eq(system(cmd), 0);
+}
+
+/* The ids of the orders of `acc` with their days, "id@day id@day ...". */
+static void orders_of(kam_store *s, const char *acc, char *out, size_t cap)
+{
 	kam_txn *t;
-	cr_assert_eq(kam_txn_begin(s, 1, &t), 0);
-	put_ok(t, KAM_ACCOUNT, &a, 0);
+	kam_facts *f;
+	const kam_order_fact *rows;
+	size_t n, len = 0;
+	cr_assert_eq(kam_txn_begin(s, 0, &t), 0);
+	cr_assert_eq(kam_facts_open(t, KAM_ORDER, &f), 0);
+	cr_assert_eq(kam_facts_get(f, kam_str_c(acc), INT32_MIN, INT32_MAX, (const void **)&rows, &n),
+		     0);
+	out[0] = 0;
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(out + len, cap - len, "%s%.*s@%d", i ? " " : "",
+					(int)rows[i].id.len, rows[i].id.ptr, rows[i].date.day);
+	kam_facts_close(f);
 	kam_txn_abort(t);
-	cr_assert_eq(schema_of(s), 1, "an aborted write raised the schema");
+}
+
+/* A schema 2 database is upgraded to columns at open, even an opening for reading. */
+Test(store, schema_2_upgraded_at_open)
+{
+	unpack_schema2();
+	kam_store *s;
+	cr_assert_eq(kam_store_open(dbdir, KAM_STORE_RDONLY, &s), 0);
+	cr_assert_eq(schema_of(s), KAM_SCHEMA_VERSION);
+	char got[256];
+	orders_of(s, "A2", got, sizeof(got));
+	cr_assert_str_eq(got, "OT2@20544 OT3@20544 OT1@20544");
+	orders_of(s, "A1", got, sizeof(got));
+	cr_assert_str_eq(got, "O1@20463 O2@20513");
+	orders_of(s, "A4", got, sizeof(got));
+	cr_assert_str_eq(got, "");
 	kam_store_close(s);
 	cr_assert_eq(kam_store_open(dbdir, 0, &s), 0);
-	cr_assert_eq(schema_of(s), 1);
-	cr_assert_eq(kam_txn_begin(s, 1, &t), 0);
-	put_ok(t, KAM_ACCOUNT, &a, 0);
-	make_account(&a, "a2", "north", NULL);
-	put_ok(t, KAM_ACCOUNT, &a, 0);
-	cr_assert_eq(kam_txn_commit(t), 0);
-	cr_assert_eq(schema_of(s), 2);
+	cr_assert_eq(schema_of(s), KAM_SCHEMA_VERSION);
 	kam_store_close(s);
-	cr_assert_eq(kam_store_open(dbdir, 0, &s), 0);
-	cr_assert_eq(schema_of(s), 2);
-	kam_store_close(s);
+}
+
+/* The first entry of the old orders index given a value that does not decode. */
+static void garble_first(MDB_txn *txn, MDB_dbi dbi, void *arg)
+{
+	(void)arg;
+	MDB_cursor *c;
+	MDB_val k, v, bad = { 1, "\xff" };
+	cr_assert_eq(mdb_cursor_open(txn, dbi, &c), 0);
+	cr_assert_eq(mdb_cursor_get(c, &k, &v, MDB_FIRST), 0);
+	cr_assert_eq(mdb_cursor_put(c, &k, &bad, MDB_CURRENT), 0);
+	mdb_cursor_close(c);
+}
+
+/* An upgrade that cannot read the old index changes nothing, whatever the opening. */
+Test(store, damaged_schema_2_refused_untouched)
+{
+	unpack_schema2();
+	raw_write(dbdir, "orders_by_account", garble_first, NULL);
+	size_t before_len, after_len;
+	void *before = slurp(file_path("data.mdb"), &before_len);
+	kam_store *s;
+	cr_assert_eq(kam_store_open(dbdir, KAM_STORE_RDONLY, &s), KAM_ECORRUPT);
+	cr_assert_eq(kam_store_open(dbdir, 0, &s), KAM_ECORRUPT);
+	cr_assert_null(s);
+	void *after = slurp(file_path("data.mdb"), &after_len);
+	cr_assert_eq(before_len, after_len);
+	cr_assert_eq(memcmp(before, after, before_len), 0);
+	free(before);
+	free(after);
 }
 
 Test(store, foreign_lmdb_is_corrupt)
