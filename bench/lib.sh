@@ -75,7 +75,10 @@ bench_data() {
 # bench_kam_db [--segment] CHECK...: the cached kam database $KDB of $WORK: the four files of
 # $DATA imported once, then with --segment a segmentation stored as of $AS_OF; complete once
 # $WORK/kam.ok exists. A cached database on which `kam --db $KDB CHECK...` fails (this kam
-# cannot read it) is rebuilt. Sets KDB_NEW to 1 when it built the database, else 0.
+# cannot read it) is rebuilt, and so is one imported for another schema (the marker names it):
+# kam would upgrade it in place, and timings would be of the upgrade's layout, not of the one an
+# import makes. Sets KDB_NEW to 1 when it built the database, else 0.
+BENCH_SCHEMA="schema 3"
 bench_kam_db() {
 	local segment=0 k
 	if [ "$1" = --segment ]; then
@@ -83,6 +86,10 @@ bench_kam_db() {
 		shift
 	fi
 	KDB_NEW=0
+	if [ -f "$WORK/kam.ok" ] && [ "$(cat "$WORK/kam.ok")" != "$BENCH_SCHEMA" ]; then
+		echo "kam:     $KDB was imported for another schema: importing it again"
+		rm -f "$WORK/kam.ok"
+	fi
 	if [ -f "$WORK/kam.ok" ] &&
 		! { "$KAM" --db "$KDB" stats && "$KAM" --db "$KDB" "$@"; } >/dev/null 2>&1; then
 		echo "kam:     $KDB is not readable by this kam: rebuilding it"
@@ -99,7 +106,7 @@ bench_kam_db() {
 		echo "kam:     segmenting as of $AS_OF (once; cached)"
 		"$KAM" --db "$KDB" segment --as-of "$AS_OF" --quiet
 	fi
-	touch "$WORK/kam.ok"
+	echo "$BENCH_SCHEMA" >"$WORK/kam.ok"
 	KDB_NEW=1
 }
 
