@@ -87,6 +87,10 @@ int cli_open(cli *c, unsigned flags, kam_store **out)
 	int rc = kam_store_open(c->db, flags, out);
 	if (rc == KAM_ENOTFOUND)
 		return cli_fail("no database at %s; create one with 'kam --db %s init'", c->db, c->db);
+	if (rc == KAM_EREADONLY)
+		return cli_fail("cannot open the database %s: it was written by an older kam and is "
+				"upgraded when first opened, which needs write access to it",
+				c->db);
 	if (rc)
 		return cli_fail("cannot open the database %s: %s", c->db, kam_strerror(rc));
 	return 0;
