@@ -17,6 +17,24 @@ mkdir -m 700 "$OLD"
 gzip -dc "$DATA/book_schema2.mdb.gz" >"$OLD/data.mdb" || fail "cannot unpack the fixture"
 chmod 600 "$OLD/data.mdb"
 
+# A user who may read the database but not write it cannot upgrade it: refused, untouched (as
+# root, with a user who may run kam; reported as skipped otherwise).
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && nobody "$KAM" --version >/dev/null 2>&1; then
+	RO="$T/readonly"
+	mkdir -m 755 "$RO"
+	cp "$OLD/data.mdb" "$RO/data.mdb"
+	chmod 644 "$RO/data.mdb"
+	touch "$RO/lock.mdb"
+	chmod 666 "$RO/lock.mdb" # readers need the lock file
+	chmod 755 "$T"
+	expect_exit 1 nobody "$KAM" --db "$RO" stats
+	expect_in "$T/err" "upgraded when first opened, which needs write access"
+	cmp -s "$OLD/data.mdb" "$RO/data.mdb" && ok || fail "the refused database changed"
+else
+	echo "skipped: the refusal of a database this user may not write (needs root and setpriv)"
+fi
+
 # The first opening reads only, and upgrades all the same.
 expect_exit 0 "$KAM" --db "$OLD" agenda --as-of 2026-06-30 --format csv
 cp "$T/out" "$T/agenda.old"
