@@ -159,13 +159,8 @@ int kam_col_load(kam_col *c, const kam_col_view *v)
 	c->n = 0;
 	if (kam_col_check(v))
 		return KAM_ECORRUPT;
-	if (v->n > c->cap) {
-		kam_col_row *rows = realloc(c->rows, v->n * sizeof(*rows));
-		if (!rows)
-			return KAM_ENOMEM;
-		c->rows = rows;
-		c->cap = v->n;
-	}
+	if (kam_grow((void **)&c->rows, &c->cap, v->n, sizeof(*c->rows)))
+		return KAM_ENOMEM;
 	const uint8_t *id = v->ids;
 	for (size_t i = 0; i < v->n; i++) {
 		kam_col_row *r = &c->rows[i];
@@ -207,14 +202,8 @@ bool kam_col_find(const kam_col *c, kam_date date, kam_str id, size_t *at)
 
 int kam_col_insert(kam_col *c, size_t at, const kam_col_row *row)
 {
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 8;
-		kam_col_row *rows = realloc(c->rows, cap * sizeof(*rows));
-		if (!rows)
-			return KAM_ENOMEM;
-		c->rows = rows;
-		c->cap = cap;
-	}
+	if (kam_grow((void **)&c->rows, &c->cap, c->n + 1, sizeof(*c->rows)))
+		return KAM_ENOMEM;
 	memmove(c->rows + at + 1, c->rows + at, (c->n - at) * sizeof(*c->rows));
 	c->rows[at] = *row;
 	c->n++;
