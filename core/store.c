@@ -14,15 +14,13 @@
  *   interaction_rollups      account -> the interaction half of its rollup
  *   snapshots, results, current   tables (kam_table_*): bytes their owners define
  *
- * Ids, regions and owners never contain a NUL byte (kam_put refuses them), so "account 0x00" is
- * an exact prefix and all keys of one account lie in [account 0x00, account 0x01). DATE is the
- * day (put_day: 3 bytes for 1970 to 13452) then 0x00 for a date without a time, or 0x01
- * BE24(sec) for one with: the bytewise key order is the (date, id) order, and a plain date of
- * our era costs 4 bytes. The small index values carry what rollups need, so a rollup can be computed
- * from the index alone, without decoding records.
+ * Ids, regions and owners never contain a NUL byte (kam_put refuses them), so "region 0x00" is
+ * an exact prefix and all keys of one region lie in [region 0x00, region 0x01). The columns carry
+ * what rollups and whole-book models need, so neither decodes records.
  *
- * Write transactions keep the rollups they touch in a hash map (account id -> rollup) and write
- * the changed ones at commit, so an import of many rows of one account writes its rollup once.
+ * Write transactions keep the rollups and columns they touch in a hash map (account id ->
+ * rollup, columns) and write the changed ones at commit, so an import of many rows of one
+ * account writes its rollup and its columns once.
  * A rollup is kept in two halves, and a half with nothing in it is not stored: an import of
  * orders appends order halves and never touches interaction halves, so a bulk load writes each
  * half once, in key order, instead of rewriting (and copying) every rollup page per file.
@@ -146,6 +144,7 @@ struct rcache {
 	uint32_t cap, count;
 	uint32_t next_seq;
 	struct rc_ent *last; /* the entry used last: rows come grouped by account */
+	int changed;         /* some entry is dirty (readers of the columns flush first) */
 };
 
 /*
@@ -990,6 +989,7 @@ static void rc_clear(struct rcache *rc)
 {
 	rc_free_cols(rc);
 	rc->last = NULL;
+	rc->changed = 0;
 	if (rc->cap > RC_KEEP_CAP) {
 		free(rc->tab);
 		rc->tab = NULL;
@@ -1014,6 +1014,7 @@ static int rc_grow(struct rcache *rc)
 			*rc_insert(&n, (kam_str){ e->id, e->len }, e->hash) = *e;
 	}
 	n.next_seq = rc->next_seq;
+	n.changed = rc->changed;
 	free(rc->tab);
 	*rc = n; /* last is NULL in n */
 	return 0;
@@ -1037,7 +1038,7 @@ static int rc_flush(kam_txn *t)
 {
 	kam_store *s = t->store;
 	struct rcache *rc = &s->rc;
-	if (!rc->count)
+	if (!rc->count || !rc->changed)
 		return 0;
 	/* Deletes free entries for reuse: after very many, table order is as good. */
 	int by_seq = rc->next_seq <= 2 * rc->cap;
@@ -1096,6 +1097,7 @@ static int rc_flush(kam_txn *t)
 	}
 	for (size_t i = 0; i < n && !rc2; i++)
 		dirty[i]->dirty = 0;
+	rc->changed = rc2 != 0;
 	free(dirty);
 	return rc2;
 }
@@ -2629,6 +2631,7 @@ static int dated_remove(kam_txn *t, struct rc_ent *e, const struct dated_fact *d
 	if (kam_col_find(c, dated_date(d), id, &at))
 		kam_col_remove(c, at);
 	e->dirty |= (uint8_t)d->half;
+	t->store->rc.changed = 1;
 	if (d->half == HALF_ORDERS) {
 		if (rollup_sub_order(&e->r, &d->f.o))
 			col_order_span(t->store, c, &e->r);
@@ -2654,6 +2657,7 @@ static int dated_add(kam_txn *t, struct rc_ent *e, const struct dated_fact *d, k
 	else if ((rc = kam_col_insert(c, at, &row)))
 		return rc;
 	e->dirty |= (uint8_t)d->half;
+	t->store->rc.changed = 1;
 	if (d->half == HALF_ORDERS)
 		rollup_add_order(&e->r, &d->f.o);
 	else
