@@ -781,6 +781,7 @@ static void *part_place(void *arg)
 				.region = res->region ? res->region : "",
 				.owner = g->owners[k],
 				.tier = g->tiers[k],
+				.id_len = res->id_len,
 				.action = act->action,
 				.due = act->due_day,
 				.last = act->last_day,

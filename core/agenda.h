@@ -49,6 +49,7 @@ typedef struct kam_agenda_item {
 	const char *region;    /* "" when none */
 	const char *owner;     /* "" when none */
 	char tier;             /* 'A', 'B', 'C', or 0 when the account has none */
+	uint8_t id_len;        /* strlen(account_id) */
 	const char *action;    /* "call", "follow-up", "visit", ... */
 	int32_t due;           /* day */
 	int32_t last;          /* the contact it follows, or KAM_NO_DAY */

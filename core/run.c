@@ -1639,6 +1639,7 @@ static int results_build(kam_run *r, kam_run_output *out)
 			.account_id = (char *)a->view.id.ptr, /* copied at loading, */
 			.region = (char *)a->view.region.ptr, /* interned at loading */
 			.tier = a->tier,
+			.id_len = (uint8_t)a->view.id.len,
 			.score = a->score,
 			.has_value = a->has_value,
 			.value = a->value,

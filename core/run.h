@@ -44,6 +44,7 @@ typedef struct kam_result {
 	char *account_id;
 	char *region;
 	char tier;   /* 'A', 'B', 'C', or 0 when the model set none */
+	uint8_t id_len; /* strlen(account_id) (ids are at most KAM_ID_MAX bytes) */
 	double score;
 	kam_factor *factors;
 	size_t nfactors;

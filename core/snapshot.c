@@ -951,7 +951,8 @@ static int row_read(block_reader *br, row_view *v)
 	if (rc)
 		return rc;
 	v->nfactors = get_varint(&br->r);
-	if (br->r.bad || v->id.len == 0 || v->nfactors > (size_t)(br->r.end - br->r.p))
+	if (br->r.bad || v->id.len == 0 || v->id.len > KAM_ID_MAX ||
+	    v->nfactors > (size_t)(br->r.end - br->r.p))
 		return KAM_ECORRUPT;
 	br->left--;
 	return 0;
@@ -1220,6 +1221,7 @@ static int result_copy(block_reader *br, const row_view *v, kam_result *out)
 	out->tier = v->tier;
 	out->score = v->score;
 	out->account_id = str_dup(v->id);
+	out->id_len = (uint8_t)v->id.len;
 	out->region = str_dup(v->region);
 	if (!out->account_id || !out->region)
 		goto nomem;

@@ -216,7 +216,7 @@ static void format_rows(csvbuf *b, row_memo *m, const kam_agenda *a, size_t from
 			m->detail = x->detail;
 			m->obj = x->detail ? kam_objection_parse(x->detail) : 0;
 		}
-		csv_cstr(b, x->account_id, false);
+		csv_field(b, x->account_id, x->id_len, false);
 		csv_shared(b, m->shared, x->action);
 		csv_field(b, &tier, tier ? 1 : 0, true);
 		csv_day(b, x->due, m->days);
