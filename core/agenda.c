@@ -992,7 +992,7 @@ int kam_agenda_compute(kam_store *store, const kam_registry *reg, const kam_conf
 	bool fast = false;
 	if (!opts->tiers) {
 		/* First from the snapshots beside the runs; computed tiers need the slow way. */
-		if ((rc = kam_current_open(txn, &p.snaps))) {
+		if ((rc = kam_current_open(txn, true, &p.snaps))) {
 			say(out->error, sizeof(out->error), "reading the current snapshots: %s",
 			    kam_strerror(rc));
 			goto done;

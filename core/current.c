@@ -26,6 +26,8 @@ struct kam_current {
 	size_t n, cap;
 	walker *walkers;
 	size_t nwalkers;
+	/* kam_snapshot_iter_next, or kam_snapshot_iter_tier for a reader of tiers alone */
+	int (*next)(kam_snapshot_iter *it, kam_snapshot_row *row);
 	const pointer *last; /* the region found last: accounts of one region often follow */
 };
 
@@ -94,17 +96,18 @@ int kam_current_rewind(kam_txn *txn, kam_current *c)
 		if (rc)
 			return rc;
 		c->ptrs[i].walker = c->nwalkers++;
-		w->state = kam_snapshot_iter_next(w->it, &w->head);
+		w->state = c->next(w->it, &w->head);
 	}
 	return 0;
 }
 
-int kam_current_open(kam_txn *txn, kam_current **out)
+int kam_current_open(kam_txn *txn, bool tiers_only, kam_current **out)
 {
 	kam_current *c = calloc(1, sizeof(*c));
 	*out = NULL;
 	if (!c)
 		return KAM_ENOMEM;
+	c->next = tiers_only ? kam_snapshot_iter_tier : kam_snapshot_iter_next;
 	int rc = kam_snapshot_current_each(txn, pointer_collect, c);
 	if (!rc && c->n > 1)
 		qsort(c->ptrs, c->n, sizeof(*c->ptrs), pointer_cmp);
@@ -161,10 +164,10 @@ int kam_current_seek(kam_current *c, kam_str region, kam_str id, const kam_snaps
 	walker *w = &c->walkers[ptr->walker];
 	/* a row that matched an account is behind the next one of its region */
 	if (w->taken && w->state == 1)
-		w->state = kam_snapshot_iter_next(w->it, &w->head);
+		w->state = c->next(w->it, &w->head);
 	w->taken = false;
 	while (w->state == 1 && kam_str_cmp(w->head.account_id, id) < 0)
-		w->state = kam_snapshot_iter_next(w->it, &w->head);
+		w->state = c->next(w->it, &w->head);
 	if (w->state < 0)
 		return w->state;
 	if (w->state == 1 && kam_str_eq(w->head.account_id, id)) {

@@ -5,6 +5,7 @@
 #ifndef KAM_CURRENT_H
 #define KAM_CURRENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,9 +16,11 @@ typedef struct kam_current kam_current;
 
 /*
  * Reads the regions' current pointers and opens one walker per distinct snapshot, at its first
- * row. Returns 0 (free with kam_current_free), KAM_ENOMEM or a store error.
+ * row. With `tiers_only` the rows kam_current_seek gives have their id and tier alone (no
+ * region, score 0), which is quicker to read. Returns 0 (free with kam_current_free),
+ * KAM_ENOMEM or a store error.
  */
-int kam_current_open(kam_txn *txn, kam_current **out);
+int kam_current_open(kam_txn *txn, bool tiers_only, kam_current **out);
 /* Puts every walker back on its first row, for another walk of the accounts. */
 int kam_current_rewind(kam_txn *txn, kam_current *c);
 void kam_current_free(kam_current *c);

@@ -207,7 +207,7 @@ int kam_tiers_current(kam_txn *txn, const kam_registry *reg, const char *region,
 	kam_current *cur = NULL;
 	kam_regional_group g = { 0 };
 	size_t *pending = NULL, npending = 0;
-	int rc = kam_current_open(txn, &cur);
+	int rc = kam_current_open(txn, false, &cur);
 	if (rc)
 		say(out->error, sizeof(out->error), "reading the current snapshots: %s",
 		    kam_strerror(rc));

@@ -1113,6 +1113,34 @@ static void row_give(const row_view *rv, kam_snapshot_row *row)
 	*row = (kam_snapshot_row){ rv->id, rv->region, rv->tier, rv->score };
 }
 
+int kam_snapshot_iter_tier(kam_snapshot_iter *it, kam_snapshot_row *row)
+{
+	while (it->br.left == 0) {
+		kam_str k, v;
+		int rc = kam_table_cursor_next(it->cur, &k, &v);
+		if (rc <= 0)
+			return rc;
+		if ((rc = block_open(&it->br, v)))
+			return rc;
+	}
+	/* row_read without making the score's double or resolving the region */
+	block_reader *br = &it->br;
+	row_view rv = { .id = get_str(&br->r), .tier = (char)get_byte(&br->r) };
+	num_skip(&br->r, false);
+	int rc = sref_skip(br, get_varint(&br->r));
+	if (rc)
+		return rc;
+	rv.nfactors = get_varint(&br->r);
+	if (br->r.bad || rv.id.len == 0 || rv.id.len > KAM_ID_MAX ||
+	    rv.nfactors > (size_t)(br->r.end - br->r.p))
+		return KAM_ECORRUPT;
+	br->left--;
+	if ((rc = row_skip_rest(br, &rv)))
+		return rc;
+	*row = (kam_snapshot_row){ rv.id, { "", 0 }, rv.tier, 0 };
+	return 1;
+}
+
 int kam_snapshot_iter_next(kam_snapshot_iter *it, kam_snapshot_row *row)
 {
 	row_view rv;

@@ -122,6 +122,8 @@ typedef struct kam_snapshot_row {
 typedef struct kam_snapshot_iter kam_snapshot_iter;
 int kam_snapshot_iter_open(kam_txn *txn, uint64_t id, kam_snapshot_iter **out);
 int kam_snapshot_iter_next(kam_snapshot_iter *it, kam_snapshot_row *row);
+/* Like kam_snapshot_iter_next for a reader of tiers alone: row->region is empty, score 0. */
+int kam_snapshot_iter_tier(kam_snapshot_iter *it, kam_snapshot_row *row);
 void kam_snapshot_iter_close(kam_snapshot_iter *it);
 /*
  * Like kam_snapshot_iter_next, but copies the whole row into `out` as kam_snapshot_result does

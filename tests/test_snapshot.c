@@ -433,6 +433,18 @@ Test(snapshot, many_results_across_blocks)
 	cr_assert_eq(k, n);
 	kam_snapshot_iter_close(it);
 
+	/* a reader of tiers alone passes by the same rows */
+	cr_assert_eq(kam_snapshot_iter_open(txn, id, &it), 0);
+	for (k = 0; (rc = kam_snapshot_iter_tier(it, &row)) == 1; k++) {
+		cr_assert_lt(k, n);
+		cr_assert(kam_str_eq(row.account_id, kam_str_c(o->results[k].account_id)), "row %zu", k);
+		cr_assert_eq(row.tier, o->results[k].tier);
+		cr_assert_eq(row.region.len, 0);
+	}
+	cr_assert_eq(rc, 0);
+	cr_assert_eq(k, n);
+	kam_snapshot_iter_close(it);
+
 	for (size_t i = 0; i < n; i += 37) {
 		const kam_result *want = &o->results[i];
 		kam_result r;
