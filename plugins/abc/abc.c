@@ -199,6 +199,15 @@ static int metrics_read(const kam_host *host, kam_run *run, const struct abc_cfg
 	return 0;
 }
 
+/*
+ * The double nearest v. Through int64 when v fits, which is the same rounding of the same
+ * integer: the 128-bit conversion is a library call, and there are millions of these.
+ */
+static double wide_double(wide v)
+{
+	return v >= INT64_MIN && v <= INT64_MAX ? (double)(int64_t)v : (double)v;
+}
+
 /* Tier of an account from its metric, cum_prev and the partition total, in exact integers. */
 static char tier_of(int64_t m, wide cum_prev, wide total, int64_t a6, int64_t b6)
 {
@@ -219,6 +228,7 @@ static void ranks_assign(const struct abc_cfg *c, struct abc_work *w, size_t n)
 	for (size_t j = 0; j < n;) {
 		uint32_t p = it[j].part, r = 0;
 		wide cum = 0, total = w->total[p];
+		double dtotal = wide_double(total);
 
 		for (; j < n && it[j].part == p; j++) {
 			int64_t m = metric_of(it[j].key);
@@ -226,7 +236,7 @@ static void ranks_assign(const struct abc_cfg *c, struct abc_work *w, size_t n)
 
 			res->rank = ++r;
 			res->tier = tier_of(m, cum, total, c->a6, c->b6);
-			res->share = total ? (double)cum / (double)total : 0.0;
+			res->share = total ? wide_double(cum) / dtotal : 0.0;
 			cum += m;
 		}
 	}
@@ -252,7 +262,7 @@ static int results_give(const kam_host *host, kam_run *run, const struct abc_cfg
 			rc = host->add_factor(run, i, "cum_share", res->share, NULL);
 		if (!rc)
 			rc = host->add_factor(run, i, "partition_total",
-					      (double)w->total[w->part[i]] / unit, NULL);
+					      wide_double(w->total[w->part[i]]) / unit, NULL);
 		if (rc)
 			return rc;
 	}
