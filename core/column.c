@@ -154,7 +154,7 @@ int kam_col_check(const kam_col_view *v)
 	return 0;
 }
 
-int kam_col_load(kam_col *c, const kam_col_view *v)
+int kam_col_load(kam_col_rows *c, const kam_col_view *v)
 {
 	c->n = 0;
 	if (kam_col_check(v))
@@ -178,7 +178,7 @@ static int row_cmp(const kam_col_row *r, kam_date date, kam_str id)
 	return kam_col_key_cmp(r->date, (kam_str){ r->id, r->idlen }, date, id);
 }
 
-bool kam_col_find(const kam_col *c, kam_date date, kam_str id, size_t *at)
+bool kam_col_find(const kam_col_rows *c, kam_date date, kam_str id, size_t *at)
 {
 	size_t lo = 0, hi = c->n;
 	/* Rows mostly come in order (an import): try the end first. */
@@ -200,7 +200,7 @@ bool kam_col_find(const kam_col *c, kam_date date, kam_str id, size_t *at)
 	return false;
 }
 
-int kam_col_insert(kam_col *c, size_t at, const kam_col_row *row)
+int kam_col_insert(kam_col_rows *c, size_t at, const kam_col_row *row)
 {
 	if (kam_grow((void **)&c->rows, &c->cap, c->n + 1, sizeof(*c->rows)))
 		return KAM_ENOMEM;
@@ -210,16 +210,16 @@ int kam_col_insert(kam_col *c, size_t at, const kam_col_row *row)
 	return 0;
 }
 
-void kam_col_remove(kam_col *c, size_t at)
+void kam_col_remove(kam_col_rows *c, size_t at)
 {
 	memmove(c->rows + at, c->rows + at + 1, (c->n - at - 1) * sizeof(*c->rows));
 	c->n--;
 }
 
-void kam_col_free(kam_col *c)
+void kam_col_free(kam_col_rows *c)
 {
 	free(c->rows);
-	*c = (kam_col){ 0 };
+	*c = (kam_col_rows){ 0 };
 }
 
 static void put_i32(uint8_t *p, int32_t v)
@@ -245,7 +245,7 @@ static int narrow_ok(int64_t v, int money)
 	return v >= INT32_MIN && v <= INT32_MAX;
 }
 
-int kam_col_encode(const kam_col *c, int orders, kam_buf *b)
+int kam_col_encode(const kam_col_rows *c, int orders, kam_buf *b)
 {
 	size_t n = c->n, some = 0;
 	unsigned flags = COL_NARROW;

@@ -55,10 +55,10 @@ typedef struct kam_col_row {
 } kam_col_row;
 
 /* The facts of one account of a write transaction: rows in (date, id) order. */
-typedef struct kam_col {
+typedef struct kam_col_rows {
 	kam_col_row *rows;
 	size_t n, cap;
-} kam_col;
+} kam_col_rows;
 
 /* A stored value, opened for reading in place (kam_col_open). */
 typedef struct kam_col_view {
@@ -89,21 +89,21 @@ void kam_col_fact(const kam_col_view *v, size_t i, kam_col_row *row);
 int kam_col_check(const kam_col_view *v);
 
 /* Reads a whole view into c (emptied first). Returns 0, KAM_ENOMEM or KAM_ECORRUPT. */
-int kam_col_load(kam_col *c, const kam_col_view *v);
+int kam_col_load(kam_col_rows *c, const kam_col_view *v);
 
 /*
  * The position of (date, id) in c: sets *at to its index, or to where it would go, and returns
  * whether it is there.
  */
-bool kam_col_find(const kam_col *c, kam_date date, kam_str id, size_t *at);
+bool kam_col_find(const kam_col_rows *c, kam_date date, kam_str id, size_t *at);
 
 /* Inserts row at position `at` (kam_col_find's). Returns 0 or KAM_ENOMEM. */
-int kam_col_insert(kam_col *c, size_t at, const kam_col_row *row);
-void kam_col_remove(kam_col *c, size_t at);
-void kam_col_free(kam_col *c);
+int kam_col_insert(kam_col_rows *c, size_t at, const kam_col_row *row);
+void kam_col_remove(kam_col_rows *c, size_t at);
+void kam_col_free(kam_col_rows *c);
 
 /* Encodes the n >= 1 rows of c into b (reset first). Returns 0 or KAM_ENOMEM. */
-int kam_col_encode(const kam_col *c, int orders, kam_buf *b);
+int kam_col_encode(const kam_col_rows *c, int orders, kam_buf *b);
 
 /* (date, id) order of two rows' keys. */
 int kam_col_key_cmp(kam_date da, kam_str ia, kam_date db, kam_str ib);

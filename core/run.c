@@ -622,12 +622,12 @@ static inline kam_text text_of(kam_str s)
 	return (kam_text){ s.len ? s.ptr : "", s.len };
 }
 
-/* Reads facts of account `index` for orders() and interactions(). */
+/* Reads the window of account `index`'s facts for orders() and interactions(). */
 static int facts_of(kam_run *r, kam_kind kind, size_t index, int32_t from, int32_t to,
-		    const void **rows, size_t *n)
+		    kam_facts_window *w)
 {
 	kam_facts **f = kind == KAM_ORDER ? &r->ofacts : &r->ifacts;
-	*n = 0;
+	w->lo = w->hi = 0;
 	if (index >= r->n)
 		return KAM_EINVAL;
 	if (from > to)
@@ -636,9 +636,9 @@ static int facts_of(kam_run *r, kam_kind kind, size_t index, int32_t from, int32
 	if (rc)
 		return rc;
 	const kam_account_view *v = &r->acc[index].view;
-	rc = kam_facts_get(*f, (kam_str){ v->id.ptr, (uint32_t)v->id.len }, from, to, rows, n);
-	if (rc) {
-		*n = 0;
+	rc = kam_facts_columns(*f, (kam_str){ v->id.ptr, (uint32_t)v->id.len }, from, to, w);
+	if (rc < 0) {
+		w->lo = w->hi = 0;
 		return run_fail(r, rc, "reading the %s of account %.*s: %s",
 				kind == KAM_ORDER ? "orders" : "interactions", (int)v->id.len,
 				v->id.ptr, kam_strerror(rc));
@@ -666,32 +666,43 @@ static kam_txn *run_twin(kam_run *r)
 
 /* ---- orders and interactions read ahead (see struct ahead) ---- */
 
-static void order_views(kam_order_view *v, const kam_order_fact *o, size_t n)
+/* The views of a window of an account's orders, straight from its columns. */
+static void order_views(kam_order_view *v, const kam_facts_window *w)
 {
-	for (size_t i = 0; i < n; i++)
-		v[i] = (kam_order_view){
-			.id = text_of(o[i].id),
-			.day = o[i].date.day,
-			.sec = o[i].date.sec,
-			.amount = o[i].amount,
-			.profit = o[i].has_profit ? o[i].profit : 0,
-			.has_profit = o[i].has_profit,
+	const char *id = (const char *)w->ids;
+	for (size_t i = w->lo; i < w->hi; i++) {
+		kam_col_row r;
+		kam_col_fact(&w->cols, i, &r);
+		*v++ = (kam_order_view){
+			.id = { id, w->cols.idlen[i] },
+			.day = r.date.day,
+			.sec = r.date.sec,
+			.amount = r.fig,
+			.profit = r.opt,
+			.has_profit = r.has,
 		};
+		id += w->cols.idlen[i];
+	}
 }
 
-static void interaction_views(kam_interaction_view *v, const kam_interaction_fact *f, size_t n)
+static void interaction_views(kam_interaction_view *v, const kam_facts_window *w)
 {
-	for (size_t i = 0; i < n; i++)
-		v[i] = (kam_interaction_view){
-			.id = text_of(f[i].id),
-			.day = f[i].date.day,
-			.sec = f[i].date.sec,
-			.minutes = f[i].has_minutes ? f[i].minutes : 0,
-			.has_minutes = f[i].has_minutes,
-			.kind = f[i].kind,
-			.outcome = f[i].outcome,
-			.objection = f[i].objection,
+	const char *id = (const char *)w->ids;
+	for (size_t i = w->lo; i < w->hi; i++) {
+		kam_col_row r;
+		kam_col_fact(&w->cols, i, &r);
+		*v++ = (kam_interaction_view){
+			.id = { id, w->cols.idlen[i] },
+			.day = r.date.day,
+			.sec = r.date.sec,
+			.minutes = r.fig,
+			.has_minutes = r.has,
+			.kind = r.kind,
+			.outcome = r.outcome,
+			.objection = r.objection,
 		};
+		id += w->cols.idlen[i];
+	}
 }
 
 /* Reads block b into its slot; returns 0 or a negative code. */
@@ -702,12 +713,12 @@ static int ahead_fill(ahead *a, kam_facts *f, ahead_slot *sl, size_t b)
 		hi = a->n;
 	for (size_t i = lo; i < hi; i++) {
 		const kam_account_view *v = &a->acc[i].view;
-		const void *rows;
-		size_t cnt;
-		int rc = kam_facts_get(f, (kam_str){ v->id.ptr, (uint32_t)v->id.len }, a->from, a->to,
-				       &rows, &cnt);
-		if (rc)
+		kam_facts_window w;
+		int rc = kam_facts_columns(f, (kam_str){ v->id.ptr, (uint32_t)v->id.len }, a->from,
+					   a->to, &w);
+		if (rc < 0)
 			return rc;
+		size_t cnt = w.hi - w.lo;
 		if (used + cnt > sl->cap) {
 			size_t cap = sl->cap ? sl->cap : 4 * AHEAD_BLOCK;
 			while (cap < used + cnt)
@@ -720,9 +731,9 @@ static int ahead_fill(ahead *a, kam_facts *f, ahead_slot *sl, size_t b)
 		}
 		sl->first[i - lo] = used;
 		if (a->kind == KAM_ORDER)
-			order_views((kam_order_view *)sl->rows + used, rows, cnt);
+			order_views((kam_order_view *)sl->rows + used, &w);
 		else
-			interaction_views((kam_interaction_view *)sl->rows + used, rows, cnt);
+			interaction_views((kam_interaction_view *)sl->rows + used, &w);
 		used += cnt;
 	}
 	sl->first[hi - lo] = used;
@@ -889,7 +900,6 @@ int kam_host_orders(kam_run *r, size_t index, int32_t from_day, int32_t to_day,
 		    const kam_order_view **out, size_t *count)
 {
 	const void *rows;
-	size_t n;
 	if (!r || !out || !count)
 		return KAM_EINVAL;
 	*out = r->ov;
@@ -899,12 +909,14 @@ int kam_host_orders(kam_run *r, size_t index, int32_t from_day, int32_t to_day,
 		*out = rows;
 		return 0;
 	}
-	int rc = facts_of(r, KAM_ORDER, index, from_day, to_day, &rows, &n);
+	kam_facts_window w;
+	int rc = facts_of(r, KAM_ORDER, index, from_day, to_day, &w);
+	size_t n = w.hi - w.lo;
 	if (rc || n == 0)
 		return rc;
 	if (kam_grow((void **)&r->ov, &r->ovcap, n, sizeof(*r->ov)))
 		return run_fail(r, KAM_ENOMEM, "out of memory for %zu orders", n);
-	order_views(r->ov, rows, n);
+	order_views(r->ov, &w);
 	*out = r->ov;
 	*count = n;
 	return 0;
@@ -914,7 +926,6 @@ int kam_host_interactions(kam_run *r, size_t index, int32_t from_day, int32_t to
 			  const kam_interaction_view **out, size_t *count)
 {
 	const void *rows;
-	size_t n;
 	if (!r || !out || !count)
 		return KAM_EINVAL;
 	*out = r->iv;
@@ -924,12 +935,14 @@ int kam_host_interactions(kam_run *r, size_t index, int32_t from_day, int32_t to
 		*out = rows;
 		return 0;
 	}
-	int rc = facts_of(r, KAM_INTERACTION, index, from_day, to_day, &rows, &n);
+	kam_facts_window w;
+	int rc = facts_of(r, KAM_INTERACTION, index, from_day, to_day, &w);
+	size_t n = w.hi - w.lo;
 	if (rc || n == 0)
 		return rc;
 	if (kam_grow((void **)&r->iv, &r->ivcap, n, sizeof(*r->iv)))
 		return run_fail(r, KAM_ENOMEM, "out of memory for %zu interactions", n);
-	interaction_views(r->iv, rows, n);
+	interaction_views(r->iv, &w);
 	*out = r->iv;
 	*count = n;
 	return 0;

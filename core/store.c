@@ -136,7 +136,7 @@ struct rc_ent {
 	uint8_t loaded, dirty; /* halves read from the database, halves changed */
 	uint8_t col_loaded;    /* halves whose columns are in col[] */
 	char id[KAM_ID_MAX];
-	kam_col col[2];        /* the account's orders, interactions (col_ref) */
+	kam_col_rows col[2];        /* the account's orders, interactions (col_ref) */
 };
 
 struct rcache {
@@ -941,7 +941,7 @@ static struct rc_ent *rc_insert(struct rcache *rc, kam_str id, uint32_t h)
 	e->loaded = 0;
 	e->dirty = 0;
 	e->col_loaded = 0;
-	e->col[0] = e->col[1] = (kam_col){ 0 };
+	e->col[0] = e->col[1] = (kam_col_rows){ 0 };
 	e->hash = h;
 	e->seq = rc->next_seq++;
 	e->len = (uint8_t)id.len;
@@ -969,7 +969,7 @@ static void rc_remove(struct rcache *rc, struct rc_ent *e)
 		i = j;
 	}
 	rc->tab[i].used = 0;
-	rc->tab[i].col[0] = rc->tab[i].col[1] = (kam_col){ 0 }; /* moved, or freed above */
+	rc->tab[i].col[0] = rc->tab[i].col[1] = (kam_col_rows){ 0 }; /* moved, or freed above */
 	rc->count--;
 	rc->last = NULL;
 }
@@ -1084,7 +1084,7 @@ static int rc_flush(kam_txn *t)
 			struct rc_ent *e = dirty[i];
 			if (!(e->dirty & e->col_loaded & half))
 				continue;
-			const kam_col *c = &e->col[half == HALF_ORDERS ? 0 : 1];
+			const kam_col_rows *c = &e->col[half == HALF_ORDERS ? 0 : 1];
 			if (!c->n) {
 				rc2 = ikey_del(t, db, (const uint8_t *)e->id, e->len);
 			} else if ((rc2 = kam_col_encode(c, half == HALF_ORDERS, &s->colbuf))) {
@@ -1250,9 +1250,9 @@ static int has_refs(kam_txn *t, int db, kam_str acc, int *found)
  * The columns of `half` of a cached account (rollup_ref), read from the database on first use;
  * they are written back with its rollup (rc_flush).
  */
-static int col_ref(kam_txn *t, struct rc_ent *e, int half, kam_col **out)
+static int col_ref(kam_txn *t, struct rc_ent *e, int half, kam_col_rows **out)
 {
-	kam_col *c = &e->col[half == HALF_ORDERS ? 0 : 1];
+	kam_col_rows *c = &e->col[half == HALF_ORDERS ? 0 : 1];
 	if (!(e->col_loaded & half)) {
 		int db = half == HALF_ORDERS ? DB_ORDER_COLUMNS : DB_INTER_COLUMNS;
 		c->n = 0;
@@ -1301,14 +1301,14 @@ static struct inter_fact inter_fact_of_row(const kam_col_row *r)
 }
 
 /* first_order and last_order of an account from its first and last order. */
-static void col_order_span(const kam_store *s, const kam_col *c, kam_rollup *r)
+static void col_order_span(const kam_store *s, const kam_col_rows *c, kam_rollup *r)
 {
 	r->first_order = c->n ? c->rows[0].date : s->none.first_order;
 	r->last_order = c->n ? c->rows[c->n - 1].date : s->none.last_order;
 }
 
 /* Recomputes the `need` latest-date fields of an account by walking its interactions backward. */
-static void col_inter_latest(const kam_store *s, const kam_col *c, unsigned need, kam_rollup *r)
+static void col_inter_latest(const kam_store *s, const kam_col_rows *c, unsigned need, kam_rollup *r)
 {
 	if (need & NEED_LAST_INTERACTION)
 		r->last_interaction = s->none.last_interaction;
@@ -1362,7 +1362,7 @@ static int scan_all(kam_txn *t, kam_kind kind, kam_str acc, kam_rollup *r)
 static const char *const old_index_names[2] = { "orders_by_account", "interactions_by_account" };
 
 /* Puts the columns c of account acc (n > 0 rows). */
-static int upgrade_put(kam_txn *t, kam_kind kind, kam_str acc, const kam_col *c)
+static int upgrade_put(kam_txn *t, kam_kind kind, kam_str acc, const kam_col_rows *c)
 {
 	kam_store *s = t->store;
 	int rc = kam_col_encode(c, kind == KAM_ORDER, &s->colbuf);
@@ -1405,7 +1405,7 @@ static int upgrade_kind(kam_txn *t, kam_kind kind)
 		mrc = mdb_cursor_open(t->txn, old, &mc);
 	if (mrc)
 		return mrc == MDB_NOTFOUND ? KAM_ECORRUPT : kam_from_mdb(mrc);
-	kam_col col = { 0 };
+	kam_col_rows col = { 0 };
 	char acc[KAM_ID_MAX];
 	kam_str a = { acc, 0 };
 	MDB_val k, v;
@@ -2623,7 +2623,7 @@ static int put_contact(kam_txn *t, const kam_contact *c, const kam_encoded *enc,
  */
 static int dated_remove(kam_txn *t, struct rc_ent *e, const struct dated_fact *d, kam_str id)
 {
-	kam_col *c;
+	kam_col_rows *c;
 	size_t at;
 	int rc = col_ref(t, e, d->half, &c);
 	if (rc)
@@ -2646,7 +2646,7 @@ static int dated_remove(kam_txn *t, struct rc_ent *e, const struct dated_fact *d
 /* Adds fact d of `id` to the cached account e: its columns and its rollup. */
 static int dated_add(kam_txn *t, struct rc_ent *e, const struct dated_fact *d, kam_str id)
 {
-	kam_col *c;
+	kam_col_rows *c;
 	size_t at;
 	int rc = col_ref(t, e, d->half, &c);
 	if (rc)
@@ -3466,14 +3466,12 @@ static int facts_grow(kam_facts *f, size_t n, size_t size)
 	return 0;
 }
 
-/* The rows of v from lo (whose id starts at `id`) up to the last with a day <= to. */
-static int facts_rows(kam_facts *f, const kam_col_view *v, size_t lo, const uint8_t *id,
-		      int32_t to, size_t *count)
+/* The rows of window w as facts. */
+static int facts_rows(kam_facts *f, const kam_facts_window *w, size_t *count)
 {
-	size_t hi = lo;
-	while (hi < v->n && kam_col_day(v, hi) <= to)
-		hi++;
-	size_t n = hi - lo;
+	const kam_col_view *v = &w->cols;
+	const uint8_t *id = w->ids;
+	size_t lo = w->lo, n = w->hi - w->lo;
 	int orders = f->kind == KAM_ORDER;
 	int rc = facts_grow(f, n, orders ? sizeof(kam_order_fact) : sizeof(kam_interaction_fact));
 	if (rc)
@@ -3498,13 +3496,12 @@ static int facts_rows(kam_facts *f, const kam_col_view *v, size_t lo, const uint
 	return 0;
 }
 
-int kam_facts_get(kam_facts *f, kam_str account, int32_t from_day, int32_t to_day,
-		  const void **rows, size_t *count)
+int kam_facts_columns(kam_facts *f, kam_str account, int32_t from_day, int32_t to_day,
+		      kam_facts_window *w)
 {
-	if (!f || !rows || !count)
+	if (!f || !w)
 		return KAM_EINVAL;
-	*rows = f->rows;
-	*count = 0;
+	w->lo = w->hi = 0;
 	kam_txn *t = f->l.txn;
 	if (!t)
 		return KAM_EINVAL; /* its transaction has ended */
@@ -3519,17 +3516,36 @@ int kam_facts_get(kam_facts *f, kam_str account, int32_t from_day, int32_t to_da
 	if (rc <= 0)
 		return rc;
 	page_prefetch(t->store, &f->page, v.mv_data);
-	kam_col_view cv;
-	rc = kam_col_open(v.mv_data, v.mv_size, f->kind == KAM_ORDER, &cv);
+	kam_col_view *cv = &w->cols;
+	rc = kam_col_open(v.mv_data, v.mv_size, f->kind == KAM_ORDER, cv);
 	if (!rc && f->strict)
-		rc = kam_col_check(&cv);
+		rc = kam_col_check(cv);
 	if (rc)
 		return rc;
-	size_t lo = 0;
-	const uint8_t *id = cv.ids;
-	while (lo < cv.n && kam_col_day(&cv, lo) < from_day)
-		id += cv.idlen[lo++];
-	rc = facts_rows(f, &cv, lo, id, to_day, count);
+	size_t lo = 0, hi;
+	const uint8_t *id = cv->ids;
+	while (lo < cv->n && kam_col_day(cv, lo) < from_day)
+		id += cv->idlen[lo++];
+	for (hi = lo; hi < cv->n && kam_col_day(cv, hi) <= to_day;)
+		hi++;
+	w->lo = lo;
+	w->hi = hi;
+	w->ids = id;
+	return hi > lo;
+}
+
+int kam_facts_get(kam_facts *f, kam_str account, int32_t from_day, int32_t to_day,
+		  const void **rows, size_t *count)
+{
+	if (!f || !rows || !count)
+		return KAM_EINVAL;
+	*rows = f->rows;
+	*count = 0;
+	kam_facts_window w;
+	int rc = kam_facts_columns(f, account, from_day, to_day, &w);
+	if (rc <= 0)
+		return rc;
+	rc = facts_rows(f, &w, count);
 	*rows = f->rows;
 	return rc;
 }

@@ -20,6 +20,7 @@
 
 #include <stdint.h>
 
+#include "column.h"
 #include "record.h"
 
 /*
@@ -257,6 +258,21 @@ int kam_facts_open(kam_txn *txn, kam_kind kind, kam_facts **out);
  */
 int kam_facts_get(kam_facts *f, kam_str account, int32_t from_day, int32_t to_day,
 		  const void **rows, size_t *count);
+/* An account's facts in a window, as its columns: rows [lo, hi), the first one's id at `ids`. */
+typedef struct kam_facts_window {
+	kam_col_view cols;
+	size_t lo, hi;
+	const uint8_t *ids;
+} kam_facts_window;
+
+/*
+ * kam_facts_get without making rows: the window of `account` in its columns (column.h), valid as
+ * long as kam_facts_get's rows would be. Returns 1 (hi > lo), 0 (no facts in the window) or a
+ * negative code.
+ */
+int kam_facts_columns(kam_facts *f, kam_str account, int32_t from_day, int32_t to_day,
+		      kam_facts_window *w);
+
 /* Makes the reader check each account's columns whole (order, fields): for kam check. */
 void kam_facts_strict(kam_facts *f);
 void kam_facts_close(kam_facts *f);

@@ -19,7 +19,7 @@ static kam_col_row row(int32_t day, int32_t sec, const char *id)
 	return r;
 }
 
-static void add(kam_col *c, kam_col_row r)
+static void add(kam_col_rows *c, kam_col_row r)
 {
 	size_t at;
 	cr_assert_not(kam_col_find(c, r.date, (kam_str){ r.id, r.idlen }, &at));
@@ -27,7 +27,7 @@ static void add(kam_col *c, kam_col_row r)
 }
 
 /* Encodes c, opens the value, checks it and reads it back into a column equal to c. */
-static void round_trip(const kam_col *c, int orders, unsigned want_flags)
+static void round_trip(const kam_col_rows *c, int orders, unsigned want_flags)
 {
 	kam_buf b = { 0 };
 	cr_assert_eq(kam_col_encode(c, orders, &b), 0);
@@ -36,7 +36,7 @@ static void round_trip(const kam_col *c, int orders, unsigned want_flags)
 	cr_assert_eq(kam_col_open(b.data, b.len, orders, &v), 0);
 	cr_assert_eq(v.n, c->n);
 	cr_assert_eq(kam_col_check(&v), 0);
-	kam_col back = { 0 };
+	kam_col_rows back = { 0 };
 	cr_assert_eq(kam_col_load(&back, &v), 0);
 	cr_assert_eq(back.n, c->n);
 	for (size_t i = 0; i < c->n; i++) {
@@ -57,7 +57,7 @@ static void round_trip(const kam_col *c, int orders, unsigned want_flags)
 
 Test(column, rows_kept_in_date_then_id_order)
 {
-	kam_col c = { 0 };
+	kam_col_rows c = { 0 };
 	add(&c, row(20, KAM_NO_TIME, "b"));
 	add(&c, row(10, 3600, "a"));
 	add(&c, row(20, 0, "a"));
@@ -85,7 +85,7 @@ Test(column, rows_kept_in_date_then_id_order)
 
 Test(column, orders_round_trip)
 {
-	kam_col c = { 0 };
+	kam_col_rows c = { 0 };
 	kam_col_row r = row(19000, KAM_NO_TIME, "O1");
 	r.fig = 1000500; /* 100.05 */
 	add(&c, r);
@@ -113,7 +113,7 @@ Test(column, orders_round_trip)
 
 Test(column, interactions_round_trip)
 {
-	kam_col c = { 0 };
+	kam_col_rows c = { 0 };
 	for (int i = 0; i < 20; i++) {
 		char id[8];
 		snprintf(id, sizeof(id), "I%02d", i);
@@ -138,7 +138,7 @@ Test(column, interactions_round_trip)
 /* A valid value of two interactions, every prefix and every single-byte change of it. */
 Test(column, damaged_values_refused)
 {
-	kam_col c = { 0 };
+	kam_col_rows c = { 0 };
 	kam_col_row r = row(19000, 600, "I1");
 	r.kind = KAM_IK_CALL;
 	r.has = true;
@@ -165,7 +165,7 @@ Test(column, damaged_values_refused)
 			p[i] ^= (uint8_t)(1u << bitn);
 			/* Opened or not, checked or not: never read beyond the value. */
 			if (kam_col_open(p, b.len, 0, &v) == 0 && kam_col_check(&v) == 0) {
-				kam_col back = { 0 };
+				kam_col_rows back = { 0 };
 				cr_assert_eq(kam_col_load(&back, &v), 0);
 				kam_col_free(&back);
 			}
@@ -180,7 +180,7 @@ Test(column, damaged_values_refused)
 	memcpy(p + 4, t, 4);
 	cr_assert_eq(kam_col_open(b.data, b.len, 0, &v), 0);
 	cr_assert_eq(kam_col_check(&v), KAM_ECORRUPT);
-	kam_col back = { 0 };
+	kam_col_rows back = { 0 };
 	cr_assert_eq(kam_col_load(&back, &v), KAM_ECORRUPT);
 	kam_col_free(&back);
 	kam_buf_free(&b);

@@ -13,7 +13,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static int same_rows(const kam_col *a, const kam_col *b)
+static int same_rows(const kam_col_rows *a, const kam_col_rows *b)
 {
 	if (a->n != b->n)
 		return 0;
@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *val = malloc(size - 1 ? size - 1 : 1);
 	memcpy(val, data + 1, size - 1);
 	kam_col_view v;
-	kam_col first = { 0 }, again = { 0 };
+	kam_col_rows first = { 0 }, again = { 0 };
 	kam_buf b = { 0 };
 	if (kam_col_open(val, size - 1, orders, &v) == 0) {
 		for (size_t i = 0; i < v.n; i++)
