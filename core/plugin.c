@@ -49,6 +49,7 @@ static const kam_host host_table = {
 	.add_action = kam_host_add_action,
 	.set_value = kam_host_set_value,
 	.add_metric = kam_host_add_metric,
+	.intern = kam_host_intern,
 };
 
 const char *volatile kam_plugin_running;

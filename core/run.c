@@ -1006,6 +1006,8 @@ static const char *run_intern(kam_run *r, const char *s, int *oom)
 	 * equal, needs no hashing. The slot comes from the address, so a lookup is one compare.
 	 */
 	struct recent_name *seen = &r->recent[((uintptr_t)s >> 3) % RECENT_NAMES];
+	if (seen->in == s && seen->out == s)
+		return s; /* the host's own copy (kam_host_intern), which nobody changes */
 	if (seen->in == s) {
 		const char *out = seen->out;
 		size_t k = 0;
@@ -1021,6 +1023,12 @@ static const char *run_intern(kam_run *r, const char *s, int *oom)
 	}
 	*seen = (struct recent_name){ s, p };
 	return p;
+}
+
+const char *kam_host_intern(kam_run *r, const char *text)
+{
+	int oom = 0;
+	return r && text ? run_intern(r, text, &oom) : NULL;
 }
 
 int kam_host_add_factor(kam_run *r, size_t index, const char *name, double value,

@@ -164,6 +164,7 @@ int kam_host_add_action(kam_run *run, size_t index, const char *action, int32_t 
 			int32_t last_day, double per_year, const char *detail);
 int kam_host_set_value(kam_run *run, size_t index, double value, const char *recommendation);
 int kam_host_add_metric(kam_run *run, size_t index, const char *name, double value);
+const char *kam_host_intern(kam_run *run, const char *text);
 int32_t kam_host_add_months(int32_t day, int months);
 void kam_host_civil(int32_t day, int *year, int *month, int *mday);
 

@@ -639,6 +639,42 @@ Test(run, factors_are_grouped_by_account_in_order_added)
 	kam_run_output_free(&out);
 }
 
+/* ABI 1.2 intern: the host's copies, taken as they are, beside a buffer that changes. */
+static int intern_probe(const kam_host *h, kam_run *r)
+{
+	cr_assert(KAM_HOST_HAS(h, intern));
+	char buf[16] = "rank";
+	const char *rank = h->intern(r, buf);
+	cr_assert_not_null(rank);
+	cr_expect_neq((void *)rank, (void *)buf, "a copy");
+	cr_expect_str_eq(rank, "rank");
+	cr_expect_eq((void *)h->intern(r, "rank"), (void *)rank, "one copy per text");
+	cr_expect_null(h->intern(r, NULL));
+	strcpy(buf, "share"); /* the caller's buffer changes, the copy does not */
+	cr_expect_str_eq(rank, "rank");
+	for (size_t i = 0; i < 4; i++) {
+		cr_assert_eq(h->add_factor(r, i, rank, (double)i, NULL), 0);
+		cr_assert_eq(h->add_factor(r, i, buf, (double)i, rank), 0);
+		strcpy(buf, i % 2 ? "share" : "other");
+	}
+	return 0;
+}
+
+Test(run, interned_names)
+{
+	kam_run_output out;
+	cr_assert_eq(run_model(add_probe(intern_probe), NULL, 0, &out), 0, "%s", out.error);
+	cr_assert_eq(out.count, 4);
+	for (size_t i = 0; i < 4; i++) {
+		const kam_result *res = &out.results[i];
+		cr_assert_eq(res->nfactors, 2);
+		cr_expect_str_eq(res->factors[0].name, "rank");
+		cr_expect_str_eq(res->factors[1].name, i % 2 ? "other" : "share", "account %zu", i);
+		cr_expect_str_eq(res->factors[1].note, "rank");
+	}
+	kam_run_output_free(&out);
+}
+
 static int tier_calls;
 
 static char tier_of(void *ctx, const kam_account_view *v)

@@ -246,7 +246,10 @@ static int results_give(const kam_host *host, kam_run *run, const struct abc_cfg
 			const struct abc_work *w, size_t n)
 {
 	double unit = c->metric == METRIC_ORDERS ? 1.0 : 1e4;
-	const char *name = metric_names[c->metric];
+	const char *name = text_host_name(host, run, metric_names[c->metric]);
+	const char *rank = text_host_name(host, run, "rank");
+	const char *cum_share = text_host_name(host, run, "cum_share");
+	const char *partition_total = text_host_name(host, run, "partition_total");
 
 	for (size_t i = 0; i < n; i++) {
 		const struct abc_res *res = &w->res[i];
@@ -257,11 +260,11 @@ static int results_give(const kam_host *host, kam_run *run, const struct abc_cfg
 		if (!rc)
 			rc = host->add_factor(run, i, name, score, NULL);
 		if (!rc)
-			rc = host->add_factor(run, i, "rank", (double)res->rank, NULL);
+			rc = host->add_factor(run, i, rank, (double)res->rank, NULL);
 		if (!rc)
-			rc = host->add_factor(run, i, "cum_share", res->share, NULL);
+			rc = host->add_factor(run, i, cum_share, res->share, NULL);
 		if (!rc)
-			rc = host->add_factor(run, i, "partition_total",
+			rc = host->add_factor(run, i, partition_total,
 					      wide_double(w->total[w->part[i]]) / unit, NULL);
 		if (rc)
 			return rc;

@@ -48,3 +48,10 @@ int text_param(const kam_host *host, kam_run *run, const char *name, const char 
 	}
 	return 0;
 }
+
+const char *text_host_name(const kam_host *host, kam_run *run, const char *name)
+{
+	const char *copy = KAM_HOST_HAS(host, intern) ? host->intern(run, name) : NULL;
+
+	return copy ? copy : name;
+}

@@ -19,5 +19,11 @@ int text_pick(kam_text t, const char *const *names, int n);
  */
 int text_param(const kam_host *host, kam_run *run, const char *name, const char *const *names,
 	       int n, const char *expect, int *out);
+/*
+ * A name the model gives for every account (a factor, an action, a slug), as the host's own
+ * copy when the host has one to give (ABI 1.2 intern), which it then takes without reading it
+ * again; else `name` itself.
+ */
+const char *text_host_name(const kam_host *host, kam_run *run, const char *name);
 
 #endif

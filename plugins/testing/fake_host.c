@@ -69,6 +69,8 @@ struct kam_run {
 	size_t misuse;
 	size_t orders_calls, orders_backwards;
 	size_t orders_last; /* index of the previous orders() call + 1; 0 before the first */
+	char **interned;    /* intern()'s copies, freed with the run */
+	size_t ninterned;
 };
 
 /* The run being executed, for log calls made with a NULL run. */
@@ -359,6 +361,9 @@ void fake_run_free(kam_run *run)
 		free(a);
 	}
 	free(run->accts);
+	for (size_t i = 0; i < run->ninterned; i++)
+		free(run->interned[i]);
+	free(run->interned);
 	for (size_t i = 0; i < run->plugin->nparams; i++)
 		free(run->values[i]);
 	free(run->values);
@@ -807,6 +812,17 @@ static int host_add_metric(kam_run *run, size_t index, const char *name, double 
 	return 0;
 }
 
+/* A copy per call: plugins are to take their names once per run, not per account. */
+static const char *host_intern(kam_run *run, const char *text)
+{
+	if (!text) {
+		run->misuse++;
+		return NULL;
+	}
+	run->interned = xrealloc(run->interned, (run->ninterned + 1) * sizeof(*run->interned));
+	return run->interned[run->ninterned++] = xstrdup(text);
+}
+
 static const kam_host fake_host_table = {
 	.size = sizeof(kam_host),
 	.abi_major = KAM_ABI_MAJOR,
@@ -830,6 +846,7 @@ static const kam_host fake_host_table = {
 	.add_action = host_add_action,
 	.set_value = host_set_value,
 	.add_metric = host_add_metric,
+	.intern = host_intern,
 };
 
 const kam_host *fake_host(void)

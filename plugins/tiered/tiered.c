@@ -25,6 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/text.h"
+
 /* Outcome, kind and objection numbers of kam_interaction_view (REFERENCE.md's orders). */
 enum { KIND_CALL = 1, KIND_VISIT = 2 };
 enum { OUTCOME_NO_ANSWER = 2, OUTCOME_OBJECTION = 3 };
@@ -69,6 +71,9 @@ struct tiered_cfg {
 	int32_t *holidays; /* sorted, unique */
 	size_t nholidays;
 	struct months_memo *memo; /* MONTHS_SLOTS, or NULL */
+	/* the actions and objection slugs it gives, as the host's copies (text_host_name) */
+	const char *followup_action, *call_action, *visit_action;
+	const char *slugs[7];
 };
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (March-based years, 400-year eras). */
@@ -317,21 +322,21 @@ static int account_plan(const kam_host *host, kam_run *run, struct tiered_cfg *c
 	none = a->created != KAM_NO_DAY ? a->created : c->as_of;
 
 	if (h.run == 1) {
-		const char *slug = h.objection >= 1 && h.objection <= 7
-					   ? objection_slugs[h.objection - 1] : NULL;
+		const char *slug = h.objection >= 1 && h.objection <= 7 ? c->slugs[h.objection - 1]
+									: NULL;
 
 		due = working(c, add_days(h.last_call, c->followup));
-		rc = host->add_action(run, i, "follow-up", due, h.last_call, 12.0 / c->call[k],
-				      slug);
+		rc = host->add_action(run, i, c->followup_action, due, h.last_call,
+				      12.0 / c->call[k], slug);
 	} else {
 		due = h.last_call == KAM_NO_DAY ? none : add_months(host, c, h.last_call, c->call[k]);
-		rc = host->add_action(run, i, "call", working(c, due), h.last_call,
+		rc = host->add_action(run, i, c->call_action, working(c, due), h.last_call,
 				      12.0 / c->call[k], NULL);
 	}
 	if (rc)
 		return rc;
 	due = h.last_visit == KAM_NO_DAY ? none : add_months(host, c, h.last_visit, c->visit[k]);
-	return host->add_action(run, i, "visit", working(c, due), h.last_visit,
+	return host->add_action(run, i, c->visit_action, working(c, due), h.last_visit,
 				12.0 / c->visit[k], NULL);
 }
 
@@ -348,6 +353,11 @@ static int tiered_run(void *state, const kam_host *host, kam_run *run)
 	}
 	rc = cfg_read(host, run, &c);
 	c.memo = calloc(MONTHS_SLOTS, sizeof(*c.memo)); /* without: no memo */
+	c.followup_action = text_host_name(host, run, "follow-up");
+	c.call_action = text_host_name(host, run, "call");
+	c.visit_action = text_host_name(host, run, "visit");
+	for (int s = 0; s < 7; s++)
+		c.slugs[s] = text_host_name(host, run, objection_slugs[s]);
 	for (size_t i = 0; !rc && i < n; i++)
 		rc = account_plan(host, run, &c, i);
 	if (rc == KAM_ENOMEM)

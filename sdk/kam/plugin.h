@@ -37,7 +37,7 @@ extern "C" {
 #endif
 
 #define KAM_ABI_MAJOR 1
-#define KAM_ABI_MINOR 1
+#define KAM_ABI_MINOR 2
 #define KAM_PLUGIN_ENTRY kam_plugin_v1
 #define KAM_PLUGIN_ENTRY_NAME "kam_plugin_v1"
 
@@ -206,6 +206,14 @@ typedef struct kam_host {
 	int (*add_metric)(kam_run *run, size_t index, const char *name, double value);
 
 	/* Members added after ABI 1.0 go below this line, never above. */
+
+	/*
+	 * ABI 1.2: the host's own copy of `text` for this run (NULL when out of memory). A name,
+	 * action, detail or note given to add_factor, add_action or add_metric as such a copy is
+	 * taken as it is: the host does not read it again to see whether it changed, which a model
+	 * that gives the same few names for a million accounts notices. Check KAM_HOST_HAS first.
+	 */
+	const char *(*intern)(kam_run *run, const char *text);
 } kam_host;
 
 /* Whether a host table has a member (added after the plugin was built against it). */
