@@ -143,9 +143,18 @@ static const char *intern_get(intern *t, struct kam_run_mem *m, const char *s, s
 		    kam_str_eq((kam_str){ e->s, e->len }, (kam_str){ s, (uint32_t)len }))
 			return e->s;
 	}
-	char *copy = arena_strndup(m, s, len);
-	if (!copy)
+	/*
+	 * Each copy starts an 8-byte granule of its own: run_intern's slots go by address >> 3, and
+	 * copies sharing one would take each other's slot (the host's copies from kam_host_intern
+	 * are passed back for every account).
+	 */
+	size_t room = (len + 1 + 7) & ~(size_t)7;
+	char *p = arena_alloc(m, room + 7);
+	if (!p)
 		return NULL;
+	char *copy = (char *)(((uintptr_t)p + 7) & ~(uintptr_t)7);
+	memcpy(copy, s, len);
+	copy[len] = 0;
 	t->slots[j] = (slot){ copy, (uint32_t)len, h };
 	t->used++;
 	return copy;
