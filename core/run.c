@@ -1004,19 +1004,26 @@ static void *acc_list_push(kam_run *r, acc_list *l, size_t index)
 	return (char *)l->items + l->size * l->n++;
 }
 
+/* Whether s is a copy kam_host_intern gave: texts nobody changes, taken as they are. */
+static int host_copy(const kam_run *r, const char *s)
+{
+	const struct recent_name *seen = &r->recent[((uintptr_t)s >> 3) % RECENT_NAMES];
+	return seen->in == s && seen->out == s;
+}
+
 /* The shared copy of a name or slug; NULL for NULL. Sets *oom when out of memory. */
 static const char *run_intern(kam_run *r, const char *s, int *oom)
 {
 	if (!s)
 		return NULL;
+	if (host_copy(r, s))
+		return s;
 	/*
 	 * Models pass the same few names for every account, mostly as the same pointers (a dozen
 	 * or more per account for value models): a text seen at that address before, and still
 	 * equal, needs no hashing. The slot comes from the address, so a lookup is one compare.
 	 */
 	struct recent_name *seen = &r->recent[((uintptr_t)s >> 3) % RECENT_NAMES];
-	if (seen->in == s && seen->out == s)
-		return s; /* the host's own copy (kam_host_intern), which nobody changes */
 	if (seen->in == s) {
 		const char *out = seen->out;
 		size_t k = 0;
@@ -1037,7 +1044,10 @@ static const char *run_intern(kam_run *r, const char *s, int *oom)
 const char *kam_host_intern(kam_run *r, const char *text)
 {
 	int oom = 0;
-	return r && text ? run_intern(r, text, &oom) : NULL;
+	const char *copy = r && text ? run_intern(r, text, &oom) : NULL;
+	if (copy) /* known from the start, as a name or as a note */
+		r->recent[((uintptr_t)copy >> 3) % RECENT_NAMES] = (struct recent_name){ copy, copy };
+	return copy;
 }
 
 int kam_host_add_factor(kam_run *r, size_t index, const char *name, double value,
@@ -1047,7 +1057,8 @@ int kam_host_add_factor(kam_run *r, size_t index, const char *name, double value
 	if (!r || index >= r->n || !name || !*name)
 		return KAM_EINVAL;
 	const char *iname = run_intern(r, name, &oom);
-	char *inote = note ? arena_strndup(r->mem, note, strlen(note)) : NULL;
+	char *inote = !note || host_copy(r, note) ? (char *)note
+						 : arena_strndup(r->mem, note, strlen(note));
 	if (oom || (note && !inote))
 		return run_fail(r, KAM_ENOMEM, "out of memory for factors");
 	kam_factor *f = acc_list_push(r, &r->factors, index);

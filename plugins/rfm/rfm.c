@@ -302,6 +302,17 @@ static int quintiles(struct rfm_work *w, size_t n, uint32_t nparts, int d)
 
 static int results_give(const kam_host *host, kam_run *run, const struct rfm_work *w, size_t n)
 {
+	enum { RECENCY, FREQUENCY, MONETARY, R, F, M, CODE, SEGMENT, NAMES };
+	static const char *const names[NAMES] = { "recency_days", "frequency", "monetary", "r",
+						  "f", "m", "code", "segment" };
+	const size_t nseg = sizeof(segments) / sizeof(segments[0]);
+	const char *name[NAMES], *slug[sizeof(segments) / sizeof(segments[0])];
+	const char *no_order = text_host_name(host, run, "no order");
+
+	for (int k = 0; k < NAMES; k++)
+		name[k] = text_host_name(host, run, names[k]);
+	for (size_t k = 0; k < nseg; k++)
+		slug[k] = text_host_name(host, run, segments[k].slug);
 	for (size_t i = 0; i < n; i++) {
 		int r = w->score[DIM_R][i], f = w->score[DIM_F][i], m = w->score[DIM_M][i];
 		int code = 100 * r + 10 * f + m, seg = rfm_segment_of(r, f, m);
@@ -310,22 +321,23 @@ static int results_give(const kam_host *host, kam_run *run, const struct rfm_wor
 
 		rc = host->set_tier(run, i, segments[seg].tier, (double)code);
 		if (!rc)
-			rc = host->add_factor(run, i, "recency_days", (double)rec,
-					      rec == NO_RECENCY ? "no order" : NULL);
+			rc = host->add_factor(run, i, name[RECENCY], (double)rec,
+					      rec == NO_RECENCY ? no_order : NULL);
 		if (!rc)
-			rc = host->add_factor(run, i, "frequency", (double)w->frequency[i], NULL);
+			rc = host->add_factor(run, i, name[FREQUENCY], (double)w->frequency[i], NULL);
 		if (!rc)
-			rc = host->add_factor(run, i, "monetary", (double)w->monetary[i] / 1e4, NULL);
+			rc = host->add_factor(run, i, name[MONETARY], (double)w->monetary[i] / 1e4,
+					      NULL);
 		if (!rc)
-			rc = host->add_factor(run, i, "r", r, NULL);
+			rc = host->add_factor(run, i, name[R], r, NULL);
 		if (!rc)
-			rc = host->add_factor(run, i, "f", f, NULL);
+			rc = host->add_factor(run, i, name[F], f, NULL);
 		if (!rc)
-			rc = host->add_factor(run, i, "m", m, NULL);
+			rc = host->add_factor(run, i, name[M], m, NULL);
 		if (!rc)
-			rc = host->add_factor(run, i, "code", code, NULL);
+			rc = host->add_factor(run, i, name[CODE], code, NULL);
 		if (!rc)
-			rc = host->add_factor(run, i, "segment", seg + 1, segments[seg].slug);
+			rc = host->add_factor(run, i, name[SEGMENT], seg + 1, slug[seg]);
 		if (rc)
 			return rc;
 	}

@@ -438,15 +438,21 @@ static int tiers_cut(const struct score_cfg *c, struct score_work *w, size_t n, 
 
 static int results_give(const kam_host *host, kam_run *run, const struct score_work *w, size_t n)
 {
+	const char *crit[NCRIT];
+	const char *region_weight = text_host_name(host, run, "region_weight");
+	const char *rank = text_host_name(host, run, "rank");
+
+	for (int k = 0; k < NCRIT; k++)
+		crit[k] = text_host_name(host, run, crit_names[k]);
 	for (size_t i = 0; i < n; i++) {
 		int rc = host->set_tier(run, i, w->tier[i], w->score[i]);
 
 		for (int k = 0; k < NCRIT && !rc; k++)
-			rc = host->add_factor(run, i, crit_names[k], w->contrib[k][i], NULL);
+			rc = host->add_factor(run, i, crit[k], w->contrib[k][i], NULL);
 		if (!rc)
-			rc = host->add_factor(run, i, "region_weight", w->rw[i], NULL);
+			rc = host->add_factor(run, i, region_weight, w->rw[i], NULL);
 		if (!rc)
-			rc = host->add_factor(run, i, "rank", (double)w->rank[i], NULL);
+			rc = host->add_factor(run, i, rank, (double)w->rank[i], NULL);
 		if (rc)
 			return rc;
 	}
