@@ -941,13 +941,40 @@ static int sref_get(block_reader *br, uint64_t k, kam_str *out)
 	return 0;
 }
 
+/* Passes over an sref: only a new string needs reading (it joins the dictionary). */
+static inline int sref_skip(block_reader *br, uint64_t k)
+{
+	kam_str s;
+	return k >= 2 && k - 2 < br->n && !br->r.bad ? 0 : sref_get(br, k, &s);
+}
+
+/* Passes over a num without making its double: get_num's checks, none of its arithmetic. */
+static inline void num_skip(reader *r, bool same_as_score)
+{
+	uint64_t h = get_varint(r);
+	if ((h & 3) < 2 || (h == 3 && same_as_score))
+		return;
+	if (h == 2 && r->end - r->p >= 8)
+		r->p += 8;
+	else
+		r->bad = 1;
+}
+
 /* Reads the fixed part of the next row; its factors must be read or skipped next. */
-static int row_read(block_reader *br, row_view *v)
+static int row_read(block_reader *br, row_view *v, bool tier_only)
 {
 	v->id = get_str(&br->r);
 	v->tier = (char)get_byte(&br->r);
-	v->score = get_num(&br->r, NULL);
-	int rc = sref_get(br, get_varint(&br->r), &v->region);
+	int rc;
+	if (tier_only) { /* without making the score's double or resolving the region */
+		num_skip(&br->r, false);
+		v->score = 0;
+		v->region = (kam_str){ "", 0 };
+		rc = sref_skip(br, get_varint(&br->r));
+	} else {
+		v->score = get_num(&br->r, NULL);
+		rc = sref_get(br, get_varint(&br->r), &v->region);
+	}
 	if (rc)
 		return rc;
 	v->nfactors = get_varint(&br->r);
@@ -970,25 +997,6 @@ static int factor_read(block_reader *br, double score, kam_str *name, double *va
 	if (*has_note)
 		return sref_get(br, get_varint(&br->r), note);
 	return br->r.bad ? KAM_ECORRUPT : 0;
-}
-
-/* Passes over an sref: only a new string needs reading (it joins the dictionary). */
-static inline int sref_skip(block_reader *br, uint64_t k)
-{
-	kam_str s;
-	return k >= 2 && k - 2 < br->n && !br->r.bad ? 0 : sref_get(br, k, &s);
-}
-
-/* Passes over a num without making its double: get_num's checks, none of its arithmetic. */
-static inline void num_skip(reader *r, bool same_as_score)
-{
-	uint64_t h = get_varint(r);
-	if ((h & 3) < 2 || (h == 3 && same_as_score))
-		return;
-	if (h == 2 && r->end - r->p >= 8)
-		r->p += 8;
-	else
-		r->bad = 1;
 }
 
 /* Whoever only walks the rows passes their factors by, as factor_read would read them. */
@@ -1094,7 +1102,7 @@ int kam_snapshot_iter_open(kam_txn *txn, uint64_t id, kam_snapshot_iter **out)
 }
 
 /* Reads the fixed part of the iterator's next row: 1, 0 at the end, or a negative code. */
-static int iter_row(kam_snapshot_iter *it, row_view *rv)
+static int iter_row(kam_snapshot_iter *it, row_view *rv, bool tier_only)
 {
 	while (it->br.left == 0) {
 		kam_str k, v;
@@ -1104,7 +1112,7 @@ static int iter_row(kam_snapshot_iter *it, row_view *rv)
 		if ((rc = block_open(&it->br, v)))
 			return rc;
 	}
-	int rc = row_read(&it->br, rv);
+	int rc = row_read(&it->br, rv, tier_only);
 	return rc ? rc : 1;
 }
 
@@ -1113,43 +1121,25 @@ static void row_give(const row_view *rv, kam_snapshot_row *row)
 	*row = (kam_snapshot_row){ rv->id, rv->region, rv->tier, rv->score };
 }
 
-int kam_snapshot_iter_tier(kam_snapshot_iter *it, kam_snapshot_row *row)
-{
-	while (it->br.left == 0) {
-		kam_str k, v;
-		int rc = kam_table_cursor_next(it->cur, &k, &v);
-		if (rc <= 0)
-			return rc;
-		if ((rc = block_open(&it->br, v)))
-			return rc;
-	}
-	/* row_read without making the score's double or resolving the region */
-	block_reader *br = &it->br;
-	row_view rv = { .id = get_str(&br->r), .tier = (char)get_byte(&br->r) };
-	num_skip(&br->r, false);
-	int rc = sref_skip(br, get_varint(&br->r));
-	if (rc)
-		return rc;
-	rv.nfactors = get_varint(&br->r);
-	if (br->r.bad || rv.id.len == 0 || rv.id.len > KAM_ID_MAX ||
-	    rv.nfactors > (size_t)(br->r.end - br->r.p))
-		return KAM_ECORRUPT;
-	br->left--;
-	if ((rc = row_skip_rest(br, &rv)))
-		return rc;
-	*row = (kam_snapshot_row){ rv.id, { "", 0 }, rv.tier, 0 };
-	return 1;
-}
-
-int kam_snapshot_iter_next(kam_snapshot_iter *it, kam_snapshot_row *row)
+static int iter_next(kam_snapshot_iter *it, kam_snapshot_row *row, bool tier_only)
 {
 	row_view rv;
-	int rc = iter_row(it, &rv);
+	int rc = iter_row(it, &rv, tier_only);
 	if (rc == 1 && (rc = row_skip_rest(&it->br, &rv)) == 0) {
 		row_give(&rv, row);
 		rc = 1;
 	}
 	return rc;
+}
+
+int kam_snapshot_iter_next(kam_snapshot_iter *it, kam_snapshot_row *row)
+{
+	return iter_next(it, row, false);
+}
+
+int kam_snapshot_iter_tier(kam_snapshot_iter *it, kam_snapshot_row *row)
+{
+	return iter_next(it, row, true);
 }
 
 /* The value part of a row (value_read's layout) as views, with metric `name` (NULL: none). */
@@ -1187,7 +1177,7 @@ int kam_snapshot_iter_value(kam_snapshot_iter *it, const char *metric, kam_snaps
 			    kam_snapshot_value *v)
 {
 	row_view rv;
-	int rc = iter_row(it, &rv);
+	int rc = iter_row(it, &rv, false);
 	if (rc == 1 && !(rc = factors_skip(&it->br, &rv)) && !(rc = value_view(&it->br, metric, v))) {
 		row_give(&rv, row);
 		rc = 1;
@@ -1209,7 +1199,7 @@ int kam_snapshot_iter_result(kam_snapshot_iter *it, kam_result *out)
 			return rc;
 	}
 	row_view rv;
-	int rc = row_read(&it->br, &rv);
+	int rc = row_read(&it->br, &rv, false);
 	if (!rc)
 		rc = result_copy(&it->br, &rv, out);
 	return rc ? rc : 1;
@@ -1307,7 +1297,7 @@ int kam_snapshot_result(kam_txn *txn, uint64_t id, kam_str account_id, kam_resul
 	rc = block_open(&br, found);
 	while (!rc && br.left) {
 		row_view rv;
-		if ((rc = row_read(&br, &rv)))
+		if ((rc = row_read(&br, &rv, false)))
 			break;
 		int cmp = kam_str_cmp(rv.id, account_id);
 		if (cmp == 0) {
