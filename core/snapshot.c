@@ -442,6 +442,8 @@ static int next_id(kam_txn *txn, uint64_t *id)
 /* ---- writing result blocks ---- */
 
 /* The strings of one block, each with its dictionary index, found by hash. */
+#define DICT_SEEN 16 /* a power of two */
+
 typedef struct dict {
 	kam_str *strs;
 	size_t n, cap;
@@ -451,6 +453,15 @@ typedef struct dict {
 	const char *lastp[SLOTS];
 	kam_str last[SLOTS];
 	size_t last_ix[SLOTS];
+	/*
+	 * Strings met in this block by address: results do not change while they are saved, so a
+	 * text at an address seen before is that entry. Regions come in no order (the last string
+	 * at a position seldom repeats) but each at one address, the run's interned copy.
+	 */
+	struct {
+		const char *p;
+		size_t ix;
+	} seen[DICT_SEEN];
 } dict;
 
 static uint32_t str_hash(const char *p, size_t len)
@@ -468,6 +479,8 @@ static void dict_reset(dict *d)
 		memset(d->slots, 0, d->nslots * sizeof(*d->slots));
 	for (int i = 0; i < SLOTS; i++)
 		d->lastp[i] = NULL;
+	for (int i = 0; i < DICT_SEEN; i++)
+		d->seen[i].p = NULL;
 }
 
 static void dict_free(dict *d)
@@ -565,6 +578,12 @@ static int dict_code(dict *d, int pos, const char *s, uint64_t *code, kam_str *s
 		*code = d->last_ix[pos] + 2;
 		return 0;
 	}
+	size_t si = ((uintptr_t)s >> 3) & (DICT_SEEN - 1), ix;
+	if (d->seen[si].p == s) {
+		ix = d->seen[si].ix;
+		*code = ix + 2;
+		goto found;
+	}
 	*str = kam_str_c(s);
 	if (pos < SLOTS && d->lastp[pos] && kam_str_eq(d->last[pos], *str)) {
 		*code = d->last_ix[pos] + 2;
@@ -573,18 +592,21 @@ static int dict_code(dict *d, int pos, const char *s, uint64_t *code, kam_str *s
 	}
 	if (d->n >= d->cap && dict_grow(d))
 		return KAM_ENOMEM;
-	size_t j = str_hash(str->ptr, str->len) & (d->nslots - 1), ix;
+	size_t j = str_hash(str->ptr, str->len) & (d->nslots - 1);
 	for (; d->slots[j]; j = (j + 1) & (d->nslots - 1)) {
 		ix = d->slots[j] - 1;
 		if (kam_str_eq(d->strs[ix], *str)) {
 			*code = ix + 2;
-			goto found;
+			goto known;
 		}
 	}
 	ix = d->n++;
 	d->slots[j] = (uint32_t)ix + 1;
 	d->strs[ix] = *str;
 	*code = 1;
+known:
+	d->seen[si].p = s;
+	d->seen[si].ix = ix;
 found:
 	if (pos < SLOTS) {
 		d->lastp[pos] = s;
@@ -696,7 +718,7 @@ static int blocks_encode(const kam_result *res, size_t from, size_t to, int vers
 	body.len = HEAD_ROOM;
 	for (size_t i = from; !rc && i < to; i++) {
 		const kam_result *r = &res[i];
-		size_t len = r->account_id ? strlen(r->account_id) : 0;
+		size_t len = r->id_len ? r->id_len : r->account_id ? strlen(r->account_id) : 0;
 		kam_str id = { r->account_id, (uint32_t)len };
 		if (!len || len > KAM_ID_MAX || (prev.ptr && kam_str_cmp(prev, id) >= 0)) {
 			rc = KAM_EINVAL;
