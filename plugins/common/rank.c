@@ -3,6 +3,7 @@
 
 #include <kam/errors.h>
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,58 +11,95 @@
 #include "text.h"
 
 /*
- * An LSD radix sort: the key's bytes from the least significant (skipping bytes that are the
- * same in every key: most of them, for real money), then the partition.
+ * An LSD radix sort of a[0..n) by key, stable, with b[0..n) as scratch; the result is in a. It
+ * skips the key bytes that are the same in every key: most of them, for real money.
+ */
+static void key_sort(struct rank_item *a, struct rank_item *b, size_t n)
+{
+	size_t cnt[8][256] = { { 0 } };
+	struct rank_item *src = a, *dst = b, *t;
+
+	for (size_t j = 0; j < n; j++)
+		for (int k = 0; k < 8; k++)
+			cnt[k][(a[j].key >> (8 * k)) & 255]++;
+	for (int k = 0; n && k < 8; k++) {
+		size_t off = 0;
+
+		if (cnt[k][(a[0].key >> (8 * k)) & 255] == n)
+			continue;
+		for (int v = 0; v < 256; v++) {
+			size_t c = cnt[k][v];
+
+			cnt[k][v] = off;
+			off += c;
+		}
+		for (size_t j = 0; j < n; j++)
+			dst[cnt[k][(src[j].key >> (8 * k)) & 255]++] = src[j];
+		t = src, src = dst, dst = t;
+	}
+	if (src != a)
+		memcpy(a, src, n * sizeof(*a));
+}
+
+/* Partitions [from, to) of a grouped array, each sorted by key on its own. */
+struct parts_job {
+	struct rank_item *items, *tmp;
+	const size_t *off; /* partition p holds [off[p], off[p + 1]) */
+	uint32_t from, to;
+};
+
+static void *parts_sort(void *arg)
+{
+	const struct parts_job *j = arg;
+
+	for (uint32_t p = j->from; p < j->to; p++)
+		key_sort(j->items + j->off[p], j->tmp + j->off[p], j->off[p + 1] - j->off[p]);
+	return NULL;
+}
+
+/* Below this many items a second thread costs more than it saves. */
+#define RANK_THREAD_MIN 65536
+
+/*
+ * Groups the items by partition (stably), then sorts each partition by key: a large ranking's
+ * partitions are shared with a second thread, about half of the items each.
  */
 int rank_sort(struct rank_item *items, size_t n, uint32_t nparts)
 {
-	struct rank_item *tmp = big_malloc(n, sizeof(*tmp)), *src = items, *dst = tmp, *t;
-	size_t(*cnt)[256] = calloc(8, sizeof(*cnt));
-	size_t *pc = calloc((size_t)nparts + 1, sizeof(*pc));
+	struct rank_item *tmp = big_malloc(n, sizeof(*tmp));
+	size_t *off = calloc((size_t)nparts + 1, sizeof(*off));
+	size_t *at = calloc((size_t)nparts + 1, sizeof(*at));
 	int rc = KAM_ENOMEM;
 
-	if (!tmp || !cnt || !pc)
+	if (!tmp || !off || !at)
 		goto out;
 	for (size_t j = 0; j < n; j++)
-		for (int b = 0; b < 8; b++)
-			cnt[b][(items[j].key >> (8 * b)) & 255]++;
-	for (int b = 0; b < 8; b++) {
-		size_t off = 0;
+		off[items[j].part + 1]++;
+	for (uint32_t p = 0; p < nparts; p++)
+		off[p + 1] += off[p];
+	memcpy(at, off, ((size_t)nparts + 1) * sizeof(*at));
+	for (size_t j = 0; j < n; j++)
+		tmp[at[items[j].part]++] = items[j];
+	memcpy(items, tmp, n * sizeof(*items));
 
-		if (cnt[b][(items[0].key >> (8 * b)) & 255] == n)
-			continue;
-		for (int v = 0; v < 256; v++) {
-			size_t c = cnt[b][v];
+	uint32_t half = 0;
+	while (half < nparts && off[half + 1] <= n / 2)
+		half++;
+	struct parts_job mine = { items, tmp, off, 0, half }, other = { items, tmp, off, half, nparts };
+	pthread_t th;
+	int two = n >= RANK_THREAD_MIN && half > 0 && half < nparts &&
+		  pthread_create(&th, NULL, parts_sort, &other) == 0;
 
-			cnt[b][v] = off;
-			off += c;
-		}
-		for (size_t j = 0; j < n; j++)
-			dst[cnt[b][(src[j].key >> (8 * b)) & 255]++] = src[j];
-		t = src, src = dst, dst = t;
-	}
-	if (nparts > 1) {
-		size_t off = 0;
-
-		for (size_t j = 0; j < n; j++)
-			pc[src[j].part]++;
-		for (uint32_t p = 0; p < nparts; p++) {
-			size_t c = pc[p];
-
-			pc[p] = off;
-			off += c;
-		}
-		for (size_t j = 0; j < n; j++)
-			dst[pc[src[j].part]++] = src[j];
-		t = src, src = dst, dst = t;
-	}
-	if (src != items)
-		memcpy(items, src, n * sizeof(*items));
+	if (!two)
+		mine.to = nparts;
+	parts_sort(&mine);
+	if (two)
+		pthread_join(th, NULL);
 	rc = 0;
 out:
 	free(tmp);
-	free(cnt);
-	free(pc);
+	free(off);
+	free(at);
 	return rc;
 }
 
