@@ -622,11 +622,13 @@ typedef struct part {
 	uint32_t *pos;       /* counting sort: its next place per bucket */
 	size_t first;        /* without: where its items start */
 	size_t n;            /* items counted, then made */
+	size_t kept, untiered; /* part_scan's: its items, its accounts without a tier */
+	int64_t omin, omax;  /* part_scan's: its items' overdue days */
 	action_memo memo;
 	int rc;
 } part;
 
-#define PART_MIN_ITEMS 65536 /* fewer: one part, no thread */
+#define PART_MIN_ITEMS 65536 /* fewer accounts: one part, no thread */
 
 bool kam_agenda_threads(void)
 {
@@ -667,30 +669,32 @@ static bool action_kept(const kam_agenda_opts *o, const kam_action *a)
 	return a->due_day >= o->due_from && a->due_day <= o->due_to;
 }
 
-/* First pass: how many items, and the range of their overdue days. */
-static void collect_scan(collect *c)
+/* First pass: a part's items, their range of overdue days, and its accounts without a tier. */
+static void *part_scan(void *arg)
 {
+	part *pt = arg;
+	const collect *c = pt->c;
 	const struct kam_agenda_mem *mem = c->out->mem;
 	const kam_agenda_opts *o = c->p->opts;
-	c->omin = INT64_MAX;
-	c->omax = INT64_MIN;
+	pt->omin = INT64_MAX;
+	pt->omax = INT64_MIN;
 	for (size_t r = 0; r < mem->nouts; r++) {
 		const kam_run_output *ro = &mem->outs[r];
 		const char *tiers = c->p->groups[r].tiers;
-		for (size_t k = 0; k < ro->count; k++) {
+		for (size_t k = pt->from[r]; k < pt->to[r]; k++) {
 			const kam_result *res = &ro->results[k];
-			c->out->untiered += !tiers[k];
+			pt->untiered += !tiers[k];
 			for (size_t a = 0; a < res->nactions; a++) {
 				if (!action_kept(o, &res->actions[a]))
 					continue;
 				int64_t od = (int64_t)o->as_of - res->actions[a].due_day;
-				c->omin = od < c->omin ? od : c->omin;
-				c->omax = od > c->omax ? od : c->omax;
-				c->count++;
+				pt->omin = od < pt->omin ? od : pt->omin;
+				pt->omax = od > pt->omax ? od : pt->omax;
+				pt->kept++;
 			}
 		}
 	}
-	c->span = c->count ? c->omax - c->omin + 1 : 1;
+	return NULL;
 }
 
 static size_t bucket_of(const collect *c, char tier, int64_t overdue)
@@ -819,15 +823,16 @@ static size_t lower_bound(const kam_run_output *ro, const char *id)
 static bool parts_split(const collect *c, part *parts, size_t *bounds)
 {
 	const struct kam_agenda_mem *mem = c->out->mem;
-	size_t n = mem->nouts, big = 0;
+	size_t n = mem->nouts, big = 0, accounts = 0;
 	for (size_t r = 0; r < n; r++) {
 		if (mem->outs[r].count > mem->outs[big].count)
 			big = r;
+		accounts += mem->outs[r].count;
 		bounds[r] = 0;
 		bounds[2 * n + r] = mem->outs[r].count;
 	}
 	const char *pivot = NULL;
-	if (c->count >= PART_MIN_ITEMS && mem->outs[big].count >= 2 && kam_agenda_threads())
+	if (accounts >= PART_MIN_ITEMS && mem->outs[big].count >= 2 && kam_agenda_threads())
 		pivot = mem->outs[big].results[mem->outs[big].count / 2].account_id;
 	for (size_t r = 0; r < n; r++)
 		bounds[n + r] = pivot ? lower_bound(&mem->outs[r], pivot) : mem->outs[r].count;
@@ -898,13 +903,21 @@ static int items_collect(plan *p, kam_agenda *out)
 {
 	collect c = { .p = p, .out = out };
 	part parts[2] = { { .c = &c }, { .c = &c } };
-	collect_scan(&c);
-	if (c.count > UINT32_MAX)
-		return KAM_ELIMIT;
-	if (!c.count)
-		return 0;
-	size_t *bounds = malloc(3 * out->mem->nouts * sizeof(*bounds));
-	if (!bounds || !(out->items = malloc(c.count * sizeof(*out->items)))) {
+	size_t *bounds = malloc(3 * (out->mem->nouts ? out->mem->nouts : 1) * sizeof(*bounds));
+	if (!bounds)
+		return KAM_ENOMEM;
+	bool two = parts_split(&c, parts, bounds);
+	parts_run(part_scan, parts, two);
+	c.count = parts[0].kept + parts[1].kept;
+	c.omin = parts[0].omin < parts[1].omin ? parts[0].omin : parts[1].omin;
+	c.omax = parts[0].omax > parts[1].omax ? parts[0].omax : parts[1].omax;
+	c.span = c.count ? c.omax - c.omin + 1 : 1;
+	out->untiered += parts[0].untiered + parts[1].untiered;
+	if (c.count > UINT32_MAX || !c.count) {
+		free(bounds);
+		return c.count ? KAM_ELIMIT : 0;
+	}
+	if (!(out->items = malloc(c.count * sizeof(*out->items)))) {
 		free(bounds);
 		return KAM_ENOMEM;
 	}
@@ -918,7 +931,6 @@ static int items_collect(plan *p, kam_agenda *out)
 				rc = KAM_ENOMEM;
 	}
 	if (!rc) {
-		bool two = parts_split(&c, parts, bounds);
 		parts_run(part_count, parts, two);
 		parts_offsets(&c, parts);
 		parts_run(part_place, parts, two);
