@@ -304,6 +304,11 @@ struct kam_run {
 	intern names; /* factor and metric names, actions, details, recommendations, regions */
 	pthread_mutex_t names_lock; /* for region_intern on the loading threads */
 	kam_str recent_regions[RECENT_REGIONS]; /* this thread's region_intern cache */
+	/*
+	 * Where account_keep copies ids: mem, or an arena of the loading's own while a helper
+	 * interns regions into mem at the same time (merged into mem afterwards).
+	 */
+	struct kam_run_mem *ids_mem;
 	struct recent_name {
 		const char *in, *out; /* a name as a model passed it, and its interned copy */
 	} recent[RECENT_NAMES]; /* by the address passed (see run_intern) */
@@ -1246,7 +1251,8 @@ static int account_keep(kam_run *r, const kam_account *a, const kam_rollup *ro, 
 		snprintf(err, errlen, "out of memory for %zu accounts", r->n + 1);
 		return KAM_ENOMEM;
 	}
-	if (account_init(r, r->recent_regions, r->mem, &r->acc[r->n], a, ro)) {
+	if (account_init(r, r->recent_regions, r->ids_mem ? r->ids_mem : r->mem, &r->acc[r->n], a,
+			 ro)) {
 		snprintf(err, errlen, "out of memory for %zu accounts", r->n + 1);
 		return KAM_ENOMEM;
 	}
@@ -1255,20 +1261,36 @@ static int account_keep(kam_run *r, const kam_account *a, const kam_rollup *ro, 
 }
 
 /*
- * account_keep for a loader that keeps accounts in id order on the run's thread, then kept,
- * given the account with the id of its view (the run's copy, which the results show too).
+ * kept for the account just kept (the last of the run's array), given the account with the id
+ * of its view (the run's copy, which the results show too).
  */
+static int account_noted(kam_run *r, const kam_run_spec *spec, kam_account *a, char *err,
+			 size_t errlen)
+{
+	if (!spec->kept)
+		return 0;
+	a->id.ptr = r->acc[r->n - 1].view.id.ptr;
+	int rc = spec->kept(spec->filter_ctx, a);
+	if (rc)
+		snprintf(err, errlen, "noting account %.*s: %s", (int)a->id.len, a->id.ptr,
+			 kam_strerror(rc));
+	return rc;
+}
+
+/* account_keep for a loader that keeps accounts in id order on the run's thread, then kept. */
 static int account_take(kam_run *r, const kam_run_spec *spec, kam_account *a,
 			const kam_rollup *ro, char *err, size_t errlen)
 {
 	int rc = account_keep(r, a, ro, err, errlen);
-	if (rc || !spec->kept)
-		return rc;
-	a->id.ptr = r->acc[r->n - 1].view.id.ptr;
-	if ((rc = spec->kept(spec->filter_ctx, a)))
-		snprintf(err, errlen, "noting account %.*s: %s", (int)a->id.len, a->id.ptr,
-			 kam_strerror(rc));
-	return rc;
+	return rc ? rc : account_noted(r, spec, a, err, errlen);
+}
+
+/* account_take of an account whose view the pipe's helper built, at the next place. */
+static int account_built(kam_run *r, const kam_run_spec *spec, kam_account *a, char *err,
+			 size_t errlen)
+{
+	r->n++;
+	return account_noted(r, spec, a, err, errlen);
 }
 
 static int accounts_load_one(kam_run *r, const kam_run_spec *spec, char *err, size_t errlen)
@@ -1432,6 +1454,10 @@ static int accounts_load_two(kam_run *r, const kam_run_spec *spec, size_t total,
  * reads only the rollups of the accounts kept), else here. The records stay in the map, so an
  * account read by the helper is as good as one read here. A rollup that fails is a failure only
  * for an account the filter keeps, as when this thread reads alone.
+ *
+ * When the helper knows which accounts are kept (it filters, or nothing does), it also builds
+ * their views, in the run's array made large enough for the whole book: this thread, which calls
+ * kept for each (the agenda's tiers and owners), was the slower end of the pipe.
  */
 #define PIPE_BLOCK 4096 /* accounts: each handoff between the threads costs a wakeup */
 #define PIPE_SLOTS 4
@@ -1442,12 +1468,18 @@ typedef struct pipe_slot {
 	kam_rollup ro[PIPE_BLOCK];
 	int ro_rc[PIPE_BLOCK];
 	bool kept[PIPE_BLOCK]; /* false: the helper's filter left it out */
+	bool built[PIPE_BLOCK]; /* the helper made its view, at the next place of the run's array */
 } pipe_slot;
 
 typedef struct load_pipe {
 	kam_txn *txn;
 	int no_rollup;
 	const kam_run_spec *filter; /* the spec whose filter the helper runs, or NULL */
+	/* The helper builds the views: into r->acc, from r->n on, while there is room (cap). */
+	kam_run *build;
+	size_t built, cap;
+	struct kam_run_mem mem;          /* where the helper copies ids */
+	kam_str recent[RECENT_REGIONS];  /* its region_intern cache */
 	pipe_slot *slots;
 	pthread_mutex_t lock;    /* guards what follows */
 	pthread_cond_t cond;
@@ -1483,6 +1515,16 @@ static void *pipe_main(void *arg)
 			size_t j = sl->n++;
 			sl->kept[j] = !f || f->filter(f->filter_ctx, &sl->a[j]);
 			sl->ro_rc[j] = sl->kept[j] ? account_rollup(lp->no_rollup, cur, &sl->ro[j]) : 0;
+			sl->built[j] = false;
+			if (lp->build && sl->kept[j] && !sl->ro_rc[j] && lp->built < lp->cap) {
+				kam_run *r = lp->build;
+				/* a failure (memory) leaves it to the run's thread, which reports it */
+				sl->built[j] = !account_init(r, lp->recent, &lp->mem, &r->acc[lp->built],
+							     &sl->a[j], lp->no_rollup ? NULL : &sl->ro[j]);
+				lp->built += sl->built[j];
+				if (!sl->built[j])
+					lp->cap = 0; /* the rest in order, by the run's thread */
+			}
 		}
 		pthread_mutex_lock(&lp->lock);
 		lp->produced = b + 1;
@@ -1520,7 +1562,9 @@ static int pipe_take(kam_run *r, const kam_run_spec *spec, pipe_slot *sl, char *
 				 a->id.ptr, kam_strerror(sl->ro_rc[j]));
 			return sl->ro_rc[j];
 		}
-		int rc = account_take(r, spec, a, r->no_rollup ? NULL : &sl->ro[j], err, errlen);
+		int rc = sl->built[j] ? account_built(r, spec, a, err, errlen)
+				      : account_take(r, spec, a, r->no_rollup ? NULL : &sl->ro[j], err,
+						     errlen);
 		if (rc)
 			return rc;
 	}
@@ -1536,6 +1580,13 @@ static int accounts_load_pipe(kam_run *r, const kam_run_spec *spec, char *err, s
 	lp.txn = r->twin;
 	lp.no_rollup = r->no_rollup;
 	lp.filter = filter_on_helper(spec) ? spec : NULL;
+	struct kam_run_mem my_mem = { 0 };
+	if (!spec->filter || lp.filter) {
+		lp.build = r;
+		lp.built = r->n;
+		lp.cap = r->cap;
+		r->ids_mem = &my_mem;
+	}
 	if (!(lp.slots = malloc(PIPE_SLOTS * sizeof(*lp.slots))))
 		return 0;
 	if (pthread_mutex_init(&lp.lock, NULL))
@@ -1566,6 +1617,9 @@ static int accounts_load_pipe(kam_run *r, const kam_run_spec *spec, char *err, s
 		pthread_mutex_unlock(&lp.lock);
 	}
 	pthread_join(th, NULL);
+	arena_adopt(r->mem, &lp.mem);
+	arena_adopt(r->mem, &my_mem);
+	r->ids_mem = NULL;
 	pthread_cond_destroy(&lp.cond);
 	pthread_mutex_destroy(&lp.lock);
 	free(lp.slots);
