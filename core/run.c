@@ -1456,8 +1456,9 @@ static int accounts_load_two(kam_run *r, const kam_run_spec *spec, size_t total,
  * for an account the filter keeps, as when this thread reads alone.
  *
  * When the helper knows which accounts are kept (it filters, or nothing does), it also builds
- * their views, in the run's array made large enough for the whole book: this thread, which calls
- * kept for each (the agenda's tiers and owners), was the slower end of the pipe.
+ * the views of every other block, in the run's array made large enough for the whole book: this
+ * thread, which calls kept for each (the agenda's tiers and owners), was the slower end of the
+ * pipe when it built them all, and the helper when it built none.
  */
 #define PIPE_BLOCK 4096 /* accounts: each handoff between the threads costs a wakeup */
 #define PIPE_SLOTS 4
@@ -1475,9 +1476,12 @@ typedef struct load_pipe {
 	kam_txn *txn;
 	int no_rollup;
 	const kam_run_spec *filter; /* the spec whose filter the helper runs, or NULL */
-	/* The helper builds the views: into r->acc, from r->n on, while there is room (cap). */
+	/*
+	 * The helper builds the views of every other block (this thread those of the others): into
+	 * r->acc, where the kept account `next` goes, while there is room (cap).
+	 */
 	kam_run *build;
-	size_t built, cap;
+	size_t next, cap;
 	struct kam_run_mem mem;          /* where the helper copies ids */
 	kam_str recent[RECENT_REGIONS];  /* its region_intern cache */
 	pipe_slot *slots;
@@ -1516,14 +1520,16 @@ static void *pipe_main(void *arg)
 			sl->kept[j] = !f || f->filter(f->filter_ctx, &sl->a[j]);
 			sl->ro_rc[j] = sl->kept[j] ? account_rollup(lp->no_rollup, cur, &sl->ro[j]) : 0;
 			sl->built[j] = false;
-			if (lp->build && sl->kept[j] && !sl->ro_rc[j] && lp->built < lp->cap) {
+			if (!sl->kept[j])
+				continue;
+			size_t k = lp->next++;
+			if (lp->build && b % 2 == 0 && !sl->ro_rc[j] && k < lp->cap) {
 				kam_run *r = lp->build;
 				/* a failure (memory) leaves it to the run's thread, which reports it */
-				sl->built[j] = !account_init(r, lp->recent, &lp->mem, &r->acc[lp->built],
-							     &sl->a[j], lp->no_rollup ? NULL : &sl->ro[j]);
-				lp->built += sl->built[j];
+				sl->built[j] = !account_init(r, lp->recent, &lp->mem, &r->acc[k], &sl->a[j],
+							     lp->no_rollup ? NULL : &sl->ro[j]);
 				if (!sl->built[j])
-					lp->cap = 0; /* the rest in order, by the run's thread */
+					lp->cap = 0; /* the rest by the run's thread */
 			}
 		}
 		pthread_mutex_lock(&lp->lock);
@@ -1583,7 +1589,7 @@ static int accounts_load_pipe(kam_run *r, const kam_run_spec *spec, char *err, s
 	struct kam_run_mem my_mem = { 0 };
 	if (!spec->filter || lp.filter) {
 		lp.build = r;
-		lp.built = r->n;
+		lp.next = r->n;
 		lp.cap = r->cap;
 		r->ids_mem = &my_mem;
 	}
