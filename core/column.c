@@ -121,7 +121,8 @@ void kam_col_fact(const kam_col_view *v, size_t i, kam_col_row *row)
 	row->objection = v->objection ? v->objection[i] : 0;
 }
 
-int kam_col_key_cmp(kam_date da, kam_str ia, kam_date db, kam_str ib)
+/* (date, id) order of two rows' keys. */
+static int key_cmp(kam_date da, kam_str ia, kam_date db, kam_str ib)
 {
 	if (da.day != db.day)
 		return da.day < db.day ? -1 : 1;
@@ -145,7 +146,7 @@ int kam_col_check(const kam_col_view *v)
 				   (v->code[i] >> 6) || r.objection > KAM_OBJ_BAD_PAST_EXPERIENCE ||
 				   r.fig < 0))
 			return KAM_ECORRUPT;
-		if (prev && kam_col_key_cmp(pd, (kam_str){ prev, v->idlen[i - 1] }, r.date, s) >= 0)
+		if (prev && key_cmp(pd, (kam_str){ prev, v->idlen[i - 1] }, r.date, s) >= 0)
 			return KAM_ECORRUPT;
 		prev = id;
 		pd = r.date;
@@ -175,7 +176,7 @@ int kam_col_load(kam_col_rows *c, const kam_col_view *v)
 
 static int row_cmp(const kam_col_row *r, kam_date date, kam_str id)
 {
-	return kam_col_key_cmp(r->date, (kam_str){ r->id, r->idlen }, date, id);
+	return key_cmp(r->date, (kam_str){ r->id, r->idlen }, date, id);
 }
 
 bool kam_col_find(const kam_col_rows *c, kam_date date, kam_str id, size_t *at)

@@ -105,7 +105,4 @@ void kam_col_free(kam_col_rows *c);
 /* Encodes the n >= 1 rows of c into b (reset first). Returns 0 or KAM_ENOMEM. */
 int kam_col_encode(const kam_col_rows *c, int orders, kam_buf *b);
 
-/* (date, id) order of two rows' keys. */
-int kam_col_key_cmp(kam_date da, kam_str ia, kam_date db, kam_str ib);
-
 #endif

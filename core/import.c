@@ -452,7 +452,7 @@ static void row_parse(pipeline *pl, arena *a, prow *r)
 	kam_encoded enc;
 	if (kam_put_encode(s->kind, &r->rec, &pl->enc, &enc))
 		return;
-	size_t n = (size_t)enc.vlen + enc.iklen + enc.ivlen;
+	size_t n = (size_t)enc.vlen + enc.iklen;
 	uint8_t *p = arena_alloc(a, n ? n : 1);
 	if (!p)
 		return;

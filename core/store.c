@@ -2778,15 +2778,15 @@ int kam_put_encode(kam_kind kind, const void *rec, kam_buf *buf, kam_encoded *en
 	int rc = rec_encode(sch, rec, buf);
 	if (rc)
 		return rc;
-	size_t vlen = buf->len, iklen = 0, ivlen = 0;
+	size_t vlen = buf->len, iklen = 0;
 	if (kind == KAM_CONTACT) {
 		if (kam_buf_reserve(buf, IKEY_MAX))
 			return KAM_ENOMEM;
 		const kam_contact *c = rec;
 		iklen = key_text(buf->data + vlen, c->account_id, c->id);
 	}
-	buf->len = vlen + iklen + ivlen;
-	*enc = (kam_encoded){ buf->data, (uint32_t)vlen, (uint32_t)iklen, (uint32_t)ivlen };
+	buf->len = vlen + iklen;
+	*enc = (kam_encoded){ buf->data, (uint32_t)vlen, (uint32_t)iklen };
 	return 0;
 }
 

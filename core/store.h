@@ -134,12 +134,12 @@ int kam_put(kam_txn *txn, kam_kind kind, const void *rec, int *replaced);
 
 /*
  * A record made ready for kam_put_encoded outside the write transaction (by a thread that parses
- * input while another one writes): its stored bytes and, for contacts, orders and interactions,
- * its by-account index key and value, in `bytes` one after the other.
+ * input while another one writes): its stored bytes and, for a contact, its by-account index
+ * key, in `bytes` one after the other.
  */
 typedef struct kam_encoded {
 	const uint8_t *bytes;
-	uint32_t vlen, iklen, ivlen; /* record, index key, index value */
+	uint32_t vlen, iklen; /* record, index key */
 } kam_encoded;
 
 /*

@@ -6,16 +6,9 @@
 # that reads them by account (agenda, segmentations, activity, portfolio, check).
 . "$(dirname "$0")/lib/common.sh"
 
-if [ "$(getconf LONG_BIT)" != 64 ] || [ "$(printf 'ab' | od -An -tx2 | tr -d ' ')" != 6261 ]; then
-	echo "skipped: the fixture is a little-endian 64-bit LMDB file"
-	exit 77
-fi
-
 OLD="$T/old"
 NEW="$T/new"
-mkdir -m 700 "$OLD"
-gzip -dc "$DATA/book_schema2.mdb.gz" >"$OLD/data.mdb" || fail "cannot unpack the fixture"
-chmod 600 "$OLD/data.mdb"
+unpack_fixture book_schema2.mdb.gz "$OLD"
 
 # A user who may read the database but not write it cannot upgrade it: refused, untouched (as
 # root, with a user who may run kam; reported as skipped otherwise).

@@ -60,6 +60,19 @@ count_in() { "$KAM" --db "$1" stats --format csv | awk -F, -v k="$2" '$1 == k { 
 count() { count_in "$DB" "$1"; }
 snapshot_count() { K snapshots --format csv | tail -n +2 | wc -l | tr -d ' '; }
 
+# unpack_fixture NAME DIR: tests/data/NAME (a gzipped data.mdb written by an older kam) as the
+# database in a new directory DIR. An LMDB file is only readable on the byte order and word size
+# that wrote it (x86-64 here): elsewhere the test stops, reported as skipped.
+unpack_fixture() {
+	if [ "$(getconf LONG_BIT)" != 64 ] || [ "$(printf 'ab' | od -An -tx2 | tr -d ' ')" != 6261 ]; then
+		echo "skipped: the fixture is a little-endian 64-bit LMDB file"
+		exit 77
+	fi
+	mkdir -m 700 "$2"
+	gzip -dc "$DATA/$1" >"$2/data.mdb" || fail "cannot unpack $1"
+	chmod 600 "$2/data.mdb"
+}
+
 # same_book A B: databases A and B export the same records, every kind as csv and as json, and
 # the same account A1 (`kam get`, with its rollup).
 same_book() {
