@@ -55,6 +55,19 @@ best() {
 # once NAME CMD...: best with a single run.
 once() { RUNS=1 best "$@"; }
 
+# page_cache FILE...: drops the files from the page cache, then reads them back once, so that
+# every engine starts from the cache a restart and a first read leave, whatever wrote the files
+# before. Pages cached by writing (a fresh import's) stay in 4 KB pieces, and reading them through
+# a map costs more page faults than pages read back in large pieces: kam's runs were 20-30 ms
+# slower on them (bench/README.md, "Page cache"). GNU dd's nocache with count=0 drops a file.
+page_cache() {
+	local f
+	for f in "$@"; do
+		dd if="$f" iflag=nocache count=0 status=none
+		cat "$f" >/dev/null
+	done
+}
+
 # ratio A B: A / B to one decimal.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "inf" }'; }
 

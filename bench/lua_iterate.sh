@@ -99,7 +99,7 @@ print("%.3f %d %d %.4f %d %d" % (t, n, employees, revenue, north, name_bytes))
 PY
 
 # Warm both files into the page cache, then keep the best of RUNS runs of each loop.
-cat "$KDB/data.mdb" "$SDB" >/dev/null
+page_cache "$KDB/data.mdb" "$SDB"
 fastest() { sort -n | head -1; }
 run_kam() {
 	for _ in $(seq "$RUNS"); do "$KAM" --db "$KDB" run --readonly "$LUA" "$1"; done >"$BENCH/log/kam-$1.out"

@@ -34,7 +34,7 @@ bench_data
 KDB=$WORK/kam.db
 # Stored tiers, as a team would have them: portfolio and alerts read them.
 bench_kam_db --segment get account "$(sed -n 2p "$DATA/accounts.csv" | cut -d, -f1)"
-cat "$KDB"/*.mdb >/dev/null # a warm page cache for every run
+page_cache "$KDB"/*.mdb # a warm page cache for every run (see lib.sh)
 
 K=("$KAM" --db "$KDB")
 V=("${K[@]}" value --model customer-value --as-of "$AS_OF" --quiet)
