@@ -223,6 +223,8 @@ echo "timing:  best of $RUNS runs each, as of $AS_OF"
 KAG=("$KAM" --db "$KDB" agenda --as-of "$AS_OF")
 best kam sh -c '"$@" --format csv >/dev/null' sh "${KAG[@]}"
 kam=$BEST kam_cpu=$CPU kam_mem=$MEM
+paused kam-paused sh -c '"$@" --format csv >/dev/null' sh "${KAG[@]}"
+kam_paused=$BEST kam_paused_cpu=$CPU
 best kam-rep sh -c '"$@" --format csv >/dev/null' sh "${KAG[@]}" --owner "$rep"
 kam_rep=$BEST kam_rep_cpu=$CPU
 best kam-tiers sh -c '"$1" --db "$2" tiers --format csv >/dev/null' sh "$KAM" "$KDB"
@@ -231,6 +233,8 @@ best sqlite sh -c 'sqlite3 "$1" ".read $2" >/dev/null' sh "$SDB" "$LOG/agenda-sq
 sqlite=$BEST sqlite_cpu=$CPU
 best duckdb node "$DUCK/agenda.mjs" db "$DDB" "$DATA" "$TIERS" "$AS_OF" /dev/null
 duckdb=$BEST duckdb_cpu=$CPU
+paused duckdb-paused node "$DUCK/agenda.mjs" db "$DDB" "$DATA" "$TIERS" "$AS_OF" /dev/null
+duckdb_paused=$BEST duckdb_paused_cpu=$CPU
 
 load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo n/a)
 row() { printf '%-24s %-9s %-7s %s\n' "$1" "$2" "$3" "${4:-}"; }
@@ -240,10 +244,13 @@ row "agenda rows:" "${kam_counts%% *}" "" "rows, sum of overdue_days, calls, fol
 row "engines agree:" "$same" "" "sqlite: $sqlite_counts; duckdb: $duckdb_counts"
 row "" "wall s" "cpu s"
 row "kam agenda, csv:" "$kam" "$kam_cpu" "the whole list (peak RSS ${kam_mem} MB)"
+row "kam agenda, after 5 s:" "$kam_paused" "$kam_paused_cpu" "one run after a pause (see lib.sh's paused)"
 row "kam agenda --owner:" "$kam_rep" "$kam_rep_cpu" "one rep ($rep)"
 row "kam tiers, csv:" "$tiers" "$tiers_cpu" "reading the current tiers alone (part of the agenda)"
 row "SQLite:" "$sqlite" "$sqlite_cpu" "the same list, csv to /dev/null"
 row "DuckDB, 2 threads:" "$duckdb" "$duckdb_cpu" "the same list, COPY to /dev/null (own database file)"
+row "DuckDB, after 5 s:" "$duckdb_paused" "$duckdb_paused_cpu" "one run after a pause"
 echo "ratios (wall):           SQLite/kam $(ratio "$sqlite" "$kam")x, DuckDB/kam $(ratio "$duckdb" "$kam")x"
+echo "after a pause (wall):    DuckDB/kam $(ratio "$duckdb_paused" "$kam_paused")x"
 echo "load average:            $load (wall times wait for a CPU on a busy machine)"
 echo "targets:                 kam <= 0.6 s, >= 5x faster than DuckDB"

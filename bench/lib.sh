@@ -68,6 +68,15 @@ page_cache() {
 	done
 }
 
+# paused NAME CMD...: once, after a pause of 5 s. This VM class gives memory freed for longer than
+# about 2 s back to its host (virtio-balloon free page reporting), and touching such memory
+# again costs much more: a lone run after a pause is slower than the best of back-to-back runs,
+# for kam's huge pages most (bench/README.md, "Runs after a pause").
+paused() {
+	sleep 5
+	once "$@"
+}
+
 # ratio A B: A / B to one decimal.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "inf" }'; }
 

@@ -172,6 +172,9 @@ best kam "${KSEG[@]}" --quiet
 kam=$BEST
 kam_cpu=$CPU
 kam_tiers=$(sed -n 's/.*accounts (\(.*\)) in .*/\1/p' "$LOG/kam.out" | head -1)
+paused kam-paused "${KSEG[@]}" --quiet
+kam_paused=$BEST
+kam_paused_cpu=$CPU
 best kam-dry "${KSEG[@]}" --quiet --dry-run
 kam_dry=$BEST
 kam_dry_cpu=$CPU
@@ -217,6 +220,9 @@ best duckdb node "$DUCK/tiers.mjs" db "$DDB" "$DATA" "$FROM" "$UNTIL"
 duckdb=$BEST
 duckdb_cpu=$CPU
 duckdb_tiers=$(tail -n 1 "$LOG/duckdb.out")
+paused duckdb-paused node "$DUCK/tiers.mjs" db "$DDB" "$DATA" "$FROM" "$UNTIL"
+duckdb_paused=$BEST
+duckdb_paused_cpu=$CPU
 once duckdb-csv node "$DUCK/tiers.mjs" csv "" "$DATA" "$FROM" "$UNTIL"
 duckdb_csv=$BEST
 duckdb_csv_cpu=$CPU
@@ -234,13 +240,16 @@ echo
 row "accounts:" "$ACCOUNTS" "" "(seed $SEED), $(($(grep -c '' "$DATA/orders.csv") - 1)) orders"
 row "" "wall s" "cpu s"
 row "kam segment (stored):" "$kam" "$kam_cpu" "tiers: $kam_tiers"
+row "kam segment, after 5 s:" "$kam_paused" "$kam_paused_cpu" "stored, one run after a pause (see lib.sh's paused)"
 row "kam segment --dry-run:" "$kam_dry" "$kam_dry_cpu" "the model run alone, nothing written"
 row "kam segment, csv out:" "$kam_csv" "$kam_csv_cpu" "stored, and 1M rows printed to /dev/null"
 row "SQLite:" "$sqlite" "$sqlite_cpu" "tiers: $sqlite_tiers (table stored)"
 row "DuckDB, 2 threads:" "$duckdb" "$duckdb_cpu" "tiers: $duckdb_tiers (own database file; table stored)"
+row "DuckDB, after 5 s:" "$duckdb_paused" "$duckdb_paused_cpu" "one run after a pause"
 row "DuckDB from the CSVs:" "$duckdb_csv" "$duckdb_csv_cpu" "reads both CSV files, then the same (one run)"
 row "bare LMDB scan:" "$scan" "$scan_cpu" "$scan_what of order_columns (cursor walk)"
 row "mdb_dump of the columns:" "$dump" "" "hex text to /dev/null: an upper bound for a scan (one run)"
 echo "ratios (wall):         SQLite/kam $(ratio "$sqlite" "$kam")x, DuckDB/kam $(ratio "$duckdb" "$kam")x, DuckDB-from-CSV/kam $(ratio "$duckdb_csv" "$kam")x"
+echo "after a pause (wall):   DuckDB/kam $(ratio "$duckdb_paused" "$kam_paused")x"
 echo "load average:          $load (wall times wait for a CPU on a busy machine)"
 echo "targets:               kam <= 0.4 s, >= 3x faster than DuckDB, >= 10x faster than SQLite"
