@@ -460,12 +460,12 @@ static int run_kept(void *ctx, const kam_account *a)
 }
 
 /* The model's tier(): what kept noted, by the account's place among the kept ones. */
-static char run_tier(void *ctx, const kam_account_view *v)
+static char run_tier(void *ctx, kam_text account_id)
 {
 	group *g = ((run_ctx *)ctx)->g;
-	kam_str id = { v->id.ptr, (uint32_t)v->id.len };
+	kam_str id = { account_id.ptr, (uint32_t)account_id.len };
 	size_t pos = g->tier_pos;
-	/* in order, the view's id is the very text kept was given (the run's copy) */
+	/* in order, the id is the very text kept was given (the run's copy) */
 	if (pos < g->nowners && g->ids[pos].ptr == id.ptr) {
 		g->tier_pos = pos + 1;
 		return g->tiers[pos];

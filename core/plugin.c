@@ -50,6 +50,8 @@ static const kam_host host_table = {
 	.set_value = kam_host_set_value,
 	.add_metric = kam_host_add_metric,
 	.intern = kam_host_intern,
+	.account_text = kam_host_account_text,
+	.account_number = kam_host_account_number,
 };
 
 const char *volatile kam_plugin_running;

@@ -219,9 +219,22 @@ typedef struct acc_list {
 #define RECENT_NAMES 64 /* a power of two */
 #define RECENT_REGIONS 16 /* a power of two */
 
+/*
+ * What a run keeps of an account when its model omits the views (KAM_OMIT_VIEWS): the fields
+ * account_text and account_number are asked for most, a third of a view. The view is built
+ * when account() first asks for it (r->views).
+ */
+typedef struct run_keys {
+	kam_text id;     /* the run's copy */
+	kam_text region; /* interned */
+	kam_text owner;  /* in the record */
+	int32_t created; /* or KAM_NO_DAY */
+	int32_t channel; /* or 0 */
+	int built;       /* r->views[index] is made */
+} run_keys;
+
 /* The run: what the host functions see through the opaque kam_run handle. */
 typedef struct run_account {
-	kam_account_view view;
 	kam_str attrs; /* custom attributes, in the record's encoding */
 	double score, value;
 	const char *recommendation;
@@ -229,7 +242,25 @@ typedef struct run_account {
 	char tier_in;  /* tier(): the caller's tier_of, asked once */
 	char tier_known;
 	char has_value;
+	/*
+	 * A run with views has the whole view here; one without, only the keys, and its array's
+	 * entries end after them (KEYS_STRIDE): never copy a run_account whole.
+	 */
+	union {
+		kam_account_view view;
+		run_keys keys;
+	};
 } run_account;
+
+/*
+ * The bytes of an account in a run without views: its keys, or more if need be so that the
+ * results and the grouping's offsets still fit in the array (results_build).
+ */
+#define STRIDE_MIN (sizeof(kam_result) + 2 * sizeof(size_t))
+#define KEYS_END (offsetof(run_account, keys) + sizeof(run_keys))
+#define KEYS_STRIDE                                                                                \
+	((((KEYS_END > STRIDE_MIN ? KEYS_END : STRIDE_MIN) + _Alignof(run_account) - 1) /            \
+	  _Alignof(run_account)) * _Alignof(run_account))
 
 typedef struct run_param {
 	const char *text; /* the given value, else the default; NULL: none */
@@ -272,7 +303,7 @@ typedef struct ahead {
 	int state;                   /* AHEAD_IDLE, AHEAD_ON, AHEAD_OFF */
 	pthread_t thread;
 	kam_txn *txn;                /* the run's twin: the helper's while it runs */
-	const struct run_account *acc;
+	const struct kam_run *run;   /* for the accounts' ids */
 	kam_kind kind;               /* KAM_ORDER or KAM_INTERACTION */
 	size_t size;                 /* bytes of one view of that kind */
 	size_t start, n;             /* block b holds accounts start + b * AHEAD_BLOCK ... (< n) */
@@ -295,8 +326,10 @@ struct kam_run {
 	kam_txn *txn;
 	const kam_plugin *desc;
 	int32_t as_of;
-	run_account *acc;
-	size_t n, cap;
+	run_account *acc; /* account i at acc_at(r, i): entries are `stride` bytes apart */
+	size_t n, cap, stride;
+	int no_views;              /* the model omits the views: acc holds keys (KAM_OMIT_VIEWS) */
+	kam_account_view *views;   /* then: the views account() asked for, made on demand */
 	run_param *params; /* one per declared parameter */
 
 	const kam_run_spec *spec;
@@ -327,6 +360,21 @@ struct kam_run {
 	int err;       /* the first failure of the host itself; fails the run */
 	char msg[400]; /* its message */
 };
+
+static inline run_account *acc_at(const kam_run *r, size_t index)
+{
+	return (run_account *)(void *)((char *)r->acc + index * r->stride);
+}
+
+static inline kam_text acc_id(const kam_run *r, const run_account *a)
+{
+	return r->no_views ? a->keys.id : a->view.id;
+}
+
+static inline kam_text acc_region(const kam_run *r, const run_account *a)
+{
+	return r->no_views ? a->keys.region : a->view.region;
+}
 
 static _Thread_local const kam_plugin *current;
 
@@ -594,16 +642,102 @@ size_t kam_host_account_count(kam_run *r)
 	return r ? r->n : 0;
 }
 
+static void view_fill(kam_account_view *v, const kam_account *a, const kam_rollup *ro);
+
+/*
+ * The view of an account of a run without views, made the first time it is asked for: the
+ * record is looked up again (it is in the map, like the texts the view points to). NULL when
+ * the lookup fails, which fails the run.
+ */
+static const kam_account_view *view_made(kam_run *r, size_t index)
+{
+	run_keys *k = &acc_at(r, index)->keys;
+	if (!r->views && !(r->views = calloc(r->n, sizeof(*r->views)))) {
+		run_fail(r, KAM_ENOMEM, "out of memory for the accounts' views");
+		return NULL;
+	}
+	kam_account_view *v = &r->views[index];
+	if (k->built)
+		return v;
+	kam_account a;
+	int rc = kam_get(r->txn, KAM_ACCOUNT, (kam_str){ k->id.ptr, (uint32_t)k->id.len }, &a);
+	if (rc) {
+		run_fail(r, rc, "reading account %.*s again for its view: %s", (int)k->id.len,
+			 k->id.ptr, kam_strerror(rc));
+		return NULL;
+	}
+	view_fill(v, &a, NULL);
+	v->id = k->id;
+	v->region.ptr = k->region.ptr;
+	k->built = 1;
+	return v;
+}
+
 const kam_account_view *kam_host_account(kam_run *r, size_t index)
 {
-	return r && index < r->n ? &r->acc[index].view : NULL;
+	if (!r || index >= r->n)
+		return NULL;
+	return r->no_views ? view_made(r, index) : &acc_at(r, index)->view;
+}
+
+int kam_host_account_text(kam_run *r, size_t index, int field, kam_text *out)
+{
+	if (!r || index >= r->n || !out || field < KAM_FIELD_ID || field > KAM_FIELD_OWNER)
+		return KAM_EINVAL;
+	const run_account *a = acc_at(r, index);
+	const kam_account_view *v = NULL;
+	if (!r->no_views)
+		v = &a->view;
+	else if (field == KAM_FIELD_ID)
+		*out = a->keys.id;
+	else if (field == KAM_FIELD_REGION)
+		*out = a->keys.region;
+	else if (field == KAM_FIELD_OWNER)
+		*out = a->keys.owner;
+	else if (!(v = view_made(r, index)))
+		return r->err;
+	if (v) {
+		switch (field) {
+		case KAM_FIELD_ID: *out = v->id; break;
+		case KAM_FIELD_NAME: *out = v->name; break;
+		case KAM_FIELD_REGION: *out = v->region; break;
+		case KAM_FIELD_INDUSTRY: *out = v->industry; break;
+		default: *out = v->owner; break;
+		}
+	}
+	return out->len ? 0 : KAM_ENOTFOUND;
+}
+
+int kam_host_account_number(kam_run *r, size_t index, int field, int64_t *out)
+{
+	if (!r || index >= r->n || !out || field <= KAM_FIELD_OWNER || field > KAM_FIELD_CREATED)
+		return KAM_EINVAL;
+	const run_account *a = acc_at(r, index);
+	if (r->no_views && (field == KAM_FIELD_CHANNEL || field == KAM_FIELD_CREATED)) {
+		*out = field == KAM_FIELD_CHANNEL ? a->keys.channel : a->keys.created;
+		return *out == (field == KAM_FIELD_CHANNEL ? 0 : KAM_NO_DAY) ? KAM_ENOTFOUND : 0;
+	}
+	const kam_account_view *v = r->no_views ? view_made(r, index) : &a->view;
+	if (!v)
+		return r->err;
+	uint32_t bit = 0;
+	switch (field) {
+	case KAM_FIELD_CHANNEL: *out = v->channel; return v->channel ? 0 : KAM_ENOTFOUND;
+	case KAM_FIELD_STAGE: *out = v->stage; return v->stage ? 0 : KAM_ENOTFOUND;
+	case KAM_FIELD_CREATED: *out = v->created; return v->created != KAM_NO_DAY ? 0 : KAM_ENOTFOUND;
+	case KAM_FIELD_EMPLOYEES: *out = v->employees; bit = KAM_VIEW_EMPLOYEES; break;
+	case KAM_FIELD_NET_ASSETS: *out = v->net_assets; bit = KAM_VIEW_NET_ASSETS; break;
+	case KAM_FIELD_ANNUAL_REVENUE: *out = v->annual_revenue; bit = KAM_VIEW_ANNUAL_REVENUE; break;
+	default: *out = v->wallet; bit = KAM_VIEW_WALLET; break;
+	}
+	return v->present & bit ? 0 : KAM_ENOTFOUND;
 }
 
 int kam_host_account_attr(kam_run *r, size_t index, const char *name, kam_text *out)
 {
 	if (!r || !name || !out || index >= r->n)
 		return KAM_EINVAL;
-	kam_str cur = r->acc[index].attrs, key, value;
+	kam_str cur = acc_at(r, index)->attrs, key, value;
 	size_t len = strlen(name);
 	int rc;
 	while ((rc = kam_attr_next(&cur, &key, &value)) > 0) {
@@ -612,10 +746,11 @@ int kam_host_account_attr(kam_run *r, size_t index, const char *name, kam_text *
 			return 0;
 		}
 	}
-	if (rc < 0)
-		return run_fail(r, rc, "reading the attributes of account %.*s: %s",
-				(int)r->acc[index].view.id.len, r->acc[index].view.id.ptr,
-				kam_strerror(rc));
+	if (rc < 0) {
+		kam_text id = acc_id(r, acc_at(r, index));
+		return run_fail(r, rc, "reading the attributes of account %.*s: %s", (int)id.len,
+				id.ptr, kam_strerror(rc));
+	}
 	return KAM_ENOTFOUND;
 }
 
@@ -649,13 +784,13 @@ static int facts_of(kam_run *r, kam_kind kind, size_t index, int32_t from, int32
 	int rc = facts_ready(r, kind, f);
 	if (rc)
 		return rc;
-	const kam_account_view *v = &r->acc[index].view;
-	rc = kam_facts_columns(*f, (kam_str){ v->id.ptr, (uint32_t)v->id.len }, from, to, w);
+	kam_text id = acc_id(r, acc_at(r, index));
+	rc = kam_facts_columns(*f, (kam_str){ id.ptr, (uint32_t)id.len }, from, to, w);
 	if (rc < 0) {
 		w->lo = w->hi = 0;
 		return run_fail(r, rc, "reading the %s of account %.*s: %s",
-				kind == KAM_ORDER ? "orders" : "interactions", (int)v->id.len,
-				v->id.ptr, kam_strerror(rc));
+				kind == KAM_ORDER ? "orders" : "interactions", (int)id.len, id.ptr,
+				kam_strerror(rc));
 	}
 	return 0;
 }
@@ -726,10 +861,10 @@ static int ahead_fill(ahead *a, kam_facts *f, ahead_slot *sl, size_t b)
 	if (hi > a->n)
 		hi = a->n;
 	for (size_t i = lo; i < hi; i++) {
-		const kam_account_view *v = &a->acc[i].view;
+		kam_text id = acc_id(a->run, acc_at(a->run, i));
 		kam_facts_window w;
-		int rc = kam_facts_columns(f, (kam_str){ v->id.ptr, (uint32_t)v->id.len }, a->from,
-					   a->to, &w);
+		int rc = kam_facts_columns(f, (kam_str){ id.ptr, (uint32_t)id.len }, a->from, a->to,
+					   &w);
 		if (rc < 0)
 			return rc;
 		size_t cnt = w.hi - w.lo;
@@ -808,7 +943,7 @@ static void ahead_start(kam_run *r, kam_kind kind, size_t index, int32_t from, i
 	a->n = r->n;
 	a->from = from;
 	a->to = to;
-	a->acc = r->acc;
+	a->run = r;
 	a->in_use = a->seen = 0;
 	a->seen_mine = a->seen_ready = 0;
 	a->nblocks = (r->n - index + AHEAD_BLOCK - 1) / AHEAD_BLOCK;
@@ -966,8 +1101,9 @@ int kam_host_set_tier(kam_run *r, size_t index, char tier, double score)
 {
 	if (!r || index >= r->n || (tier != 'A' && tier != 'B' && tier != 'C'))
 		return KAM_EINVAL;
-	r->acc[index].tier = tier;
-	r->acc[index].score = score;
+	run_account *a = acc_at(r, index);
+	a->tier = tier;
+	a->score = score;
 	return 0;
 }
 
@@ -1077,9 +1213,9 @@ char kam_host_tier(kam_run *r, size_t index)
 {
 	if (!r || index >= r->n)
 		return 0;
-	run_account *a = &r->acc[index];
+	run_account *a = acc_at(r, index);
 	if (!a->tier_known) {
-		char t = r->spec->tier_of ? r->spec->tier_of(r->spec->tier_ctx, &a->view) : 0;
+		char t = r->spec->tier_of ? r->spec->tier_of(r->spec->tier_ctx, acc_id(r, a)) : 0;
 		a->tier_in = t == 'A' || t == 'B' || t == 'C' ? t : 0;
 		a->tier_known = 1;
 	}
@@ -1111,9 +1247,10 @@ int kam_host_set_value(kam_run *r, size_t index, double value, const char *recom
 	const char *rec = run_intern(r, recommendation, &oom);
 	if (oom)
 		return KAM_ENOMEM;
-	r->acc[index].value = value;
-	r->acc[index].recommendation = rec;
-	r->acc[index].has_value = 1;
+	run_account *a = acc_at(r, index);
+	a->value = value;
+	a->recommendation = rec;
+	a->has_value = 1;
 	return 0;
 }
 
@@ -1223,9 +1360,19 @@ static int account_init(kam_run *r, kam_str *recent, struct kam_run_mem *mem, ru
 	char *id = in ? arena_strndup(mem, a->id.ptr, a->id.len) : NULL;
 	if (!id)
 		return KAM_ENOMEM;
-	view_fill(&ra->view, a, ro);
-	ra->view.region.ptr = in;
-	ra->view.id.ptr = id;
+	if (r->no_views) {
+		ra->keys = (run_keys){
+			.id = { id, a->id.len },
+			.region = { in, region.len },
+			.owner = text_of(KAM_HAS(a, KAM_A_OWNER) ? a->owner : (kam_str){ 0 }),
+			.created = KAM_HAS(a, KAM_A_CREATED) ? a->created.day : KAM_NO_DAY,
+			.channel = KAM_HAS(a, KAM_A_CHANNEL) ? a->channel : 0,
+		};
+	} else {
+		view_fill(&ra->view, a, ro);
+		ra->view.region.ptr = in;
+		ra->view.id.ptr = id;
+	}
 	ra->attrs = a->rec.nattrs ? a->rec.attrs : (kam_str){ 0 };
 	ra->tier = ra->tier_in = ra->tier_known = ra->has_value = 0;
 	ra->score = ra->value = 0;
@@ -1247,11 +1394,11 @@ static int account_keep(kam_run *r, const kam_account *a, const kam_rollup *ro, 
 		snprintf(err, errlen, "more than %u accounts in one run", UINT32_MAX);
 		return KAM_ELIMIT;
 	}
-	if (kam_grow((void **)&r->acc, &r->cap, r->n + 1, sizeof(*r->acc))) {
+	if (kam_grow((void **)&r->acc, &r->cap, r->n + 1, r->stride)) {
 		snprintf(err, errlen, "out of memory for %zu accounts", r->n + 1);
 		return KAM_ENOMEM;
 	}
-	if (account_init(r, r->recent_regions, r->ids_mem ? r->ids_mem : r->mem, &r->acc[r->n], a,
+	if (account_init(r, r->recent_regions, r->ids_mem ? r->ids_mem : r->mem, acc_at(r, r->n), a,
 			 ro)) {
 		snprintf(err, errlen, "out of memory for %zu accounts", r->n + 1);
 		return KAM_ENOMEM;
@@ -1269,7 +1416,7 @@ static int account_noted(kam_run *r, const kam_run_spec *spec, kam_account *a, c
 {
 	if (!spec->kept)
 		return 0;
-	a->id.ptr = r->acc[r->n - 1].view.id.ptr;
+	a->id.ptr = acc_id(r, acc_at(r, r->n - 1)).ptr;
 	int rc = spec->kept(spec->filter_ctx, a);
 	if (rc)
 		snprintf(err, errlen, "noting account %.*s: %s", (int)a->id.len, a->id.ptr,
@@ -1393,7 +1540,7 @@ static void *load_side_run(void *arg)
 				break;
 			}
 			size_t at = ls->desc ? sh->total - 1 - ls->kept : ls->kept;
-			if ((rc = account_init(sh->r, ls->recent, ls->mem, &sh->r->acc[at], &a,
+			if ((rc = account_init(sh->r, ls->recent, ls->mem, acc_at(sh->r, at), &a,
 					       sh->r->no_rollup ? NULL : &ro))) {
 				snprintf(ls->err, sizeof(ls->err), "out of memory for %zu accounts",
 					 ls->kept + 1);
@@ -1419,7 +1566,7 @@ static int accounts_load_two(kam_run *r, const kam_run_spec *spec, size_t total,
 	load_side me = { .sh = &sh, .txn = r->txn, .mem = &my_mem },
 		  helper = { .sh = &sh, .mem = &helper_mem, .desc = 1 };
 	pthread_t th;
-	if (!(r->acc = malloc(sh.total * sizeof(*r->acc))))
+	if (!(r->acc = malloc(sh.total * r->stride)))
 		return 0;
 	kam_advise_huge(r->acc);
 	r->cap = sh.total;
@@ -1440,8 +1587,8 @@ static int accounts_load_two(kam_run *r, const kam_run_spec *spec, size_t total,
 		return 1;
 	}
 	if (me.kept + helper.kept < sh.total)
-		memmove(r->acc + me.kept, r->acc + sh.total - helper.kept,
-			helper.kept * sizeof(*r->acc));
+		memmove(acc_at(r, me.kept), acc_at(r, sh.total - helper.kept),
+			helper.kept * r->stride);
 	r->n = me.kept + helper.kept;
 	return 1;
 }
@@ -1526,7 +1673,7 @@ static void *pipe_main(void *arg)
 			if (lp->build && b % 2 == 0 && !sl->ro_rc[j] && k < lp->cap) {
 				kam_run *r = lp->build;
 				/* a failure (memory) leaves it to the run's thread, which reports it */
-				sl->built[j] = !account_init(r, lp->recent, &lp->mem, &r->acc[k], &sl->a[j],
+				sl->built[j] = !account_init(r, lp->recent, &lp->mem, acc_at(r, k), &sl->a[j],
 							     lp->no_rollup ? NULL : &sl->ro[j]);
 				if (!sl->built[j])
 					lp->cap = 0; /* the rest by the run's thread */
@@ -1657,7 +1804,7 @@ static int accounts_load(kam_run *r, const kam_run_spec *spec, char *err, size_t
 		/* room for every account at once: growing it on the way moves it, which stops the
 		   helper too (the mapping changes under both threads) */
 		if (n <= UINT32_MAX)
-			kam_grow((void **)&r->acc, &r->cap, (size_t)n, sizeof(*r->acc)); /* or grow later */
+			kam_grow((void **)&r->acc, &r->cap, (size_t)n, r->stride); /* or grow later */
 		if (accounts_load_pipe(r, spec, err, errlen, &rc))
 			return rc;
 	}
@@ -1727,20 +1874,21 @@ static int results_build(kam_run *r, kam_run_output *out)
 	prefault_join(&r->factors.pf);
 	prefault_join(&r->metrics.pf);
 	prefault_join(&r->actions.pf);
-	_Static_assert(sizeof(kam_result) + sizeof(size_t) <= sizeof(run_account),
+	_Static_assert(STRIDE_MIN <= sizeof(run_account) && STRIDE_MIN <= KEYS_STRIDE,
 		       "results and offsets fit where the accounts were");
 	size_t n = r->n;
-	if (!r->acc && !(r->acc = calloc(1, sizeof(*r->acc))))
+	if (!r->acc && !(r->acc = calloc(1, r->stride)))
 		return KAM_ENOMEM;
 	kam_result *res = (kam_result *)(void *)r->acc;
 	size_t *first = (size_t *)(void *)(res + n); /* n + 1 of them, before the end of acc */
 	for (size_t k = 0; k < n; k++) {
-		const run_account *a = &r->acc[k];
+		const run_account *a = acc_at(r, k);
+		kam_text id = acc_id(r, a);
 		kam_result x = {
-			.account_id = (char *)a->view.id.ptr, /* copied at loading, */
-			.region = (char *)a->view.region.ptr, /* interned at loading */
+			.account_id = (char *)id.ptr,                 /* copied at loading, */
+			.region = (char *)acc_region(r, a).ptr,       /* interned at loading */
 			.tier = a->tier,
-			.id_len = (uint8_t)a->view.id.len,
+			.id_len = (uint8_t)id.len,
 			.score = a->score,
 			.has_value = a->has_value,
 			.value = a->value,
@@ -1782,6 +1930,7 @@ static void run_free(kam_run *r)
 	free(r->ov);
 	free(r->iv);
 	free(r->acc);
+	free(r->views);
 	free(r->params);
 	free(r->names.slots);
 	pthread_mutex_destroy(&r->names_lock);
@@ -1815,7 +1964,10 @@ int kam_run_model(kam_txn *txn, const kam_run_spec *spec, kam_run_output *out)
 		.names_lock = PTHREAD_MUTEX_INITIALIZER,
 	};
 	const char *name = r.desc->name;
-	r.no_rollup = KAM_PLUGIN_HAS(r.desc, omit) && (r.desc->omit & KAM_OMIT_ROLLUP);
+	uint32_t omit = KAM_PLUGIN_HAS(r.desc, omit) ? r.desc->omit : 0;
+	r.no_rollup = (omit & KAM_OMIT_ROLLUP) != 0;
+	r.no_views = r.no_rollup && (omit & KAM_OMIT_VIEWS);
+	r.stride = r.no_views ? KEYS_STRIDE : sizeof(run_account);
 	int rc = 0;
 	if (!(r.mem = calloc(1, sizeof(*r.mem))))
 		rc = KAM_ENOMEM;

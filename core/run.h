@@ -72,7 +72,7 @@ typedef struct kam_run_spec {
 	 * unknown. Called at most once per account of the run, when the model first asks. NULL:
 	 * every tier is unknown (0).
 	 */
-	char (*tier_of)(void *ctx, const kam_account_view *account);
+	char (*tier_of)(void *ctx, kam_text account_id);
 	void *tier_ctx;
 	/*
 	 * Where filter may be called; large books load faster the freer it is.
@@ -165,6 +165,8 @@ int kam_host_add_action(kam_run *run, size_t index, const char *action, int32_t 
 int kam_host_set_value(kam_run *run, size_t index, double value, const char *recommendation);
 int kam_host_add_metric(kam_run *run, size_t index, const char *name, double value);
 const char *kam_host_intern(kam_run *run, const char *text);
+int kam_host_account_text(kam_run *run, size_t index, int field, kam_text *out);
+int kam_host_account_number(kam_run *run, size_t index, int field, int64_t *out);
 int32_t kam_host_add_months(int32_t day, int months);
 void kam_host_civil(int32_t day, int *year, int *month, int *mday);
 

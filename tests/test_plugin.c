@@ -22,7 +22,7 @@
  * never happen by accident. Tables grow at the end only (add a line, never edit one).
  */
 #define ABI_SIZES(X)                                                                               \
-	X(kam_plugin, 88) X(kam_host, 176) X(kam_account_view, 184) X(kam_order_view, 48)          \
+	X(kam_plugin, 88) X(kam_host, 192) X(kam_account_view, 184) X(kam_order_view, 48)          \
 	X(kam_interaction_view, 40) X(kam_param_def, 32) X(kam_text, 16)
 
 #define ABI_OFFSETS(X)                                                                             \
@@ -37,7 +37,8 @@
 	X(kam_host, orders, 88) X(kam_host, interactions, 96) X(kam_host, set_tier, 104)          \
 	X(kam_host, add_factor, 112) X(kam_host, add_months, 120) X(kam_host, civil, 128)         \
 	X(kam_host, tier, 136) X(kam_host, add_action, 144) X(kam_host, set_value, 152)           \
-	X(kam_host, add_metric, 160) X(kam_host, intern, 168)                                      \
+	X(kam_host, add_metric, 160) X(kam_host, intern, 168) X(kam_host, account_text, 176)       \
+	X(kam_host, account_number, 184)                                                           \
 	X(kam_account_view, size, 0) X(kam_account_view, present, 4) X(kam_account_view, id, 8)   \
 	X(kam_account_view, name, 24) X(kam_account_view, region, 40)                             \
 	X(kam_account_view, industry, 56) X(kam_account_view, owner, 72)                          \
@@ -566,7 +567,9 @@ Test(host, table)
 		  KAM_HOST_HAS(h, interactions) && KAM_HOST_HAS(h, set_tier) &&
 		  KAM_HOST_HAS(h, add_factor) && KAM_HOST_HAS(h, add_months) &&
 		  KAM_HOST_HAS(h, civil) && KAM_HOST_HAS(h, tier) && KAM_HOST_HAS(h, add_action) &&
-		  KAM_HOST_HAS(h, set_value) && KAM_HOST_HAS(h, add_metric));
+		  KAM_HOST_HAS(h, set_value) && KAM_HOST_HAS(h, add_metric) &&
+		  KAM_HOST_HAS(h, intern) && KAM_HOST_HAS(h, account_text) &&
+		  KAM_HOST_HAS(h, account_number));
 	int y, m, d;
 	int32_t jan31 = 19753; /* 2024-01-31 */
 	h->civil(jan31, &y, &m, &d);

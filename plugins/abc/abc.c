@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/account.h"
 #include "common/bigmem.h"
 #include "common/partition.h"
 #include "common/rank.h"
@@ -169,32 +170,32 @@ static int metrics_read(const kam_host *host, kam_run *run, const struct abc_cfg
 
 	*ids_sorted = 1;
 	for (size_t i = 0; i < n; i++) {
-		const kam_account_view *v = host->account(run, i);
 		const kam_order_view *o;
+		kam_text id;
 		size_t count;
 		int64_t sum = 0;
-		int rc;
+		int rc = account_text(host, run, i, KAM_FIELD_ID, &id);
 
-		if (!v)
-			return KAM_EINVAL;
+		if (rc)
+			return rc;
 		rc = host->orders(run, i, c->from, c->to, &o, &count);
 		if (rc) {
-			host->log(run, KAM_LOG_ERROR, "orders of account %.*s: code %d",
-				  (int)v->id.len, v->id.ptr, rc);
+			host->log(run, KAM_LOG_ERROR, "orders of account %.*s: code %d", (int)id.len,
+				  id.ptr, rc);
 			return rc;
 		}
 		if (c->metric == METRIC_ORDERS)
 			sum = (int64_t)count;
-		else if ((rc = orders_sum(host, run, v, o, count, c->metric == METRIC_PROFIT,
+		else if ((rc = orders_sum(host, run, id, o, count, c->metric == METRIC_PROFIT,
 					  metric_names[c->metric], &sum)))
 			return rc;
 		w->metric[i] = sum;
-		rc = part_of(parts, c->part, v, &w->part[i]);
+		rc = part_of(parts, c->part, host, run, i, &w->part[i]);
 		if (rc)
 			return rc;
-		if (i > 0 && text_cmp(prev, v->id) >= 0)
+		if (i > 0 && text_cmp(prev, id) >= 0)
 			*ids_sorted = 0;
-		prev = v->id;
+		prev = id;
 	}
 	return 0;
 }
@@ -333,7 +334,7 @@ static const kam_plugin abc_plugin = {
 	.params = abc_params,
 	.nparams = sizeof(abc_params) / sizeof(abc_params[0]),
 	.run = abc_run,
-	.omit = KAM_OMIT_ROLLUP,
+	.omit = KAM_OMIT_ROLLUP | KAM_OMIT_VIEWS,
 };
 
 KAM_PLUGIN_EXPORT(abc_plugin)

@@ -257,9 +257,11 @@ Test(abc, empty_region_is_a_partition)
 	fake_run_free(run);
 }
 
-Test(abc, partition_owner_channel_none)
+/* minor: the host's ABI minor (fake_host_minor): with account_text (3), or the views (2) */
+static void partitions_on_host(int minor)
 {
 	kam_run *run = run_new();
+	fake_host_minor(run, minor);
 	size_t a = acct(run, "a", "north", "90");
 	size_t b = acct(run, "b", "south", "20");
 	size_t c = acct(run, "c", "north", "5");
@@ -292,7 +294,19 @@ Test(abc, partition_owner_channel_none)
 	expect(run, a, 'A', 90, 1, 0.0, 95);
 	expect(run, c, 'B', 5, 2, 90.0 / 95, 95);
 	expect(run, b, 'A', 20, 1, 0.0, 20);
+	cr_expect_eq(fake_misuse(run), 0);
 	fake_run_free(run);
+}
+
+Test(abc, partition_owner_channel_none)
+{
+	partitions_on_host(KAM_ABI_MINOR);
+}
+
+/* On a host without account_text and account_number, the same from the views. */
+Test(abc, partitions_on_an_abi_1_2_host)
+{
+	partitions_on_host(2);
 }
 
 /* as_of - window_days < date <= as_of: 30 days before as_of is out, as_of itself is in. */

@@ -3,6 +3,7 @@
 
 #include <kam/errors.h>
 
+#include "account.h"
 #include "text.h"
 
 #include <stdlib.h>
@@ -90,25 +91,27 @@ void table_free(struct part_table *t)
 	free(t->slots);
 }
 
-int part_of(struct part_table *t, int part, const kam_account_view *v, uint32_t *out)
+int part_of(struct part_table *t, int part, const kam_host *host, kam_run *run, size_t index,
+	    uint32_t *out)
 {
 	struct part_key k = { NULL, 0, 0 };
+	kam_text text;
+	int rc;
 
 	switch (part) {
 	case PART_REGION:
-		k.ptr = v->region.ptr;
-		k.len = v->region.len;
-		break;
 	case PART_OWNER:
-		k.ptr = v->owner.ptr;
-		k.len = v->owner.len;
+		rc = account_text(host, run, index,
+				  part == PART_REGION ? KAM_FIELD_REGION : KAM_FIELD_OWNER, &text);
+		k.ptr = text.ptr;
+		k.len = text.len;
 		break;
 	case PART_CHANNEL:
-		k.num = v->channel;
+		rc = account_number(host, run, index, KAM_FIELD_CHANNEL, &k.num);
 		break;
 	default:
 		*out = 0;
 		return 0;
 	}
-	return table_get(t, &k, out);
+	return rc ? rc : table_get(t, &k, out);
 }

@@ -32,10 +32,11 @@ struct part_table {
 };
 
 /*
- * The partition number of an account (0 for PART_NONE), adding its key when new.
- * Returns 0 or KAM_ENOMEM.
+ * The partition number of account `index` (0 for PART_NONE), adding its key when new.
+ * Returns 0, KAM_ENOMEM or the host's code.
  */
-int part_of(struct part_table *t, int part, const kam_account_view *v, uint32_t *out);
+int part_of(struct part_table *t, int part, const kam_host *host, kam_run *run, size_t index,
+	    uint32_t *out);
 /* How many partitions the accounts fell into: 1 for PART_NONE. */
 uint32_t part_count(const struct part_table *t, int part);
 void table_free(struct part_table *t);

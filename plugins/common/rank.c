@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "account.h"
 #include "bigmem.h"
 #include "text.h"
 
@@ -133,7 +134,14 @@ int rank_id_order(const kam_host *host, kam_run *run, size_t n, int ids_sorted, 
 		return KAM_ENOMEM;
 	}
 	for (size_t i = 0; i < n; i++) {
-		e[i].id = host->account(run, i)->id;
+		int rc = account_text(host, run, i, KAM_FIELD_ID, &e[i].id);
+
+		if (rc) {
+			free(e);
+			free(*order);
+			*order = NULL;
+			return rc;
+		}
 		e[i].index = (uint32_t)i;
 	}
 	qsort(e, n, sizeof(*e), id_entry_cmp);

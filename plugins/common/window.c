@@ -30,14 +30,14 @@ int window_read(const kam_host *host, kam_run *run, int32_t *as_of, int32_t *fro
 	return 0;
 }
 
-int orders_sum(const kam_host *host, kam_run *run, const kam_account_view *v,
-	       const kam_order_view *o, size_t count, int profit, const char *what, int64_t *sum)
+int orders_sum(const kam_host *host, kam_run *run, kam_text id, const kam_order_view *o,
+	       size_t count, int profit, const char *what, int64_t *sum)
 {
 	*sum = 0;
 	for (size_t j = 0; j < count; j++) {
 		if (__builtin_add_overflow(*sum, profit ? o[j].profit : o[j].amount, sum)) {
 			host->log(run, KAM_LOG_ERROR, "account %.*s: %s overflows 64 bits",
-				  (int)v->id.len, v->id.ptr, what);
+				  (int)id.len, id.ptr, what);
 			return KAM_ERANGE;
 		}
 	}

@@ -17,11 +17,11 @@
 int window_read(const kam_host *host, kam_run *run, int32_t *as_of, int32_t *from);
 
 /*
- * The sum of the amounts (profit: of the profits) of orders o[0..count) of account v, in exact
- * money. Logs "account ID: WHAT overflows 64 bits" and returns KAM_ERANGE when it would not fit;
- * 0 otherwise.
+ * The sum of the amounts (profit: of the profits) of orders o[0..count) of the account with
+ * this id, in exact money. Logs "account ID: WHAT overflows 64 bits" and returns KAM_ERANGE when
+ * it would not fit; 0 otherwise.
  */
-int orders_sum(const kam_host *host, kam_run *run, const kam_account_view *v,
-	       const kam_order_view *o, size_t count, int profit, const char *what, int64_t *sum);
+int orders_sum(const kam_host *host, kam_run *run, kam_text id, const kam_order_view *o,
+	       size_t count, int profit, const char *what, int64_t *sum);
 
 #endif

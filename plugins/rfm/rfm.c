@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/account.h"
 #include "common/bigmem.h"
 #include "common/partition.h"
 #include "common/rank.h"
@@ -201,7 +202,7 @@ static int work_alloc(struct rfm_work *w, size_t n)
  * before it only when the window has no order (to find the last order for recency).
  */
 static int measures_read(const kam_host *host, kam_run *run, const struct rfm_cfg *c,
-			 struct rfm_work *w, size_t i, const kam_account_view *v)
+			 struct rfm_work *w, size_t i, kam_text id)
 {
 	const kam_order_view *o;
 	size_t count;
@@ -211,7 +212,7 @@ static int measures_read(const kam_host *host, kam_run *run, const struct rfm_cf
 
 	if (!rc && count)
 		last = o[count - 1].day;
-	if (!rc && orders_sum(host, run, v, o, count, 0, "monetary", &sum))
+	if (!rc && orders_sum(host, run, id, o, count, 0, "monetary", &sum))
 		return KAM_ERANGE;
 	w->frequency[i] = (int64_t)count;
 	w->monetary[i] = sum;
@@ -221,8 +222,8 @@ static int measures_read(const kam_host *host, kam_run *run, const struct rfm_cf
 			last = o[count - 1].day;
 	}
 	if (rc) {
-		host->log(run, KAM_LOG_ERROR, "orders of account %.*s: code %d", (int)v->id.len,
-			  v->id.ptr, rc);
+		host->log(run, KAM_LOG_ERROR, "orders of account %.*s: code %d", (int)id.len,
+			  id.ptr, rc);
 		return rc;
 	}
 	w->recency[i] = last == KAM_NO_DAY ? NO_RECENCY : (int64_t)c->as_of - last;
@@ -233,14 +234,13 @@ static int accounts_read(const kam_host *host, kam_run *run, const struct rfm_cf
 			 struct rfm_work *w, size_t n, struct part_table *parts)
 {
 	for (size_t i = 0; i < n; i++) {
-		const kam_account_view *v = host->account(run, i);
-		int rc;
+		kam_text id;
+		int rc = account_text(host, run, i, KAM_FIELD_ID, &id);
 
-		if (!v)
-			return KAM_EINVAL;
-		rc = measures_read(host, run, c, w, i, v);
 		if (!rc)
-			rc = part_of(parts, c->part, v, &w->part[i]);
+			rc = measures_read(host, run, c, w, i, id);
+		if (!rc)
+			rc = part_of(parts, c->part, host, run, i, &w->part[i]);
 		if (rc)
 			return rc;
 	}
@@ -401,7 +401,7 @@ static const kam_plugin rfm_plugin = {
 	.params = rfm_params,
 	.nparams = sizeof(rfm_params) / sizeof(rfm_params[0]),
 	.run = rfm_run,
-	.omit = KAM_OMIT_ROLLUP,
+	.omit = KAM_OMIT_ROLLUP | KAM_OMIT_VIEWS,
 };
 
 KAM_PLUGIN_EXPORT(rfm_plugin)

@@ -325,7 +325,7 @@ static int criteria_read(const kam_host *host, kam_run *run, const struct score_
 				  (int)v->id.len, v->id.ptr, rc);
 			return rc;
 		}
-		rc = orders_sum(host, run, v, o, count, 0, "revenue", &sum);
+		rc = orders_sum(host, run, v->id, o, count, 0, "revenue", &sum);
 		if (rc)
 			return rc;
 		w->value[CRIT_ANNUAL_REVENUE][i] = v->annual_revenue;
@@ -336,7 +336,7 @@ static int criteria_read(const kam_host *host, kam_run *run, const struct score_
 					  ((v->present & KAM_VIEW_EMPLOYEES) ? 2u : 0u) |
 					  ((v->present & KAM_VIEW_NET_ASSETS) ? 4u : 0u) | 8u);
 		w->rw[i] = region_weight(c, v->region);
-		rc = part_of(parts, c->part, v, &w->part[i]);
+		rc = part_of(parts, c->part, host, run, i, &w->part[i]);
 		if (rc)
 			return rc;
 		if (i > 0 && text_cmp(prev, v->id) >= 0)

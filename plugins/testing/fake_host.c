@@ -71,6 +71,7 @@ struct kam_run {
 	size_t orders_last; /* index of the previous orders() call + 1; 0 before the first */
 	char **interned;    /* intern()'s copies, freed with the run */
 	size_t ninterned;
+	int host_minor;     /* fake_host_minor; 0: KAM_ABI_MINOR */
 };
 
 /* The run being executed, for log calls made with a NULL run. */
@@ -653,6 +654,46 @@ static const kam_account_view *host_account(kam_run *run, size_t index)
 	return bad_index(run, index) ? NULL : &run->accts[index]->view;
 }
 
+/* ABI 1.3: a field of the account's view, as the host gives it (KAM_ENOTFOUND when absent). */
+static int host_account_text(kam_run *run, size_t index, int field, kam_text *out)
+{
+	const kam_account_view *v;
+
+	if (bad_index(run, index) || !out)
+		return KAM_EINVAL;
+	v = &run->accts[index]->view;
+	switch (field) {
+	case KAM_FIELD_ID: *out = v->id; break;
+	case KAM_FIELD_NAME: *out = v->name; break;
+	case KAM_FIELD_REGION: *out = v->region; break;
+	case KAM_FIELD_INDUSTRY: *out = v->industry; break;
+	case KAM_FIELD_OWNER: *out = v->owner; break;
+	default: run->misuse++; return KAM_EINVAL;
+	}
+	return out->len ? 0 : KAM_ENOTFOUND;
+}
+
+static int host_account_number(kam_run *run, size_t index, int field, int64_t *out)
+{
+	const kam_account_view *v;
+	uint32_t bit = 0;
+
+	if (bad_index(run, index) || !out)
+		return KAM_EINVAL;
+	v = &run->accts[index]->view;
+	switch (field) {
+	case KAM_FIELD_CHANNEL: *out = v->channel; return v->channel ? 0 : KAM_ENOTFOUND;
+	case KAM_FIELD_STAGE: *out = v->stage; return v->stage ? 0 : KAM_ENOTFOUND;
+	case KAM_FIELD_CREATED: *out = v->created; return v->created != KAM_NO_DAY ? 0 : KAM_ENOTFOUND;
+	case KAM_FIELD_EMPLOYEES: *out = v->employees; bit = KAM_VIEW_EMPLOYEES; break;
+	case KAM_FIELD_NET_ASSETS: *out = v->net_assets; bit = KAM_VIEW_NET_ASSETS; break;
+	case KAM_FIELD_ANNUAL_REVENUE: *out = v->annual_revenue; bit = KAM_VIEW_ANNUAL_REVENUE; break;
+	case KAM_FIELD_WALLET: *out = v->wallet; bit = KAM_VIEW_WALLET; break;
+	default: run->misuse++; return KAM_EINVAL;
+	}
+	return v->present & bit ? 0 : KAM_ENOTFOUND;
+}
+
 static int host_account_attr(kam_run *run, size_t index, const char *name, kam_text *out)
 {
 	struct fake_acct *a;
@@ -847,11 +888,33 @@ static const kam_host fake_host_table = {
 	.set_value = host_set_value,
 	.add_metric = host_add_metric,
 	.intern = host_intern,
+	.account_text = host_account_text,
+	.account_number = host_account_number,
 };
 
 const kam_host *fake_host(void)
 {
 	return &fake_host_table;
+}
+
+/* The table of a host of ABI 1.2: the same functions, ending before account_text. */
+static kam_host host_1_2;
+
+void fake_host_minor(kam_run *run, int minor)
+{
+	run->host_minor = minor;
+}
+
+static const kam_host *host_of(const kam_run *run)
+{
+	if (run->host_minor != 2)
+		return &fake_host_table;
+	host_1_2 = fake_host_table;
+	host_1_2.size = offsetof(kam_host, account_text);
+	host_1_2.abi_minor = 2;
+	host_1_2.account_text = NULL;
+	host_1_2.account_number = NULL;
+	return &host_1_2;
 }
 
 int fake_run(kam_run *run)
@@ -867,9 +930,9 @@ int fake_run(kam_run *run)
 	run->orders_calls = run->orders_backwards = run->orders_last = 0;
 	current_run = run;
 	if (p->init)
-		rc = p->init(&fake_host_table, &state);
+		rc = p->init(host_of(run), &state);
 	if (!rc) {
-		rc = p->run(state, &fake_host_table, run);
+		rc = p->run(state, host_of(run), run);
 		if (p->fini)
 			p->fini(state);
 	}

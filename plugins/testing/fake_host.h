@@ -71,6 +71,12 @@ void fake_interaction(kam_run *run, size_t index, const char *id, const char *da
 
 /* Runs the plugin: init (if any), run, fini. Returns what init or run returned. */
 int fake_run(kam_run *run);
+/*
+ * Makes fake_run hand the plugin the host table of an older ABI minor (2: without
+ * account_text and account_number, as kam 1.2 had), so that a test sees the plugin work there
+ * too. The default is KAM_ABI_MINOR.
+ */
+void fake_host_minor(kam_run *run, int minor);
 
 /* Results of the last fake_run for an account. tier is 0 when the plugin set none. */
 char fake_tier(const kam_run *run, size_t index);

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/account.h"
 #include "common/text.h"
 
 /* Outcome, kind and objection numbers of kam_interaction_view (REFERENCE.md's orders). */
@@ -302,24 +303,25 @@ static void history_read(const kam_interaction_view *v, size_t n, struct history
 
 static int account_plan(const kam_host *host, kam_run *run, struct tiered_cfg *c, size_t i)
 {
-	const kam_account_view *a = host->account(run, i);
 	const kam_interaction_view *v;
 	struct history h;
 	size_t n;
 	char tier = host->tier(run, i);
 	int k = tier == 'A' ? 0 : tier == 'B' ? 1 : tier == 'C' ? 2 : -1;
 	int32_t none, due;
+	int64_t created;
 	int rc;
 
-	if (!a)
-		return KAM_EINVAL;
 	if (k < 0)
 		return 0;
 	rc = host->interactions(run, i, INT32_MIN, c->as_of, &v, &n);
 	if (rc)
 		return rc;
 	history_read(v, n, &h);
-	none = a->created != KAM_NO_DAY ? a->created : c->as_of;
+	rc = account_number(host, run, i, KAM_FIELD_CREATED, &created);
+	if (rc)
+		return rc;
+	none = created != KAM_NO_DAY ? (int32_t)created : c->as_of;
 
 	if (h.run == 1) {
 		const char *slug = h.objection >= 1 && h.objection <= 7 ? c->slugs[h.objection - 1]
@@ -377,7 +379,7 @@ static const kam_plugin tiered_plugin = {
 	.params = tiered_params,
 	.nparams = sizeof(tiered_params) / sizeof(tiered_params[0]),
 	.run = tiered_run,
-	.omit = KAM_OMIT_ROLLUP,
+	.omit = KAM_OMIT_ROLLUP | KAM_OMIT_VIEWS,
 };
 
 KAM_PLUGIN_EXPORT(tiered_plugin)

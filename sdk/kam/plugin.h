@@ -37,7 +37,7 @@ extern "C" {
 #endif
 
 #define KAM_ABI_MAJOR 1
-#define KAM_ABI_MINOR 2
+#define KAM_ABI_MINOR 3
 #define KAM_PLUGIN_ENTRY kam_plugin_v1
 #define KAM_PLUGIN_ENTRY_NAME "kam_plugin_v1"
 
@@ -214,7 +214,36 @@ typedef struct kam_host {
 	 * that gives the same few names for a million accounts notices. Check KAM_HOST_HAS first.
 	 */
 	const char *(*intern)(kam_run *run, const char *text);
+
+	/*
+	 * ABI 1.3: one field of account `index`, as its view has it (KAM_FIELD_*): a text field
+	 * (id, name, region, industry, owner) through account_text, the others through
+	 * account_number (channel and stage as their numbers, money in its units, created as a
+	 * day). Returns 0; KAM_ENOTFOUND when the account has no value for the field (an empty
+	 * text, a number its view's `present` bits or 0 / KAM_NO_DAY mark absent); KAM_EINVAL for
+	 * an index out of range or a field of the other kind. A text stays valid for the run. A
+	 * plugin that omits the views (KAM_OMIT_VIEWS) reads its few fields this way. Check
+	 * KAM_HOST_HAS first.
+	 */
+	int (*account_text)(kam_run *run, size_t index, int field, kam_text *out);
+	int (*account_number)(kam_run *run, size_t index, int field, int64_t *out);
 } kam_host;
+
+/* Fields of account_text and account_number (ABI 1.3). */
+enum kam_account_field {
+	KAM_FIELD_ID = 1,
+	KAM_FIELD_NAME,
+	KAM_FIELD_REGION,
+	KAM_FIELD_INDUSTRY,
+	KAM_FIELD_OWNER, /* the last text field */
+	KAM_FIELD_CHANNEL,
+	KAM_FIELD_STAGE,
+	KAM_FIELD_EMPLOYEES,
+	KAM_FIELD_NET_ASSETS,
+	KAM_FIELD_ANNUAL_REVENUE,
+	KAM_FIELD_WALLET,
+	KAM_FIELD_CREATED,
+};
 
 /* Whether a host table has a member (added after the plugin was built against it). */
 #define KAM_HOST_HAS(host, member)                                                                 \
@@ -261,6 +290,14 @@ enum {
 	 * does not set KAM_VIEW_ROLLUP. A whole-book run then reads a third less of the database.
 	 */
 	KAM_OMIT_ROLLUP = 1u << 0,
+	/*
+	 * ABI 1.3: run reads accounts through account_text and account_number, and seldom or never
+	 * through account. The host then keeps only what those read most (id, region, owner,
+	 * channel, created) for each account, a third of a view, and builds an account's view
+	 * when account first asks for it, by looking the account up again: fine for a few
+	 * accounts, slow for all of them. Honoured together with KAM_OMIT_ROLLUP only.
+	 */
+	KAM_OMIT_VIEWS = 1u << 1,
 };
 
 /* Whether a descriptor has a member (one added after ABI 1.0, for a plugin built before). */
