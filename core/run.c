@@ -685,25 +685,25 @@ int kam_host_account_text(kam_run *r, size_t index, int field, kam_text *out)
 	if (!r || index >= r->n || !out || field < KAM_FIELD_ID || field > KAM_FIELD_OWNER)
 		return KAM_EINVAL;
 	const run_account *a = acc_at(r, index);
-	const kam_account_view *v = NULL;
-	if (!r->no_views)
-		v = &a->view;
-	else if (field == KAM_FIELD_ID)
-		*out = a->keys.id;
-	else if (field == KAM_FIELD_REGION)
-		*out = a->keys.region;
-	else if (field == KAM_FIELD_OWNER)
-		*out = a->keys.owner;
-	else if (!(v = view_made(r, index)))
+	if (r->no_views && field != KAM_FIELD_NAME && field != KAM_FIELD_INDUSTRY) {
+		const run_keys *k = &a->keys;
+		if (field == KAM_FIELD_ID)
+			*out = k->id;
+		else if (field == KAM_FIELD_OWNER)
+			*out = k->owner;
+		else
+			*out = k->region;
+		return out->len ? 0 : KAM_ENOTFOUND;
+	}
+	const kam_account_view *v = r->no_views ? view_made(r, index) : &a->view;
+	if (!v)
 		return r->err;
-	if (v) {
-		switch (field) {
-		case KAM_FIELD_ID: *out = v->id; break;
-		case KAM_FIELD_NAME: *out = v->name; break;
-		case KAM_FIELD_REGION: *out = v->region; break;
-		case KAM_FIELD_INDUSTRY: *out = v->industry; break;
-		default: *out = v->owner; break;
-		}
+	switch (field) {
+	case KAM_FIELD_ID: *out = v->id; break;
+	case KAM_FIELD_NAME: *out = v->name; break;
+	case KAM_FIELD_REGION: *out = v->region; break;
+	case KAM_FIELD_INDUSTRY: *out = v->industry; break;
+	default: *out = v->owner; break;
 	}
 	return out->len ? 0 : KAM_ENOTFOUND;
 }
