@@ -431,17 +431,23 @@ static int run_filter(void *ctx, const kam_account *a)
 }
 
 /* A kept account's owner and tier; the run's results come in this same order. */
+/* Room in a group's owners, tiers and ids for `need` accounts. */
+static int kept_grow(group *g, size_t need)
+{
+	size_t co = g->capowners, ct = g->capowners;
+	if (kam_grow((void **)&g->owners, &co, need, sizeof(*g->owners)) ||
+	    kam_grow((void **)&g->tiers, &ct, need, sizeof(*g->tiers)) ||
+	    kam_grow((void **)&g->ids, &g->capowners, need, sizeof(*g->ids)))
+		return KAM_ENOMEM;
+	return 0;
+}
+
 static int run_kept(void *ctx, const kam_account *a)
 {
 	run_ctx *c = ctx;
 	group *g = c->g;
-	if (g->nowners == g->capowners) {
-		size_t need = g->nowners + 1, co = g->capowners, ct = g->capowners;
-		if (kam_grow((void **)&g->owners, &co, need, sizeof(*g->owners)) ||
-		    kam_grow((void **)&g->tiers, &ct, need, sizeof(*g->tiers)) ||
-		    kam_grow((void **)&g->ids, &g->capowners, need, sizeof(*g->ids)))
-			return KAM_ENOMEM;
-	}
+	if (g->nowners == g->capowners && kept_grow(g, g->nowners + 1))
+		return KAM_ENOMEM;
 	kam_str own = KAM_HAS(a, KAM_A_OWNER) ? a->owner : (kam_str){ "", 0 };
 	const char *s = owners_get(c->p->owners, own);
 	if (!s)
@@ -504,6 +510,16 @@ static int runs_compute(kam_txn *txn, plan *p, kam_agenda *out)
 		};
 		kam_run_output *o = &mem->outs[mem->nouts];
 		p->kept_pos = g->tier_pos = g->nowners = 0;
+		/*
+		 * Room for every account of the book at once: grown by doubling, the arrays were
+		 * copied at every step and each new one faulted in. Room never used costs address
+		 * space only (a filtered run keeps fewer).
+		 */
+		kam_store_stats st;
+		if (!g->capowners && !kam_store_stats_get(txn, &st) &&
+		    st.records[KAM_ACCOUNT] <= SIZE_MAX / sizeof(*g->ids) &&
+		    kept_grow(g, (size_t)st.records[KAM_ACCOUNT]))
+			return KAM_ENOMEM;
 		/* the walkers start at their first rows: again for every run after the first */
 		int rc = p->snaps && i > 0 ? kam_current_rewind(txn, p->snaps) : 0;
 		if (rc) {
