@@ -430,7 +430,6 @@ static int run_filter(void *ctx, const kam_account *a)
 	return c->g->rg.all || kam_regional_filter(&c->g->rg, a);
 }
 
-/* A kept account's owner and tier; the run's results come in this same order. */
 /* Room in a group's owners, tiers and ids for `need` accounts. */
 static int kept_grow(group *g, size_t need)
 {
@@ -442,6 +441,7 @@ static int kept_grow(group *g, size_t need)
 	return 0;
 }
 
+/* A kept account's owner and tier; the run's results come in this same order. */
 static int run_kept(void *ctx, const kam_account *a)
 {
 	run_ctx *c = ctx;
