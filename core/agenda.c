@@ -2,6 +2,11 @@
 #include "agenda.h"
 
 #include <pthread.h>
+/* Items written straight to memory (item_put): x86-64's whole-line writes of 4 x 16 bytes. */
+#if defined(__SSE2__) && UINTPTR_MAX == UINT64_MAX
+#define ITEMS_STREAMED 1
+#include <emmintrin.h>
+#endif
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -757,6 +762,35 @@ static void actions_order(part *pt, const kam_result *res, uint32_t *ix)
 	}
 }
 
+/*
+ * An item written to its place: a whole line, scattered, and not read again before the printing,
+ * so it goes straight to memory, not first read in for the writing (and the cache keeps what the
+ * pass reads). items_put_done orders these writes before the thread's next ones.
+ */
+#ifdef ITEMS_STREAMED
+static inline void item_put(kam_agenda_item *at, const kam_agenda_item *x)
+{
+	const __m128i *from = (const __m128i *)x;
+	__m128i *to = (__m128i *)at;
+	for (int i = 0; i < 4; i++)
+		_mm_stream_si128(to + i, _mm_loadu_si128(from + i));
+}
+
+static inline void items_put_done(void)
+{
+	_mm_sfence();
+}
+#else
+static inline void item_put(kam_agenda_item *at, const kam_agenda_item *x)
+{
+	*at = *x;
+}
+
+static inline void items_put_done(void)
+{
+}
+#endif
+
 /* Last pass: a part's items, each to its bucket's next place (or in the order made). */
 static void *part_place(void *arg)
 {
@@ -796,7 +830,7 @@ static void *part_place(void *arg)
 			int64_t od = (int64_t)o->as_of - act->due_day;
 			size_t at = pt->pos ? pt->pos[bucket_of(c, g->tiers[k], od)]++
 					    : pt->first + made;
-			out->items[at] = (kam_agenda_item){
+			item_put(&out->items[at], &(kam_agenda_item){
 				.account_id = res->account_id,
 				.region = res->region ? res->region : "",
 				.owner = g->owners[k],
@@ -805,13 +839,13 @@ static void *part_place(void *arg)
 				.action = act->action,
 				.due = act->due_day,
 				.last = act->last_day,
-				.overdue_days = od,
 				.per_year = act->per_year,
 				.detail = act->detail,
-			};
+			});
 			made++;
 		}
 	}
+	items_put_done();
 	if (ix != small)
 		free(ix);
 	free(next);
@@ -888,11 +922,24 @@ static int sort_key_cmp(const void *pa, const void *pb)
 	return (a->index > b->index) - (a->index < b->index);
 }
 
+_Static_assert(sizeof(void *) != 8 || sizeof(kam_agenda_item) == 64,
+	       "an agenda item is one cache line");
+
+/* Room for n items, each on a line of its own (NULL when out of memory or too many). */
+static kam_agenda_item *items_alloc(size_t n)
+{
+	void *p = NULL;
+	if (n > SIZE_MAX / sizeof(kam_agenda_item) ||
+	    posix_memalign(&p, sizeof(kam_agenda_item), n * sizeof(kam_agenda_item)))
+		return NULL;
+	return p;
+}
+
 static int items_sort_wide(collect *c)
 {
 	kam_agenda *out = c->out;
 	sort_key *keys = malloc(out->count * sizeof(*keys));
-	kam_agenda_item *sorted = malloc(out->count * sizeof(*sorted));
+	kam_agenda_item *sorted = items_alloc(out->count);
 	if (!keys || !sorted) {
 		free(keys);
 		free(sorted);
@@ -900,7 +947,8 @@ static int items_sort_wide(collect *c)
 	}
 	for (size_t i = 0; i < out->count; i++) {
 		const kam_agenda_item *x = &out->items[i];
-		keys[i].key = (uint64_t)tier_ix(x->tier) << 34 | (uint64_t)(c->omax - x->overdue_days);
+		keys[i].key = (uint64_t)tier_ix(x->tier) << 34 |
+			      (uint64_t)(c->omax - kam_agenda_overdue(out, x));
 		keys[i].index = (uint32_t)i;
 	}
 	qsort(keys, out->count, sizeof(*keys), sort_key_cmp);
@@ -933,7 +981,7 @@ static int items_collect(plan *p, kam_agenda *out)
 		free(bounds);
 		return c.count ? KAM_ELIMIT : 0;
 	}
-	if (!(out->items = malloc(c.count * sizeof(*out->items)))) {
+	if (!(out->items = items_alloc(c.count))) {
 		free(bounds);
 		return KAM_ENOMEM;
 	}
@@ -1002,6 +1050,7 @@ int kam_agenda_compute(kam_store *store, const kam_registry *reg, const kam_conf
 		       const kam_agenda_opts *opts, kam_agenda *out)
 {
 	memset(out, 0, sizeof(*out));
+	out->as_of = opts->as_of;
 	if (!(out->mem = calloc(1, sizeof(*out->mem)))) {
 		say(out->error, sizeof(out->error), "out of memory");
 		return KAM_ENOMEM;

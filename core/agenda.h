@@ -44,23 +44,28 @@ typedef struct kam_agenda_opts {
 /* Fills opts for the agenda as of a day: every account, actions due on or before it. */
 void kam_agenda_opts_init(kam_agenda_opts *opts, int32_t as_of);
 
+/*
+ * One cache line (64 bytes, and the array aligned to them): the items are written each to its
+ * place in agenda order, scattered, and a line written whole need not be read in first (agenda.c
+ * writes them straight to memory).
+ */
 typedef struct kam_agenda_item {
 	const char *account_id;
 	const char *region;    /* "" when none */
 	const char *owner;     /* "" when none */
+	const char *action;    /* "call", "follow-up", "visit", ... */
+	const char *detail;    /* NULL, or a slug such as the objection of a follow-up */
+	double per_year;
+	int32_t due;           /* day; overdue days are as_of - due (kam_agenda_overdue) */
+	int32_t last;          /* the contact it follows, or KAM_NO_DAY */
 	char tier;             /* 'A', 'B', 'C', or 0 when the account has none */
 	uint8_t id_len;        /* strlen(account_id) */
-	const char *action;    /* "call", "follow-up", "visit", ... */
-	int32_t due;           /* day */
-	int32_t last;          /* the contact it follows, or KAM_NO_DAY */
-	int64_t overdue_days;  /* as_of - due (negative: not yet due) */
-	double per_year;
-	const char *detail;    /* NULL, or a slug such as the objection of a follow-up */
 } kam_agenda_item;
 
 typedef struct kam_agenda {
 	kam_agenda_item *items; /* in agenda order; their texts live until kam_agenda_free */
 	size_t count;
+	int32_t as_of;
 	size_t accounts;        /* accounts the models ran over */
 	size_t untiered;        /* of those, accounts without a tier (the model skips them) */
 	/* Regions whose tiers were computed now (no stored segmentation), see kam_tier_set. */
@@ -88,6 +93,12 @@ typedef struct kam_agenda {
 int kam_agenda_compute(kam_store *store, const kam_registry *reg, const kam_config *cfg,
 		       const kam_agenda_opts *opts, kam_agenda *out);
 void kam_agenda_free(kam_agenda *a);
+
+/* How many days item x is overdue: as_of - due (negative: not yet due). */
+static inline int64_t kam_agenda_overdue(const kam_agenda *a, const kam_agenda_item *x)
+{
+	return (int64_t)a->as_of - x->due;
+}
 
 /*
  * Whether a long agenda may be made and printed with a helper thread: yes, unless the

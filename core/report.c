@@ -462,7 +462,7 @@ static int load_fill(kam_report *r, const kam_agenda *ag)
 		if (ix < 0)
 			continue;
 		int col;
-		if (x->overdue_days > 0)
+		if (kam_agenda_overdue(ag, x) > 0)
 			col = 0;
 		else
 			col = 1 + (int)(((int64_t)x->due - r->opts.as_of) / 7);

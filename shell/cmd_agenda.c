@@ -220,7 +220,7 @@ static void format_rows(csvbuf *b, row_memo *m, const kam_agenda *a, size_t from
 		csv_shared(b, m->shared, x->action);
 		csv_field(b, &tier, tier ? 1 : 0, true);
 		csv_day(b, x->due, m->days);
-		csv_put(b, over, kam_int_format(x->overdue_days, over), false, true);
+		csv_put(b, over, kam_int_format(kam_agenda_overdue(a, x), over), false, true);
 		csv_shared(b, m->shared, x->owner);
 		csv_day(b, x->last, m->days);
 		csv_shared(b, m->shared, x->detail);
@@ -384,7 +384,7 @@ static int print_items(const kam_agenda *a, const kam_config *cfg, kam_format fm
 			kam_str_c(x->account_id), kam_str_c(x->action),
 			x->tier ? (kam_str){ tier, 1 } : (kam_str){ "", 0 }, day_text(x->due, due),
 			{ over, (uint32_t)snprintf(over, sizeof(over), "%lld",
-						   (long long)x->overdue_days) },
+						   (long long)kam_agenda_overdue(a, x)) },
 			kam_str_c(x->owner), day_text(x->last, last),
 			x->detail ? kam_str_c(x->detail) : (kam_str){ NULL, 0 },
 			resp ? kam_str_c(resp) : (kam_str){ NULL, 0 }, kam_str_c(x->region),
@@ -423,7 +423,7 @@ static void summary(const kam_agenda *a, int32_t as_of)
 	for (size_t i = 0; i < a->count; i++) {
 		char t = a->items[i].tier;
 		tiers[t == 'A' ? 0 : t == 'B' ? 1 : t == 'C' ? 2 : 3]++;
-		overdue += a->items[i].overdue_days > 0;
+		overdue += kam_agenda_overdue(a, &a->items[i]) > 0;
 	}
 	char day[KAM_DATE_BUFSZ];
 	kam_date_format((kam_date){ as_of, KAM_NO_TIME }, day);

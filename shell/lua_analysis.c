@@ -130,7 +130,7 @@ static int agenda_build(lua_State *L)
 		set_str(L, "action", x->action);
 		set_tier(L, "tier", x->tier);
 		kl_set_day(L, "due", x->due);
-		kl_set_int(L, "overdue_days", x->overdue_days);
+		kl_set_int(L, "overdue_days", kam_agenda_overdue(a, x));
 		set_str(L, "owner", x->owner);
 		kl_set_day(L, "last_contact", x->last);
 		set_str(L, "objection", x->detail);
