@@ -193,14 +193,31 @@ typedef struct row_memo {
 	day_slot days[DAY_SLOTS];
 	const char *detail; /* the last follow-up's objection, and its number */
 	int obj;
-	const char *responses[KAM_PLAYBOOK_COUNT + 1];
+	/*
+	 * Each objection's response as its CSV field (quoted, its quotes doubled), made once: the
+	 * longest text of a row, on a follow-up in every dozen rows. [0]: no objection, empty.
+	 */
+	csvbuf responses[KAM_PLAYBOOK_COUNT + 1];
 } row_memo;
+
+static void row_memo_free(row_memo *m)
+{
+	for (int k = 0; m && k <= KAM_PLAYBOOK_COUNT; k++)
+		free(m->responses[k].data);
+	free(m);
+}
 
 static row_memo *row_memo_new(const kam_config *cfg)
 {
 	row_memo *m = calloc(1, sizeof(*m));
-	for (int k = 1; m && k <= KAM_PLAYBOOK_COUNT; k++)
-		m->responses[k] = kam_playbook_response(cfg, k);
+	for (int k = 0; m && k <= KAM_PLAYBOOK_COUNT; k++) {
+		csvbuf *r = &m->responses[k];
+		csv_cstr(r, kam_playbook_response(cfg, k), false); /* k = 0: NULL, empty */
+		if (r->err) {
+			row_memo_free(m);
+			return NULL;
+		}
+	}
 	return m;
 }
 
@@ -224,7 +241,7 @@ static void format_rows(csvbuf *b, row_memo *m, const kam_agenda *a, size_t from
 		csv_shared(b, m->shared, x->owner);
 		csv_day(b, x->last, m->days);
 		csv_shared(b, m->shared, x->detail);
-		csv_shared(b, m->shared, m->responses[m->obj]);
+		csv_put(b, m->responses[m->obj].data, m->responses[m->obj].len, false, true);
 		csv_shared(b, m->shared, x->region);
 		csv_newline(b);
 	}
@@ -298,18 +315,18 @@ static bool printer_start(printer *pr, pthread_t *th, const kam_agenda *a,
 	if (pr->nchunks < 4 || !kam_agenda_threads() || !(pr->memo = row_memo_new(cfg)))
 		return false;
 	if (pthread_mutex_init(&pr->lock, NULL)) {
-		free(pr->memo);
+		row_memo_free(pr->memo);
 		return false;
 	}
 	if (pthread_cond_init(&pr->cond, NULL)) {
 		pthread_mutex_destroy(&pr->lock);
-		free(pr->memo);
+		row_memo_free(pr->memo);
 		return false;
 	}
 	if (pthread_create(th, NULL, printer_main, pr)) {
 		pthread_cond_destroy(&pr->cond);
 		pthread_mutex_destroy(&pr->lock);
-		free(pr->memo);
+		row_memo_free(pr->memo);
 		return false;
 	}
 	return true;
@@ -326,7 +343,7 @@ static void printer_stop(printer *pr, pthread_t th)
 	pthread_mutex_destroy(&pr->lock);
 	for (int i = 0; i < RING; i++)
 		free(pr->ring[i].data);
-	free(pr->memo);
+	row_memo_free(pr->memo);
 }
 
 static int print_csv(const kam_agenda *a, const kam_config *cfg)
@@ -334,7 +351,7 @@ static int print_csv(const kam_agenda *a, const kam_config *cfg)
 	csvbuf b = { .f = stdout };
 	row_memo *m = row_memo_new(cfg);
 	if (!m || !(b.data = malloc(b.cap = 1 << 20))) {
-		free(m);
+		row_memo_free(m);
 		return KAM_ENOMEM;
 	}
 	for (size_t c = 0; c < NCOLS; c++)
@@ -357,7 +374,7 @@ static int print_csv(const kam_agenda *a, const kam_config *cfg)
 		printer_stop(&pr, th);
 	csv_flush(&b);
 	free(b.data);
-	free(m);
+	row_memo_free(m);
 	if (!b.err && fflush(stdout))
 		b.err = kam_io_error();
 	return b.err;
