@@ -9,7 +9,8 @@
 #   KAM_BENCH_ACCOUNTS  accounts (default 1000000); the data is bench/import.sh's cache
 #   KAM_BENCH_SEED      generator seed (default 1)
 #   KAM_BENCH_AS_OF     the as-of day (default 2026-06-30, the end of the generated history)
-#   KAM_BENCH_RUNS      timed runs per engine; the best is reported (default 3)
+#   KAM_BENCH_RUNS      timed runs per engine (kam and DuckDB in turn); the best is reported
+#                       (default 3)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -219,21 +220,24 @@ rm -f "$WORK/kam.csv" "$WORK/sqlite.csv" "$WORK/duckdb.csv"
 page_cache "$KDB"/*.mdb "$SDB" "$DDB"
 
 # ---- timed runs: each engine computes the whole list and prints it as CSV to /dev/null ----
-echo "timing:  best of $RUNS runs each, as of $AS_OF"
+echo "timing:  best of $RUNS runs each (kam and DuckDB in turn), as of $AS_OF"
 KAG=("$KAM" --db "$KDB" agenda --as-of "$AS_OF")
-best kam sh -c '"$@" --format csv >/dev/null' sh "${KAG[@]}"
+KAM_CSV=(sh -c '"$@" --format csv >/dev/null' sh "${KAG[@]}")
+DUCK_DB=(node "$DUCK/agenda.mjs" db "$DDB" "$DATA" "$TIERS" "$AS_OF" /dev/null)
+in_turn kam KAM_CSV duckdb DUCK_DB
+fastest kam
 kam=$BEST kam_cpu=$CPU kam_mem=$MEM
-paused kam-paused sh -c '"$@" --format csv >/dev/null' sh "${KAG[@]}"
+fastest duckdb
+duckdb=$BEST duckdb_cpu=$CPU
+paused kam-paused "${KAM_CSV[@]}"
 kam_paused=$BEST kam_paused_cpu=$CPU
-best kam-rep sh -c '"$@" --format csv >/dev/null' sh "${KAG[@]}" --owner "$rep"
+best kam-rep "${KAM_CSV[@]}" --owner "$rep"
 kam_rep=$BEST kam_rep_cpu=$CPU
 best kam-tiers sh -c '"$1" --db "$2" tiers --format csv >/dev/null' sh "$KAM" "$KDB"
 tiers=$BEST tiers_cpu=$CPU
 best sqlite sh -c 'sqlite3 "$1" ".read $2" >/dev/null' sh "$SDB" "$LOG/agenda-sqlite.sql"
 sqlite=$BEST sqlite_cpu=$CPU
-best duckdb node "$DUCK/agenda.mjs" db "$DDB" "$DATA" "$TIERS" "$AS_OF" /dev/null
-duckdb=$BEST duckdb_cpu=$CPU
-paused duckdb-paused node "$DUCK/agenda.mjs" db "$DDB" "$DATA" "$TIERS" "$AS_OF" /dev/null
+paused duckdb-paused "${DUCK_DB[@]}"
 duckdb_paused=$BEST duckdb_paused_cpu=$CPU
 
 load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo n/a)

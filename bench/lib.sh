@@ -18,38 +18,70 @@ fi
 # ms: wall-clock milliseconds now.
 ms() { date +%s%3N; }
 
-# best NAME CMD...: runs CMD $RUNS times (output in $LOG/NAME.out); sets BEST (wall seconds of
-# the fastest run), CPU (user + system seconds of that run) and MEM (its peak RSS in MB), the
-# last two "n/a" without GNU time.
-best() {
-	local name=$1 t0 t1 d b=
+# The fastest run of each name so far: wall milliseconds, CPU seconds (user + system) and peak
+# RSS in MB, the last two "n/a" without GNU time.
+declare -A FASTEST_MS FASTEST_CPU FASTEST_MEM
+
+# timed NAME CMD...: runs CMD once (output in $LOG/NAME.out), and keeps it as NAME's fastest run
+# when it is.
+timed() {
+	local name=$1 t0 t1 d
 	shift
-	CPU=n/a
-	MEM=n/a
-	for _ in $(seq "$RUNS"); do
-		t0=$(ms)
+	t0=$(ms)
+	if [ -n "$TIME" ]; then
+		"$TIME" -f '%U %S %M' -o "$LOG/$name.time" "$@" >"$LOG/$name.out" 2>&1 || {
+			sed 's/^/  | /' "$LOG/$name.out" | tail -20 >&2
+			die "$name failed: $*"
+		}
+	else
+		"$@" >"$LOG/$name.out" 2>&1 || {
+			sed 's/^/  | /' "$LOG/$name.out" | tail -20 >&2
+			die "$name failed: $*"
+		}
+	fi
+	t1=$(ms)
+	d=$((t1 - t0))
+	if [ -z "${FASTEST_MS[$name]:-}" ] || [ "$d" -lt "${FASTEST_MS[$name]}" ]; then
+		FASTEST_MS[$name]=$d
+		FASTEST_CPU[$name]=n/a
+		FASTEST_MEM[$name]=n/a
 		if [ -n "$TIME" ]; then
-			"$TIME" -f '%U %S %M' -o "$LOG/$name.time" "$@" >"$LOG/$name.out" 2>&1 || {
-				sed 's/^/  | /' "$LOG/$name.out" | tail -20 >&2
-				die "$name failed: $*"
-			}
-		else
-			"$@" >"$LOG/$name.out" 2>&1 || {
-				sed 's/^/  | /' "$LOG/$name.out" | tail -20 >&2
-				die "$name failed: $*"
-			}
+			FASTEST_CPU[$name]=$(awk '{ printf "%.2f", $1 + $2 }' "$LOG/$name.time")
+			FASTEST_MEM[$name]=$(awk '{ printf "%d", $3 / 1024 }' "$LOG/$name.time")
 		fi
-		t1=$(ms)
-		d=$((t1 - t0))
-		if [ -z "$b" ] || [ "$d" -lt "$b" ]; then
-			b=$d
-			if [ -n "$TIME" ]; then
-				CPU=$(awk '{ printf "%.2f", $1 + $2 }' "$LOG/$name.time")
-				MEM=$(awk '{ printf "%d", $3 / 1024 }' "$LOG/$name.time")
-			fi
-		fi
+	fi
+}
+
+# fastest NAME: sets BEST (wall seconds), CPU and MEM of NAME's fastest run, and forgets its runs.
+fastest() {
+	BEST=$(awk -v m="${FASTEST_MS[$1]}" 'BEGIN { printf "%.3f", m / 1000 }')
+	CPU=${FASTEST_CPU[$1]}
+	MEM=${FASTEST_MEM[$1]}
+	unset "FASTEST_MS[$1]" "FASTEST_CPU[$1]" "FASTEST_MEM[$1]"
+}
+
+# best NAME CMD...: runs CMD $RUNS times (output in $LOG/NAME.out); sets BEST, CPU and MEM of the
+# fastest run (see fastest).
+best() {
+	local name=$1
+	shift
+	for _ in $(seq "$RUNS"); do
+		timed "$name" "$@"
 	done
-	BEST=$(awk -v m="$b" 'BEGIN { printf "%.3f", m / 1000 }')
+	fastest "$name"
+}
+
+# in_turn NAME1 CMD1 NAME2 CMD2: two commands (CMD1 and CMD2 name arrays of words) run one after
+# the other, $RUNS times, so that both meet the same moments of a shared machine: this VM has
+# spells of tens of seconds where every program runs up to a third slower (bench/README.md,
+# "Spells"), and a ratio of engines timed a minute apart could take one engine's spell for its
+# speed. Read each one's fastest run with fastest NAME.
+in_turn() {
+	local -n in_turn_1=$2 in_turn_2=$4
+	for _ in $(seq "$RUNS"); do
+		timed "$1" "${in_turn_1[@]}"
+		timed "$3" "${in_turn_2[@]}"
+	done
 }
 
 # once NAME CMD...: best with a single run.
