@@ -10,7 +10,8 @@
 #   KAM_BENCH_ACCOUNTS  accounts (default 1000000); the data is bench/import.sh's cache
 #   KAM_BENCH_SEED      generator seed (default 1)
 #   KAM_BENCH_AS_OF     the as-of day (default 2026-06-30, inside the generated history)
-#   KAM_BENCH_RUNS      timed runs per engine; the best is reported (default 3)
+#   KAM_BENCH_RUNS      timed runs per engine (kam and DuckDB in turn); the best is reported
+#                       (default 3)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -166,13 +167,19 @@ EOF
 page_cache "$KDB"/*.mdb "$SDB" "$DDB"
 
 # ---- timed runs ----
-echo "timing:  best of $RUNS runs each, as of $AS_OF, window $WINDOW days, a 0.80, b 0.95"
+echo "timing:  best of $RUNS runs each (kam and DuckDB in turn), as of $AS_OF, window $WINDOW days, a 0.80, b 0.95"
 KSEG=("$KAM" --db "$KDB" segment --model abc --as-of "$AS_OF" --param window_days=$WINDOW)
-best kam "${KSEG[@]}" --quiet
+KAM_STORED=("${KSEG[@]}" --quiet)
+DUCK_DB=(node "$DUCK/tiers.mjs" db "$DDB" "$DATA" "$FROM" "$UNTIL")
+in_turn kam KAM_STORED duckdb DUCK_DB
+fastest kam
 kam=$BEST
 kam_cpu=$CPU
+fastest duckdb
+duckdb=$BEST
+duckdb_cpu=$CPU
 kam_tiers=$(sed -n 's/.*accounts (\(.*\)) in .*/\1/p' "$LOG/kam.out" | head -1)
-paused kam-paused "${KSEG[@]}" --quiet
+paused kam-paused "${KAM_STORED[@]}"
 kam_paused=$BEST
 kam_paused_cpu=$CPU
 best kam-dry "${KSEG[@]}" --quiet --dry-run
@@ -216,11 +223,8 @@ sqlite=$BEST
 sqlite_cpu=$CPU
 sqlite_tiers=$(tail -n 1 "$LOG/sqlite.out")
 
-best duckdb node "$DUCK/tiers.mjs" db "$DDB" "$DATA" "$FROM" "$UNTIL"
-duckdb=$BEST
-duckdb_cpu=$CPU
 duckdb_tiers=$(tail -n 1 "$LOG/duckdb.out")
-paused duckdb-paused node "$DUCK/tiers.mjs" db "$DDB" "$DATA" "$FROM" "$UNTIL"
+paused duckdb-paused "${DUCK_DB[@]}"
 duckdb_paused=$BEST
 duckdb_paused_cpu=$CPU
 once duckdb-csv node "$DUCK/tiers.mjs" csv "" "$DATA" "$FROM" "$UNTIL"
