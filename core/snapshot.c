@@ -4,14 +4,20 @@
  * A header is a version byte followed by varints and length-prefixed strings (see
  * header_encode). Results are grouped into blocks of consecutive accounts, each block stored
  * under BE64(id) + the id of its first account, so that saving a million results costs a few
- * hundred puts and reading a whole snapshot is a sequential walk. Inside a block:
+ * hundred puts and reading a whole snapshot is a sequential walk. A block (versions 3 and 4):
  *
- *   version byte, count, then per result:
- *     id length, id bytes, tier byte, score (num), region (sref), factor count,
- *     per factor: head = name sref << 1 | has_note, the name's text when new, value (num),
- *     and the note (sref) when has_note
+ *   version byte, count, the length of the details, then
+ *   the details, per result: factor count, per factor: head = name sref << 1 | has_note, the
+ *     name's text when new, value (num), and the note (sref) when has_note; in a value block
+ *     (version 4) then the value part (value_encode)
+ *   the keys, per result: id length, id bytes, tier byte, score (num), region (sref)
  *
- * sref: a varint k; 1 = a new string follows (length, bytes) and joins the block's dictionary,
+ * Each part has a dictionary of its own, so a reader of keys alone (tiers, scores, regions: the
+ * agenda, kam tiers, the current tiers) skips the details unread. Blocks written before
+ * 2026-11-27 (versions 1 and 2, still read) hold each result whole in turn: its keys, then its
+ * details, with one dictionary.
+ *
+ * sref: a varint k; 1 = a new string follows (length, bytes) and joins the part's dictionary,
  * k >= 2 = dictionary entry k - 2. Regions, factor names and notes repeat on almost every row,
  * so most of them cost one byte.
  * num: a varint h; h & 3 == 0: the integer unzigzag(h >> 2); 1: unzigzag(h >> 2) / 10000 (money
@@ -29,9 +35,13 @@
 
 #include "error.h"
 
-#define FORMAT_VERSION 1
-/* Result blocks of value snapshots: each row also carries its value part (see value_encode). */
-#define VALUE_BLOCK_VERSION 2
+#define FORMAT_VERSION 1 /* of headers */
+/* Result blocks: keys and details apart (3, 4), or rows whole (1, 2); value snapshots' rows
+   also carry a value part (2, 4: see value_encode). */
+#define BLOCK_WHOLE 1
+#define BLOCK_WHOLE_VALUE 2
+#define BLOCK_SPLIT 3
+#define BLOCK_SPLIT_VALUE 4
 #define BLOCK_BYTES (48 * 1024) /* a block closes once its encoding reaches this size */
 #define SEQ_KEY "seq:snapshot"
 #define SEG_PREFIX "seg:"
@@ -664,12 +674,12 @@ static int value_encode(kam_buf *b, dict *d, const kam_result *r)
 	return 0;
 }
 
-static int result_encode(kam_buf *b, dict *d, const kam_result *r, size_t idlen, int version)
+/* A result's keys: id, tier, score, region. */
+static int keys_encode(kam_buf *b, dict *d, const kam_result *r, size_t idlen)
 {
-	size_t room = ROW_ROOM + FACTOR_ROOM * r->nfactors;
 	uint64_t code;
 	kam_str str;
-	if (kam_buf_reserve(b, room))
+	if (kam_buf_reserve(b, ROW_ROOM))
 		return KAM_ENOMEM;
 	raw_varint(b, idlen);
 	memcpy(b->data + b->len, r->account_id, idlen);
@@ -677,7 +687,18 @@ static int result_encode(kam_buf *b, dict *d, const kam_result *r, size_t idlen,
 	raw_byte(b, (uint8_t)r->tier);
 	raw_num(b, r->score, NULL);
 	if (dict_code(d, 0, r->region ? r->region : "", &code, &str) ||
-	    raw_sref(b, code, str, room))
+	    raw_sref(b, code, str, 0))
+		return KAM_ENOMEM;
+	return 0;
+}
+
+/* A result's details: its factors, and in a value block its value part. */
+static int details_encode(kam_buf *b, dict *d, const kam_result *r, int version)
+{
+	size_t room = 10 + FACTOR_ROOM * r->nfactors;
+	uint64_t code;
+	kam_str str;
+	if (kam_buf_reserve(b, room))
 		return KAM_ENOMEM;
 	raw_varint(b, r->nfactors);
 	for (size_t i = 0; i < r->nfactors; i++) {
@@ -694,23 +715,24 @@ static int result_encode(kam_buf *b, dict *d, const kam_result *r, size_t idlen,
 				raw_sref(b, code, str, room)))
 			return KAM_ENOMEM;
 	}
-	return version == VALUE_BLOCK_VERSION ? value_encode(b, d, r) : 0;
+	return version == BLOCK_SPLIT_VALUE ? value_encode(b, d, r) : 0;
 }
 
 /*
- * Encodes results [from, to) into blocks and hands each block to put(ctx, first result, bytes):
- * the version byte, the count, the rows. A block's rows are encoded after HEAD_ROOM bytes, and
- * its head is written just before them, so a block is never copied to prepend it.
+ * Encodes results [from, to) into blocks and hands each block to put(ctx, first result, bytes).
+ * A block's details are encoded after HEAD_ROOM bytes, its keys apart and appended to them when
+ * the block closes, and its head is written just before the details: so a block is never copied
+ * whole to prepend its head.
  */
-#define HEAD_ROOM 11 /* a version byte and a varint count */
+#define HEAD_ROOM 21 /* a version byte, the varint count and the details' varint length */
 
 typedef int (*block_put)(void *ctx, const kam_result *first, kam_str bytes);
 
 static int blocks_encode(const kam_result *res, size_t from, size_t to, int version,
 			 block_put put, void *ctx)
 {
-	kam_buf body = { 0 };
-	dict d = { 0 };
+	kam_buf body = { 0 }, keys = { 0 };
+	dict dd = { 0 }, kd = { 0 }; /* the details' dictionary, the keys' */
 	size_t start = from;
 	/* ids strictly increasing, checked here on each thread's part and across its start */
 	kam_str prev = from ? kam_str_c(res[from - 1].account_id) : (kam_str){ NULL, 0 };
@@ -725,23 +747,32 @@ static int blocks_encode(const kam_result *res, size_t from, size_t to, int vers
 			break;
 		}
 		prev = id;
-		rc = result_encode(&body, &d, r, len, version);
-		if (!rc && (body.len - HEAD_ROOM >= BLOCK_BYTES || i + 1 == to)) {
+		rc = keys_encode(&keys, &kd, r, len);
+		if (!rc)
+			rc = details_encode(&body, &dd, r, version);
+		if (!rc && (body.len - HEAD_ROOM + keys.len >= BLOCK_BYTES || i + 1 == to)) {
 			uint8_t head[HEAD_ROOM];
 			kam_buf h = { head, 0, sizeof(head) };
 			raw_byte(&h, (uint8_t)version);
 			raw_varint(&h, i + 1 - start);
+			raw_varint(&h, body.len - HEAD_ROOM);
+			if ((rc = kam_buf_append(&body, keys.data, keys.len)))
+				break;
 			uint8_t *p = body.data + HEAD_ROOM - h.len;
 			memcpy(p, head, h.len);
 			rc = put(ctx, &res[start],
 				 (kam_str){ (const char *)p, (uint32_t)(body.len - HEAD_ROOM + h.len) });
 			body.len = HEAD_ROOM;
-			dict_reset(&d);
+			keys.len = 0;
+			dict_reset(&dd);
+			dict_reset(&kd);
 			start = i + 1;
 		}
 	}
 	kam_buf_free(&body);
-	dict_free(&d);
+	kam_buf_free(&keys);
+	dict_free(&dd);
+	dict_free(&kd);
 	return rc;
 }
 
@@ -850,7 +881,7 @@ int kam_snapshot_save(kam_txn *txn, kam_snapshot_info *info, const kam_run_outpu
 	kam_buf_free(&b);
 	if (!rc)
 		rc = results_save(txn, id, results,
-				  info->kind == KAM_PLUGIN_VALUE ? VALUE_BLOCK_VERSION : FORMAT_VERSION);
+				  info->kind == KAM_PLUGIN_VALUE ? BLOCK_SPLIT_VALUE : BLOCK_SPLIT);
 	for (size_t i = 0; !rc && i < info->nregions; i++) {
 		char buf[SEG_PREFIX_LEN + KAM_KEYTEXT_MAX];
 		kam_str k;
@@ -914,60 +945,89 @@ typedef struct row_view {
 	kam_str id, region;
 	char tier;
 	double score;
-	size_t nfactors;
+	size_t nfactors; /* of a split block: known once details_seek read it */
 } row_view;
 
-typedef struct block_reader {
+/* A part of a block being read, and the dictionary of the strings its srefs brought in. */
+typedef struct section {
 	reader r;
-	int version;         /* FORMAT_VERSION, or VALUE_BLOCK_VERSION: rows have a value part */
-	size_t left;         /* rows not yet read */
 	kam_str *dict;
 	size_t n, cap;
+} section;
+
+typedef struct block_reader {
+	section keys;    /* the keys (versions 3, 4), or the whole rows (1, 2) */
+	section details; /* versions 3, 4: the details */
+	section *det;    /* where the details are read: &details, or &keys */
+	bool split;      /* versions 3, 4 */
+	bool value;      /* rows have a value part (versions 2, 4) */
+	size_t left;     /* rows whose keys are not yet read */
+	size_t pending;  /* split: rows whose keys were read and details not (the last one's too) */
 } block_reader;
 
 static int block_open(block_reader *br, kam_str value)
 {
-	br->r = (reader){ (const uint8_t *)value.ptr, (const uint8_t *)value.ptr + value.len, 0 };
-	br->n = 0;
-	br->version = get_byte(&br->r);
-	if (br->version != FORMAT_VERSION && br->version != VALUE_BLOCK_VERSION)
-		return br->r.bad ? KAM_ECORRUPT : KAM_EVERSION;
-	br->left = get_varint(&br->r);
-	return br->r.bad ? KAM_ECORRUPT : 0;
+	const uint8_t *p = (const uint8_t *)value.ptr;
+	reader *r = &br->keys.r;
+	*r = (reader){ p, p + value.len, 0 };
+	br->keys.n = br->details.n = 0;
+	br->pending = 0;
+	int version = get_byte(r);
+	if (version < BLOCK_WHOLE || version > BLOCK_SPLIT_VALUE)
+		return r->bad ? KAM_ECORRUPT : KAM_EVERSION;
+	br->split = version >= BLOCK_SPLIT;
+	br->value = version == BLOCK_WHOLE_VALUE || version == BLOCK_SPLIT_VALUE;
+	br->left = get_varint(r);
+	br->det = &br->keys;
+	if (br->split) {
+		uint64_t len = get_varint(r);
+		if (r->bad || len > (uint64_t)(r->end - r->p))
+			return KAM_ECORRUPT;
+		br->details.r = (reader){ r->p, r->p + len, 0 };
+		r->p += len;
+		br->det = &br->details;
+	}
+	return r->bad ? KAM_ECORRUPT : 0;
+}
+
+static void block_reader_free(block_reader *br)
+{
+	free(br->keys.dict);
+	free(br->details.dict);
 }
 
 /* Resolves an sref code (1: a new string follows, >= 2: a dictionary entry). */
-static int sref_get(block_reader *br, uint64_t k, kam_str *out)
+static int sref_get(section *sc, uint64_t k, kam_str *out)
 {
-	if (br->r.bad)
+	if (sc->r.bad)
 		return KAM_ECORRUPT;
 	if (k == 1) {
-		kam_str s = get_str(&br->r);
-		if (br->r.bad)
+		kam_str s = get_str(&sc->r);
+		if (sc->r.bad)
 			return KAM_ECORRUPT;
-		if (br->n == br->cap) {
-			size_t cap = br->cap ? br->cap * 2 : 32;
-			kam_str *p = realloc(br->dict, cap * sizeof(*p));
+		if (sc->n == sc->cap) {
+			size_t cap = sc->cap ? sc->cap * 2 : 32;
+			kam_str *p = realloc(sc->dict, cap * sizeof(*p));
 			if (!p)
 				return KAM_ENOMEM;
-			br->dict = p;
-			br->cap = cap;
+			sc->dict = p;
+			sc->cap = cap;
 		}
-		br->dict[br->n++] = s;
+		sc->dict[sc->n++] = s;
 		*out = s;
 		return 0;
 	}
-	if (k < 2 || k - 2 >= br->n)
+	if (k < 2 || k - 2 >= sc->n)
 		return KAM_ECORRUPT;
-	*out = br->dict[k - 2];
+	*out = sc->dict[k - 2];
 	return 0;
 }
 
 /* Passes over an sref: only a new string needs reading (it joins the dictionary). */
-static inline int sref_skip(block_reader *br, uint64_t k)
+static inline int sref_skip(section *sc, uint64_t k)
 {
 	kam_str s;
-	return k >= 2 && k - 2 < br->n && !br->r.bad ? 0 : sref_get(br, k, &s);
+	return k >= 2 && k - 2 < sc->n && !sc->r.bad ? 0 : sref_get(sc, k, &s);
 }
 
 /* Passes over a num without making its double: get_num's checks, none of its arithmetic. */
@@ -982,58 +1042,73 @@ static inline void num_skip(reader *r, bool same_as_score)
 		r->bad = 1;
 }
 
-/* Reads the fixed part of the next row; its factors must be read or skipped next. */
+/* Reads a factor count of the details; the factors must be read or skipped next. */
+static int factor_count(section *sc, row_view *v)
+{
+	v->nfactors = get_varint(&sc->r);
+	return sc->r.bad || v->nfactors > (size_t)(sc->r.end - sc->r.p) ? KAM_ECORRUPT : 0;
+}
+
+/*
+ * Reads the keys of the next row. Of a block of whole rows it then reads the factor count, and
+ * the factors must be read or skipped next; of a split block the details wait (details_seek).
+ */
 static int row_read(block_reader *br, row_view *v, bool tier_only)
 {
-	v->id = get_str(&br->r);
-	v->tier = (char)get_byte(&br->r);
+	section *k = &br->keys;
+	v->id = get_str(&k->r);
+	v->tier = (char)get_byte(&k->r);
 	int rc;
 	if (tier_only) { /* without making the score's double or resolving the region */
-		num_skip(&br->r, false);
+		num_skip(&k->r, false);
 		v->score = 0;
 		v->region = (kam_str){ "", 0 };
-		rc = sref_skip(br, get_varint(&br->r));
+		rc = sref_skip(k, get_varint(&k->r));
 	} else {
-		v->score = get_num(&br->r, NULL);
-		rc = sref_get(br, get_varint(&br->r), &v->region);
+		v->score = get_num(&k->r, NULL);
+		rc = sref_get(k, get_varint(&k->r), &v->region);
+	}
+	if (!rc && br->split) {
+		v->nfactors = 0;
+		br->pending++;
+	} else if (!rc) {
+		rc = factor_count(k, v);
 	}
 	if (rc)
 		return rc;
-	v->nfactors = get_varint(&br->r);
-	if (br->r.bad || v->id.len == 0 || v->id.len > KAM_ID_MAX ||
-	    v->nfactors > (size_t)(br->r.end - br->r.p))
+	if (k->r.bad || v->id.len == 0 || v->id.len > KAM_ID_MAX)
 		return KAM_ECORRUPT;
 	br->left--;
 	return 0;
 }
 
-static int factor_read(block_reader *br, double score, kam_str *name, double *value,
-		       kam_str *note, int *has_note)
+static int factor_read(section *sc, double score, kam_str *name, double *value, kam_str *note,
+		       int *has_note)
 {
-	uint64_t head = get_varint(&br->r);
-	int rc = sref_get(br, head >> 1, name);
+	uint64_t head = get_varint(&sc->r);
+	int rc = sref_get(sc, head >> 1, name);
 	if (rc)
 		return rc;
-	*value = get_num(&br->r, &score);
+	*value = get_num(&sc->r, &score);
 	*has_note = (int)(head & 1);
 	if (*has_note)
-		return sref_get(br, get_varint(&br->r), note);
-	return br->r.bad ? KAM_ECORRUPT : 0;
+		return sref_get(sc, get_varint(&sc->r), note);
+	return sc->r.bad ? KAM_ECORRUPT : 0;
 }
 
 /* Whoever only walks the rows passes their factors by, as factor_read would read them. */
-static int factors_skip(block_reader *br, const row_view *v)
+static int factors_skip(section *sc, const row_view *v)
 {
 	for (size_t i = 0; i < v->nfactors; i++) {
-		uint64_t head = get_varint(&br->r);
-		int rc = sref_skip(br, head >> 1);
+		uint64_t head = get_varint(&sc->r);
+		int rc = sref_skip(sc, head >> 1);
 		if (rc)
 			return rc;
-		num_skip(&br->r, true);
-		if ((head & 1) && (rc = sref_skip(br, get_varint(&br->r))))
+		num_skip(&sc->r, true);
+		if ((head & 1) && (rc = sref_skip(sc, get_varint(&sc->r))))
 			return rc;
 	}
-	return br->r.bad ? KAM_ECORRUPT : 0;
+	return sc->r.bad ? KAM_ECORRUPT : 0;
 }
 
 static char *str_dup(kam_str s);
@@ -1045,20 +1120,21 @@ static char *str_dup(kam_str s);
  */
 static int value_read(block_reader *br, kam_result *out)
 {
-	if (br->version != VALUE_BLOCK_VERSION)
+	if (!br->value)
 		return 0;
-	uint64_t flags = get_varint(&br->r);
+	section *sc = br->det;
+	uint64_t flags = get_varint(&sc->r);
 	double value = 0;
 	kam_str rec = { NULL, 0 };
 	int rc = 0;
-	if (br->r.bad || flags > 3)
+	if (sc->r.bad || flags > 3)
 		return KAM_ECORRUPT;
 	if (flags & 1)
-		value = get_num(&br->r, NULL);
-	if ((flags & 2) && (rc = sref_get(br, get_varint(&br->r), &rec)))
+		value = get_num(&sc->r, NULL);
+	if ((flags & 2) && (rc = sref_get(sc, get_varint(&sc->r), &rec)))
 		return rc;
-	uint64_t n = get_varint(&br->r);
-	if (br->r.bad || n > (uint64_t)(br->r.end - br->r.p))
+	uint64_t n = get_varint(&sc->r);
+	if (sc->r.bad || n > (uint64_t)(sc->r.end - sc->r.p))
 		return KAM_ECORRUPT;
 	if (out) {
 		out->has_value = (int)(flags & 1);
@@ -1070,10 +1146,10 @@ static int value_read(block_reader *br, kam_result *out)
 	}
 	for (uint64_t i = 0; i < n; i++) {
 		kam_str name;
-		if ((rc = sref_get(br, get_varint(&br->r), &name)))
+		if ((rc = sref_get(sc, get_varint(&sc->r), &name)))
 			return rc;
-		double v = get_num(&br->r, NULL);
-		if (br->r.bad)
+		double v = get_num(&sc->r, NULL);
+		if (sc->r.bad)
 			return KAM_ECORRUPT;
 		if (out) {
 			out->metrics[i] = (kam_factor){ str_dup(name), v, NULL };
@@ -1085,10 +1161,38 @@ static int value_read(block_reader *br, kam_result *out)
 	return 0;
 }
 
-/* Skips what follows the fixed part of a row: its factors and its value part. */
+/*
+ * Brings the details to those of the row whose keys were read last, and reads its factor count:
+ * in a split block, the details of the rows read before it are passed by first. Its factors and
+ * value part must be read or skipped next.
+ */
+static int details_seek(block_reader *br, row_view *v)
+{
+	if (!br->split)
+		return 0;
+	for (; br->pending > 1; br->pending--) {
+		row_view before;
+		int rc = factor_count(br->det, &before);
+		if (!rc)
+			rc = factors_skip(br->det, &before);
+		if (!rc)
+			rc = value_read(br, NULL);
+		if (rc)
+			return rc;
+	}
+	br->pending = 0;
+	return factor_count(br->det, v);
+}
+
+/*
+ * Passes by what follows the keys of a row just read: its factors and its value part, unread in
+ * a split block (details_seek passes them if a later row's are wanted).
+ */
 static int row_skip_rest(block_reader *br, const row_view *v)
 {
-	int rc = factors_skip(br, v);
+	if (br->split)
+		return 0;
+	int rc = factors_skip(br->det, v);
 	return rc ? rc : value_read(br, NULL);
 }
 
@@ -1168,31 +1272,32 @@ int kam_snapshot_iter_tier(kam_snapshot_iter *it, kam_snapshot_row *row)
 static int value_view(block_reader *br, const char *name, kam_snapshot_value *v)
 {
 	*v = (kam_snapshot_value){ .value = NAN, .metric = NAN };
-	if (br->version != VALUE_BLOCK_VERSION)
+	if (!br->value)
 		return 0;
-	uint64_t flags = get_varint(&br->r);
-	if (br->r.bad || flags > 3)
+	section *sc = br->det;
+	uint64_t flags = get_varint(&sc->r);
+	if (sc->r.bad || flags > 3)
 		return KAM_ECORRUPT;
 	v->has_value = flags & 1;
 	if (v->has_value)
-		v->value = get_num(&br->r, NULL);
-	int rc = (flags & 2) ? sref_get(br, get_varint(&br->r), &v->recommendation) : 0;
-	uint64_t n = get_varint(&br->r);
-	if (rc || br->r.bad || n > (uint64_t)(br->r.end - br->r.p))
+		v->value = get_num(&sc->r, NULL);
+	int rc = (flags & 2) ? sref_get(sc, get_varint(&sc->r), &v->recommendation) : 0;
+	uint64_t n = get_varint(&sc->r);
+	if (rc || sc->r.bad || n > (uint64_t)(sc->r.end - sc->r.p))
 		return rc ? rc : KAM_ECORRUPT;
 	size_t len = name ? strlen(name) : 0;
 	for (uint64_t i = 0; i < n; i++) {
 		kam_str got;
-		if ((rc = sref_get(br, get_varint(&br->r), &got)))
+		if ((rc = sref_get(sc, get_varint(&sc->r), &got)))
 			return rc;
 		if (name && !v->found && got.len == len && memcmp(got.ptr, name, len) == 0) {
-			v->metric = get_num(&br->r, NULL);
+			v->metric = get_num(&sc->r, NULL);
 			v->found = true;
 		} else {
-			num_skip(&br->r, false);
+			num_skip(&sc->r, false);
 		}
 	}
-	return br->r.bad ? KAM_ECORRUPT : 0;
+	return sc->r.bad ? KAM_ECORRUPT : 0;
 }
 
 int kam_snapshot_iter_value(kam_snapshot_iter *it, const char *metric, kam_snapshot_row *row,
@@ -1200,31 +1305,24 @@ int kam_snapshot_iter_value(kam_snapshot_iter *it, const char *metric, kam_snaps
 {
 	row_view rv;
 	int rc = iter_row(it, &rv, false);
-	if (rc == 1 && !(rc = factors_skip(&it->br, &rv)) && !(rc = value_view(&it->br, metric, v))) {
+	if (rc == 1 && !(rc = details_seek(&it->br, &rv)) &&
+	    !(rc = factors_skip(it->br.det, &rv)) && !(rc = value_view(&it->br, metric, v))) {
 		row_give(&rv, row);
 		rc = 1;
 	}
 	return rc;
 }
 
-static int result_copy(block_reader *br, const row_view *v, kam_result *out);
+static int result_copy(block_reader *br, row_view *v, kam_result *out);
 
 int kam_snapshot_iter_result(kam_snapshot_iter *it, kam_result *out)
 {
 	memset(out, 0, sizeof(*out));
-	while (it->br.left == 0) {
-		kam_str k, v;
-		int rc = kam_table_cursor_next(it->cur, &k, &v);
-		if (rc <= 0)
-			return rc;
-		if ((rc = block_open(&it->br, v)))
-			return rc;
-	}
 	row_view rv;
-	int rc = row_read(&it->br, &rv, false);
-	if (!rc)
-		rc = result_copy(&it->br, &rv, out);
-	return rc ? rc : 1;
+	int rc = iter_row(it, &rv, false);
+	if (rc == 1 && (rc = result_copy(&it->br, &rv, out)) == 0)
+		rc = 1;
+	return rc;
 }
 
 void kam_snapshot_iter_close(kam_snapshot_iter *it)
@@ -1232,7 +1330,7 @@ void kam_snapshot_iter_close(kam_snapshot_iter *it)
 	if (!it)
 		return;
 	kam_table_cursor_close(it->cur);
-	free(it->br.dict);
+	block_reader_free(&it->br);
 	free(it);
 }
 
@@ -1254,10 +1352,13 @@ void kam_result_free(kam_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* Copies the row just read, with its factors, into out. */
-static int result_copy(block_reader *br, const row_view *v, kam_result *out)
+/* Copies the row whose keys were just read, with its details, into out. */
+static int result_copy(block_reader *br, row_view *v, kam_result *out)
 {
 	memset(out, 0, sizeof(*out));
+	int rc = details_seek(br, v);
+	if (rc)
+		return rc;
 	out->tier = v->tier;
 	out->score = v->score;
 	out->account_id = str_dup(v->id);
@@ -1271,7 +1372,7 @@ static int result_copy(block_reader *br, const row_view *v, kam_result *out)
 		kam_factor *f = &out->factors[i];
 		kam_str name, note;
 		int has_note;
-		int rc = factor_read(br, v->score, &name, &f->value, &note, &has_note);
+		rc = factor_read(br->det, v->score, &name, &f->value, &note, &has_note);
 		if (rc) {
 			kam_result_free(out);
 			return rc;
@@ -1282,8 +1383,7 @@ static int result_copy(block_reader *br, const row_view *v, kam_result *out)
 		if (!f->name || (has_note && !f->note))
 			goto nomem;
 	}
-	int rc = value_read(br, out);
-	if (rc) {
+	if ((rc = value_read(br, out))) {
 		kam_result_free(out);
 		return rc;
 	}
@@ -1324,13 +1424,13 @@ int kam_snapshot_result(kam_txn *txn, uint64_t id, kam_str account_id, kam_resul
 		int cmp = kam_str_cmp(rv.id, account_id);
 		if (cmp == 0) {
 			rc = result_copy(&br, &rv, out);
-			free(br.dict);
+			block_reader_free(&br);
 			return rc;
 		}
 		if (cmp > 0)
 			break;
 		rc = row_skip_rest(&br, &rv);
 	}
-	free(br.dict);
+	block_reader_free(&br);
 	return rc ? rc : KAM_ENOTFOUND;
 }

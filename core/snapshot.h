@@ -15,7 +15,7 @@
  * Snapshot ids increase from 1 and are never reused.
  *
  * Value snapshots (kind KAM_PLUGIN_VALUE, stored by `kam value`) use the same tables: their
- * result blocks (version 2) also carry each account's value, recommendation and metrics, and
+ * result blocks also carry each account's value, recommendation and metrics, and
  * their current pointers are "val:" region -> BE64(id), apart from the segmentation pointers, so
  * a region has a current segmentation and a current value snapshot. The functions without a
  * kind (kam_snapshot_current, kam_snapshot_current_each) are about segmentation.

@@ -687,3 +687,254 @@ Test(snapshot, drop_removes_a_snapshot_no_region_uses)
 	output_free(big);
 	output_free(small);
 }
+
+/* ---- keys and details read apart ---- */
+
+static void factors_equal(const kam_result *got, const kam_result *want)
+{
+	cr_assert_eq(got->nfactors, want->nfactors, "%s", want->account_id);
+	for (size_t f = 0; f < want->nfactors; f++) {
+		cr_assert_str_eq(got->factors[f].name, want->factors[f].name);
+		cr_assert_eq(got->factors[f].value, want->factors[f].value);
+		if (want->factors[f].note)
+			cr_assert_str_eq(got->factors[f].note, want->factors[f].note);
+		else
+			cr_assert_null(got->factors[f].note);
+	}
+}
+
+/*
+ * Readers of keys alone leave the details of their rows unread: a whole row read after a few of
+ * them (kam_snapshot_iter_result, _value) must find its own details, in every block.
+ */
+Test(snapshot, rows_read_whole_after_rows_read_for_tiers)
+{
+	const size_t n = 5000; /* about five blocks */
+	kam_run_output *o = output_new(n);
+	for (size_t i = 0; i < n; i++) {
+		char id[32];
+		snprintf(id, sizeof(id), "B%06zu", i);
+		kam_result *r = &o->results[i];
+		result_set(r, id, i % 3 ? "east" : "west", "ABC"[i % 3], (double)i / 4);
+		for (size_t f = 0; f < i % 4; f++)
+			factor_add(r, f % 2 ? "share" : "revenue", (double)(i * f), i % 5 ? NULL : "note");
+		r->has_value = i % 2;
+		r->value = (double)i * 3;
+		r->recommendation = i % 3 ? NULL : strdup("grow");
+		r->metrics = calloc(1, sizeof(*r->metrics));
+		r->metrics[0] = (kam_factor){ strdup(i % 2 ? "margin" : "tenure"), (double)i, NULL };
+		r->nmetrics = 1;
+	}
+	char *rl[] = { "east", "west" };
+	uint64_t seg = save("abc", rl, 2, o), val = save_kind(KAM_PLUGIN_VALUE, "cv", rl, 2, o);
+	kam_txn *txn = reader();
+	for (int pass = 0; pass < 2; pass++) {
+		kam_snapshot_iter *it;
+		cr_assert_eq(kam_snapshot_iter_open(txn, pass ? val : seg, &it), 0);
+		for (size_t i = 0; i < n; i++) {
+			const kam_result *want = &o->results[i];
+			kam_snapshot_row row;
+			kam_snapshot_value v;
+			kam_result got;
+			int kind = (int)(i % 7); /* runs of up to four tier reads */
+			if (kind == 6) {
+				cr_assert_eq(kam_snapshot_iter_result(it, &got), 1, "row %zu", i);
+				cr_assert_str_eq(got.account_id, want->account_id);
+				cr_assert_str_eq(got.region, want->region);
+				cr_assert_eq(got.score, want->score);
+				factors_equal(&got, want);
+				cr_assert_eq(got.nmetrics, pass ? 1u : 0u);
+				if (pass)
+					cr_assert_str_eq(got.metrics[0].name, want->metrics[0].name);
+				kam_result_free(&got);
+				continue;
+			}
+			if (kind == 3 && pass) {
+				cr_assert_eq(kam_snapshot_iter_value(it, "margin", &row, &v), 1);
+				cr_assert_eq(v.has_value, (bool)want->has_value, "row %zu", i);
+				cr_assert_eq(v.found, i % 2 == 1, "row %zu", i);
+				cr_assert_eq(v.recommendation.ptr != NULL, want->recommendation != NULL);
+			} else if (kind == 3) {
+				cr_assert_eq(kam_snapshot_iter_next(it, &row), 1);
+				cr_assert(kam_str_eq(row.region, kam_str_c(want->region)), "row %zu", i);
+			} else {
+				cr_assert_eq(kam_snapshot_iter_tier(it, &row), 1);
+			}
+			cr_assert(kam_str_eq(row.account_id, kam_str_c(want->account_id)), "row %zu", i);
+			cr_assert_eq(row.tier, want->tier);
+		}
+		kam_snapshot_row row;
+		cr_assert_eq(kam_snapshot_iter_tier(it, &row), 0);
+		kam_snapshot_iter_close(it);
+	}
+	kam_txn_abort(txn);
+	output_free(o);
+}
+
+/* ---- blocks of the layout before 2026-11-27, written by hand ---- */
+
+typedef struct bytes {
+	uint8_t b[256];
+	uint32_t n;
+} bytes;
+
+static void put_byte(bytes *x, uint8_t c)
+{
+	x->b[x->n++] = c;
+}
+
+static void put_varint(bytes *x, uint64_t v)
+{
+	for (; v >= 0x80; v >>= 7)
+		put_byte(x, (uint8_t)(v | 0x80));
+	put_byte(x, (uint8_t)v);
+}
+
+static void put_text(bytes *x, const char *s)
+{
+	put_varint(x, strlen(s));
+	memcpy(x->b + x->n, s, strlen(s));
+	x->n += (uint32_t)strlen(s);
+}
+
+static void put_int(bytes *x, int64_t v) /* a num holding an integer */
+{
+	put_varint(x, ((uint64_t)v << 1 ^ (uint64_t)(v >> 63)) << 2);
+}
+
+/*
+ * Two rows whole, one dictionary: "north" 0, "revenue" 1, "segment" 2, "loyal" 3, and in a
+ * value block (version 2) "grow" 4, "margin" 5.
+ */
+static bytes old_block(bool value)
+{
+	bytes x = { .n = 0 };
+	put_byte(&x, value ? 2 : 1);
+	put_varint(&x, 2);
+	/* a1: A, score 10, north; revenue = the score; segment 4, note loyal */
+	put_text(&x, "a1");
+	put_byte(&x, 'A');
+	put_int(&x, 10);
+	put_varint(&x, 1);
+	put_text(&x, "north");
+	put_varint(&x, 2);
+	put_varint(&x, 1 << 1);
+	put_text(&x, "revenue");
+	put_varint(&x, 3);
+	put_varint(&x, 1 << 1 | 1);
+	put_text(&x, "segment");
+	put_int(&x, 4);
+	put_varint(&x, 1);
+	put_text(&x, "loyal");
+	if (value) { /* value 100, grow, margin 7 */
+		put_varint(&x, 3);
+		put_int(&x, 100);
+		put_varint(&x, 1);
+		put_text(&x, "grow");
+		put_varint(&x, 1);
+		put_varint(&x, 1);
+		put_text(&x, "margin");
+		put_int(&x, 7);
+	}
+	/* a2: B, score -3, north; revenue -3 */
+	put_text(&x, "a2");
+	put_byte(&x, 'B');
+	put_int(&x, -3);
+	put_varint(&x, 2);
+	put_varint(&x, 1);
+	put_varint(&x, 3 << 1);
+	put_int(&x, -3);
+	if (value) { /* no value, grow, margin 8 */
+		put_varint(&x, 2);
+		put_varint(&x, 6);
+		put_varint(&x, 1);
+		put_varint(&x, 7);
+		put_int(&x, 8);
+	}
+	return x;
+}
+
+typedef struct block_job {
+	uint64_t id;
+	bytes block;
+} block_job;
+
+/* Puts job->block in place of the first block of snapshot job->id (whose first id is a1). */
+static int block_put(kam_txn *txn, void *arg)
+{
+	block_job *j = arg;
+	uint8_t key[10];
+	for (int i = 0; i < 8; i++)
+		key[i] = (uint8_t)(j->id >> (56 - 8 * i));
+	memcpy(key + 8, "a1", 2);
+	return kam_table_put(txn, KAM_TABLE_RESULTS, (kam_str){ (const char *)key, 10 },
+			     (kam_str){ (const char *)j->block.b, j->block.n });
+}
+
+Test(snapshot, blocks_of_the_layout_before_are_read)
+{
+	kam_run_output *o = output_new(2);
+	result_set(&o->results[0], "a1", "north", 'A', 10);
+	result_set(&o->results[1], "a2", "north", 'B', -3);
+	char *north[] = { "north" };
+	for (int value = 0; value < 2; value++) {
+		block_job j = { save_kind(value ? KAM_PLUGIN_VALUE : KAM_PLUGIN_SEGMENTATION, "m",
+					  north, 1, o), old_block(value) };
+		cr_assert_eq(kam_store_write(store, block_put, &j), 0);
+		kam_txn *txn = reader();
+		kam_result r;
+		cr_assert_eq(kam_snapshot_result(txn, j.id, KAM_STR("a2"), &r), 0);
+		cr_assert_eq(r.tier, 'B');
+		cr_assert_eq(r.score, -3);
+		cr_assert_str_eq(r.region, "north");
+		cr_assert_eq(r.nfactors, 1);
+		cr_assert_str_eq(r.factors[0].name, "revenue");
+		cr_assert_eq(r.factors[0].value, -3);
+		cr_assert_eq(r.has_value, 0);
+		cr_assert_eq(r.nmetrics, (size_t)value);
+		if (value) {
+			cr_assert_str_eq(r.recommendation, "grow");
+			cr_assert_eq(r.metrics[0].value, 8);
+		}
+		kam_result_free(&r);
+
+		kam_snapshot_iter *it;
+		kam_snapshot_row row;
+		kam_snapshot_value v;
+		cr_assert_eq(kam_snapshot_iter_open(txn, j.id, &it), 0);
+		cr_assert_eq(kam_snapshot_iter_tier(it, &row), 1);
+		cr_assert(kam_str_eq(row.account_id, KAM_STR("a1")));
+		cr_assert_eq(row.tier, 'A');
+		cr_assert_eq(kam_snapshot_iter_value(it, "margin", &row, &v), 1);
+		cr_assert(kam_str_eq(row.account_id, KAM_STR("a2")));
+		cr_assert_eq(row.score, -3);
+		cr_assert_eq(v.found, (bool)value);
+		cr_assert_eq(kam_snapshot_iter_next(it, &row), 0);
+		kam_snapshot_iter_close(it);
+
+		cr_assert_eq(kam_snapshot_iter_open(txn, j.id, &it), 0);
+		cr_assert_eq(kam_snapshot_iter_result(it, &r), 1);
+		cr_assert_str_eq(r.account_id, "a1");
+		cr_assert_eq(r.nfactors, 2);
+		cr_assert_eq(r.factors[0].value, 10, "the same as the score");
+		cr_assert_str_eq(r.factors[1].name, "segment");
+		cr_assert_str_eq(r.factors[1].note, "loyal");
+		cr_assert_eq(r.has_value, value);
+		if (value)
+			cr_assert_eq(r.value, 100);
+		kam_result_free(&r);
+		kam_snapshot_iter_close(it);
+		kam_txn_abort(txn);
+	}
+	/* a block of a later layout is refused as such */
+	block_job j = { save("m", north, 1, o), { .b = { 9, 2 }, .n = 2 } };
+	cr_assert_eq(kam_store_write(store, block_put, &j), 0);
+	kam_txn *txn = reader();
+	kam_snapshot_iter *it;
+	kam_snapshot_row row;
+	cr_assert_eq(kam_snapshot_iter_open(txn, j.id, &it), 0);
+	cr_assert_eq(kam_snapshot_iter_next(it, &row), KAM_EVERSION);
+	kam_snapshot_iter_close(it);
+	kam_txn_abort(txn);
+	output_free(o);
+}
