@@ -1356,7 +1356,7 @@ static int scan_all(kam_txn *t, kam_kind kind, kam_str acc, kam_rollup *r)
 	return 0;
 }
 
-/* ---- upgrading schema 2 (and 1) to 3 ---- */
+/* ---- upgrading older schemas: 1 and 2 to columns (3), then the number (4) ---- */
 
 /* The indexes schema 3 replaced with columns, of orders and of interactions. */
 static const char *const old_index_names[2] = { "orders_by_account", "interactions_by_account" };
@@ -1437,17 +1437,16 @@ static int upgrade_kind(kam_txn *t, kam_kind kind)
 	return rc ? rc : wres(t, mdb_drop(t->txn, old, 1));
 }
 
+/* Upgrades the database to KAM_SCHEMA_VERSION: columns before schema 3, then the number. */
 static int upgrade_write(kam_txn *t, void *arg)
 {
 	(void)arg;
 	kam_store *s = t->store;
-	for (int db = DB_ORDER_COLUMNS; db <= DB_INTER_COLUMNS; db++) {
-		int rc = wres(t, mdb_dbi_open(t->txn, db_names[db], MDB_CREATE, &s->dbi[db]));
-		if (rc)
+	int rc = 0;
+	for (int db = DB_ORDER_COLUMNS; s->version < 3 && db <= DB_INTER_COLUMNS; db++)
+		if ((rc = wres(t, mdb_dbi_open(t->txn, db_names[db], MDB_CREATE, &s->dbi[db]))))
 			return rc;
-	}
-	int rc = upgrade_kind(t, KAM_ORDER);
-	if (!rc)
+	if (s->version < 3 && !(rc = upgrade_kind(t, KAM_ORDER)))
 		rc = upgrade_kind(t, KAM_INTERACTION);
 	if (rc)
 		return rc;

@@ -279,6 +279,31 @@ Test(store, newer_schema_refused_untouched)
 	free(after);
 }
 
+/*
+ * A schema 3 database (its layout is 4's) is raised to 4 at open, even an opening for reading,
+ * with what it holds unchanged; builds before 4 then refuse it at open.
+ */
+Test(store, schema_3_raised_at_open)
+{
+	kam_store *s = open_new();
+	kam_txn *t;
+	kam_account a;
+	make_account(&a, "a1", "north", NULL);
+	cr_assert_eq(kam_txn_begin(s, 1, &t), 0);
+	put_ok(t, KAM_ACCOUNT, &a, 0);
+	cr_assert_eq(kam_txn_commit(t), 0);
+	kam_store_close(s);
+	schema_set(3);
+	cr_assert_eq(kam_store_open(dbdir, KAM_STORE_RDONLY, &s), 0);
+	cr_assert_eq(schema_of(s), KAM_SCHEMA_VERSION);
+	kam_any got;
+	cr_assert_eq(kam_txn_begin(s, 0, &t), 0);
+	cr_assert_eq(kam_get(t, KAM_ACCOUNT, KAM_STR("a1"), &got), 0);
+	cr_assert(str_is(got.account.region, "north"));
+	kam_txn_abort(t);
+	kam_store_close(s);
+}
+
 /* tests/data/book_schema2.mdb.gz (see tests/cli/schema2.sh) unpacked as the database in dbdir. */
 static void unpack_schema2(void)
 {

@@ -14,7 +14,7 @@ for k in accounts contacts orders interactions; do
 done
 
 same_book "$OLD" "$NEW"
-expect_eq "schema version once opened" "$(count_in "$OLD" schema_version)" 3
+expect_eq "schema version once opened" "$(count_in "$OLD" schema_version)" 4
 # The fixture holds what the test data says (a custom column, a time, a rollup).
 "$KAM" --db "$OLD" export accounts --format json >"$T/accounts.json"
 expect_in "$T/accounts.json" '"tier_note":"likes \"fast\" replies"'

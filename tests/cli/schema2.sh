@@ -31,7 +31,7 @@ fi
 # The first opening reads only, and upgrades all the same.
 expect_exit 0 "$KAM" --db "$OLD" agenda --as-of 2026-06-30 --format csv
 cp "$T/out" "$T/agenda.old"
-expect_eq "schema version" "$(count_in "$OLD" schema_version)" 3
+expect_eq "schema version" "$(count_in "$OLD" schema_version)" 4
 expect_eq "orders" "$(count_in "$OLD" orders)" 512
 expect_eq "interactions" "$(count_in "$OLD" interactions)" 333
 expect_exit 0 "$KAM" --db "$OLD" check
