@@ -131,10 +131,9 @@ bench_data() {
 # $WORK/kam.ok exists. A cached database on which `kam --db $KDB CHECK...` fails (this kam
 # cannot read it) is rebuilt, and so is one imported for another schema (the marker names it):
 # kam would upgrade it in place, and timings would be of the upgrade's layout, not of the one an
-# import makes. The marker also names the layout of stored results: a segmentation stored by
-# an earlier build (blocks of whole rows, read but slower for tiers) is made again. Sets KDB_NEW
-# to 1 when it built the database, else 0.
-BENCH_SCHEMA="schema 3, snapshot blocks 3"
+# import makes (or of an earlier build's snapshots: schema 4's blocks read tiers faster). Sets
+# KDB_NEW to 1 when it built the database, else 0.
+BENCH_SCHEMA="schema 4"
 bench_kam_db() {
 	local segment=0 k
 	if [ "$1" = --segment ]; then
