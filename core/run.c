@@ -1603,9 +1603,11 @@ static int accounts_load_two(kam_run *r, const kam_run_spec *spec, size_t total,
  * for an account the filter keeps, as when this thread reads alone.
  *
  * When the helper knows which accounts are kept (it filters, or nothing does), it also builds
- * the views of every other block, in the run's array made large enough for the whole book: this
- * thread, which calls kept for each (the agenda's tiers and owners), was the slower end of the
- * pipe when it built them all, and the helper when it built none.
+ * the views of a block it reads while this thread has three blocks yet to take (so that after
+ * it the helper would wait for room anyway), in the run's array made large enough for the whole
+ * book. This thread, which calls kept for each (the agenda's tiers and owners), was the slower
+ * end of the pipe when it built them all, and the helper when it built none or every other
+ * block: left to the helper's lead, the share follows whatever kept and the filter cost.
  */
 #define PIPE_BLOCK 4096 /* accounts: each handoff between the threads costs a wakeup */
 #define PIPE_SLOTS 4
@@ -1624,8 +1626,8 @@ typedef struct load_pipe {
 	int no_rollup;
 	const kam_run_spec *filter; /* the spec whose filter the helper runs, or NULL */
 	/*
-	 * The helper builds the views of every other block (this thread those of the others): into
-	 * r->acc, where the kept account `next` goes, while there is room (cap).
+	 * The helper builds the views of the blocks it reads well ahead (this thread those of the
+	 * others): into r->acc, where the kept account `next` goes, while there is room (cap).
 	 */
 	kam_run *build;
 	size_t next, cap;
@@ -1651,6 +1653,7 @@ static void *pipe_main(void *arg)
 		while (!lp->stop && b - lp->consumed >= PIPE_SLOTS)
 			pthread_cond_wait(&lp->cond, &lp->lock);
 		int stop = lp->stop;
+		bool build = b - lp->consumed >= PIPE_SLOTS - 1; /* views too: see above */
 		pthread_mutex_unlock(&lp->lock);
 		if (stop)
 			break;
@@ -1670,7 +1673,7 @@ static void *pipe_main(void *arg)
 			if (!sl->kept[j])
 				continue;
 			size_t k = lp->next++;
-			if (lp->build && b % 2 == 0 && !sl->ro_rc[j] && k < lp->cap) {
+			if (lp->build && build && !sl->ro_rc[j] && k < lp->cap) {
 				kam_run *r = lp->build;
 				/* a failure (memory) leaves it to the run's thread, which reports it */
 				sl->built[j] = !account_init(r, lp->recent, &lp->mem, acc_at(r, k), &sl->a[j],
