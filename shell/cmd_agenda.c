@@ -135,8 +135,26 @@ static void csv_cstr(csvbuf *b, const char *s, bool comma)
 }
 
 /*
- * Texts that rows share (owners, regions, actions, objections, responses: the same pointers
- * over and over) are measured and checked for quoting once, remembered by their address.
+ * Short fields made once and kept ready, comma first, in buffers of FIELD_PAD bytes: a row's
+ * eight such fields are then copied FIELD_PAD bytes at a time (a few moves each, where a copy of
+ * a length known only at run time is a call), and the buffer advances by the field's length.
+ */
+#define FIELD_PAD 32
+
+static inline void csv_ready(csvbuf *b, const char field[FIELD_PAD], size_t len)
+{
+	char *p = csv_room(b, FIELD_PAD);
+	if (p) {
+		memcpy(p, field, FIELD_PAD);
+		b->len += len;
+	}
+}
+
+static const char empty_field[FIELD_PAD] = ",";
+
+/*
+ * Texts that rows share (owners, regions, actions, objections: the same pointers over and over)
+ * are measured, checked for quoting and made ready once, remembered by their address.
  */
 #define SHARED_SLOTS 256
 
@@ -144,12 +162,14 @@ typedef struct shared_text {
 	const char *s;
 	size_t len;
 	bool quote;
+	uint8_t ready_len; /* of ready[], the field as written; 0: longer than FIELD_PAD */
+	char ready[FIELD_PAD];
 } shared_text;
 
 static void csv_shared(csvbuf *b, shared_text *memo, const char *s)
 {
 	if (!s) {
-		csv_put(b, "", 0, false, true);
+		csv_ready(b, empty_field, 1);
 		return;
 	}
 	shared_text *m = &memo[((uintptr_t)s * 0x9E3779B97F4A7C15u) >> 56];
@@ -157,8 +177,18 @@ static void csv_shared(csvbuf *b, shared_text *memo, const char *s)
 		m->s = s;
 		m->len = strlen(s);
 		m->quote = kam_csv_needs_quotes(s, m->len);
+		/* made by the slow way into a buffer of exactly FIELD_PAD bytes, if it fits */
+		csvbuf f = { .data = m->ready, .cap = FIELD_PAD };
+		m->ready_len = 0;
+		if (2 * (size_t)m->len + 3 <= FIELD_PAD) {
+			csv_put(&f, s, m->len, m->quote, true);
+			m->ready_len = (uint8_t)f.len;
+		}
 	}
-	csv_put(b, s, m->len, m->quote, true);
+	if (m->ready_len)
+		csv_ready(b, m->ready, m->ready_len);
+	else
+		csv_put(b, s, m->len, m->quote, true);
 }
 
 /*
@@ -169,22 +199,25 @@ static void csv_shared(csvbuf *b, shared_text *memo, const char *s)
 
 typedef struct day_slot {
 	int32_t day;
-	uint8_t len; /* 0: empty slot */
-	char text[KAM_DATE_BUFSZ];
+	uint8_t len;           /* of the field, comma first; 0: empty slot */
+	char field[FIELD_PAD]; /* ",YYYY-MM-DD" */
 } day_slot;
+
+_Static_assert(1 + KAM_DATE_BUFSZ <= FIELD_PAD, "a day's field is made ready");
 
 static void csv_day(csvbuf *b, int32_t day, day_slot *days)
 {
 	if (day == KAM_NO_DAY) {
-		csv_put(b, "", 0, false, true);
+		csv_ready(b, empty_field, 1);
 		return;
 	}
 	day_slot *d = &days[(uint32_t)day % DAY_SLOTS];
 	if (d->day != day || !d->len) {
 		d->day = day;
-		d->len = (uint8_t)kam_date_format((kam_date){ day, KAM_NO_TIME }, d->text);
+		d->field[0] = ',';
+		d->len = (uint8_t)(1 + kam_date_format((kam_date){ day, KAM_NO_TIME }, d->field + 1));
 	}
-	csv_put(b, d->text, d->len, false, true);
+	csv_ready(b, d->field, d->len);
 }
 
 /* A thread's memos for formatting rows. */
