@@ -226,6 +226,10 @@ typedef struct row_memo {
 	day_slot days[DAY_SLOTS];
 	const char *detail; /* the last follow-up's objection, and its number */
 	int obj;
+	/* the last overdue_days written, ready: rows in agenda order share it in long runs */
+	int64_t overdue;
+	uint8_t overdue_len; /* 0: none yet */
+	char overdue_field[FIELD_PAD];
 	/*
 	 * Each objection's response as its CSV field (quoted, its quotes doubled), made once: the
 	 * longest text of a row, on a follow-up in every dozen rows. [0]: no objection, empty.
@@ -254,11 +258,23 @@ static row_memo *row_memo_new(const kam_config *cfg)
 	return m;
 }
 
+_Static_assert(1 + 24 <= FIELD_PAD, "an overdue_days field is made ready (kam_int_format)");
+
+static void csv_overdue(csvbuf *b, row_memo *m, int64_t days)
+{
+	if (days != m->overdue || !m->overdue_len) {
+		m->overdue = days;
+		m->overdue_field[0] = ',';
+		m->overdue_len = (uint8_t)(1 + kam_int_format(days, m->overdue_field + 1));
+	}
+	csv_ready(b, m->overdue_field, m->overdue_len);
+}
+
 static void format_rows(csvbuf *b, row_memo *m, const kam_agenda *a, size_t from, size_t to)
 {
 	for (size_t i = from; !b->err && i < to; i++) {
 		const kam_agenda_item *x = &a->items[i];
-		char over[24], tier = x->tier;
+		char tier = x->tier;
 		/* Items are in agenda order, their ids scattered over the runs' memory: ask early. */
 		if (i + 16 < to)
 			__builtin_prefetch(a->items[i + 16].account_id);
@@ -270,7 +286,7 @@ static void format_rows(csvbuf *b, row_memo *m, const kam_agenda *a, size_t from
 		csv_shared(b, m->shared, x->action);
 		csv_field(b, &tier, tier ? 1 : 0, true);
 		csv_day(b, x->due, m->days);
-		csv_put(b, over, kam_int_format(kam_agenda_overdue(a, x), over), false, true);
+		csv_overdue(b, m, kam_agenda_overdue(a, x));
 		csv_shared(b, m->shared, x->owner);
 		csv_day(b, x->last, m->days);
 		csv_shared(b, m->shared, x->detail);
