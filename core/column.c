@@ -121,6 +121,46 @@ void kam_col_fact(const kam_col_view *v, size_t i, kam_col_row *row)
 	row->objection = v->objection ? v->objection[i] : 0;
 }
 
+void kam_col_order_views(const kam_col_view *v, size_t lo, size_t hi, const uint8_t *ids,
+			 kam_order_view *out)
+{
+	unsigned f = v->flags;
+	const char *id = (const char *)ids;
+	for (size_t i = lo; i < hi; i++, out++) {
+		int has = (f & COL_OPT) && (!(f & COL_SOME) || bit(v->has, i));
+		*out = (kam_order_view){
+			.id = { id, v->idlen[i] },
+			.day = kam_col_day(v, i),
+			.sec = v->sec ? get_i32(v->sec + 4 * i) : KAM_NO_TIME,
+			.amount = get_fig(v->fig, i, f, 1),
+			.profit = has ? get_fig(v->opt, i, f, 1) : 0,
+			.has_profit = (uint8_t)has,
+		};
+		id += v->idlen[i];
+	}
+}
+
+void kam_col_interaction_views(const kam_col_view *v, size_t lo, size_t hi, const uint8_t *ids,
+			       kam_interaction_view *out)
+{
+	unsigned f = v->flags;
+	const char *id = (const char *)ids;
+	for (size_t i = lo; i < hi; i++, out++) {
+		int has = (f & COL_OPT) && (!(f & COL_SOME) || bit(v->has, i));
+		*out = (kam_interaction_view){
+			.id = { id, v->idlen[i] },
+			.day = kam_col_day(v, i),
+			.sec = v->sec ? get_i32(v->sec + 4 * i) : KAM_NO_TIME,
+			.minutes = has ? get_fig(v->fig, i, f, 0) : 0,
+			.has_minutes = (uint8_t)has,
+			.kind = v->code[i] & 7,
+			.outcome = v->code[i] >> 3 & 7,
+			.objection = v->objection ? v->objection[i] : 0,
+		};
+		id += v->idlen[i];
+	}
+}
+
 /* (date, id) order of two rows' keys. */
 static int key_cmp(kam_date da, kam_str ia, kam_date db, kam_str ib)
 {

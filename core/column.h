@@ -30,6 +30,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <kam/plugin.h>
+
 #include "buf.h"
 #include "date.h"
 #include "record.h"
@@ -84,6 +86,16 @@ static inline int32_t kam_col_day(const kam_col_view *v, size_t i)
 
 /* Row i's date, and its figures (fig, opt, has, kind, outcome, objection); id left out. */
 void kam_col_fact(const kam_col_view *v, size_t i, kam_col_row *row);
+
+/*
+ * Rows lo .. hi-1 of a view as the plugins see them (kam_col_fact's fields, and each row's id:
+ * `ids` points at row lo's), into out: the views plugins' orders() and interactions() serve,
+ * a million accounts' worth in a whole-book run, made without a call per row.
+ */
+void kam_col_order_views(const kam_col_view *v, size_t lo, size_t hi, const uint8_t *ids,
+			 kam_order_view *out);
+void kam_col_interaction_views(const kam_col_view *v, size_t lo, size_t hi, const uint8_t *ids,
+			       kam_interaction_view *out);
 
 /* KAM_ECORRUPT unless the rows are in strictly increasing (date, id) order with valid fields. */
 int kam_col_check(const kam_col_view *v);

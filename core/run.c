@@ -815,43 +815,15 @@ static kam_txn *run_twin(kam_run *r)
 
 /* ---- orders and interactions read ahead (see struct ahead) ---- */
 
-/* The views of a window of an account's orders, straight from its columns. */
+/* The views of a window of an account's orders or interactions, straight from its columns. */
 static void order_views(kam_order_view *v, const kam_facts_window *w)
 {
-	const char *id = (const char *)w->ids;
-	for (size_t i = w->lo; i < w->hi; i++) {
-		kam_col_row r;
-		kam_col_fact(&w->cols, i, &r);
-		*v++ = (kam_order_view){
-			.id = { id, w->cols.idlen[i] },
-			.day = r.date.day,
-			.sec = r.date.sec,
-			.amount = r.fig,
-			.profit = r.opt,
-			.has_profit = r.has,
-		};
-		id += w->cols.idlen[i];
-	}
+	kam_col_order_views(&w->cols, w->lo, w->hi, w->ids, v);
 }
 
 static void interaction_views(kam_interaction_view *v, const kam_facts_window *w)
 {
-	const char *id = (const char *)w->ids;
-	for (size_t i = w->lo; i < w->hi; i++) {
-		kam_col_row r;
-		kam_col_fact(&w->cols, i, &r);
-		*v++ = (kam_interaction_view){
-			.id = { id, w->cols.idlen[i] },
-			.day = r.date.day,
-			.sec = r.date.sec,
-			.minutes = r.fig,
-			.has_minutes = r.has,
-			.kind = r.kind,
-			.outcome = r.outcome,
-			.objection = r.objection,
-		};
-		id += w->cols.idlen[i];
-	}
+	kam_col_interaction_views(&w->cols, w->lo, w->hi, w->ids, v);
 }
 
 /* Reads block b into its slot; returns 0 or a negative code. */

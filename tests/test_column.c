@@ -26,7 +26,47 @@ static void add(kam_col_rows *c, kam_col_row r)
 	cr_assert_eq(kam_col_insert(c, at, &r), 0);
 }
 
-/* Encodes c, opens the value, checks it and reads it back into a column equal to c. */
+/*
+ * The plugins' views of rows lo .. n-1 of v (kam_col_order_views, kam_col_interaction_views)
+ * against kam_col_fact and the rows' ids.
+ */
+static void views_equal_facts(const kam_col_view *v, int orders, size_t lo)
+{
+	const uint8_t *ids = v->ids;
+	for (size_t i = 0; i < lo; i++)
+		ids += v->idlen[i];
+	kam_order_view ov[64];
+	kam_interaction_view iv[64];
+	cr_assert_leq(v->n, 64);
+	if (orders)
+		kam_col_order_views(v, lo, v->n, ids, ov);
+	else
+		kam_col_interaction_views(v, lo, v->n, ids, iv);
+	for (size_t i = lo; i < v->n; i++) {
+		kam_col_row r;
+		kam_col_fact(v, i, &r);
+		kam_text id = orders ? ov[i - lo].id : iv[i - lo].id;
+		cr_assert(id.len == v->idlen[i] && memcmp(id.ptr, ids, id.len) == 0, "row %zu id", i);
+		ids += v->idlen[i];
+		if (orders) {
+			const kam_order_view *o = &ov[i - lo];
+			cr_assert(o->day == r.date.day && o->sec == r.date.sec && o->amount == r.fig &&
+					  o->profit == r.opt && o->has_profit == r.has,
+				  "order row %zu", i);
+		} else {
+			const kam_interaction_view *x = &iv[i - lo];
+			cr_assert(x->day == r.date.day && x->sec == r.date.sec && x->minutes == r.fig &&
+					  x->has_minutes == r.has && x->kind == r.kind &&
+					  x->outcome == r.outcome && x->objection == r.objection,
+				  "interaction row %zu", i);
+		}
+	}
+}
+
+/*
+ * Encodes c, opens the value, checks it and reads it back into a column equal to c, and as the
+ * plugins' views.
+ */
 static void round_trip(const kam_col_rows *c, int orders, unsigned want_flags)
 {
 	kam_buf b = { 0 };
@@ -51,6 +91,8 @@ static void round_trip(const kam_col_rows *c, int orders, unsigned want_flags)
 				  x->objection == y->objection,
 			  "row %zu codes", i);
 	}
+	views_equal_facts(&v, orders, 0);
+	views_equal_facts(&v, orders, 1);
 	kam_col_free(&back);
 	kam_buf_free(&b);
 }
