@@ -1393,6 +1393,34 @@ nomem:
 	return KAM_ENOMEM;
 }
 
+int kam_snapshot_block_read(const void *block, size_t len, uint32_t ways, size_t *rows)
+{
+	block_reader br = { 0 };
+	int rc = block_open(&br, (kam_str){ (const char *)block, (uint32_t)len });
+	*rows = 0;
+	if (len > UINT32_MAX)
+		rc = KAM_EINVAL;
+	while (!rc && br.left) {
+		row_view rv;
+		kam_result res;
+		kam_snapshot_value v;
+		unsigned way = ways >> (2 * (*rows % 16)) & 3;
+		if ((rc = row_read(&br, &rv, way == 0)))
+			break;
+		if (way < 2) {
+			rc = row_skip_rest(&br, &rv);
+		} else if (way == 2) {
+			if (!(rc = result_copy(&br, &rv, &res)))
+				kam_result_free(&res);
+		} else if (!(rc = details_seek(&br, &rv)) && !(rc = factors_skip(br.det, &rv))) {
+			rc = value_view(&br, "margin", &v);
+		}
+		(*rows)++;
+	}
+	block_reader_free(&br);
+	return rc;
+}
+
 int kam_snapshot_result(kam_txn *txn, uint64_t id, kam_str account_id, kam_result *out)
 {
 	kam_table_cursor *c;

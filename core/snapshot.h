@@ -148,4 +148,12 @@ typedef struct kam_snapshot_value {
 int kam_snapshot_iter_value(kam_snapshot_iter *it, const char *metric, kam_snapshot_row *row,
 			    kam_snapshot_value *v);
 
+/*
+ * For fuzzing and tests: reads every row of one stored result block (the bytes
+ * KAM_TABLE_RESULTS holds), row i the way bits 2(i % 16) and up of `ways` say: 0 its keys for
+ * the tier alone, 1 its keys, 2 the whole result, 3 its keys and value part. Sets *rows to the
+ * rows read; returns 0 or the code the iterators would (KAM_ECORRUPT, KAM_EVERSION, ...).
+ */
+int kam_snapshot_block_read(const void *block, size_t len, uint32_t ways, size_t *rows);
+
 #endif

@@ -938,3 +938,82 @@ Test(snapshot, blocks_of_the_layout_before_are_read)
 	kam_txn_abort(txn);
 	output_free(o);
 }
+
+/* ---- damaged blocks ---- */
+
+typedef struct block_copy {
+	uint64_t id;
+	const char *first;
+	uint8_t *bytes;
+	size_t len;
+} block_copy;
+
+/* Copies the stored block of snapshot job->id whose first account is job->first. */
+static int block_get(kam_txn *txn, void *arg)
+{
+	block_copy *j = arg;
+	uint8_t key[8 + 16];
+	size_t n = strlen(j->first);
+	for (int i = 0; i < 8; i++)
+		key[i] = (uint8_t)(j->id >> (56 - 8 * i));
+	memcpy(key + 8, j->first, n);
+	kam_str v;
+	int rc = kam_table_get(txn, KAM_TABLE_RESULTS, (kam_str){ (const char *)key, (uint32_t)(8 + n) },
+			       &v);
+	if (rc)
+		return rc;
+	j->bytes = malloc(v.len);
+	memcpy(j->bytes, v.ptr, v.len);
+	j->len = v.len;
+	return 0;
+}
+
+/*
+ * A block of each kind, read every way: whole, then every prefix and every byte changed in turn
+ * read without going past it (the sanitizers' build checks that) and never with more rows.
+ */
+Test(snapshot, damaged_blocks_read_within_their_bytes)
+{
+	kam_run_output *o = output_new(3);
+	result_set(&o->results[0], "c1", "north", 'A', 10.5);
+	factor_add(&o->results[0], "revenue", 10.5, NULL);
+	factor_add(&o->results[0], "segment", 4, "loyal");
+	result_set(&o->results[1], "c2", "south", 'B', 1e300);
+	result_set(&o->results[2], "c3", "north", 'C', -3);
+	factor_add(&o->results[2], "revenue", -3, "x");
+	o->results[2].has_value = 1;
+	o->results[2].value = 7.25;
+	o->results[2].recommendation = strdup("grow");
+	char *rl[] = { "north", "south" };
+	const uint32_t ways[] = { 0, 0x55555555u, 0xAAAAAAAAu, 0xFFFFFFFFu, 0xE4E4E4E4u, 0x1B1B1B1Bu };
+	for (int value = 0; value < 2; value++) {
+		block_copy j = { save_kind(value ? KAM_PLUGIN_VALUE : KAM_PLUGIN_SEGMENTATION, "m", rl,
+					   2, o), "c1", NULL, 0 };
+		kam_txn *txn = reader();
+		cr_assert_eq(block_get(txn, &j), 0);
+		kam_txn_abort(txn);
+		size_t rows;
+		for (size_t w = 0; w < sizeof(ways) / sizeof(ways[0]); w++) {
+			cr_assert_eq(kam_snapshot_block_read(j.bytes, j.len, ways[w], &rows), 0);
+			cr_assert_eq(rows, 3);
+		}
+		for (size_t len = 0; len < j.len; len++) {
+			uint8_t *cut = malloc(len ? len : 1);
+			memcpy(cut, j.bytes, len);
+			for (size_t w = 0; w < sizeof(ways) / sizeof(ways[0]); w++) {
+				kam_snapshot_block_read(cut, len, ways[w], &rows);
+				cr_assert_leq(rows, 3);
+			}
+			free(cut);
+		}
+		for (size_t at = 0; at < j.len; at++)
+			for (int x = 1; x < 256; x += 37) {
+				j.bytes[at] ^= (uint8_t)x;
+				for (size_t w = 0; w < sizeof(ways) / sizeof(ways[0]); w++)
+					kam_snapshot_block_read(j.bytes, j.len, ways[w], &rows);
+				j.bytes[at] ^= (uint8_t)x;
+			}
+		free(j.bytes);
+	}
+	output_free(o);
+}
