@@ -135,8 +135,8 @@ static void csv_cstr(csvbuf *b, const char *s, bool comma)
 }
 
 /*
- * Short fields made once and kept ready, comma first, in buffers of FIELD_PAD bytes: a row's
- * eight such fields are then copied FIELD_PAD bytes at a time (a few moves each, where a copy of
+ * Short fields made once and kept ready, comma first, in buffers of FIELD_PAD bytes: seven of
+ * a row's ten fields are then copied FIELD_PAD bytes at a time (a few moves each, where a copy of
  * a length known only at run time is a call), and the buffer advances by the field's length.
  */
 #define FIELD_PAD 32
