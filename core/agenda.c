@@ -2,11 +2,6 @@
 #include "agenda.h"
 
 #include <pthread.h>
-/* Items written straight to memory (item_put): x86-64's whole-line writes of 4 x 16 bytes. */
-#if defined(__SSE2__) && UINTPTR_MAX == UINT64_MAX
-#define ITEMS_STREAMED 1
-#include <emmintrin.h>
-#endif
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +12,12 @@
 #include "error.h"
 #include "regional.h"
 #include "snapshot.h"
+
+/* Items written straight to memory (item_put): x86-64's whole-line writes of 4 x 16 bytes. */
+#if defined(__SSE2__) && UINTPTR_MAX == UINT64_MAX
+#define ITEMS_STREAMED 1
+#include <emmintrin.h>
+#endif
 
 static void say(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void say(char *buf, size_t len, const char *fmt, ...)
