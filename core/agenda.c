@@ -120,9 +120,7 @@ typedef struct group {
 	/* during the run */
 	const char **owners; /* the owner of each account the run keeps, in order */
 	char *tiers;         /* and its tier (0: none) */
-	kam_str *ids;        /* and its id (the run's copy, which its view shows) */
 	size_t nowners, capowners;
-	size_t tier_pos;     /* the model's tier() lookups: a cursor into ids */
 } group;
 
 struct kam_agenda_mem {
@@ -164,7 +162,6 @@ static void group_free(group *g)
 	free(g->rg.regions);
 	free(g->owners);
 	free(g->tiers);
-	free(g->ids);
 }
 
 static void plan_free(plan *p)
@@ -436,13 +433,12 @@ static int run_filter(void *ctx, const kam_account *a)
 	return c->g->rg.all || kam_regional_filter(&c->g->rg, a);
 }
 
-/* Room in a group's owners, tiers and ids for `need` accounts. */
+/* Room in a group's owners and tiers for `need` accounts. */
 static int kept_grow(group *g, size_t need)
 {
-	size_t co = g->capowners, ct = g->capowners;
+	size_t co = g->capowners;
 	if (kam_grow((void **)&g->owners, &co, need, sizeof(*g->owners)) ||
-	    kam_grow((void **)&g->tiers, &ct, need, sizeof(*g->tiers)) ||
-	    kam_grow((void **)&g->ids, &g->capowners, need, sizeof(*g->ids)))
+	    kam_grow((void **)&g->tiers, &g->capowners, need, sizeof(*g->tiers)))
 		return KAM_ENOMEM;
 	return 0;
 }
@@ -466,36 +462,16 @@ static int run_kept(void *ctx, const kam_account *a)
 		tier = row ? row->tier : 0;
 	}
 	g->tiers[g->nowners] = tier;
-	g->ids[g->nowners] = a->id;
 	g->owners[g->nowners++] = s;
 	return 0;
 }
 
-/* The model's tier(): what kept noted, by the account's place among the kept ones. */
-static char run_tier(void *ctx, kam_text account_id)
+/* The model's tier(): what kept noted; the run's accounts are the kept ones, in order. */
+static char run_tier(void *ctx, size_t index, kam_text account_id)
 {
 	group *g = ((run_ctx *)ctx)->g;
-	kam_str id = { account_id.ptr, (uint32_t)account_id.len };
-	size_t pos = g->tier_pos;
-	/* in order, the id is the very text kept was given (the run's copy) */
-	if (pos < g->nowners && g->ids[pos].ptr == id.ptr) {
-		g->tier_pos = pos + 1;
-		return g->tiers[pos];
-	}
-	size_t lo = 0, hi = g->nowners;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int cmp = kam_str_cmp(g->ids[mid], id);
-		if (cmp == 0) {
-			g->tier_pos = mid + 1;
-			return g->tiers[mid];
-		}
-		if (cmp < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return 0;
+	(void)account_id;
+	return index < g->nowners ? g->tiers[index] : 0;
 }
 
 static int runs_compute(kam_txn *txn, plan *p, kam_agenda *out)
@@ -515,7 +491,7 @@ static int runs_compute(kam_txn *txn, plan *p, kam_agenda *out)
 			.tier_of = run_tier, .tier_ctx = &ctx,
 		};
 		kam_run_output *o = &mem->outs[mem->nouts];
-		p->kept_pos = g->tier_pos = g->nowners = 0;
+		p->kept_pos = g->nowners = 0;
 		/*
 		 * Room for every account of the book at once: grown by doubling, the arrays were
 		 * copied at every step and each new one faulted in. Room never used costs address
@@ -523,7 +499,7 @@ static int runs_compute(kam_txn *txn, plan *p, kam_agenda *out)
 		 */
 		kam_store_stats st;
 		if (!g->capowners && !kam_store_stats_get(txn, &st) &&
-		    st.records[KAM_ACCOUNT] <= SIZE_MAX / sizeof(*g->ids) &&
+		    st.records[KAM_ACCOUNT] <= SIZE_MAX / sizeof(*g->owners) &&
 		    kept_grow(g, (size_t)st.records[KAM_ACCOUNT]))
 			return KAM_ENOMEM;
 		/* the walkers start at their first rows: again for every run after the first */

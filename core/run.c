@@ -1187,7 +1187,8 @@ char kam_host_tier(kam_run *r, size_t index)
 		return 0;
 	run_account *a = acc_at(r, index);
 	if (!a->tier_known) {
-		char t = r->spec->tier_of ? r->spec->tier_of(r->spec->tier_ctx, acc_id(r, a)) : 0;
+		char t = r->spec->tier_of ? r->spec->tier_of(r->spec->tier_ctx, index, acc_id(r, a))
+					  : 0;
 		a->tier_in = t == 'A' || t == 'B' || t == 'C' ? t : 0;
 		a->tier_known = 1;
 	}

@@ -69,10 +69,11 @@ typedef struct kam_run_spec {
 	void *filter_ctx;
 	/*
 	 * An account's current tier for host->tier() (cadence models): 'A', 'B', 'C' or 0 when
-	 * unknown. Called at most once per account of the run, when the model first asks. NULL:
-	 * every tier is unknown (0).
+	 * unknown. Called at most once per account of the run, when the model first asks, with
+	 * its place in the run (with kept: the order in which kept met it) and its id. NULL: every
+	 * tier is unknown (0).
 	 */
-	char (*tier_of)(void *ctx, kam_text account_id);
+	char (*tier_of)(void *ctx, size_t index, kam_text account_id);
 	void *tier_ctx;
 	/*
 	 * Where filter may be called; large books load faster the freer it is.

@@ -776,10 +776,11 @@ Test(run, interned_names)
 
 static int tier_calls;
 
-static char tier_of(void *ctx, kam_text id)
+static char tier_of(void *ctx, size_t index, kam_text id)
 {
 	(void)ctx;
 	tier_calls++;
+	cr_expect_eq(index == 0, text_is(id, "acc-a"), "account %zu is the run's first", index);
 	return text_is(id, "acc-a") ? 'A' : text_is(id, "acc-b") ? 'x' : 'C';
 }
 
