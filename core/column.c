@@ -100,12 +100,24 @@ int kam_col_open(const void *p, size_t len, int orders, kam_col_view *v)
 	return 0;
 }
 
+/* Row i's seconds of the day, or KAM_NO_TIME. */
+static inline int32_t row_sec(const kam_col_view *v, size_t i)
+{
+	return v->sec ? get_i32(v->sec + 4 * i) : KAM_NO_TIME;
+}
+
+/* Whether row i has the optional figure (profit, minutes). */
+static inline int row_has(const kam_col_view *v, size_t i)
+{
+	return (v->flags & COL_OPT) && (!(v->flags & COL_SOME) || bit(v->has, i));
+}
+
 void kam_col_fact(const kam_col_view *v, size_t i, kam_col_row *row)
 {
 	row->date.day = kam_col_day(v, i);
-	row->date.sec = v->sec ? get_i32(v->sec + 4 * i) : KAM_NO_TIME;
+	row->date.sec = row_sec(v, i);
 	unsigned f = v->flags;
-	int has = (f & COL_OPT) && (!(f & COL_SOME) || bit(v->has, i));
+	int has = row_has(v, i);
 	row->has = has;
 	row->opt = 0;
 	if (v->orders) {
@@ -127,11 +139,11 @@ void kam_col_order_views(const kam_col_view *v, size_t lo, size_t hi, const uint
 	unsigned f = v->flags;
 	const char *id = (const char *)ids;
 	for (size_t i = lo; i < hi; i++, out++) {
-		int has = (f & COL_OPT) && (!(f & COL_SOME) || bit(v->has, i));
+		int has = row_has(v, i);
 		*out = (kam_order_view){
 			.id = { id, v->idlen[i] },
 			.day = kam_col_day(v, i),
-			.sec = v->sec ? get_i32(v->sec + 4 * i) : KAM_NO_TIME,
+			.sec = row_sec(v, i),
 			.amount = get_fig(v->fig, i, f, 1),
 			.profit = has ? get_fig(v->opt, i, f, 1) : 0,
 			.has_profit = (uint8_t)has,
@@ -146,11 +158,11 @@ void kam_col_interaction_views(const kam_col_view *v, size_t lo, size_t hi, cons
 	unsigned f = v->flags;
 	const char *id = (const char *)ids;
 	for (size_t i = lo; i < hi; i++, out++) {
-		int has = (f & COL_OPT) && (!(f & COL_SOME) || bit(v->has, i));
+		int has = row_has(v, i);
 		*out = (kam_interaction_view){
 			.id = { id, v->idlen[i] },
 			.day = kam_col_day(v, i),
-			.sec = v->sec ? get_i32(v->sec + 4 * i) : KAM_NO_TIME,
+			.sec = row_sec(v, i),
 			.minutes = has ? get_fig(v->fig, i, f, 0) : 0,
 			.has_minutes = (uint8_t)has,
 			.kind = v->code[i] & 7,
